@@ -1,0 +1,13 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace StreamHub.Hosting;
+
+/// <summary>The plain HTTP listener (HLS, API, dashboard), bound from <c>StreamHub:Http</c>.</summary>
+public sealed class HttpOptions
+{
+    public const string Section = "StreamHub:Http";
+
+    /// <summary>TCP port; 0 turns the listener off.</summary>
+    [Range(0, 65535, ErrorMessage = "StreamHub:Http:Port must be between 0 (off) and 65535.")]
+    public int Port { get; set; } = 80;
+}

@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace StreamHub.Hosting;
+
+/// <summary>The HTTPS listener, bound from <c>StreamHub:Https</c>. The certificate is a PEM pair, as nginx takes it
+/// (<c>ssl_certificate</c> / <c>ssl_certificate_key</c>); with neither set, a self-signed one is generated into the data
+/// directory on first start and reused.</summary>
+public sealed class HttpsOptions
+{
+    public const string Section = "StreamHub:Https";
+
+    /// <summary>TCP port; 0 turns the listener off.</summary>
+    [Range(0, 65535, ErrorMessage = "StreamHub:Https:Port must be between 0 (off) and 65535.")]
+    public int Port { get; set; } = 443;
+
+    /// <summary>PEM certificate (chain) file.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>PEM private key file (unencrypted PKCS#8, PKCS#1 or SEC1).</summary>
+    public string? KeyPath { get; set; }
+}

@@ -1,0 +1,8 @@
+namespace StreamHub.Hosting;
+
+public enum ListenerState
+{
+    Pending,
+    Bound,
+    Failed,
+}

@@ -1,0 +1,10 @@
+namespace StreamHub.Live;
+
+public static class LiveExtensions
+{
+    public static WebApplicationBuilder AddLiveStreams(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<LiveStreamRegistry>();
+        return builder;
+    }
+}

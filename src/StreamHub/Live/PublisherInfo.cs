@@ -1,0 +1,7 @@
+namespace StreamHub.Live;
+
+/// <summary>Who publishes a stream: for logs, stats and the dashboard. Never the stream key.</summary>
+/// <param name="ConnectionId">The transport connection id, as in the connection's log lines.</param>
+/// <param name="RemoteAddress">The encoder's address and port.</param>
+/// <param name="Encoder">What the encoder says it is (connect's flashVer, or onMetaData's encoder).</param>
+public sealed record PublisherInfo(string ConnectionId, string RemoteAddress, string? Encoder);

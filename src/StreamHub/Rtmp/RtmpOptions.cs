@@ -1,0 +1,50 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace StreamHub.Rtmp;
+
+/// <summary>RTMP ingest, bound from <c>StreamHub:Rtmp</c>. Every limit is on by default.</summary>
+public sealed class RtmpOptions
+{
+    public const string Section = "StreamHub:Rtmp";
+
+    /// <summary>TCP port; 0 turns the RTMP listener off.</summary>
+    [Range(0, 65535, ErrorMessage = "StreamHub:Rtmp:Port must be between 0 (off) and 65535.")]
+    public int Port { get; set; } = 1935;
+
+    /// <summary>The application name in the publish URL: rtmp://host/{Application}/{streamKey}.</summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "StreamHub:Rtmp:Application must not be empty.")]
+    [RegularExpression("^[A-Za-z0-9_.-]{1,64}$", ErrorMessage = "StreamHub:Rtmp:Application may hold only letters, digits, '.', '-' and '_'.")]
+    public string Application { get; set; } = "live";
+
+    /// <summary>The chunk size the server sends with (Set Chunk Size to the peer).</summary>
+    [Range(128, 65536, ErrorMessage = "StreamHub:Rtmp:OutChunkSize must be between 128 and 65536.")]
+    public int OutChunkSize { get; set; } = 4096;
+
+    /// <summary>Largest RTMP message accepted; a peer announcing a longer one is disconnected.</summary>
+    [Range(1024, 64 * 1024 * 1024, ErrorMessage = "StreamHub:Rtmp:MaxMessageSize must be between 1024 and 67108864 bytes.")]
+    public int MaxMessageSize { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Largest chunk size a peer may set.</summary>
+    [Range(128, 0xFFFFFF, ErrorMessage = "StreamHub:Rtmp:MaxChunkSize must be between 128 and 16777215.")]
+    public int MaxChunkSize { get; set; } = 0xFFFFFF;
+
+    /// <summary>Most chunk streams one connection may open.</summary>
+    [Range(4, 65599, ErrorMessage = "StreamHub:Rtmp:MaxChunkStreams must be between 4 and 65599.")]
+    public int MaxChunkStreams { get; set; } = 64;
+
+    /// <summary>Deepest AMF nesting (objects in objects) accepted.</summary>
+    [Range(2, 256, ErrorMessage = "StreamHub:Rtmp:MaxAmfDepth must be between 2 and 256.")]
+    public int MaxAmfDepth { get; set; } = 16;
+
+    /// <summary>Window Acknowledgement Size announced to the peer.</summary>
+    [Range(4096, int.MaxValue, ErrorMessage = "StreamHub:Rtmp:WindowAckSize must be at least 4096.")]
+    public int WindowAckSize { get; set; } = 2_500_000;
+
+    /// <summary>A handshake not finished within this many seconds is closed.</summary>
+    [Range(1, 300, ErrorMessage = "StreamHub:Rtmp:HandshakeTimeoutSeconds must be between 1 and 300.")]
+    public int HandshakeTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>A connection that sends nothing for this many seconds is closed.</summary>
+    [Range(1, 3600, ErrorMessage = "StreamHub:Rtmp:IdleTimeoutSeconds must be between 1 and 3600.")]
+    public int IdleTimeoutSeconds { get; set; } = 10;
+}

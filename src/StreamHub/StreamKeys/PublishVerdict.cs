@@ -1,0 +1,8 @@
+namespace StreamHub.StreamKeys;
+
+public enum PublishVerdict
+{
+    Allowed,
+    UnknownKey,
+    Expired,
+}

@@ -1,0 +1,23 @@
+namespace StreamHub.StreamKeys;
+
+/// <summary>Looks a presented key up by its hash in the store and checks its expiry.</summary>
+public sealed class StreamKeyAuthorizer(IServiceScopeFactory scopes, TimeProvider time) : IStreamKeyAuthorizer
+{
+    public async ValueTask<PublishDecision> AuthorizePublishAsync(string streamKey, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(streamKey) || streamKey.Length > 256)
+        {
+            return new PublishDecision(PublishVerdict.UnknownKey, null);
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var store = scope.ServiceProvider.GetRequiredService<StreamKeyStore>();
+        var stream = await store.FindByKeyAsync(streamKey, cancellationToken);
+        if (stream is null)
+        {
+            return new PublishDecision(PublishVerdict.UnknownKey, null);
+        }
+        return stream.IsExpired(time.GetUtcNow())
+            ? new PublishDecision(PublishVerdict.Expired, stream.Name)
+            : new PublishDecision(PublishVerdict.Allowed, stream.Name);
+    }
+}

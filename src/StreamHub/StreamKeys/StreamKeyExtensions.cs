@@ -1,0 +1,66 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using StreamHub.Hosting;
+
+namespace StreamHub.StreamKeys;
+
+public static partial class StreamKeyExtensions
+{
+    public const string DatabaseFileName = "streamhub.db";
+
+    public static WebApplicationBuilder AddStreamKeys(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddDbContext<StreamKeyDbContext>((services, options) =>
+        {
+            var database = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            var server = services.GetRequiredService<IOptions<ServerOptions>>().Value;
+            options.UseSqlite(SqliteConnectionString(database, server));
+            // The migrations are hand-written and carry no model snapshot; the schema test checks they match the model.
+            options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+        });
+        builder.Services.AddScoped<StreamKeyStore>();
+        builder.Services.AddSingleton<IStreamKeyAuthorizer, StreamKeyAuthorizer>();
+        return builder;
+    }
+
+    public static string SqliteConnectionString(DatabaseOptions database, ServerOptions server)
+    {
+        if (!string.IsNullOrWhiteSpace(database.ConnectionString))
+        {
+            return database.ConnectionString;
+        }
+        var dataDirectory = server.ResolveDataDirectory();
+        return new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(dataDirectory, DatabaseFileName),
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+        }.ToString();
+    }
+
+    /// <summary>Creates the data directory, applies migrations and switches SQLite to WAL, before any listener opens.</summary>
+    public static async Task InitializeStreamKeyDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        var server = services.GetRequiredService<IOptions<ServerOptions>>().Value;
+        Directory.CreateDirectory(server.ResolveDataDirectory());
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<StreamKeyDbContext>();
+        await db.Database.MigrateAsync(cancellationToken);
+        if (db.Database.IsSqlite())
+        {
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StreamKeyExtensions));
+        LogReady(logger, db.Database.ProviderName ?? "unknown", await db.Streams.CountAsync(cancellationToken));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream key store ready ({Provider}), {StreamCount} streams")]
+    private static partial void LogReady(ILogger logger, string provider, int streamCount);
+}

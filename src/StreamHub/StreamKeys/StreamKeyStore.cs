@@ -1,0 +1,73 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace StreamHub.StreamKeys;
+
+/// <summary>Create, read, rotate and delete streams and their keys. Only this type touches the database; it returns
+/// the plain key only from <see cref="CreateAsync"/> and <see cref="RotateKeyAsync"/>.</summary>
+public sealed class StreamKeyStore(StreamKeyDbContext db, TimeProvider time)
+{
+    public async Task<(StreamRecord Stream, string Key)?> CreateAsync(string name, string? description, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+    {
+        if (await db.Streams.AnyAsync(s => s.Name == name, cancellationToken))
+        {
+            return null;
+        }
+        var key = StreamKeyHasher.NewKey();
+        var now = time.GetUtcNow();
+        var stream = new StreamRecord
+        {
+            Name = name,
+            KeyHash = StreamKeyHasher.Hash(key),
+            Description = description,
+            CreatedAt = now,
+            KeyIssuedAt = now,
+            ExpiresAt = expiresAt,
+        };
+        db.Streams.Add(stream);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Lost a race with another create of the same name: the unique index said no.
+            db.Entry(stream).State = EntityState.Detached;
+            if (await db.Streams.AnyAsync(s => s.Name == name, cancellationToken))
+            {
+                return null;
+            }
+            throw;
+        }
+        return (stream, key);
+    }
+
+    public async Task<IReadOnlyList<StreamRecord>> ListAsync(CancellationToken cancellationToken) =>
+        await db.Streams.AsNoTracking().OrderBy(s => s.Name).ToListAsync(cancellationToken);
+
+    public Task<StreamRecord?> GetAsync(string name, CancellationToken cancellationToken) =>
+        db.Streams.AsNoTracking().FirstOrDefaultAsync(s => s.Name == name, cancellationToken);
+
+    public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken) =>
+        await db.Streams.Where(s => s.Name == name).ExecuteDeleteAsync(cancellationToken) > 0;
+
+    public async Task<(StreamRecord Stream, string Key)?> RotateKeyAsync(string name, CancellationToken cancellationToken)
+    {
+        var stream = await db.Streams.FirstOrDefaultAsync(s => s.Name == name, cancellationToken);
+        if (stream is null)
+        {
+            return null;
+        }
+        var key = StreamKeyHasher.NewKey();
+        stream.KeyHash = StreamKeyHasher.Hash(key);
+        stream.KeyIssuedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        return (stream, key);
+    }
+
+    /// <summary>The publish-path lookup: one seek on the unique key-hash index.</summary>
+    public Task<StreamRecord?> FindByKeyAsync(string key, CancellationToken cancellationToken)
+    {
+        var hash = StreamKeyHasher.Hash(key);
+        return db.Streams.AsNoTracking().FirstOrDefaultAsync(s => s.KeyHash == hash, cancellationToken);
+    }
+}

@@ -1,0 +1,20 @@
+namespace StreamHub.StreamKeys;
+
+/// <summary>A stream as stored: its public name and the SHA-256 of its secret key (never the key).</summary>
+public sealed class StreamRecord
+{
+    public int Id { get; set; }
+
+    /// <summary>Public name: in playback URLs, logs and metrics.</summary>
+    public required string Name { get; set; }
+
+    /// <summary>SHA-256 of the stream key; indexed, so the publish path finds a stream by key in one index seek.</summary>
+    public required byte[] KeyHash { get; set; }
+
+    public string? Description { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset KeyIssuedAt { get; set; }
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    public bool IsExpired(DateTimeOffset now) => ExpiresAt is { } expires && expires <= now;
+}

@@ -1,0 +1,78 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace StreamHub.Tests.Infrastructure;
+
+/// <summary>The real StreamHub app in this process on real loopback sockets (Kestrel, not TestServer): its RTMP, HTTP
+/// and HTTPS listeners on free ports, its data directory in a fresh temp folder, a known admin key.</summary>
+public sealed class StreamHubHost : IAsyncDisposable
+{
+    public const string AdminKey = "test-admin-key-0123456789";
+
+    private readonly WebApplicationFactory<StreamHub.Program> _factory;
+
+    private StreamHubHost(Dictionary<string, string?> settings, string dataDirectory)
+    {
+        Settings = settings;
+        DataDirectory = dataDirectory;
+        _factory = new WebApplicationFactory<StreamHub.Program>().WithWebHostBuilder(builder =>
+        {
+            builder.UseEnvironment("Test");
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+        });
+        _factory.UseKestrel();
+    }
+
+    public IReadOnlyDictionary<string, string?> Settings { get; }
+    public string DataDirectory { get; }
+    public int RtmpPort => int.Parse(Settings["StreamHub:Rtmp:Port"]!);
+    public int HttpPort => int.Parse(Settings["StreamHub:Http:Port"]!);
+    public int HttpsPort => int.Parse(Settings["StreamHub:Https:Port"]!);
+    public IServiceProvider Services => _factory.Services;
+    public Uri HttpBase => new($"http://127.0.0.1:{HttpPort}/");
+
+    /// <summary>Starts a host. <paramref name="overrides"/> replace the test defaults (a null value removes one).</summary>
+    public static StreamHubHost Start(IDictionary<string, string?>? overrides = null, string? dataDirectory = null)
+    {
+        dataDirectory ??= Directory.CreateTempSubdirectory("streamhub-test-").FullName;
+        var settings = new Dictionary<string, string?>
+        {
+            ["StreamHub:BindAddress"] = "127.0.0.1",
+            ["StreamHub:DataDirectory"] = dataDirectory,
+            ["StreamHub:Rtmp:Port"] = FreePorts.Next().ToString(),
+            ["StreamHub:Http:Port"] = FreePorts.Next().ToString(),
+            ["StreamHub:Https:Port"] = FreePorts.Next().ToString(),
+            ["StreamHub:Admin:ApiKey"] = AdminKey,
+            ["StreamHub:Logging:MinimumLevel"] = "Warning",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+        var host = new StreamHubHost(settings, dataDirectory);
+        host._factory.StartServer();
+        return host;
+    }
+
+    public T GetService<T>() where T : notnull => _factory.Services.GetRequiredService<T>();
+
+    /// <summary>An HTTP client on the real HTTP listener, with the admin key unless <paramref name="withAdminKey"/> is false.</summary>
+    public HttpClient CreateHttpClient(bool withAdminKey = true)
+    {
+        var client = new HttpClient { BaseAddress = HttpBase, Timeout = TimeSpan.FromSeconds(30) };
+        if (withAdminKey)
+        {
+            client.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+        }
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _factory.DisposeAsync();
+    }
+}
