@@ -1,0 +1,15 @@
+namespace StreamHub.Tests.Infrastructure;
+
+/// <summary>One in-process StreamHub shared by a test class (each test uses its own stream names).</summary>
+public sealed class SharedHostFixture : IAsyncLifetime
+{
+    public StreamHubHost Host { get; private set; } = null!;
+
+    public Task InitializeAsync()
+    {
+        Host = StreamHubHost.Start();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+}

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace StreamHub.Tests.Infrastructure;
+
+/// <summary>StreamHub as its own process (<c>dotnet StreamHub.dll</c>), configured through environment variables in
+/// the documented <c>StreamHub__Section__Key</c> form, with everything it prints captured. For what only a real
+/// process shows: exit codes, start-up failures, what is printed on the console.</summary>
+public sealed class StreamHubProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private StreamHubProcess(Process process, IReadOnlyDictionary<string, string?> settings)
+    {
+        _process = process;
+        Settings = settings;
+    }
+
+    public IReadOnlyDictionary<string, string?> Settings { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Default test settings: loopback, free ports, a fresh data directory (or the one given).</summary>
+    public static Dictionary<string, string?> DefaultSettings(string? dataDirectory = null) => new()
+    {
+        ["StreamHub__BindAddress"] = "127.0.0.1",
+        ["StreamHub__DataDirectory"] = dataDirectory ?? Directory.CreateTempSubdirectory("streamhub-proc-").FullName,
+        ["StreamHub__Rtmp__Port"] = FreePorts.Next().ToString(),
+        ["StreamHub__Http__Port"] = FreePorts.Next().ToString(),
+        ["StreamHub__Https__Port"] = FreePorts.Next().ToString(),
+    };
+
+    public static StreamHubProcess Start(IReadOnlyDictionary<string, string?> settings)
+    {
+        var directory = AppContext.BaseDirectory;
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(directory, "StreamHub.dll")])
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("StreamHub__", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+        var process = new Process { StartInfo = start };
+        var server = new StreamHubProcess(process, settings);
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return server;
+    }
+
+    public int HttpPort => int.Parse(Settings["StreamHub__Http__Port"]!);
+    public int HttpsPort => int.Parse(Settings["StreamHub__Https__Port"]!);
+    public int RtmpPort => int.Parse(Settings["StreamHub__Rtmp__Port"]!);
+    public string DataDirectory => Settings["StreamHub__DataDirectory"]!;
+
+    /// <summary>Waits until <c>/readyz</c> answers 200 on the HTTP port; fails with the process output if it exits
+    /// or does not get ready within <paramref name="timeout"/>.</summary>
+    public async Task WaitUntilReadyAsync(TimeSpan? timeout = null)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"StreamHub exited with code {_process.ExitCode} before it was ready:\n{Output}");
+            }
+            try
+            {
+                using var response = await client.GetAsync($"http://127.0.0.1:{HttpPort}/readyz");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"StreamHub was not ready within the timeout:\n{Output}");
+    }
+
+    /// <summary>Waits for the process to exit by itself (a start-up failure); returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"StreamHub did not exit within {timeout}:\n{Output}");
+        }
+        _process.WaitForExit(); // flushes the redirected output
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits until the output contains <paramref name="text"/>.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Output.Contains(text, StringComparison.Ordinal))
+            {
+                return;
+            }
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"The output never contained '{text}':\n{Output}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,267 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using StreamHub.StreamKeys;
+using StreamHub.Tests.Infrastructure;
+
+namespace StreamHub.Tests.StreamKeys;
+
+/// <summary>Every call of the stream key API and every error it can give, through the real HTTP pipeline on a real
+/// socket.</summary>
+public sealed class StreamKeyApiTests(SharedHostFixture fixture) : IClassFixture<SharedHostFixture>
+{
+    private readonly StreamHubHost _host = fixture.Host;
+
+    [Fact]
+    public async Task Create_returns_201_with_a_urlsafe_key_of_at_least_128_bits_and_a_location()
+    {
+        using var client = _host.CreateHttpClient();
+        var name = UniqueNames.Stream();
+        var response = await client.PostAsJsonAsync("/api/streams", new { name, description = "main camera" });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal($"/api/streams/{name}", response.Headers.Location?.OriginalString);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(name, body.GetProperty("name").GetString());
+        Assert.Equal("main camera", body.GetProperty("description").GetString());
+        Assert.Equal("live", body.GetProperty("application").GetString());
+        Assert.Equal($"/hls/{name}/index.m3u8", body.GetProperty("playbackUrl").GetString());
+        var key = body.GetProperty("key").GetString()!;
+        Assert.Matches("^[A-Za-z0-9_-]+$", key);
+        Assert.True(key.Length * 6 >= 128, $"key '{key.Length}' chars carries fewer than 128 bits");
+        Assert.DoesNotContain(key, body.GetProperty("playbackUrl").GetString()!);
+    }
+
+    [Fact]
+    public async Task Two_creates_give_different_keys()
+    {
+        using var client = _host.CreateHttpClient();
+        var first = await CreateAsync(client, UniqueNames.Stream());
+        var second = await CreateAsync(client, UniqueNames.Stream());
+        Assert.NotEqual(first.Key, second.Key);
+    }
+
+    [Fact]
+    public async Task Create_with_a_name_in_use_is_409_problem()
+    {
+        using var client = _host.CreateHttpClient();
+        var name = UniqueNames.Stream();
+        await CreateAsync(client, name);
+
+        var response = await client.PostAsJsonAsync("/api/streams", new { name });
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        var problem = await ReadProblemAsync(response);
+        Assert.Equal(409, problem.GetProperty("status").GetInt32());
+        Assert.Contains(name, problem.GetProperty("detail").GetString());
+    }
+
+    [Theory]
+    [InlineData("{\"name\":\"Has-Upper\"}", "name")]
+    [InlineData("{\"name\":\"has space\"}", "name")]
+    [InlineData("{\"name\":\"\"}", "name")]
+    [InlineData("{}", "name")]
+    [InlineData("{\"name\":\"a/b\"}", "name")]
+    [InlineData("{\"name\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", "name")]
+    [InlineData("{\"name\":\"ok-name\",\"expiresAt\":\"2001-01-01T00:00:00Z\"}", "expiresAt")]
+    [InlineData("{\"name\":\"ok-name\",\"expiresAt\":\"next tuesday\"}", "expiresAt")]
+    [InlineData("{\"name\":42}", "name")]
+    [InlineData("{\"name\":\"ok-name\" \"description\":1}", "body")]
+    [InlineData("not json", "body")]
+    public async Task Create_with_a_bad_field_is_400_naming_that_field(string json, string field)
+    {
+        using var client = _host.CreateHttpClient();
+        var response = await client.PostAsync("/api/streams", new StringContent(json, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ReadProblemAsync(response);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out var messages), $"no error for '{field}' in {problem}");
+        Assert.False(string.IsNullOrWhiteSpace(messages[0].GetString()));
+    }
+
+    [Fact]
+    public async Task Create_with_a_description_over_256_characters_is_400_on_description()
+    {
+        using var client = _host.CreateHttpClient();
+        var response = await client.PostAsJsonAsync("/api/streams", new { name = UniqueNames.Stream(), description = new string('x', 257) });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ReadProblemAsync(response);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("description", out _));
+    }
+
+    [Fact]
+    public async Task Create_accepts_a_future_expiry_and_shows_it()
+    {
+        using var client = _host.CreateHttpClient();
+        var expires = DateTimeOffset.UtcNow.AddDays(3);
+        var name = UniqueNames.Stream();
+        var response = await client.PostAsJsonAsync("/api/streams", new { name, expiresAt = expires });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+
+        var got = await client.GetFromJsonAsync<JsonElement>($"/api/streams/{name}");
+        Assert.Equal(expires.ToUnixTimeMilliseconds(), got.GetProperty("expiresAt").GetDateTimeOffset().ToUnixTimeMilliseconds());
+        Assert.False(got.GetProperty("expired").GetBoolean());
+    }
+
+    [Fact]
+    public async Task List_shows_streams_and_never_a_key()
+    {
+        using var client = _host.CreateHttpClient();
+        var created = await CreateAsync(client, UniqueNames.Stream());
+
+        var response = await client.GetAsync("/api/streams");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var list = JsonDocument.Parse(text).RootElement;
+        Assert.Contains(list.EnumerateArray(), s => s.GetProperty("name").GetString() == created.Name);
+        Assert.All(list.EnumerateArray(), s => Assert.False(s.TryGetProperty("key", out _)));
+        Assert.DoesNotContain(created.Key, text);
+    }
+
+    [Fact]
+    public async Task Get_shows_one_stream_without_its_key()
+    {
+        using var client = _host.CreateHttpClient();
+        var created = await CreateAsync(client, UniqueNames.Stream());
+
+        var response = await client.GetAsync($"/api/streams/{created.Name}");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(created.Name, JsonDocument.Parse(text).RootElement.GetProperty("name").GetString());
+        Assert.DoesNotContain(created.Key, text);
+        Assert.DoesNotContain("\"key\"", text);
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/streams/no-such-stream")]
+    [InlineData("DELETE", "/api/streams/no-such-stream")]
+    [InlineData("POST", "/api/streams/no-such-stream/rotate-key")]
+    [InlineData("GET", "/api/streams/NOT_valid")]
+    public async Task Unknown_stream_is_404_problem(string method, string path)
+    {
+        using var client = _host.CreateHttpClient();
+        var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var problem = await ReadProblemAsync(response);
+        Assert.Equal(404, problem.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Unknown_route_is_404_problem()
+    {
+        using var client = _host.CreateHttpClient();
+        var response = await client.GetAsync("/api/nothing-here");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Delete_removes_the_stream_and_its_key_stops_publishing()
+    {
+        using var client = _host.CreateHttpClient();
+        var created = await CreateAsync(client, UniqueNames.Stream());
+        var authorizer = _host.GetService<IStreamKeyAuthorizer>();
+        Assert.Equal(PublishVerdict.Allowed, (await authorizer.AuthorizePublishAsync(created.Key, default)).Verdict);
+
+        var response = await client.DeleteAsync($"/api/streams/{created.Name}");
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/streams/{created.Name}")).StatusCode);
+        Assert.Equal(PublishVerdict.UnknownKey, (await authorizer.AuthorizePublishAsync(created.Key, default)).Verdict);
+    }
+
+    [Fact]
+    public async Task Rotate_issues_a_new_key_and_the_old_one_stops_publishing()
+    {
+        using var client = _host.CreateHttpClient();
+        var created = await CreateAsync(client, UniqueNames.Stream());
+
+        var response = await client.PostAsync($"/api/streams/{created.Name}/rotate-key", null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var newKey = body.GetProperty("key").GetString()!;
+        Assert.NotEqual(created.Key, newKey);
+        var authorizer = _host.GetService<IStreamKeyAuthorizer>();
+        Assert.Equal(PublishVerdict.UnknownKey, (await authorizer.AuthorizePublishAsync(created.Key, default)).Verdict);
+        var decision = await authorizer.AuthorizePublishAsync(newKey, default);
+        Assert.Equal(PublishVerdict.Allowed, decision.Verdict);
+        Assert.Equal(created.Name, decision.StreamName);
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/streams")]
+    [InlineData("POST", "/api/streams")]
+    [InlineData("GET", "/api/streams/x")]
+    [InlineData("DELETE", "/api/streams/x")]
+    [InlineData("POST", "/api/streams/x/rotate-key")]
+    public async Task Every_api_call_without_the_admin_key_is_401_problem(string method, string path)
+    {
+        using var anonymous = _host.CreateHttpClient(withAdminKey: false);
+        var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "POST")
+        {
+            request.Content = JsonContent.Create(new { name = "x" });
+        }
+        var response = await anonymous.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(401, (await ReadProblemAsync(response)).GetProperty("status").GetInt32());
+
+        using var wrong = _host.CreateHttpClient(withAdminKey: false);
+        wrong.DefaultRequestHeaders.Add("X-Api-Key", "not-the-key");
+        var request2 = new HttpRequestMessage(new HttpMethod(method), path);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.SendAsync(request2)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Swagger_describes_every_call_and_the_api_key_scheme()
+    {
+        using var client = _host.CreateHttpClient(withAdminKey: false);
+        var json = await client.GetFromJsonAsync<JsonElement>("/swagger/v1/swagger.json");
+
+        var paths = json.GetProperty("paths");
+        Assert.True(paths.GetProperty("/api/streams").TryGetProperty("post", out _));
+        Assert.True(paths.GetProperty("/api/streams").TryGetProperty("get", out _));
+        Assert.True(paths.GetProperty("/api/streams/{name}").TryGetProperty("get", out _));
+        Assert.True(paths.GetProperty("/api/streams/{name}").TryGetProperty("delete", out _));
+        Assert.True(paths.GetProperty("/api/streams/{name}/rotate-key").TryGetProperty("post", out _));
+        var scheme = json.GetProperty("components").GetProperty("securitySchemes").GetProperty("AdminApiKey");
+        Assert.Equal("apiKey", scheme.GetProperty("type").GetString());
+        Assert.Equal("header", scheme.GetProperty("in").GetString());
+        Assert.Equal("X-Api-Key", scheme.GetProperty("name").GetString());
+        Assert.True(json.TryGetProperty("security", out _));
+
+        var ui = await client.GetAsync("/swagger/index.html");
+        Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
+    }
+
+    [Fact]
+    public async Task Health_and_readiness_answer()
+    {
+        using var client = _host.CreateHttpClient(withAdminKey: false);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+        var ready = await client.GetFromJsonAsync<JsonElement>("/readyz");
+        Assert.Equal("ready", ready.GetProperty("status").GetString());
+        Assert.Equal(3, ready.GetProperty("listeners").GetArrayLength());
+        Assert.All(ready.GetProperty("listeners").EnumerateArray(), l => Assert.Equal("bound", l.GetProperty("state").GetString()));
+    }
+
+    internal static async Task<(string Name, string Key)> CreateAsync(HttpClient client, string name)
+    {
+        var response = await client.PostAsJsonAsync("/api/streams", new { name });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (name, body.GetProperty("key").GetString()!);
+    }
+
+    private static async Task<JsonElement> ReadProblemAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+}
