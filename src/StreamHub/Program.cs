@@ -29,9 +29,11 @@ public sealed class Program
             .AddStreamHubProblemDetails()
             .AddStreamHubSwagger();
 
-        var app = builder.Build();
+        ListenerTable? listeners = null;
         try
         {
+            var app = builder.Build();
+            listeners = app.Services.GetRequiredService<ListenerTable>();
             await app.Services.InitializeStreamKeyDatabaseAsync();
             _ = app.Services.GetRequiredService<AdminApiKey>();
 
@@ -60,7 +62,7 @@ public sealed class Program
         }
         catch (IOException ex) when (ex.Message.StartsWith("Failed to bind", StringComparison.Ordinal))
         {
-            var (listener, reason) = app.Services.GetRequiredService<ListenerTable>().ExplainBindFailure(ex);
+            var (listener, reason) = listeners?.ExplainBindFailure(ex) ?? (null, ex.Message);
             if (listener is null)
             {
                 Log.Fatal("Cannot open a listener, StreamHub will not start: {Reason}", reason);
@@ -71,6 +73,11 @@ public sealed class Program
                     listener.Address, listener.Port, listener.Name, reason, listener.Setting);
             }
             return 3;
+        }
+        catch (Exception ex) when (ex is not HostAbortedException)
+        {
+            Log.Fatal(ex, "StreamHub stopped: {Reason}", ex.Message);
+            return 1;
         }
         finally
         {

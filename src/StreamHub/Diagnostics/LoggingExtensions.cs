@@ -29,8 +29,11 @@ public static class LoggingExtensions
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
-            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
-            .Enrich.FromLogContext();
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            // Program logs start-up failures itself, in one line a person can act on; the host's own copy with a
+            // stack trace would only bury it.
+            .Filter.ByExcluding(e => e.MessageTemplate.Text == "Hosting failed to start");
         return string.Equals(options.Format, "json", StringComparison.OrdinalIgnoreCase)
             ? logger.WriteTo.Console(new RenderedCompactJsonFormatter())
             : logger.WriteTo.Console(outputTemplate: TextTemplate);

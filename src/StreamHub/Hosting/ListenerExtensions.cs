@@ -6,7 +6,7 @@ using StreamHub.Rtmp;
 
 namespace StreamHub.Hosting;
 
-public static class ListenerExtensions
+public static partial class ListenerExtensions
 {
     /// <summary>Binds the RTMP, HTTP and HTTPS listeners from settings (0 turns one off) and records them in the
     /// <see cref="ListenerTable"/>.</summary>
@@ -73,9 +73,35 @@ public static class ListenerExtensions
     public static WebApplication UseStreamHubListeners(this WebApplication app)
     {
         var table = app.Services.GetRequiredService<ListenerTable>();
-        app.Lifetime.ApplicationStarted.Register(table.MarkAllBound);
+        var rtmp = app.Services.GetRequiredService<IOptions<RtmpOptions>>().Value;
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("StreamHub.Hosting.Listeners");
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            table.MarkAllBound();
+            foreach (var listener in table.All)
+            {
+                var host = listener.Address is "0.0.0.0" or "::" ? "HOST" : listener.Address.Contains(':') ? $"[{listener.Address}]" : listener.Address;
+                var url = listener.Name switch
+                {
+                    "RTMP" => $"rtmp://{host}:{listener.Port}/{rtmp.Application}/{{streamKey}}",
+                    "HTTPS" => $"https://{host}:{listener.Port}/",
+                    _ => $"http://{host}:{listener.Port}/",
+                };
+                LogListening(logger, listener.Name, listener.Address, listener.Port, url, listener.Setting);
+            }
+            if (table.All.Count == 0)
+            {
+                LogNoListeners(logger);
+            }
+        });
         return app;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Listener} listening on {Address}:{Port}: {Url} (port set by {Setting})")]
+    private static partial void LogListening(ILogger logger, string listener, string address, int port, string url, string setting);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Every listener is turned off (StreamHub:Rtmp:Port, StreamHub:Http:Port and StreamHub:Https:Port are all 0)")]
+    private static partial void LogNoListeners(ILogger logger);
 
     private static Func<ConnectionDelegate, ConnectionDelegate> CountConnections(Listener listener) => next => async connection =>
     {
