@@ -3,6 +3,7 @@ using Serilog;
 using StreamHub.Diagnostics;
 using StreamHub.Hosting;
 using StreamHub.Live;
+using StreamHub.Pages;
 using StreamHub.Security;
 using StreamHub.StreamKeys;
 
@@ -45,6 +46,7 @@ public sealed class Program
             app.UseStreamHubSwagger();
 
             app.MapHealthEndpoints();
+            app.MapPageEndpoints();
             app.MapGroup("/api")
                 .AddEndpointFilter<AdminApiKeyFilter>()
                 .MapStreamKeyEndpoints();
