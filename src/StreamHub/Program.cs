@@ -35,6 +35,12 @@ public sealed class Program
         {
             var app = builder.Build();
             listeners = app.Services.GetRequiredService<ListenerTable>();
+            if (listeners.FindUnbindable() is { } unbindable)
+            {
+                LogCannotListen(unbindable.Listener, unbindable.Reason);
+                return 3;
+            }
+
             await app.Services.InitializeStreamKeyDatabaseAsync();
             _ = app.Services.GetRequiredService<AdminApiKey>();
 
@@ -58,7 +64,7 @@ public sealed class Program
         {
             foreach (var failure in ex.Failures)
             {
-                Log.Fatal("Bad setting, StreamHub will not start: {Failure}", failure);
+                Log.ForContext("SourceContext", "StreamHub.Startup").Fatal("Bad setting, StreamHub will not start: {Failure}", failure);
             }
             return 2;
         }
@@ -67,18 +73,17 @@ public sealed class Program
             var (listener, reason) = listeners?.ExplainBindFailure(ex) ?? (null, ex.Message);
             if (listener is null)
             {
-                Log.Fatal("Cannot open a listener, StreamHub will not start: {Reason}", reason);
+                Log.ForContext("SourceContext", "StreamHub.Startup").Fatal("Cannot open a listener, StreamHub will not start: {Reason}", reason);
             }
             else
             {
-                Log.Fatal("Cannot listen on {Address}:{Port} for {Listener}: {Reason}. Change {Setting} (0 turns that listener off) or free the port.",
-                    listener.Address, listener.Port, listener.Name, reason, listener.Setting);
+                LogCannotListen(listener, reason);
             }
             return 3;
         }
         catch (Exception ex) when (ex is not HostAbortedException)
         {
-            Log.Fatal(ex, "StreamHub stopped: {Reason}", ex.Message);
+            Log.ForContext("SourceContext", "StreamHub.Startup").Fatal(ex, "StreamHub stopped: {Reason}", ex.Message);
             return 1;
         }
         finally
@@ -86,4 +91,8 @@ public sealed class Program
             await Log.CloseAndFlushAsync();
         }
     }
+
+    private static void LogCannotListen(Listener listener, string reason) =>
+        Log.ForContext("SourceContext", "StreamHub.Startup").Fatal("Cannot listen on {Address}:{Port} for {Listener}: {Reason}. Change {Setting} (0 turns that listener off) or free the port.",
+            listener.Address, listener.Port, listener.Name, reason, listener.Setting);
 }

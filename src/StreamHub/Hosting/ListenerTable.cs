@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 
@@ -27,6 +28,40 @@ public sealed class ListenerTable
             listener.MarkBound();
         }
     }
+
+    /// <summary>Binds and releases each listener's address before Kestrel starts, so a port that cannot be had is
+    /// reported with the listener and setting it belongs to (Kestrel's own error does not always say which port).</summary>
+    public (Listener Listener, string Reason)? FindUnbindable()
+    {
+        foreach (var listener in _listeners)
+        {
+            var address = IPAddress.Parse(listener.Address);
+            using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            if (address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+            try
+            {
+                socket.Bind(new IPEndPoint(address, listener.Port));
+            }
+            catch (SocketException ex)
+            {
+                var reason = Explain(ex);
+                listener.MarkFailed(reason);
+                return (listener, reason);
+            }
+        }
+        return null;
+    }
+
+    private static string Explain(SocketException ex) => ex.SocketErrorCode switch
+    {
+        SocketError.AddressAlreadyInUse => "the port is already in use by another process",
+        SocketError.AccessDenied => "permission denied (ports below 1024 need root or the CAP_NET_BIND_SERVICE capability)",
+        SocketError.AddressNotAvailable => "the address is not on this machine (see StreamHub:BindAddress)",
+        _ => ex.Message,
+    };
 
     /// <summary>Turns Kestrel's bind exception into the listener it concerns and a reason a person can act on.</summary>
     public (Listener? Listener, string Reason) ExplainBindFailure(IOException exception)

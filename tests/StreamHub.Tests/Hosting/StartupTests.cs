@@ -61,6 +61,22 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task A_privileged_port_without_the_right_stops_startup_naming_port_reason_and_setting()
+    {
+        var data = Directory.CreateTempSubdirectory("streamhub-unpriv-");
+        File.SetUnixFileMode(data.FullName, (UnixFileMode)0b111_111_111);
+        var settings = StreamHubProcess.DefaultSettings(data.FullName);
+        settings["StreamHub__Http__Port"] = "80";
+        await using var server = StreamHubProcess.Start(settings, asUnprivilegedUser: true);
+
+        Assert.Equal(3, await server.WaitForExitAsync(ExitTimeout));
+        var line = Assert.Single(server.Output.Split('\n'), l => l.Contains("Cannot listen on", StringComparison.Ordinal));
+        Assert.Contains("127.0.0.1:80", line);
+        Assert.Contains("permission denied", line);
+        Assert.Contains("StreamHub:Http:Port", line);
+    }
+
+    [Fact]
     public async Task A_port_of_zero_turns_that_listener_off()
     {
         var settings = StreamHubProcess.DefaultSettings();

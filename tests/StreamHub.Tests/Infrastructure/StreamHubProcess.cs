@@ -43,16 +43,23 @@ public sealed class StreamHubProcess : IAsyncDisposable
         ["StreamHub__Https__Port"] = FreePorts.Next().ToString(),
     };
 
-    public static StreamHubProcess Start(IReadOnlyDictionary<string, string?> settings)
+    /// <param name="asUnprivilegedUser">When the tests run as root, run the server as <c>nobody</c> (through
+    /// setpriv), as an ordinary user would.</param>
+    public static StreamHubProcess Start(IReadOnlyDictionary<string, string?> settings, bool asUnprivilegedUser = false)
     {
         var directory = AppContext.BaseDirectory;
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(directory, "StreamHub.dll")])
+        var dll = Path.Combine(directory, "StreamHub.dll");
+        var start = asUnprivilegedUser && Environment.UserName == "root"
+            ? new ProcessStartInfo("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "dotnet", dll])
+            : new ProcessStartInfo("dotnet", [dll]);
+        if (asUnprivilegedUser)
         {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+            start.Environment["HOME"] = Path.GetTempPath();
+        }
+        start.WorkingDirectory = directory;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("StreamHub__", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)).ToList())
         {
             start.Environment.Remove(key);
