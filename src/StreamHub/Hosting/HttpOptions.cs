@@ -10,4 +10,8 @@ public sealed class HttpOptions
     /// <summary>TCP port; 0 turns the listener off.</summary>
     [Range(0, 65535, ErrorMessage = "StreamHub:Http:Port must be between 0 (off) and 65535.")]
     public int Port { get; set; } = 80;
+
+    /// <summary>Also accept RTMP on this port, told apart from HTTP by the first byte of the connection
+    /// (0x03, RTMP's C0), for encoders behind firewalls that only let web ports out.</summary>
+    public bool AcceptRtmp { get; set; } = true;
 }

@@ -13,6 +13,10 @@ public sealed class HttpsOptions
     [Range(0, 65535, ErrorMessage = "StreamHub:Https:Port must be between 0 (off) and 65535.")]
     public int Port { get; set; } = 443;
 
+    /// <summary>Also accept RTMPS (RTMP in TLS, with this listener's certificate) on this port, told apart from HTTP by the first byte of the connection
+    /// (0x03, RTMP's C0), for encoders behind firewalls that only let web ports out.</summary>
+    public bool AcceptRtmp { get; set; } = true;
+
     /// <summary>PEM certificate (chain) file.</summary>
     public string? CertificatePath { get; set; }
 

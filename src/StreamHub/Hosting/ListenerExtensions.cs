@@ -46,22 +46,34 @@ public static partial class ListenerExtensions
             }
             if (http.Port != 0)
             {
-                var listener = table.Add("HTTP", "StreamHub:Http:Port", server.BindAddress, http.Port, "HTTP");
+                var listener = http.AcceptRtmp
+                    ? table.Add("HTTP", "StreamHub:Http:Port", server.BindAddress, http.Port, "HTTP", "RTMP")
+                    : table.Add("HTTP", "StreamHub:Http:Port", server.BindAddress, http.Port, "HTTP");
                 kestrel.Listen(address, http.Port, options =>
                 {
                     options.Protocols = HttpProtocols.Http1;
                     options.Use(CountConnections(listener));
+                    if (http.AcceptRtmp)
+                    {
+                        options.Use(RtmpSniffing.RouteRtmpByFirstByte(services.GetRequiredService<RtmpConnectionHandler>(), TimeSpan.FromSeconds(rtmp.HandshakeTimeoutSeconds)));
+                    }
                 });
             }
             if (https.Port != 0)
             {
                 var certificates = services.GetRequiredService<CertificateProvider>();
-                var listener = table.Add("HTTPS", "StreamHub:Https:Port", server.BindAddress, https.Port, "HTTPS");
+                var listener = https.AcceptRtmp
+                    ? table.Add("HTTPS", "StreamHub:Https:Port", server.BindAddress, https.Port, "HTTPS", "RTMPS")
+                    : table.Add("HTTPS", "StreamHub:Https:Port", server.BindAddress, https.Port, "HTTPS");
                 kestrel.Listen(address, https.Port, options =>
                 {
                     options.Protocols = HttpProtocols.Http1AndHttp2;
                     options.Use(CountConnections(listener));
                     options.UseHttps(certificates.GetCertificate());
+                    if (https.AcceptRtmp)
+                    {
+                        options.Use(RtmpSniffing.RouteRtmpByFirstByte(services.GetRequiredService<RtmpConnectionHandler>(), TimeSpan.FromSeconds(rtmp.HandshakeTimeoutSeconds)));
+                    }
                 });
             }
         });

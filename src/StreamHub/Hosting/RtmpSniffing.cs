@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Connections;
+using StreamHub.Rtmp;
+
+namespace StreamHub.Hosting;
+
+/// <summary>Connection middleware for the web ports: a connection whose first byte is 0x03 (RTMP's C0) goes to the
+/// RTMP handler, anything else to HTTP. Before <c>UseHttps</c> it sees plain bytes (RTMP on port 80); after it, the
+/// decrypted ones (RTMPS on port 443, with the HTTPS certificate). Every client of both protocols speaks first, so
+/// peeking one byte costs nothing; a connection that says nothing within the handshake timeout is closed.</summary>
+public static class RtmpSniffing
+{
+    public const byte RtmpVersion = 0x03;
+
+    public static Func<ConnectionDelegate, ConnectionDelegate> RouteRtmpByFirstByte(RtmpConnectionHandler rtmp, TimeSpan silenceTimeout) =>
+        next => async connection =>
+        {
+            var input = connection.Transport.Input;
+            bool isRtmp;
+            using (var silence = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+            {
+                silence.CancelAfter(silenceTimeout);
+                try
+                {
+                    var result = await input.ReadAsync(silence.Token);
+                    if (result.Buffer.IsEmpty)
+                    {
+                        input.AdvanceTo(result.Buffer.Start);
+                        return;
+                    }
+                    isRtmp = result.Buffer.FirstSpan[0] == RtmpVersion;
+                    input.AdvanceTo(result.Buffer.Start); // nothing consumed: the chosen protocol reads from byte 0
+                }
+                catch (OperationCanceledException)
+                {
+                    connection.Abort(new ConnectionAbortedException("Nothing received before the handshake timeout."));
+                    return;
+                }
+            }
+            if (isRtmp)
+            {
+                await rtmp.OnConnectedAsync(connection);
+            }
+            else
+            {
+                await next(connection);
+            }
+        };
+}
