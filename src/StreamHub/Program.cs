@@ -24,7 +24,7 @@ public sealed class Program
 
         builder.AddStreamHubLogging()
             .AddStreamHubListeners()
-            .AddAdminAuthentication()
+            .AddStreamHubSecurity()
             .AddStreamKeys()
             .AddLiveStreams()
             .AddStreamHubProblemDetails()
@@ -47,6 +47,7 @@ public sealed class Program
             app.UseStreamHubListeners();
             app.UseSerilogRequestLogging();
             app.UseStreamHubProblemDetails();
+            app.UseStreamHubSecurity();
             app.UseDefaultFiles();
             app.UseStaticFiles();
             app.UseStreamHubSwagger();
@@ -54,8 +55,10 @@ public sealed class Program
             app.MapHealthEndpoints();
             app.MapPageEndpoints();
             app.MapGroup("/api")
+                .RequireRateLimiting(SecurityExtensions.AdminRateLimitPolicy)
                 .AddEndpointFilter<AdminApiKeyFilter>()
-                .MapStreamKeyEndpoints();
+                .MapStreamKeyEndpoints()
+                .MapDiagnosticsEndpoints();
 
             await app.RunAsync();
             return 0;

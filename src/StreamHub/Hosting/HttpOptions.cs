@@ -14,4 +14,7 @@ public sealed class HttpOptions
     /// <summary>Also accept RTMP on this port, told apart from HTTP by the first byte of the connection
     /// (0x03, RTMP's C0), for encoders behind firewalls that only let web ports out.</summary>
     public bool AcceptRtmp { get; set; } = true;
+
+    /// <summary>Redirect the dashboard and API from HTTP to HTTPS; HLS and the health endpoints stay on HTTP.</summary>
+    public bool RedirectToHttps { get; set; }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using StreamHub.Rtmp;
+using StreamHub.Security;
 
 namespace StreamHub.Hosting;
 
@@ -30,6 +31,7 @@ public static partial class ListenerExtensions
             var http = services.GetRequiredService<IOptions<HttpOptions>>().Value;
             var https = services.GetRequiredService<IOptions<HttpsOptions>>().Value;
             var table = services.GetRequiredService<ListenerTable>();
+            var gate = services.GetRequiredService<ConnectionGate>();
             var address = IPAddress.Parse(server.BindAddress);
 
             kestrel.AddServerHeader = false;
@@ -41,6 +43,7 @@ public static partial class ListenerExtensions
                 kestrel.Listen(address, rtmp.Port, options =>
                 {
                     options.Use(CountConnections(listener));
+                    options.Use(gate.Middleware(listener.Name));
                     options.UseConnectionHandler<RtmpConnectionHandler>();
                 });
             }
@@ -53,6 +56,7 @@ public static partial class ListenerExtensions
                 {
                     options.Protocols = HttpProtocols.Http1;
                     options.Use(CountConnections(listener));
+                    options.Use(gate.Middleware(listener.Name));
                     if (http.AcceptRtmp)
                     {
                         options.Use(RtmpSniffing.RouteRtmpByFirstByte(services.GetRequiredService<RtmpConnectionHandler>(), TimeSpan.FromSeconds(rtmp.HandshakeTimeoutSeconds)));
@@ -69,6 +73,7 @@ public static partial class ListenerExtensions
                 {
                     options.Protocols = HttpProtocols.Http1AndHttp2;
                     options.Use(CountConnections(listener));
+                    options.Use(gate.Middleware(listener.Name));
                     options.UseHttps(certificates.GetCertificate());
                     if (https.AcceptRtmp)
                     {

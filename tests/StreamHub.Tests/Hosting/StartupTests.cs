@@ -16,6 +16,8 @@ public sealed class StartupTests
     [InlineData("StreamHub__BindAddress", "not-an-ip", "StreamHub:BindAddress")]
     [InlineData("StreamHub__Rtmp__OutChunkSize", "1", "StreamHub:Rtmp:OutChunkSize")]
     [InlineData("StreamHub__Database__Provider", "Oracle", "StreamHub:Database:Provider")]
+    [InlineData("StreamHub__Access__Publish__Allow__0", "10.0.0.300/8", "StreamHub:Access:Publish:Allow[0]")]
+    [InlineData("StreamHub__Limits__MaxConnectionsPerAddress", "0", "StreamHub:Limits:MaxConnectionsPerAddress")]
     public async Task A_bad_setting_stops_startup_with_a_message_naming_it(string variable, string value, string setting)
     {
         var settings = StreamHubProcess.DefaultSettings();

@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using StreamHub.Tests.Infrastructure;
+
+namespace StreamHub.Tests.Security;
+
+/// <summary>Access rules and bounds over real sockets.</summary>
+public sealed class AccessAndLimitsTests
+{
+    [Fact]
+    public async Task A_denied_address_gets_403_problem_on_the_admin_api()
+    {
+        await using var host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Access:Admin:Deny:0"] = "127.0.0.0/8" });
+        using var client = host.CreateHttpClient();
+
+        var response = await client.GetAsync("/api/streams");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("StreamHub:Access:Admin", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task An_address_outside_the_play_allow_list_gets_403_on_hls_and_the_player_but_not_on_the_api()
+    {
+        await using var host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Access:Play:Allow:0"] = "10.0.0.0/8" });
+        using var client = host.CreateHttpClient();
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/hls/any/index.m3u8")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/watch/any")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/streams")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Connections_over_the_per_address_limit_are_closed_at_once()
+    {
+        await using var host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Limits:MaxConnectionsPerAddress"] = "2" });
+        using var first = new TcpClient();
+        using var second = new TcpClient();
+        await first.ConnectAsync(IPAddress.Loopback, host.RtmpPort);
+        await second.ConnectAsync(IPAddress.Loopback, host.HttpPort);
+        await Task.Delay(200); // both accepted and counted by the server
+
+        using var third = new TcpClient();
+        await third.ConnectAsync(IPAddress.Loopback, host.HttpPort);
+        Assert.Equal(0, await ReadOrClosedAsync(third));
+
+        // The first two are still open: the server has not closed them.
+        first.Client.Blocking = false;
+        Assert.True(first.Connected);
+        Assert.False(first.Client.Poll(0, SelectMode.SelectRead) && first.Client.Available == 0);
+    }
+
+    [Fact]
+    public async Task Admin_requests_over_the_rate_limit_get_429_problem_with_retry_after()
+    {
+        await using var host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Limits:AdminRequestsPerMinute"] = "3" });
+        using var client = host.CreateHttpClient();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/streams")).StatusCode);
+        }
+
+        var limited = await client.GetAsync("/api/streams");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal("application/problem+json", limited.Content.Headers.ContentType?.MediaType);
+        Assert.True(limited.Headers.RetryAfter is not null);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode); // only the API is limited
+    }
+
+    [Fact]
+    public async Task Https_responses_carry_hsts_and_the_optional_redirect_leaves_hls_on_http()
+    {
+        await using var host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Http:RedirectToHttps"] = "true" });
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true, AllowAutoRedirect = false };
+        using var client = new HttpClient(handler);
+
+        var secure = await client.GetAsync($"https://127.0.0.1:{host.HttpsPort}/healthz");
+        Assert.Equal("max-age=31536000", secure.Headers.GetValues("Strict-Transport-Security").Single());
+        Assert.Equal("nosniff", secure.Headers.GetValues("X-Content-Type-Options").Single());
+
+        var api = await client.GetAsync($"http://127.0.0.1:{host.HttpPort}/api/streams");
+        Assert.Equal(HttpStatusCode.TemporaryRedirect, api.StatusCode);
+        Assert.Equal($"https://127.0.0.1:{host.HttpsPort}/api/streams", api.Headers.Location?.ToString());
+        Assert.False(api.Headers.Contains("Strict-Transport-Security"));
+
+        var hls = await client.GetAsync($"http://127.0.0.1:{host.HttpPort}/hls/nothing/index.m3u8");
+        Assert.Equal(HttpStatusCode.NotFound, hls.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_port_report_lists_every_listener_with_protocols_state_and_connections()
+    {
+        await using var host = StreamHubHost.Start();
+        using var client = host.CreateHttpClient();
+        using var rtmp = new TcpClient();
+        await rtmp.ConnectAsync(IPAddress.Loopback, host.RtmpPort);
+        await Task.Delay(200);
+
+        var ports = await client.GetFromJsonAsync<JsonElement>("/api/diagnostics/ports");
+
+        var byName = ports.EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!);
+        Assert.Equal(host.RtmpPort, byName["RTMP"].GetProperty("port").GetInt32());
+        Assert.Equal(1, byName["RTMP"].GetProperty("connections").GetInt32());
+        Assert.Equal(["HTTP", "RTMP"], byName["HTTP"].GetProperty("protocols").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(["HTTPS", "RTMPS"], byName["HTTPS"].GetProperty("protocols").EnumerateArray().Select(p => p.GetString()));
+        Assert.All(byName.Values, p => Assert.Equal("bound", p.GetProperty("state").GetString()));
+        Assert.Equal("StreamHub:Https:Port", byName["HTTPS"].GetProperty("setting").GetString());
+    }
+
+    private static async Task<int> ReadOrClosedAsync(TcpClient client)
+    {
+        try
+        {
+            return await client.GetStream().ReadAsync(new byte[1]).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+}
