@@ -1,32 +1,39 @@
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
+using StreamHub.Live;
+using StreamHub.Rtmp.Session;
+using StreamHub.StreamKeys;
 
 namespace StreamHub.Rtmp;
 
-/// <summary>Serves RTMP on the connections Kestrel hands it. Stateless: each connection's state lives in its session.</summary>
-public sealed partial class RtmpConnectionHandler(ILogger<RtmpConnectionHandler> logger) : ConnectionHandler
+/// <summary>Serves RTMP on the connections Kestrel hands it. Stateless: each connection's state lives in its
+/// <see cref="RtmpSession"/>. The one place <see cref="RtmpProtocolException"/> is caught: one log line, then close.</summary>
+public sealed partial class RtmpConnectionHandler(
+    ILogger<RtmpConnectionHandler> logger,
+    ILogger<RtmpSession> sessionLogger,
+    IOptions<RtmpOptions> options,
+    LiveStreamRegistry registry,
+    IStreamKeyAuthorizer authorizer) : ConnectionHandler
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var remote = connection.RemoteEndPoint?.ToString() ?? "unknown";
         LogOpened(logger, connection.ConnectionId, remote);
+        var session = new RtmpSession(connection.Transport, connection.ConnectionId, remote, options.Value, registry, authorizer, sessionLogger);
         try
         {
-            // Until the RTMP session lands: drain and close.
-            while (true)
-            {
-                var result = await connection.Transport.Input.ReadAsync(connection.ConnectionClosed);
-                connection.Transport.Input.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted || result.IsCanceled)
-                {
-                    break;
-                }
-            }
+            await session.RunAsync(connection.ConnectionClosed);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or ConnectionResetException or IOException)
+        catch (RtmpProtocolException ex)
+        {
+            RtmpLog.ProtocolViolation(logger, connection.ConnectionId, remote, ex.Error, ex.Message);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ConnectionResetException or IOException or ConnectionAbortedException)
         {
         }
         finally
         {
+            await session.DisposeAsync();
             LogClosed(logger, connection.ConnectionId, remote);
         }
     }

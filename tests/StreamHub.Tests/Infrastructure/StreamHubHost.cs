@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.TestHost;
 
 namespace StreamHub.Tests.Infrastructure;
 
@@ -12,7 +13,7 @@ public sealed class StreamHubHost : IAsyncDisposable
 
     private readonly WebApplicationFactory<StreamHub.Program> _factory;
 
-    private StreamHubHost(Dictionary<string, string?> settings, string dataDirectory)
+    private StreamHubHost(Dictionary<string, string?> settings, string dataDirectory, Action<IServiceCollection>? configureServices)
     {
         Settings = settings;
         DataDirectory = dataDirectory;
@@ -22,6 +23,10 @@ public sealed class StreamHubHost : IAsyncDisposable
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);
+            }
+            if (configureServices is not null)
+            {
+                builder.ConfigureTestServices(configureServices);
             }
         });
         _factory.UseKestrel();
@@ -35,8 +40,10 @@ public sealed class StreamHubHost : IAsyncDisposable
     public IServiceProvider Services => _factory.Services;
     public Uri HttpBase => new($"http://127.0.0.1:{HttpPort}/");
 
-    /// <summary>Starts a host. <paramref name="overrides"/> replace the test defaults (a null value removes one).</summary>
-    public static StreamHubHost Start(IDictionary<string, string?>? overrides = null, string? dataDirectory = null)
+    /// <summary>Starts a host. <paramref name="overrides"/> replace the test defaults (a null value removes one);
+    /// <paramref name="configureServices"/> adds test services (e.g. an <c>IMediaSink</c> that records frames).</summary>
+    public static StreamHubHost Start(IDictionary<string, string?>? overrides = null, string? dataDirectory = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("streamhub-test-").FullName;
         var settings = new Dictionary<string, string?>
@@ -53,7 +60,7 @@ public sealed class StreamHubHost : IAsyncDisposable
         {
             settings[key] = value;
         }
-        var host = new StreamHubHost(settings, dataDirectory);
+        var host = new StreamHubHost(settings, dataDirectory, configureServices);
         host._factory.StartServer();
         return host;
     }

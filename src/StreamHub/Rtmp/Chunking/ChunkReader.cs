@@ -1,0 +1,236 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using StreamHub.Rtmp.Messages;
+
+namespace StreamHub.Rtmp.Chunking;
+
+/// <summary>Demultiplexes the chunk stream into messages (RTMP 1.0 §5.3). Synchronous and free of I/O: it only looks at
+/// the bytes it is given and the per-chunk-stream state it keeps.
+/// <code>
+/// +--------------+----------------+--------------------+--------------+
+/// | Basic Header | Message Header | Extended Timestamp |  Chunk Data  |
+/// +--------------+----------------+--------------------+--------------+
+/// basic header: fmt(2) csid(6); csid 0 → 1 more byte (64..319); csid 1 → 2 more bytes, LE (64..65599)
+/// fmt 0 (11): timestamp(3) length(3) type(1) stream id(4, LE)
+/// fmt 1 (7):  delta(3) length(3) type(1)
+/// fmt 2 (3):  delta(3)
+/// fmt 3 (0):  everything inherited
+/// extended timestamp (4): present when the 24-bit field is 0xFFFFFF; on fmt 3 when the stream's last fmt 0/1/2 had
+/// one — read by peeking and consumed only when it equals that value (older librtmp/OBS omit it).
+/// </code>
+/// Every length the peer chooses is checked before anything is buffered; chunk payloads are copied once, into the
+/// chunk stream's pooled reassembly buffer, which is reused for the next message (no allocation per chunk).</summary>
+public sealed class ChunkReader : IDisposable
+{
+    public const int DefaultChunkSize = 128;
+    private const uint TimestampEscape = 0xFFFFFF;
+
+    private readonly ChunkStreamTable _streams;
+    private readonly int _maxMessageSize;
+    private readonly int _maxChunkSize;
+
+    public ChunkReader(int maxMessageSize, int maxChunkSize, int maxChunkStreams)
+    {
+        _maxMessageSize = maxMessageSize;
+        _maxChunkSize = maxChunkSize;
+        _streams = new ChunkStreamTable(maxChunkStreams);
+    }
+
+    /// <summary>The peer's chunk size, set by its Set Chunk Size messages.</summary>
+    public int ChunkSize { get; private set; } = DefaultChunkSize;
+
+    public int ChunkStreamCount => _streams.Count;
+
+    /// <summary>Applies the peer's Set Chunk Size (§5.4.1): 0 and bit 31 are refused; values above 0xFFFFFF act as
+    /// 0xFFFFFF; the result must be within the configured maximum.</summary>
+    public void SetChunkSize(uint size)
+    {
+        if (size == 0 || size > 0x7FFFFFFF)
+        {
+            RtmpThrow.InvalidChunkSize(size, _maxChunkSize);
+        }
+        var effective = Math.Min(size, 0xFFFFFFu);
+        if (effective > (uint)_maxChunkSize)
+        {
+            RtmpThrow.InvalidChunkSize(size, _maxChunkSize);
+        }
+        ChunkSize = (int)effective;
+    }
+
+    /// <summary>Abort (§5.4.2): drops the partial message of a chunk stream.</summary>
+    public void Abort(uint chunkStreamId)
+    {
+        var stream = chunkStreamId <= 65599 ? _streams.Find((int)chunkStreamId) : null;
+        if (stream is not null)
+        {
+            stream.Received = 0;
+            stream.Completed = false;
+        }
+    }
+
+    /// <summary>Reads chunks until one completes a message. Whole chunks before it are consumed (their bytes are in
+    /// the reassembly buffers); a chunk that is not all there is left in <paramref name="buffer"/> untouched.</summary>
+    public bool TryRead(ref ReadOnlySequence<byte> buffer, out RtmpMessage message)
+    {
+        while (TryReadChunk(ref buffer, out var stream))
+        {
+            if (stream.Completed)
+            {
+                message = stream.ToMessage();
+                return true;
+            }
+        }
+        message = default;
+        return false;
+    }
+
+    private bool TryReadChunk(ref ReadOnlySequence<byte> buffer, out ChunkStream stream)
+    {
+        stream = null!;
+        var reader = new SequenceReader<byte>(buffer);
+        if (!reader.TryRead(out var first))
+        {
+            return false;
+        }
+        var format = first >> 6;
+        int id = first & 0x3F;
+        if (id == 0)
+        {
+            if (!reader.TryRead(out var b1))
+            {
+                return false;
+            }
+            id = 64 + b1;
+        }
+        else if (id == 1)
+        {
+            if (!reader.TryRead(out var b1) || !reader.TryRead(out var b2))
+            {
+                return false;
+            }
+            id = 64 + b1 + (b2 << 8);
+        }
+
+        Span<byte> header = stackalloc byte[11];
+        var headerLength = format switch { 0 => 11, 1 => 7, 2 => 3, _ => 0 };
+        if (headerLength > 0)
+        {
+            if (!reader.TryCopyTo(header[..headerLength]))
+            {
+                return false;
+            }
+            reader.Advance(headerLength);
+        }
+
+        var existing = _streams.Find(id);
+        if (format >= 2 && existing is not { HasHeader: true })
+        {
+            RtmpThrow.ProtocolError(RtmpError.MissingChunkHeader, $"chunk format {format} on chunk stream {id} before any full header");
+        }
+
+        uint field = 0;
+        var length = existing?.MessageLength ?? 0;
+        var type = existing?.MessageType ?? 0;
+        var streamId = existing?.MessageStreamId ?? 0;
+        if (format <= 2)
+        {
+            field = (uint)(header[0] << 16 | header[1] << 8 | header[2]);
+        }
+        if (format <= 1)
+        {
+            length = header[3] << 16 | header[4] << 8 | header[5];
+            type = (RtmpMessageType)header[6];
+            if (length > _maxMessageSize)
+            {
+                RtmpThrow.MessageTooLarge(length, _maxMessageSize);
+            }
+        }
+        if (format == 0)
+        {
+            streamId = BinaryPrimitives.ReadUInt32LittleEndian(header[7..]);
+        }
+
+        var extended = false;
+        uint extendedValue = 0;
+        if (format <= 2)
+        {
+            if (field == TimestampEscape)
+            {
+                if (!reader.TryReadBigEndian(out int value))
+                {
+                    return false;
+                }
+                extended = true;
+                extendedValue = (uint)value;
+                field = extendedValue;
+            }
+        }
+        else if (existing!.HasExtendedTimestamp)
+        {
+            Span<byte> peek = stackalloc byte[4];
+            if (!reader.TryCopyTo(peek))
+            {
+                return false;
+            }
+            if (BinaryPrimitives.ReadUInt32BigEndian(peek) == existing.ExtendedTimestamp)
+            {
+                reader.Advance(4);
+            }
+        }
+
+        var continuing = format == 3 && existing!.InProgress;
+        var received = continuing ? existing!.Received : 0;
+        var chunkLength = Math.Min(ChunkSize, length - received);
+        if (reader.Remaining < chunkLength)
+        {
+            return false;
+        }
+
+        // The whole chunk is here: commit the header to the chunk stream.
+        stream = existing ?? _streams.GetOrAdd(id);
+        if (!continuing)
+        {
+            switch (format)
+            {
+                case 0:
+                    stream.Timestamp = field;
+                    // FFmpeg and librtmp reuse a fmt-0 timestamp as the delta of a following fmt-3 new message.
+                    stream.TimestampDelta = field;
+                    break;
+                case 1:
+                case 2:
+                    stream.TimestampDelta = field;
+                    stream.Timestamp += field;
+                    break;
+                default:
+                    stream.Timestamp += stream.TimestampDelta;
+                    break;
+            }
+            if (format <= 2)
+            {
+                stream.HasExtendedTimestamp = extended;
+                stream.ExtendedTimestamp = extendedValue;
+            }
+            stream.HasHeader = true;
+            stream.MessageLength = length;
+            stream.MessageType = type;
+            stream.MessageStreamId = streamId;
+            stream.Received = 0;
+            stream.Completed = false;
+            stream.AdvanceClock();
+        }
+
+        if (chunkLength > 0)
+        {
+            stream.EnsureCapacity(stream.Received + chunkLength);
+            reader.TryCopyTo(stream.Buffer.AsSpan(stream.Received, chunkLength));
+            reader.Advance(chunkLength);
+            stream.Received += chunkLength;
+        }
+        stream.Completed = stream.Received == stream.MessageLength;
+        buffer = buffer.Slice(reader.Position);
+        return true;
+    }
+
+    public void Dispose() => _streams.Dispose();
+}

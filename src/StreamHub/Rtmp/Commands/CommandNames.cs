@@ -1,0 +1,21 @@
+namespace StreamHub.Rtmp.Commands;
+
+/// <summary>Command and data message names on the publish path (RTMP 1.0 §7.2; FMLE/OBS/FFmpeg extras).</summary>
+public static class CommandNames
+{
+    public const string Connect = "connect";
+    public const string Result = "_result";
+    public const string Error = "_error";
+    public const string OnStatus = "onStatus";
+    public const string ReleaseStream = "releaseStream";
+    public const string FcPublish = "FCPublish";
+    public const string FcUnpublish = "FCUnpublish";
+    public const string OnFcPublish = "onFCPublish";
+    public const string CreateStream = "createStream";
+    public const string DeleteStream = "deleteStream";
+    public const string CloseStream = "closeStream";
+    public const string Publish = "publish";
+    public const string GetStreamLength = "getStreamLength";
+    public const string SetDataFrame = "@setDataFrame";
+    public const string OnMetaData = "onMetaData";
+}

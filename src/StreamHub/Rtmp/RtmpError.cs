@@ -1,0 +1,44 @@
+namespace StreamHub.Rtmp;
+
+/// <summary>What a peer broke. One value per distinct violation, so the closing log line says exactly what happened.</summary>
+public enum RtmpError
+{
+    /// <summary>C0 asked for a version other than 3 (6, 8 and 9 are RTMPE, which is not served).</summary>
+    UnsupportedVersion,
+
+    /// <summary>The handshake did not finish within <see cref="RtmpOptions.HandshakeTimeoutSeconds"/>.</summary>
+    HandshakeTimeout,
+
+    /// <summary>Nothing arrived for <see cref="RtmpOptions.IdleTimeoutSeconds"/>.</summary>
+    IdleTimeout,
+
+    /// <summary>A chunk header announced a message longer than <see cref="RtmpOptions.MaxMessageSize"/>.</summary>
+    MessageTooLarge,
+
+    /// <summary>Set Chunk Size of 0, with bit 31 set, or above <see cref="RtmpOptions.MaxChunkSize"/>.</summary>
+    InvalidChunkSize,
+
+    /// <summary>More chunk stream ids than <see cref="RtmpOptions.MaxChunkStreams"/>.</summary>
+    TooManyChunkStreams,
+
+    /// <summary>A chunk of format 2 or 3 on a chunk stream that never carried a format 0 or 1 header.</summary>
+    MissingChunkHeader,
+
+    /// <summary>A protocol control or user control message with a payload of the wrong size.</summary>
+    MalformedControlMessage,
+
+    /// <summary>AMF data that ends early or holds a value that cannot be read.</summary>
+    MalformedAmf,
+
+    /// <summary>AMF objects nested deeper than <see cref="RtmpOptions.MaxAmfDepth"/>.</summary>
+    AmfTooDeep,
+
+    /// <summary>An AMF marker this server does not read (reserved markers, AMF3 values beyond the command subset).</summary>
+    UnsupportedAmfType,
+
+    /// <summary>A command message without its name or transaction id, or a command out of order.</summary>
+    MalformedCommand,
+
+    /// <summary>An audio or video message too short for its FLV tag header.</summary>
+    MalformedMedia,
+}

@@ -1,0 +1,36 @@
+namespace StreamHub.Rtmp;
+
+/// <summary>Every RTMP log line. Each carries the connection id; publish lines carry the stream's public name and
+/// never the key.</summary>
+internal static partial class RtmpLog
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} broke the protocol ({Error}): {Detail}; closing")]
+    public static partial void ProtocolViolation(ILogger logger, string connectionId, string remoteAddress, RtmpError error, string detail);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "RTMP connection {ConnectionId} handshake done ({Scheme})")]
+    public static partial void HandshakeDone(ILogger logger, string connectionId, Handshake.HandshakeScheme scheme);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} from {RemoteAddress} connected to application {Application} ({Encoder})")]
+    public static partial void Connected(ILogger logger, string connectionId, string remoteAddress, string application, string? encoder);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} refused at connect: the application name is not '{Application}' (publish URL must be rtmp://host/{Application}/streamKey)")]
+    public static partial void WrongApplication(ILogger logger, string connectionId, string remoteAddress, string application);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publishing stream {StreamName}")]
+    public static partial void PublishStarted(ILogger logger, string connectionId, string remoteAddress, string streamName);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish refused: unknown stream key")]
+    public static partial void PublishUnknownKey(ILogger logger, string connectionId, string remoteAddress);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish of stream {StreamName} refused: stream key expired")]
+    public static partial void PublishExpired(ILogger logger, string connectionId, string remoteAddress, string streamName);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish of stream {StreamName} refused: already live from another publisher")]
+    public static partial void PublishAlreadyLive(ILogger logger, string connectionId, string remoteAddress, string streamName);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish refused: {Command} before connect")]
+    public static partial void CommandOutOfOrder(ILogger logger, string connectionId, string remoteAddress, string command);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} stream {StreamName} ended after {VideoFrames} video and {AudioFrames} audio frames")]
+    public static partial void PublishEnded(ILogger logger, string connectionId, string streamName, long videoFrames, long audioFrames);
+}

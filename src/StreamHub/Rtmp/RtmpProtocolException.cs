@@ -1,0 +1,9 @@
+namespace StreamHub.Rtmp;
+
+/// <summary>A peer broke the RTMP protocol. Thrown through <see cref="RtmpThrow"/> and caught only by
+/// <see cref="RtmpConnectionHandler"/>, which logs one line and closes the connection. The message never carries
+/// peer-supplied text (a stream key could hide in it).</summary>
+public sealed class RtmpProtocolException(RtmpError error, string message) : Exception(message)
+{
+    public RtmpError Error { get; } = error;
+}

@@ -1,0 +1,178 @@
+using StreamHub.Live;
+using StreamHub.Rtmp.Amf;
+using StreamHub.Rtmp.Commands;
+using StreamHub.Rtmp.Messages;
+using StreamHub.StreamKeys;
+
+namespace StreamHub.Rtmp.Session;
+
+/// <summary>The publish conversation (PROTOCOL-NOTES §3): connect, releaseStream/FCPublish, createStream, publish,
+/// FCUnpublish/deleteStream/closeStream.</summary>
+public sealed partial class RtmpSession
+{
+    private RtmpCommand? OnCommand(RtmpCommand command, uint messageStreamId)
+    {
+        switch (command.Name)
+        {
+            case CommandNames.Connect:
+                OnConnect(command);
+                return null;
+            case CommandNames.ReleaseStream:
+            case CommandNames.FcPublish:
+            case CommandNames.GetStreamLength:
+                RequireConnected(command);
+                // OBS ignores these replies; FFmpeg only warns on _error. A plain _result keeps both quiet.
+                if (command.TransactionId != 0)
+                {
+                    WriteCommand(messageStreamId, CommandNames.Result, command.TransactionId, null);
+                }
+                return null;
+            case CommandNames.CreateStream:
+                RequireConnected(command);
+                // The null in the third slot is required: FFmpeg reads string, number, null, number.
+                WriteCommand(0, CommandNames.Result, command.TransactionId, null, (double)_nextStreamId++);
+                return null;
+            case CommandNames.Publish:
+                RequireConnected(command);
+                return command;
+            case CommandNames.FcUnpublish:
+            case CommandNames.CloseStream:
+            case CommandNames.DeleteStream:
+                EndPublish();
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private void RequireConnected(RtmpCommand command)
+    {
+        if (State is RtmpSessionState.AwaitingConnect or RtmpSessionState.Handshake)
+        {
+            RtmpThrow.ProtocolError(RtmpError.MalformedCommand, $"{command.Name} before connect");
+        }
+    }
+
+    private void OnConnect(RtmpCommand command)
+    {
+        if (State != RtmpSessionState.AwaitingConnect)
+        {
+            RtmpThrow.ProtocolError(RtmpError.MalformedCommand, "connect sent twice");
+        }
+        var properties = command.CommandObject as AmfObject;
+        var application = NormalizeApplication(properties?.GetString("app"));
+        if (!string.Equals(application, _options.Application, StringComparison.Ordinal))
+        {
+            // The peer's text is not logged: a misconfigured URL can put the stream key where the application goes.
+            RtmpLog.WrongApplication(_logger, _connectionId, _remoteAddress, _options.Application);
+            WriteCommand(0, CommandNames.Error, command.TransactionId, null,
+                CommandWriter.Status(RtmpStatusCodes.LevelError, RtmpStatusCodes.ConnectRejected, $"Unknown application; publish to rtmp://host/{_options.Application}/streamKey"));
+            State = RtmpSessionState.Closing;
+            return;
+        }
+        _encoder = properties?.GetString("flashVer");
+        var output = _transport.Output;
+        ControlMessageWriter.WriteWindowAcknowledgementSize(output, (uint)_options.WindowAckSize, _outChunkSize);
+        ControlMessageWriter.WriteSetPeerBandwidth(output, (uint)_options.WindowAckSize, PeerBandwidthLimit.Dynamic, _outChunkSize);
+        ControlMessageWriter.WriteSetChunkSize(output, _options.OutChunkSize, _outChunkSize);
+        _outChunkSize = _options.OutChunkSize;
+
+        var serverInfo = new AmfObject
+        {
+            ["fmsVer"] = "FMS/3,0,1,123",
+            ["capabilities"] = 31.0,
+            ["mode"] = 1.0,
+        };
+        var status = CommandWriter.Status(RtmpStatusCodes.LevelStatus, RtmpStatusCodes.ConnectSuccess, "Connection succeeded.");
+        status["objectEncoding"] = properties?.GetNumber("objectEncoding") ?? 0.0;
+        WriteCommand(0, CommandNames.Result, command.TransactionId, serverInfo, status);
+        State = RtmpSessionState.Connected;
+        RtmpLog.Connected(_logger, _connectionId, _remoteAddress, application, _encoder);
+    }
+
+    /// <summary>"live", "live/" and "live?token=x" all name the application "live".</summary>
+    private static string NormalizeApplication(string? application)
+    {
+        if (application is null)
+        {
+            return string.Empty;
+        }
+        var query = application.IndexOf('?');
+        if (query >= 0)
+        {
+            application = application[..query];
+        }
+        return application.TrimEnd('/');
+    }
+
+    /// <summary>publish(txn, null, key, "live"): the key is checked, the stream claimed, then StreamBegin and
+    /// NetStream.Publish.Start on the publishing message stream. A refusal is an error onStatus then a close, so the
+    /// encoder fails at once instead of waiting.</summary>
+    private async ValueTask PublishAsync(RtmpCommand command, uint messageStreamId, CancellationToken closed)
+    {
+        if (_stream is not null)
+        {
+            RtmpThrow.ProtocolError(RtmpError.MalformedCommand, "publish sent twice on one connection");
+        }
+        var key = command.StringArgument(0) ?? string.Empty;
+        var query = key.IndexOf('?');
+        if (query >= 0)
+        {
+            key = key[..query];
+        }
+        var decision = await _authorizer.AuthorizePublishAsync(key, closed);
+        switch (decision.Verdict)
+        {
+            case PublishVerdict.Allowed when decision.StreamName is { } name:
+                var publisher = new PublisherInfo(_connectionId, _remoteAddress, _encoder);
+                if (!_registry.TryBeginPublish(name, publisher, out var stream))
+                {
+                    RtmpLog.PublishAlreadyLive(_logger, _connectionId, _remoteAddress, name);
+                    RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Stream is already being published.");
+                    return;
+                }
+                _stream = stream;
+                _publishStreamId = messageStreamId;
+                State = RtmpSessionState.Publishing;
+                ControlMessageWriter.WriteUserControl(_transport.Output, UserControlEvent.StreamBegin, messageStreamId, _outChunkSize);
+                WriteCommand(messageStreamId, CommandNames.OnStatus, 0, null,
+                    CommandWriter.Status(RtmpStatusCodes.LevelStatus, RtmpStatusCodes.PublishStart, $"{name} is now published."));
+                RtmpLog.PublishStarted(_logger, _connectionId, _remoteAddress, name);
+                return;
+            case PublishVerdict.Expired:
+                RtmpLog.PublishExpired(_logger, _connectionId, _remoteAddress, decision.StreamName ?? "?");
+                RefusePublish(messageStreamId, RtmpStatusCodes.PublishDenied, "Stream key expired.");
+                return;
+            default:
+                RtmpLog.PublishUnknownKey(_logger, _connectionId, _remoteAddress);
+                RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Unknown stream key.");
+                return;
+        }
+    }
+
+    private void RefusePublish(uint messageStreamId, string code, string description)
+    {
+        WriteCommand(messageStreamId, CommandNames.OnStatus, 0, null, CommandWriter.Status(RtmpStatusCodes.LevelError, code, description));
+        State = RtmpSessionState.Closing;
+    }
+
+    private void EndPublish()
+    {
+        var stream = _stream;
+        if (stream is null)
+        {
+            return;
+        }
+        _stream = null;
+        _registry.EndPublish(stream);
+        State = State == RtmpSessionState.Publishing ? RtmpSessionState.Connected : State;
+        RtmpLog.PublishEnded(_logger, _connectionId, stream.Name, stream.VideoFrames, stream.AudioFrames);
+    }
+
+    private void WriteCommand(uint messageStreamId, string name, double transactionId, params ReadOnlySpan<object?> values)
+    {
+        var chunkStreamId = messageStreamId == 0 ? CommandChunkStreamId : StreamChunkStreamId;
+        CommandWriter.Write(_transport.Output, _scratch, chunkStreamId, messageStreamId, _outChunkSize, name, transactionId, values);
+        _outputPending = true;
+    }
+}

@@ -1,0 +1,59 @@
+using System.Buffers;
+using StreamHub.Media;
+using StreamHub.Media.Flv;
+using StreamHub.Rtmp.Amf;
+using StreamHub.Rtmp.Commands;
+using StreamHub.Rtmp.Messages;
+
+namespace StreamHub.Rtmp.Session;
+
+/// <summary>Media and metadata: each audio/video message becomes one <see cref="MediaFrame"/> (the only copy of its
+/// bytes), handed to the live stream and released.</summary>
+public sealed partial class RtmpSession
+{
+    private void OnMedia(RtmpMessageType type, ReadOnlySequence<byte> body, long clock)
+    {
+        var stream = _stream;
+        if (stream is null || body.IsEmpty)
+        {
+            // Media before publish is accepted or refused has nowhere to go; empty tags carry nothing.
+            return;
+        }
+        var parsed = type == RtmpMessageType.Video
+            ? FlvVideoHeaderReader.TryRead(ref body, out var header)
+            : FlvAudioHeaderReader.TryRead(ref body, out header);
+        if (!parsed)
+        {
+            RtmpThrow.ProtocolError(RtmpError.MalformedMedia, $"{type} message of {body.Length} bytes is shorter than its tag header");
+        }
+        if (!header.IsMedia)
+        {
+            return;
+        }
+        var frame = MediaFrame.Create(body, header.Kind, header.FrameKind, clock, header.CompositionOffset,
+            header.IsKeyframe, header.VideoCodec, header.AudioCodec, header.TrackId);
+        try
+        {
+            stream.Write(frame);
+        }
+        finally
+        {
+            frame.Release();
+        }
+    }
+
+    /// <summary>onMetaData, with or without FFmpeg's "@setDataFrame" in front.</summary>
+    private void OnData(ReadOnlySequence<byte> payload, bool amf3)
+    {
+        var values = AmfMessageReader.ReadValues(payload, amf3, _options.MaxAmfDepth);
+        var start = values.Count > 0 && values[0] is CommandNames.SetDataFrame ? 1 : 0;
+        if (_stream is null || values.Count < start + 2 || values[start] is not CommandNames.OnMetaData)
+        {
+            return;
+        }
+        if (values[start + 1] is AmfObject metadata)
+        {
+            _stream.SetMetadata(metadata);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using StreamHub.Media;
+using StreamHub.Tests.Infrastructure;
+
+namespace StreamHub.Tests.Rtmp.EndToEnd;
+
+/// <summary>FFmpeg publishing to the real server over a real socket.</summary>
+public sealed class FfmpegPublishTests(RtmpHostFixture fixture) : IClassFixture<RtmpHostFixture>
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(40);
+
+    [Fact]
+    public async Task Ffmpeg_publish_delivers_every_frame_with_correct_timestamps()
+    {
+        var key = await fixture.CreateStreamAsync("ff-plain");
+        var result = await PublishAsync(key, []);
+        Assert.True(result.ExitCode == 0, result.Output);
+        await fixture.Sink.WaitForEndAsync("ff-plain", TimeSpan.FromSeconds(10));
+
+        var frames = fixture.Sink.Frames("ff-plain");
+        var video = frames.Where(f => f.Kind == MediaKind.Video && f.FrameKind == MediaFrameKind.Coded).ToList();
+        var audio = frames.Where(f => f.Kind == MediaKind.Audio && f.FrameKind == MediaFrameKind.Coded).ToList();
+        Assert.Single(frames, f => f.Kind == MediaKind.Video && f.FrameKind == MediaFrameKind.SequenceHeader);
+        Assert.Single(frames, f => f.Kind == MediaKind.Audio && f.FrameKind == MediaFrameKind.SequenceHeader);
+        Assert.Equal(75, video.Count);
+        Assert.All(video, f => Assert.Equal(VideoCodec.H264, f.VideoCodec));
+        // 25 fps with no B-frames: DTS = start + 40 ms × n, PTS = DTS. FFmpeg starts video at 23 ms: it shifts every
+        // stream by the AAC encoder's 1024-sample priming (ffprobe on the same command's .flv shows 23, 63, 103...).
+        var start = video[0].Dts;
+        Assert.InRange(start, 0, 50);
+        Assert.Equal(Enumerable.Range(0, 75).Select(i => start + i * 40L), video.Select(f => f.Dts));
+        Assert.All(video, f => Assert.Equal(f.Dts, f.Pts));
+        // -g 25: a keyframe every second.
+        Assert.Equal([start, start + 1000, start + 2000], video.Where(f => f.IsKeyframe).Select(f => f.Dts));
+        Assert.True(video[0].Payload.Length > 4 && video[0].Payload[4] != 0, "first frame holds length-prefixed NAL units");
+
+        // AAC at 44.1 kHz: 1024 samples a frame, ~23.2 ms apart, for 3 s.
+        Assert.InRange(audio.Count, 125, 135);
+        Assert.All(audio, f => Assert.Equal(AudioCodec.Aac, f.AudioCodec));
+        Assert.True(audio.Zip(audio.Skip(1)).All(p => p.Second.Dts > p.First.Dts), "audio DTS increase");
+        Assert.InRange(audio[^1].Dts, 2850, 3050);
+        Assert.Equal([0x12, 0x08], frames.Single(f => f.Kind == MediaKind.Audio && f.FrameKind == MediaFrameKind.SequenceHeader).Payload[..2]);
+    }
+
+    [Fact]
+    public async Task Ffmpeg_publish_with_B_frames_keeps_pts_at_or_after_dts()
+    {
+        var key = await fixture.CreateStreamAsync("ff-bframes");
+        var result = await PublishAsync(key, ["-bf", "2"]);
+        Assert.True(result.ExitCode == 0, result.Output);
+        await fixture.Sink.WaitForEndAsync("ff-bframes", TimeSpan.FromSeconds(10));
+
+        var video = fixture.Sink.Frames("ff-bframes").Where(f => f.Kind == MediaKind.Video && f.FrameKind == MediaFrameKind.Coded).ToList();
+        Assert.Equal(75, video.Count);
+        Assert.True(video.Zip(video.Skip(1)).All(p => p.Second.Dts > p.First.Dts), "video DTS strictly increasing");
+        Assert.All(video, f => Assert.True(f.Pts >= f.Dts, $"PTS {f.Pts} < DTS {f.Dts}"));
+        Assert.Contains(video, f => f.CompositionOffset > 0);
+        // Presentation order covers every 40 ms slot exactly once.
+        var pts = video.Select(f => f.Pts - video.Min(v => v.Pts)).Order().ToList();
+        Assert.Equal(Enumerable.Range(0, 75).Select(i => (long)i * 40), pts);
+    }
+
+    [Fact]
+    public async Task Ffmpeg_with_an_unknown_key_fails_quickly()
+    {
+        var result = await PublishAsync("not-a-real-key", []);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.True(result.Elapsed < TimeSpan.FromSeconds(10), $"took {result.Elapsed}");
+        // FFmpeg prints the onStatus description: "Server error: Unknown stream key."
+        Assert.Contains("Unknown stream key", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ffmpeg_query_string_on_the_key_is_tolerated()
+    {
+        var key = await fixture.CreateStreamAsync("ff-query");
+        var result = await PublishAsync(key + "?token=abc", ["-t", "1"]);
+        Assert.True(result.ExitCode == 0, result.Output);
+        await fixture.Sink.WaitForEndAsync("ff-query", TimeSpan.FromSeconds(10));
+        Assert.NotEmpty(fixture.Sink.Frames("ff-query"));
+    }
+
+    private Task<ExternalProcess.Result> PublishAsync(string key, string[] extra)
+    {
+        var ffmpeg = ExternalProcess.Require("ffmpeg", "ffmpeg");
+        string[] arguments =
+        [
+            "-hide_banner", "-loglevel", "warning", "-nostdin",
+            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25",
+            "-f", "lavfi", "-i", "sine=frequency=440",
+            "-t", "3", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-bf", "0", .. extra,
+            "-c:a", "aac", "-f", "flv", fixture.PublishUrl(key),
+        ];
+        return ExternalProcess.RunAsync(ffmpeg, arguments, Limit);
+    }
+}

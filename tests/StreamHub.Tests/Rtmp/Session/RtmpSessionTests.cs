@@ -1,0 +1,379 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using StreamHub.Media;
+using StreamHub.Rtmp;
+using StreamHub.Rtmp.Amf;
+using StreamHub.Rtmp.Chunking;
+using StreamHub.Rtmp.Commands;
+using StreamHub.Rtmp.Handshake;
+using StreamHub.Rtmp.Messages;
+using StreamHub.StreamKeys;
+
+namespace StreamHub.Tests.Rtmp.Session;
+
+/// <summary>Whole conversations with <see cref="StreamHub.Rtmp.Session.RtmpSession"/> over in-memory pipes.</summary>
+public sealed class RtmpSessionTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private static readonly byte[] AvcConfig = [0x01, 0x64, 0x00, 0x1F, 0xFF, 0xE1, 0x00, 0x04, 0x67, 0x64, 0x00, 0x1F, 0x01, 0x00, 0x02, 0x68, 0xEE];
+    private static readonly byte[] AacConfig = [0x12, 0x10];
+
+    [Fact]
+    public async Task Good_publish_gets_connect_replies_publish_start_and_delivers_frames()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (code, streamId) = await h.Client.PublishAsync("key-cam1");
+
+        Assert.Equal(RtmpStatusCodes.PublishStart, code);
+        var types = h.Client.Received.Select(m => m.Type).ToList();
+        var winAck = h.Client.Received.First(m => m.Type == RtmpMessageType.WindowAcknowledgementSize);
+        Assert.Equal(2_500_000u, winAck.UInt32());
+        Assert.Equal(2, h.Client.Received.First(m => m.Type == RtmpMessageType.SetPeerBandwidth).Payload[4]);
+        Assert.Equal(4096u, h.Client.Received.First(m => m.Type == RtmpMessageType.SetChunkSize).UInt32());
+        Assert.True(types.IndexOf(RtmpMessageType.SetChunkSize) < types.IndexOf(RtmpMessageType.Amf0Command));
+        var streamBegin = h.Client.Received.Single(m => m.Type == RtmpMessageType.UserControl);
+        Assert.Equal(0, BinaryPrimitives.ReadUInt16BigEndian(streamBegin.Payload));
+        Assert.Equal(streamId, streamBegin.UInt32(2));
+        var onStatus = h.Client.Received.Last();
+        Assert.Equal(streamId, onStatus.StreamId);
+
+        await h.Client.SendMetadataAsync(streamId, new AmfObject { IsEcmaArray = true, ["width"] = 320.0, ["height"] = 240.0, ["encoder"] = "test" });
+        await h.Client.SendAvcAsync(streamId, 0, true, 0, 0, AvcConfig);
+        await h.Client.SendAacAsync(streamId, 0, 0, AacConfig);
+        for (var i = 0; i < 10; i++)
+        {
+            await h.Client.SendAvcAsync(streamId, (uint)(i * 40), i % 5 == 0, 1, 80, [0, 0, 0, 2, 0x65, (byte)i]);
+            await h.Client.SendAacAsync(streamId, (uint)(i * 23), 1, [0x21, (byte)i]);
+        }
+        await RecordingWait(() => h.Sink.Frames("cam1").Count == 22);
+        var live = h.Registry.Find("cam1");
+        Assert.NotNull(live);
+        Assert.Equal(320.0, live.Metadata["width"]);
+        Assert.Equal("test", live.Metadata["encoder"]);
+        Assert.Equal("FMLE/3.0 (compatible; StreamHub test)", live.Publisher.Encoder);
+
+        await h.Client.SendCommandAsync(0, CommandNames.FcUnpublish, 6, null, "key-cam1");
+        await h.Client.SendCommandAsync(0, CommandNames.DeleteStream, 7, null, (double)streamId);
+        await h.Sink.WaitForEndAsync("cam1", Wait);
+        Assert.Null(h.Registry.Find("cam1"));
+
+        var frames = h.Sink.Frames("cam1");
+        var videoHeader = frames.Single(f => f.Kind == MediaKind.Video && f.FrameKind == MediaFrameKind.SequenceHeader);
+        Assert.Equal(AvcConfig, videoHeader.Payload);
+        Assert.Equal(VideoCodec.H264, videoHeader.VideoCodec);
+        var audioHeader = frames.Single(f => f.Kind == MediaKind.Audio && f.FrameKind == MediaFrameKind.SequenceHeader);
+        Assert.Equal(AacConfig, audioHeader.Payload);
+        Assert.Equal(AudioCodec.Aac, audioHeader.AudioCodec);
+        var video = frames.Where(f => f.Kind == MediaKind.Video && f.FrameKind == MediaFrameKind.Coded).ToList();
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (long)i * 40), video.Select(f => f.Dts));
+        Assert.All(video, f => Assert.Equal(f.Dts + 80, f.Pts));
+        Assert.Equal([true, false, false, false, false, true, false, false, false, false], video.Select(f => f.IsKeyframe));
+        Assert.Equal(new byte[] { 0, 0, 0, 2, 0x65, 3 }, video[3].Payload);
+        var audio = frames.Where(f => f.Kind == MediaKind.Audio && f.FrameKind == MediaFrameKind.Coded).ToList();
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (long)i * 23), audio.Select(f => f.Dts));
+        Assert.Equal(new byte[] { 0x21, 7 }, audio[7].Payload);
+        Assert.Contains(h.Logger.Lines, l => l.Contains("publishing stream cam1") && l.Contains("conn-test") && l.Contains("127.0.0.1:5000"));
+        Assert.DoesNotContain(h.Logger.Lines, l => l.Contains("key-cam1"));
+    }
+
+    [Fact]
+    public async Task Unknown_key_gets_BadName_error_status_then_close_and_is_not_logged()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (code, _) = await h.Client.PublishAsync("secret-wrong-key");
+
+        Assert.Equal(RtmpStatusCodes.PublishBadName, code);
+        var status = AmfMessageReader.ReadCommand(new ReadOnlySequence<byte>(h.Client.Received.Last().Payload), false, 16);
+        Assert.Equal("error", ((AmfObject)status.Arguments[0]!).GetString("level"));
+        Assert.True(await h.Client.WaitForCloseAsync(Wait));
+        Assert.Null(await h.EndAsync());
+        Assert.Contains(h.Logger.Lines, l => l.Contains("unknown stream key") && l.Contains("127.0.0.1:5000"));
+        Assert.DoesNotContain(h.Logger.Lines, l => l.Contains("secret-wrong-key"));
+        Assert.Empty(h.Registry.All);
+    }
+
+    [Fact]
+    public async Task Expired_key_gets_Denied_and_log_names_the_stream_not_the_key()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (code, _) = await h.Client.PublishAsync("key-old");
+
+        Assert.Equal(RtmpStatusCodes.PublishDenied, code);
+        Assert.True(await h.Client.WaitForCloseAsync(Wait));
+        Assert.Contains(h.Logger.Lines, l => l.Contains("stream old") && l.Contains("expired"));
+        Assert.DoesNotContain(h.Logger.Lines, l => l.Contains("key-old"));
+    }
+
+    [Fact]
+    public async Task Second_publisher_of_a_live_stream_is_refused_while_the_first_carries_on()
+    {
+        await using var first = new SessionHarness();
+        await using var second = new SessionHarness(registry: first.Registry, sink: first.Sink, authorizer: first.Authorizer);
+        await first.Client.HandshakeAsync();
+        var (code1, id1) = await first.Client.PublishAsync("key-cam1");
+        Assert.Equal(RtmpStatusCodes.PublishStart, code1);
+
+        await second.Client.HandshakeAsync();
+        var (code2, _) = await second.Client.PublishAsync("key-cam1");
+        Assert.Equal(RtmpStatusCodes.PublishBadName, code2);
+        Assert.True(await second.Client.WaitForCloseAsync(Wait));
+        Assert.Contains(second.Logger.Lines, l => l.Contains("stream cam1") && l.Contains("already live"));
+
+        await first.Client.SendAvcAsync(id1, 0, true, 0, 0, AvcConfig);
+        await first.Client.SendAvcAsync(id1, 40, true, 1, 0, [0, 0, 0, 1, 0x65]);
+        await RecordingWait(() => first.Sink.Frames("cam1").Count == 2);
+        Assert.Same(first.Session.Stream, first.Registry.Find("cam1"));
+    }
+
+    [Fact]
+    public async Task Wrong_application_is_refused_at_connect()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var reply = await h.Client.ConnectAppAsync("other");
+
+        Assert.NotNull(reply);
+        Assert.Equal(CommandNames.Error, reply.Name);
+        Assert.Equal(RtmpStatusCodes.ConnectRejected, ((AmfObject)reply.Arguments[0]!).GetString("code"));
+        Assert.True(await h.Client.WaitForCloseAsync(Wait));
+        Assert.Contains(h.Logger.Lines, l => l.Contains("refused at connect") && l.Contains("'live'"));
+    }
+
+    [Fact]
+    public async Task Query_string_on_the_stream_name_is_stripped_before_the_key_lookup()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (code, _) = await h.Client.PublishAsync("key-cam1?token=abc&x=1");
+
+        Assert.Equal(RtmpStatusCodes.PublishStart, code);
+        Assert.Equal(["key-cam1"], h.Authorizer.Asked);
+    }
+
+    [Fact]
+    public async Task Fmt3_continuations_with_extended_timestamp_reassemble_with_the_right_clock()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (_, streamId) = await h.Client.PublishAsync("key-cam1");
+        var payload = Enumerable.Range(0, 600).Select(i => (byte)i).ToArray();
+
+        // 0x01000000 ms (4.66 h) needs the extended field; 600 bytes at chunk size 128 = 1 fmt-0 + 4 fmt-3 chunks,
+        // each repeating the extended timestamp.
+        await h.Client.SendAvcAsync(streamId, 0x01000000, true, 1, 0, payload);
+        await h.Client.SendAvcAsync(streamId, 0x01000028, false, 1, 0, payload);
+        await RecordingWait(() => h.Sink.Frames("cam1").Count == 2);
+
+        var frames = h.Sink.Frames("cam1");
+        Assert.Equal([0x01000000L, 0x01000028L], frames.Select(f => f.Dts));
+        Assert.All(frames, f => Assert.Equal(payload, f.Payload));
+    }
+
+    [Fact]
+    public async Task Fmt3_continuations_without_extended_timestamp_old_librtmp_are_read_too()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (_, streamId) = await h.Client.PublishAsync("key-cam1");
+        var body = TestRtmpClient.AvcBody(true, 1, 0, Enumerable.Range(0, 200).Select(i => (byte)(i + 1)).ToArray());
+
+        // Hand-built: fmt 0 on csid 6 with timestamp 0xFFFFFF + extended 0x02000000, 128 bytes, then a fmt-3
+        // continuation WITHOUT the repeated extended field (what OBS sent before PR #10097).
+        var bytes = new List<byte> { 0x06, 0xFF, 0xFF, 0xFF, (byte)(body.Length >> 16), (byte)(body.Length >> 8), (byte)body.Length, 9 };
+        bytes.AddRange(BitConverter.GetBytes(streamId));
+        bytes.AddRange([0x02, 0x00, 0x00, 0x00]);
+        bytes.AddRange(body[..128]);
+        bytes.Add(0xC6);
+        bytes.AddRange(body[128..]);
+        await h.Client.SendRawAsync(bytes.ToArray());
+        await RecordingWait(() => h.Sink.Frames("cam1").Count == 1);
+
+        var frame = h.Sink.Frames("cam1").Single();
+        Assert.Equal(0x02000000L, frame.Dts);
+        Assert.Equal(body[5..], frame.Payload);
+    }
+
+    [Fact]
+    public async Task Timestamps_wrapping_past_2_pow_32_keep_increasing_on_the_64_bit_clock()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (_, streamId) = await h.Client.PublishAsync("key-cam1");
+        await h.Client.SendAvcAsync(streamId, 0xFFFFFFB0, true, 1, 0, [1]);
+        await h.Client.SendAvcAsync(streamId, 0xFFFFFFD8, false, 1, 0, [2]);
+        await h.Client.SendAvcAsync(streamId, 0x00000000, false, 1, 0, [3]);
+        await h.Client.SendAvcAsync(streamId, 0x00000028, false, 1, 0, [4]);
+        await RecordingWait(() => h.Sink.Frames("cam1").Count == 4);
+
+        Assert.Equal([0xFFFFFFB0L, 0xFFFFFFD8L, 0x100000000L, 0x100000028L], h.Sink.Frames("cam1").Select(f => f.Dts));
+    }
+
+    [Fact]
+    public async Task Chunk_size_set_before_connect_and_changed_mid_stream_is_honoured()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        await h.Client.SetChunkSizeAsync(4096); // OBS does this before connect
+        var (code, streamId) = await h.Client.PublishAsync("key-cam1");
+        Assert.Equal(RtmpStatusCodes.PublishStart, code);
+        var big = Enumerable.Range(0, 10_000).Select(i => (byte)(i * 7)).ToArray();
+        await h.Client.SendAvcAsync(streamId, 0, true, 1, 0, big);
+        await h.Client.SetChunkSizeAsync(100);
+        await h.Client.SendAvcAsync(streamId, 40, false, 1, 0, big[..1000]);
+        await h.Client.SetChunkSizeAsync(65536);
+        await h.Client.SendAvcAsync(streamId, 80, false, 1, 0, big);
+        await RecordingWait(() => h.Sink.Frames("cam1").Count == 3);
+
+        var frames = h.Sink.Frames("cam1");
+        Assert.Equal(big, frames[0].Payload);
+        Assert.Equal(big[..1000], frames[1].Payload);
+        Assert.Equal(big, frames[2].Payload);
+    }
+
+    [Fact]
+    public async Task Server_acknowledges_at_the_peer_window()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (_, streamId) = await h.Client.PublishAsync("key-cam1");
+        var window = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(window, 8000);
+        await h.Client.SendMessageAsync(2, RtmpMessageType.WindowAcknowledgementSize, 0, 0, window);
+        for (var i = 0; i < 10; i++)
+        {
+            await h.Client.SendAvcAsync(streamId, (uint)(i * 40), true, 1, 0, new byte[3000]);
+        }
+
+        var acks = new List<uint>();
+        while (acks.Count < 3 && await h.Client.ReadMessageAsync(Wait) is { } message)
+        {
+            if (message.Type == RtmpMessageType.Acknowledgement)
+            {
+                acks.Add(message.UInt32());
+            }
+        }
+        Assert.Equal(3, acks.Count);
+        Assert.True(acks[0] >= 8000, $"first ACK {acks[0]}");
+        Assert.True(acks[1] - acks[0] >= 8000 && acks[2] - acks[1] >= 8000, string.Join(",", acks));
+    }
+
+    [Fact]
+    public async Task Ping_request_gets_ping_response_with_the_same_timestamp()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        await h.Client.ConnectAppAsync();
+        await h.Client.SendMessageAsync(2, RtmpMessageType.UserControl, 0, 0, new byte[] { 0, 6, 0x12, 0x34, 0x56, 0x78 });
+
+        ReceivedMessage? pong = null;
+        while (pong is null && await h.Client.ReadMessageAsync(Wait) is { } message)
+        {
+            if (message.Type == RtmpMessageType.UserControl && message.Payload[1] == 7)
+            {
+                pong = message;
+            }
+        }
+        Assert.NotNull(pong);
+        Assert.Equal(0x12345678u, pong.UInt32(2));
+    }
+
+    [Fact]
+    public async Task Digest_handshake_is_answered_with_a_signed_S1_and_S2()
+    {
+        await using var h = new SessionHarness();
+        var (s1, s2, c1) = await h.Client.HandshakeAsync(digest: true);
+
+        Assert.NotEqual(0u, BinaryPrimitives.ReadUInt32BigEndian(s1.AsSpan(4)));
+        var offset = HandshakeDigest.DigestOffset(s1, HandshakeScheme.Digest0);
+        var expected = new byte[32];
+        HandshakeDigest.Compute(s1, offset, HandshakeDigest.ServerKey[..36], expected);
+        Assert.Equal(expected, s1[offset..(offset + 32)]);
+
+        var clientOffset = HandshakeDigest.DigestOffset(c1, HandshakeScheme.Digest0);
+        var signature = new byte[32];
+        var key = System.Security.Cryptography.HMACSHA256.HashData(HandshakeDigest.ServerKey, c1.AsSpan(clientOffset, 32));
+        System.Security.Cryptography.HMACSHA256.HashData(key, s2.AsSpan(0, 1504), signature);
+        Assert.Equal(signature, s2[1504..]);
+
+        var (code, _) = await h.Client.PublishAsync("key-cam1");
+        Assert.Equal(RtmpStatusCodes.PublishStart, code);
+    }
+
+    [Fact]
+    public async Task Amf3_command_message_with_leading_zero_is_understood()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var body = new ArrayBufferWriter<byte>();
+        body.Write(new byte[] { 0x00 });
+        Amf0Writer.WriteString(body, "connect");
+        Amf0Writer.WriteNumber(body, 1);
+        Amf0Writer.WriteValue(body, new AmfObject { ["app"] = "live" });
+        // An AMF3-switched value, as Flash sends in AMF3 commands: AMF3 string "x".
+        body.Write(new byte[] { 0x11, 0x06, 0x03, (byte)'x' });
+        await h.Client.SendMessageAsync(3, RtmpMessageType.Amf3Command, 0, 0, body.WrittenMemory);
+
+        var reply = await h.Client.ReadCommandAsync();
+        Assert.Equal(CommandNames.Result, reply?.Name);
+        Assert.Equal(RtmpStatusCodes.ConnectSuccess, ((AmfObject)reply!.Arguments[0]!).GetString("code"));
+    }
+
+    [Fact]
+    public async Task Negative_composition_time_reaches_the_frame_sign_extended()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (_, streamId) = await h.Client.PublishAsync("key-cam1");
+        await h.Client.SendAvcAsync(streamId, 1000, false, 1, -40, [1, 2, 3]);
+        await RecordingWait(() => h.Sink.Frames("cam1").Count == 1);
+
+        var frame = h.Sink.Frames("cam1").Single();
+        Assert.Equal(-40, frame.CompositionOffset);
+        Assert.Equal(960, frame.Pts);
+    }
+
+    [Fact]
+    public async Task Chunk_size_zero_is_a_protocol_error_that_ends_the_session()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        await h.Client.SendMessageAsync(2, RtmpMessageType.SetChunkSize, 0, 0, new byte[4]);
+
+        var error = await h.EndAsync();
+        Assert.Equal(RtmpError.InvalidChunkSize, error?.Error);
+    }
+
+    [Fact]
+    public async Task Message_longer_than_the_limit_is_refused_from_its_header()
+    {
+        await using var h = new SessionHarness(new RtmpOptions { MaxMessageSize = 64 * 1024 });
+        await h.Client.HandshakeAsync();
+        // Only the 12-byte header of a 1 MiB message: refused before any payload is waited for.
+        await h.Client.SendRawAsync(new byte[] { 0x06, 0, 0, 0, 0x10, 0x00, 0x00, 9, 1, 0, 0, 0 });
+
+        var error = await h.EndAsync();
+        Assert.Equal(RtmpError.MessageTooLarge, error?.Error);
+    }
+
+    [Fact]
+    public async Task Connection_closed_mid_publish_ends_the_live_stream()
+    {
+        var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (_, streamId) = await h.Client.PublishAsync("key-cam1");
+        await h.Client.SendAvcAsync(streamId, 0, true, 1, 0, new byte[1000]);
+        // Half a message, then the peer goes away.
+        await h.Client.SendRawAsync(new byte[] { 0x06, 0, 0, 40, 0, 0x10, 0, 9, 1, 0, 0, 0, 1, 2, 3 });
+        await h.DisposeAsync();
+
+        await h.Sink.WaitForEndAsync("cam1", Wait);
+        Assert.Null(h.Registry.Find("cam1"));
+        Assert.Single(h.Sink.Frames("cam1"));
+    }
+
+    private static Task RecordingWait(Func<bool> condition) =>
+        Infrastructure.RecordingMediaSink.WaitUntilAsync(condition, Wait, "frames to arrive");
+}

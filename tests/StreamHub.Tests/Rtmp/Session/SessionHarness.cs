@@ -1,0 +1,92 @@
+using System.IO.Pipelines;
+using Microsoft.Extensions.Logging;
+using StreamHub.Live;
+using StreamHub.Rtmp;
+using StreamHub.Rtmp.Session;
+using StreamHub.StreamKeys;
+using StreamHub.Tests.Infrastructure;
+
+namespace StreamHub.Tests.Rtmp.Session;
+
+/// <summary>An <see cref="RtmpSession"/> over an in-memory duplex pipe (no socket), a <see cref="TestRtmpClient"/> on
+/// the other end, a registry with a recording sink, and a fake key table.</summary>
+public sealed class SessionHarness : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _closed = new();
+    private readonly Pipe _toServer = new();
+    private readonly Pipe _toClient = new();
+    private readonly RtmpSession _session;
+
+    public SessionHarness(RtmpOptions? options = null, LiveStreamRegistry? registry = null, RecordingMediaSink? sink = null,
+        FakeStreamKeyAuthorizer? authorizer = null)
+    {
+        Options = options ?? new RtmpOptions();
+        Sink = sink ?? new RecordingMediaSink();
+        Registry = registry ?? new LiveStreamRegistry([Sink], TimeProvider.System);
+        Authorizer = authorizer ?? new FakeStreamKeyAuthorizer();
+        Authorizer.Keys.TryAdd("key-cam1", new PublishDecision(PublishVerdict.Allowed, "cam1"));
+        Authorizer.Keys.TryAdd("key-old", new PublishDecision(PublishVerdict.Expired, "old"));
+        Logger = new ListLogger();
+        _session = new RtmpSession(new DuplexPipe(_toServer.Reader, _toClient.Writer), "conn-test", "127.0.0.1:5000",
+            Options, Registry, Authorizer, Logger);
+        Client = new TestRtmpClient(_toClient.Reader, _toServer.Writer);
+        Run = Task.Run(async () =>
+        {
+            try
+            {
+                await _session.RunAsync(_closed.Token);
+            }
+            finally
+            {
+                await _session.DisposeAsync();
+                await _toClient.Writer.CompleteAsync();
+            }
+        });
+    }
+
+    public RtmpOptions Options { get; }
+    public RecordingMediaSink Sink { get; }
+    public LiveStreamRegistry Registry { get; }
+    public FakeStreamKeyAuthorizer Authorizer { get; }
+    public ListLogger Logger { get; }
+    public TestRtmpClient Client { get; }
+    public RtmpSession Session => _session;
+
+    /// <summary>The session's run: completes when it closes; faults with its protocol error.</summary>
+    public Task Run { get; }
+
+    /// <summary>Waits (bounded) for the session to end and returns its protocol error, if any.</summary>
+    public async Task<RtmpProtocolException?> EndAsync(TimeSpan? timeout = null)
+    {
+        try
+        {
+            await Run.WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
+            return null;
+        }
+        catch (RtmpProtocolException ex)
+        {
+            return ex;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _toServer.Writer.CompleteAsync();
+        _closed.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            await Run.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception ex) when (ex is RtmpProtocolException or OperationCanceledException)
+        {
+        }
+        await Client.DisposeAsync();
+        _closed.Dispose();
+    }
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+        public PipeWriter Output { get; } = output;
+    }
+}
