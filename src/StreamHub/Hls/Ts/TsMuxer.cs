@@ -43,8 +43,7 @@ public sealed partial class TsMuxer
         HasAudio = hasAudio;
     }
 
-    /// <summary>Writes one video access unit (Annex B) as a PES with PTS/DTS and PES_packet_length 0 when it does not
-    /// fit 16 bits.</summary>
+    /// <summary>Writes one video access unit (Annex B) as a PES with PTS/DTS and PES_packet_length 0.</summary>
     public void WriteVideo(IBufferWriter<byte> output, ReadOnlySpan<byte> accessUnit, long pts, long dts, bool randomAccess)
     {
         WritePes(output, TsPid.Video, PesStreamId.Video, [], accessUnit, pts, dts, randomAccess);
@@ -76,8 +75,8 @@ public sealed partial class TsMuxer
     {
         Span<byte> header = stackalloc byte[PesHeader.MaxSize];
         var payloadLength = first.Length + second.Length;
-        var headerLength = PesHeader.Write(header, streamId,
-            streamId == PesStreamId.Video && payloadLength > ushort.MaxValue - PesHeader.MaxSize ? 0 : payloadLength, pts, dts);
+        // Video: PES_packet_length 0 (unbounded, as FFmpeg writes it; an access unit may exceed 64 KiB). Audio: exact.
+        var headerLength = PesHeader.Write(header, streamId, streamId == PesStreamId.Video ? 0 : payloadLength, pts, dts);
         ReadOnlySpan<byte> pesHeader = header[..headerLength];
 
         var withPcr = pid == PcrPid;
