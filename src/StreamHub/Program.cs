@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Serilog;
 using StreamHub.Diagnostics;
+using StreamHub.Hls;
 using StreamHub.Hosting;
 using StreamHub.Live;
 using StreamHub.Security;
@@ -26,6 +27,7 @@ public sealed class Program
             .AddAdminAuthentication()
             .AddStreamKeys()
             .AddLiveStreams()
+            .AddHls()
             .AddStreamHubProblemDetails()
             .AddStreamHubSwagger();
 
@@ -43,6 +45,7 @@ public sealed class Program
             app.UseStreamHubSwagger();
 
             app.MapHealthEndpoints();
+            app.MapHlsEndpoints();
             app.MapGroup("/api")
                 .AddEndpointFilter<AdminApiKeyFilter>()
                 .MapStreamKeyEndpoints();
