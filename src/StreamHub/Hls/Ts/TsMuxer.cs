@@ -9,14 +9,16 @@ namespace StreamHub.Hls.Ts;
 /// (700 ms, as nginx-rtmp and FFmpeg's muxdelay), never going backwards, so PCR stays below every DTS; the caller
 /// keeps DTS ≥ <see cref="PcrOffset"/>. PCR rides on the video PID (the audio PID when there is no video), on every
 /// PES start of that PID, with random_access on keyframes; while only audio flows in an audio+video program, a PCR-only
-/// packet goes out on the video PID at least every <see cref="MaxPcrInterval"/>.</para></summary>
+/// packet goes out on the video PID before an audio frame once the last PCR is <see cref="PcrOnlyAfter"/> old, which
+/// keeps PCRs under 100 ms apart (ISO/IEC 13818-1 §2.7.2) for audio frames up to 50 ms long. (A video-only stream
+/// below 10 frames a second has PCRs one frame apart; players of HLS do not mind.)</para></summary>
 public sealed partial class TsMuxer
 {
     /// <summary>PCR = DTS − 700 ms.</summary>
     public const long PcrOffset = 700 * 90;
 
-    /// <summary>The longest gap between two PCRs: 100 ms (ISO/IEC 13818-1 §2.7.2).</summary>
-    public const long MaxPcrInterval = 100 * 90;
+    /// <summary>Age of the last PCR at which an audio frame in an audio+video program is preceded by a PCR-only packet.</summary>
+    public const long PcrOnlyAfter = 50 * 90;
 
     private readonly byte[] _continuity = new byte[4];
     private long _lastPcr = -1;
@@ -52,7 +54,7 @@ public sealed partial class TsMuxer
     /// <summary>Writes one audio frame (ADTS header + raw AAC) as a PES with PTS and exact PES_packet_length.</summary>
     public void WriteAudio(IBufferWriter<byte> output, ReadOnlySpan<byte> adtsHeader, ReadOnlySpan<byte> rawFrame, long pts)
     {
-        if (HasVideo && _lastPcr >= 0 && pts - PcrOffset - _lastPcr >= MaxPcrInterval)
+        if (HasVideo && _lastPcr >= 0 && pts - PcrOffset - _lastPcr >= PcrOnlyAfter)
         {
             WritePcrOnly(output, TsPid.Video, NextPcr(pts));
         }
