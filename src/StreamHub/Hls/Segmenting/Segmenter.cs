@@ -46,8 +46,6 @@ public sealed class Segmenter
     private long _clockEnd;
     private long _lastVideoDts = long.MinValue;
     private long _lastAudioDts = long.MinValue;
-    private long? _lastVideoMs;
-    private long? _lastAudioMs;
     private long _videoFrameDuration = DefaultVideoFrameDuration;
 
     private bool _open;
@@ -94,8 +92,6 @@ public sealed class Segmenter
         _discontinuityPending = _published;
         _originMs = null;
         _clockBase = _clockEnd == 0 ? ClockStart : _clockEnd + ClockStart;
-        _lastVideoMs = null;
-        _lastAudioMs = null;
         _avc = null;
         _aac = null;
         if (_window.Ended)
@@ -154,7 +150,7 @@ public sealed class Segmenter
     {
         var payload = frame.Payload.Span;
         var idr = AnnexBWriter.ContainsIdr(payload, _avc!.NalLengthSize);
-        CheckJump(ref _lastVideoMs, frame.Dts, _videoFrameDuration);
+        CheckJump(_lastVideoDts, frame.Dts, _videoFrameDuration);
         var dts = Math.Max(0, ToClock(frame.Dts));
         if (_lastVideoDts != long.MinValue && dts <= _lastVideoDts)
         {
@@ -211,7 +207,7 @@ public sealed class Segmenter
         }
         var config = _aac!.Value;
         var frameDuration = AudioSpecificConfig.SamplesPerFrame * 90_000L / config.SampleRate;
-        CheckJump(ref _lastAudioMs, frame.Dts, frameDuration);
+        CheckJump(_lastAudioDts, frame.Dts, frameDuration);
         var dts = Math.Max(0, ToClock(frame.Dts));
         if (_lastAudioDts != long.MinValue && dts <= _lastAudioDts)
         {
@@ -257,20 +253,21 @@ public sealed class Segmenter
         return (ms - _originMs.Value) * 90 + _clockBase;
     }
 
-    /// <summary>A track whose timestamps jump re-maps the clock so the frame follows the track's previous one, and
-    /// the next segment starts with a discontinuity.</summary>
-    private void CheckJump(ref long? lastMs, long ms, long frameDuration)
+    /// <summary>A frame more than 1 s behind or 10 s ahead of its track's previous one (on the stream clock, so a jump
+    /// that both tracks make is seen once) re-maps the clock so it follows that frame by one frame duration, and the
+    /// next segment starts with a discontinuity.</summary>
+    private void CheckJump(long lastDts, long ms, long frameDuration)
     {
-        if (lastMs is { } last && _originMs is not null)
+        if (lastDts == long.MinValue || _originMs is null)
         {
-            var delta = ms - last;
-            if (delta < -JumpBackwardMs || delta > JumpForwardMs)
-            {
-                _originMs += delta - Math.Max(1, frameDuration / 90);
-                _discontinuityPending = true;
-            }
+            return;
         }
-        lastMs = ms;
+        var delta = ToClock(ms) - lastDts;
+        if (delta < -JumpBackwardMs * 90 || delta > JumpForwardMs * 90)
+        {
+            _originMs += (delta - frameDuration) / 90;
+            _discontinuityPending = true;
+        }
     }
 
     private void Cut(long at, bool hasVideo, bool hasAudio, bool independent)
