@@ -35,7 +35,11 @@ public sealed class HlsPackager : IMediaSink, IDisposable
             // stream that starts again after a server restart keeps MEDIA-SEQUENCE growing without persisted state.
             var state = _streams.GetOrAdd(stream.Name, static (name, self) =>
                 new HlsStream(name, self._options, self._time.GetUtcNow().ToUnixTimeSeconds(), self._time, self._logger), this);
-            if (state.Begin(stream))
+            if (state.IsExpired(_time.GetUtcNow(), _grace))
+            {
+                Expire(state); // its grace period ran out before the timer did: start afresh
+            }
+            else if (state.Begin(stream))
             {
                 return;
             }
