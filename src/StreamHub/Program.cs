@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Serilog;
 using StreamHub.Diagnostics;
+using StreamHub.Hls;
 using StreamHub.Hosting;
 using StreamHub.Live;
 using StreamHub.Pages;
@@ -27,6 +28,7 @@ public sealed class Program
             .AddStreamHubSecurity()
             .AddStreamKeys()
             .AddLiveStreams()
+            .AddHls()
             .AddStreamHubProblemDetails()
             .AddStreamHubSwagger();
 
@@ -54,6 +56,7 @@ public sealed class Program
 
             app.MapHealthEndpoints();
             app.MapPageEndpoints();
+            app.MapHlsEndpoints();
             app.MapGroup("/api")
                 .RequireRateLimiting(SecurityExtensions.AdminRateLimitPolicy)
                 .AddEndpointFilter<AdminApiKeyFilter>()

@@ -1,0 +1,77 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using StreamHub.Hls.Playlists;
+
+namespace StreamHub.Hls;
+
+/// <summary><c>/hls/{name}/index.m3u8</c> and <c>/hls/{name}/s{sequence}.ts</c>, served from memory: the playlist
+/// bytes are rendered once per segment and each segment is one immutable array, written to every response as it is.
+/// CORS is open (players run on other origins); playlists are not cached, segments are immutable.</summary>
+public static class HlsEndpoints
+{
+    public const string SegmentContentType = "video/mp2t";
+    public const string PlaylistCacheControl = "no-cache";
+    public const string SegmentCacheControl = "public, max-age=86400, immutable";
+
+    public static IEndpointRouteBuilder MapHlsEndpoints(this IEndpointRouteBuilder app)
+    {
+        var hls = app.MapGroup("/hls/{name}").WithTags("HLS");
+
+        hls.MapMethods("/index.m3u8", [HttpMethods.Get, HttpMethods.Head], Results<FileContentHttpResult, ProblemHttpResult> (string name, HlsPackager packager, HttpResponse response) =>
+        {
+            AllowAnyOrigin(response);
+            response.Headers.CacheControl = PlaylistCacheControl;
+            if (!packager.TryGetSnapshot(name, out var snapshot))
+            {
+                return NotFound($"There is no HLS stream named '{name}'.");
+            }
+            if (!snapshot.HasPlaylist)
+            {
+                return NotFound($"The stream '{name}' has no finished segment yet; try again in a few seconds.");
+            }
+            return TypedResults.Bytes(snapshot.Playlist, MediaPlaylistWriter.ContentType);
+        }).WithSummary("The live media playlist of a stream (by its public name)");
+
+        hls.MapMethods("/{segment}.ts", [HttpMethods.Get, HttpMethods.Head], Results<FileContentHttpResult, ProblemHttpResult> (string name, string segment, HlsPackager packager, HttpResponse response) =>
+        {
+            AllowAnyOrigin(response);
+            if (!TryParseSequence(segment, out var sequence)
+                || !packager.TryGetSnapshot(name, out var snapshot)
+                || snapshot.FindSegment(sequence) is not { } found)
+            {
+                response.Headers.CacheControl = PlaylistCacheControl;
+                return NotFound($"There is no segment '{segment}.ts' in the HLS stream '{name}'.");
+            }
+            response.Headers.CacheControl = SegmentCacheControl;
+            return TypedResults.Bytes(found.Data, SegmentContentType);
+        }).WithSummary("One MPEG-TS segment of a stream");
+
+        hls.MapMethods("/{file}", [HttpMethods.Options], (HttpRequest request, HttpResponse response) =>
+        {
+            AllowAnyOrigin(response);
+            response.Headers.AccessControlAllowMethods = "GET, HEAD, OPTIONS";
+            var requested = request.Headers.AccessControlRequestHeaders;
+            if (!string.IsNullOrEmpty(requested))
+            {
+                response.Headers.AccessControlAllowHeaders = requested;
+            }
+            response.Headers.AccessControlMaxAge = "86400";
+            return TypedResults.NoContent();
+        }).ExcludeFromDescription();
+
+        return app;
+    }
+
+    private static void AllowAnyOrigin(HttpResponse response) => response.Headers.AccessControlAllowOrigin = "*";
+
+    private static ProblemHttpResult NotFound(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
+
+    /// <summary><c>s{sequence}</c>, the form <see cref="PlaylistEntry.SegmentUri"/> writes.</summary>
+    private static bool TryParseSequence(string segment, out long sequence)
+    {
+        sequence = 0;
+        return segment.Length > 1 && segment[0] == 's' && char.IsAsciiDigit(segment[1])
+            && long.TryParse(segment.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out sequence);
+    }
+}

@@ -1,0 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace StreamHub.Hls;
+
+/// <summary>HLS packaging, bound from <c>StreamHub:Hls</c>.</summary>
+public sealed class HlsOptions
+{
+    public const string Section = "StreamHub:Hls";
+
+    /// <summary>Target segment length: a segment is cut at the first keyframe once it is this long (audio only: on
+    /// time). Set the encoder's keyframe interval to this value.</summary>
+    [Range(1.0, 30.0, ErrorMessage = "StreamHub:Hls:SegmentDurationSeconds must be between 1 and 30 seconds.")]
+    public double SegmentDurationSeconds { get; set; } = 2;
+
+    /// <summary>Segments listed in the live playlist (a live window of at least 3 keeps players off the edge).</summary>
+    [Range(3, 100, ErrorMessage = "StreamHub:Hls:WindowSegments must be between 3 and 100.")]
+    public int WindowSegments { get; set; } = 6;
+
+    /// <summary>How long a stream whose publisher stopped stays readable (with ENDLIST) before its URLs answer 404.</summary>
+    [Range(0, 86_400, ErrorMessage = "StreamHub:Hls:EndedStreamGraceSeconds must be between 0 and 86400.")]
+    public int EndedStreamGraceSeconds { get; set; } = 60;
+
+    /// <summary>EXT-X-TARGETDURATION, fixed for every stream: ceil(1.5 × the segment duration). It tolerates keyframe
+    /// intervals up to that long; a segment that reaches it without a keyframe is cut there.</summary>
+    public int TargetDurationSeconds => (int)Math.Ceiling(SegmentDurationSeconds * 1.5);
+}

@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using StreamHub.Hls.Segmenting;
+using StreamHub.Live;
+using StreamHub.Media;
+
+namespace StreamHub.Hls;
+
+/// <summary>The HLS sink: packages every live stream into MPEG-TS segments kept in memory, by public stream name.
+/// Work per frame is synchronous and bounded (remux, no transcoding), so a segment is listed in the same call that
+/// hands over its closing keyframe. A stream whose publisher stopped stays readable, with ENDLIST, for
+/// <see cref="HlsOptions.EndedStreamGraceSeconds"/>; a publisher that returns within that time continues the same
+/// playlist after a discontinuity.</summary>
+public sealed class HlsPackager : IMediaSink, IDisposable
+{
+    private readonly ConcurrentDictionary<string, HlsStream> _streams = new(StringComparer.Ordinal);
+    private readonly HlsOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<HlsPackager> _logger;
+    private readonly TimeSpan _grace;
+
+    public HlsPackager(IOptions<HlsOptions> options, TimeProvider time, ILogger<HlsPackager> logger)
+    {
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _grace = TimeSpan.FromSeconds(_options.EndedStreamGraceSeconds);
+    }
+
+    public void OnPublishStarted(LiveStream stream)
+    {
+        while (true)
+        {
+            // The first media sequence number is the Unix time in seconds: segments last at least a second, so a
+            // stream that starts again after a server restart keeps MEDIA-SEQUENCE growing without persisted state.
+            var state = _streams.GetOrAdd(stream.Name, static (name, self) =>
+                new HlsStream(name, self._options, self._time.GetUtcNow().ToUnixTimeSeconds(), self._time, self._logger), this);
+            if (state.IsExpired(_time.GetUtcNow(), _grace))
+            {
+                Expire(state); // its grace period ran out before the timer did: start afresh
+            }
+            else if (state.Begin(stream))
+            {
+                return;
+            }
+            _streams.TryRemove(new KeyValuePair<string, HlsStream>(stream.Name, state));
+        }
+    }
+
+    public void OnFrame(LiveStream stream, MediaFrame frame)
+    {
+        if (_streams.TryGetValue(stream.Name, out var state))
+        {
+            state.Write(stream, frame);
+        }
+    }
+
+    public void OnPublishEnded(LiveStream stream)
+    {
+        if (!_streams.TryGetValue(stream.Name, out var state) || !state.End(stream, _time.GetUtcNow()))
+        {
+            return;
+        }
+        HlsLog.Ended(_logger, stream.Name, _options.EndedStreamGraceSeconds);
+        state.SetExpiry(_time.CreateTimer(static s =>
+        {
+            var (self, expiring) = ((HlsPackager, HlsStream))s!;
+            self.Expire(expiring);
+        }, (this, state), _grace, Timeout.InfiniteTimeSpan));
+    }
+
+    /// <summary>The current playlist and fetchable segments of a stream; false when the name is unknown or its
+    /// grace period is over.</summary>
+    public bool TryGetSnapshot(string name, out PlaylistSnapshot snapshot)
+    {
+        if (_streams.TryGetValue(name, out var state))
+        {
+            if (!state.IsExpired(_time.GetUtcNow(), _grace))
+            {
+                snapshot = state.Snapshot;
+                return true;
+            }
+            Expire(state);
+        }
+        snapshot = PlaylistSnapshot.Empty;
+        return false;
+    }
+
+    /// <summary>Names of the streams that have HLS state now (live or in their grace period).</summary>
+    public IReadOnlyCollection<string> StreamNames => (IReadOnlyCollection<string>)_streams.Keys;
+
+    private void Expire(HlsStream state)
+    {
+        if (state.TryExpire(_time.GetUtcNow(), _grace) && _streams.TryRemove(new KeyValuePair<string, HlsStream>(state.Name, state)))
+        {
+            HlsLog.Removed(_logger, state.Name);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var state in _streams.Values)
+        {
+            state.Dispose();
+        }
+        _streams.Clear();
+    }
+}

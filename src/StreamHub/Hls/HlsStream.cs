@@ -1,0 +1,158 @@
+using StreamHub.Hls.Segmenting;
+using StreamHub.Live;
+using StreamHub.Media;
+
+namespace StreamHub.Hls;
+
+/// <summary>The HLS side of one public stream name: its segmenter and window, which outlive a publish so a publisher
+/// that comes back keeps the same playlist and growing sequence numbers. Publisher calls are serialised by a lock
+/// (only publisher threads take it, so it is uncontended except during a hand-over); readers use
+/// <see cref="Snapshot"/> without locking.</summary>
+internal sealed class HlsStream : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly Segmenter _segmenter;
+    private readonly ILogger _logger;
+    private LiveStream? _publisher;
+    private bool _warnedVideo;
+    private bool _warnedAudio;
+    private ITimer? _expiry;
+
+    public HlsStream(string name, HlsOptions options, long firstSequence, TimeProvider time, ILogger logger)
+    {
+        Name = name;
+        _logger = logger;
+        var window = new SegmentWindow(options.WindowSegments, options.TargetDurationSeconds, firstSequence);
+        _segmenter = new Segmenter(window, TimeSpan.FromSeconds(options.SegmentDurationSeconds), time);
+    }
+
+    public string Name { get; }
+
+    public PlaylistSnapshot Snapshot => _segmenter.Window.Snapshot;
+
+    /// <summary>When the last publisher stopped; null while one is live.</summary>
+    public DateTimeOffset? EndedAt { get; private set; }
+
+    /// <summary>Set once the stream has been dropped from the packager; a publisher arriving then makes a new one.</summary>
+    public bool Removed { get; private set; }
+
+    /// <summary>Starts packaging for <paramref name="publisher"/>; false when this state was already removed.</summary>
+    public bool Begin(LiveStream publisher)
+    {
+        lock (_gate)
+        {
+            if (Removed)
+            {
+                return false;
+            }
+            var restart = _publisher is not null || EndedAt is not null;
+            _expiry?.Dispose();
+            _expiry = null;
+            _publisher = publisher;
+            EndedAt = null;
+            _warnedVideo = _warnedAudio = false;
+            _segmenter.BeginPublish();
+            if (restart)
+            {
+                HlsLog.Restarted(_logger, Name);
+            }
+            else
+            {
+                HlsLog.Started(_logger, Name);
+            }
+            return true;
+        }
+    }
+
+    public void Write(LiveStream publisher, MediaFrame frame)
+    {
+        lock (_gate)
+        {
+            if (!ReferenceEquals(publisher, _publisher))
+            {
+                return; // a publisher that has been replaced
+            }
+            var next = _segmenter.Window.NextSequence;
+            if (!_segmenter.Write(frame))
+            {
+                WarnUnsupported(frame);
+            }
+            if (_segmenter.Window.NextSequence != next && _logger.IsEnabled(LogLevel.Debug))
+            {
+                var segment = _segmenter.Window.Snapshot.Segments[^1];
+                HlsLog.SegmentListed(_logger, Name, segment.Sequence, segment.Entry.Duration.TotalSeconds, segment.Data.Length);
+            }
+        }
+    }
+
+    /// <summary>Ends packaging for <paramref name="publisher"/> (ignored when another publisher has taken over).
+    /// Returns true when the stream is now ended and should expire after the grace period.</summary>
+    public bool End(LiveStream publisher, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            if (!ReferenceEquals(publisher, _publisher))
+            {
+                return false;
+            }
+            _segmenter.EndPublish();
+            _publisher = null;
+            EndedAt = now;
+            return true;
+        }
+    }
+
+    public void SetExpiry(ITimer timer)
+    {
+        lock (_gate)
+        {
+            _expiry?.Dispose();
+            _expiry = timer;
+        }
+    }
+
+    /// <summary>Marks the stream removed if it is still ended and its grace period is over.</summary>
+    public bool TryExpire(DateTimeOffset now, TimeSpan grace)
+    {
+        lock (_gate)
+        {
+            if (Removed || EndedAt is not { } ended || now < ended + grace)
+            {
+                return false;
+            }
+            Removed = true;
+            _expiry?.Dispose();
+            _expiry = null;
+            return true;
+        }
+    }
+
+    public bool IsExpired(DateTimeOffset now, TimeSpan grace) => Removed || (EndedAt is { } ended && now >= ended + grace);
+
+    private void WarnUnsupported(MediaFrame frame)
+    {
+        var unsupported = frame.Kind == MediaKind.Video
+            ? frame.VideoCodec != VideoCodec.H264 || (frame.FrameKind == MediaFrameKind.SequenceHeader)
+            : frame.AudioCodec != AudioCodec.Aac || (frame.FrameKind == MediaFrameKind.SequenceHeader);
+        if (!unsupported)
+        {
+            return; // e.g. a frame before the first IDR: expected
+        }
+        ref var warned = ref frame.Kind == MediaKind.Video ? ref _warnedVideo : ref _warnedAudio;
+        if (!warned)
+        {
+            warned = true;
+            HlsLog.Unsupported(_logger, Name, frame.Kind, frame.Kind == MediaKind.Video ? frame.VideoCodec : VideoCodec.None,
+                frame.Kind == MediaKind.Audio ? frame.AudioCodec : AudioCodec.None);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _expiry?.Dispose();
+            _expiry = null;
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System.Buffers;
+using StreamHub.Hls.Playlists;
+
+namespace StreamHub.Hls.Segmenting;
+
+/// <summary>The live sliding window of one stream: the last <c>WindowSegments</c> segments are listed; a segment that
+/// leaves the list stays fetchable for one more window (RFC 8216 §6.2.2: available for the playlist's duration after
+/// removal), then is dropped. Memory is bounded by two windows. Written by one thread at a time (the stream's lock);
+/// read through <see cref="Snapshot"/> from any thread.</summary>
+public sealed class SegmentWindow
+{
+    private readonly int _windowSegments;
+    private readonly int _targetDuration;
+    private readonly Queue<Segment> _listed = new();
+    private readonly Queue<Segment> _retired = new();
+    private long _discontinuitySequence;
+    private bool _ended;
+    private volatile PlaylistSnapshot _snapshot = PlaylistSnapshot.Empty;
+
+    /// <param name="firstSequence">The media sequence number of the first segment.</param>
+    public SegmentWindow(int windowSegments, int targetDuration, long firstSequence)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(windowSegments, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(targetDuration, 1);
+        _windowSegments = windowSegments;
+        _targetDuration = targetDuration;
+        NextSequence = firstSequence;
+    }
+
+    public int TargetDuration => _targetDuration;
+
+    /// <summary>The sequence number the next segment gets.</summary>
+    public long NextSequence { get; private set; }
+
+    public bool Ended => _ended;
+
+    public PlaylistSnapshot Snapshot => _snapshot;
+
+    /// <summary>Lists a finished segment (it must carry <see cref="NextSequence"/>) and publishes the new playlist.</summary>
+    public void Add(Segment segment)
+    {
+        if (segment.Sequence != NextSequence)
+        {
+            throw new ArgumentException($"Expected segment {NextSequence}, got {segment.Sequence}.", nameof(segment));
+        }
+        NextSequence++;
+        _listed.Enqueue(segment);
+        while (_listed.Count > _windowSegments)
+        {
+            var leaving = _listed.Dequeue();
+            if (leaving.Entry.Discontinuity)
+            {
+                _discontinuitySequence++;
+            }
+            _retired.Enqueue(leaving);
+        }
+        while (_retired.Count > _windowSegments)
+        {
+            _retired.Dequeue();
+        }
+        Publish();
+    }
+
+    /// <summary>The publisher stopped: EXT-X-ENDLIST.</summary>
+    public void End()
+    {
+        _ended = true;
+        Publish();
+    }
+
+    /// <summary>The publisher came back: the playlist is live again (its next segment carries a discontinuity).</summary>
+    public void Reopen()
+    {
+        _ended = false;
+        Publish();
+    }
+
+    private void Publish()
+    {
+        if (_listed.Count == 0)
+        {
+            _snapshot = new PlaylistSnapshot([], [], _ended);
+            return;
+        }
+        var entries = _listed.Select(s => s.Entry).ToArray();
+        var playlist = new MediaPlaylist(_targetDuration, entries[0].Sequence, _discontinuitySequence, _ended, entries);
+        var text = new ArrayBufferWriter<byte>(512);
+        MediaPlaylistWriter.Write(text, playlist);
+        _snapshot = new PlaylistSnapshot(text.WrittenSpan.ToArray(), [.. _retired, .. _listed], _ended);
+    }
+}

@@ -1,0 +1,144 @@
+using System.Net;
+using System.Text;
+using StreamHub.Hls;
+using StreamHub.Live;
+using StreamHub.Tests.Hls.Support;
+using StreamHub.Tests.Infrastructure;
+
+namespace StreamHub.Tests.Hls;
+
+/// <summary>The real app on a real socket: frames go in through the app's own <see cref="LiveStreamRegistry"/>, and
+/// the playlist and segments come out over HTTP.</summary>
+public sealed class HlsEndpointsTests : IAsyncLifetime
+{
+    private StreamHubHost _host = null!;
+    private HttpClient _client = null!;
+
+    public Task InitializeAsync()
+    {
+        _host = StreamHubHost.Start();
+        _client = _host.CreateHttpClient(withAdminKey: false);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _host.DisposeAsync();
+    }
+
+    private LiveStream Publish(string name, long durationMs)
+    {
+        var registry = _host.GetService<LiveStreamRegistry>();
+        Assert.True(registry.TryBeginPublish(name, new PublisherInfo("test", "127.0.0.1:1", null), out var stream));
+        TestPublisher.Write(stream, [SyntheticFrames.VideoConfig(), SyntheticFrames.AudioConfig()]);
+        TestPublisher.Write(stream, SyntheticFrames.Interleaved(0, durationMs, gopFrames: 50));
+        return stream;
+    }
+
+    [Fact]
+    public async Task Playlist_is_served_from_memory_with_its_content_type_no_cache_and_cors()
+    {
+        Publish("live-one", 6_100);
+        using var response = await _client.GetAsync("/hls/live-one/index.m3u8");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/vnd.apple.mpegurl", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("no-cache", response.Headers.CacheControl?.ToString());
+        Assert.Equal("*", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Origin")));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.StartsWith("#EXTM3U\n", text);
+        Assert.Equal(3, text.Split('\n').Count(l => l.EndsWith(".ts", StringComparison.Ordinal)));
+        Assert.DoesNotContain("ENDLIST", text);
+    }
+
+    [Fact]
+    public async Task Segment_is_served_byte_for_byte_with_immutable_caching_and_cors()
+    {
+        Publish("live-two", 4_100);
+        Assert.True(_host.GetService<HlsPackager>().TryGetSnapshot("live-two", out var snapshot));
+        var segment = snapshot.Segments[0];
+        using var response = await _client.GetAsync($"/hls/live-two/{segment.Entry.Uri}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("video/mp2t", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("public, max-age=86400, immutable", response.Headers.CacheControl?.ToString());
+        Assert.Equal("*", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Origin")));
+        Assert.Equal(segment.Data.Length, response.Content.Headers.ContentLength);
+        Assert.Equal(segment.Data.ToArray(), await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Head_answers_headers_and_length_without_a_body()
+    {
+        Publish("live-three", 4_100);
+        Assert.True(_host.GetService<HlsPackager>().TryGetSnapshot("live-three", out var snapshot));
+        foreach (var (path, type, length) in new[]
+        {
+            ("/hls/live-three/index.m3u8", "application/vnd.apple.mpegurl", snapshot.Playlist.Length),
+            ($"/hls/live-three/{snapshot.Segments[0].Entry.Uri}", "video/mp2t", snapshot.Segments[0].Data.Length),
+        })
+        {
+            using var response = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(type, response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(length, response.Content.Headers.ContentLength);
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Options_preflight_allows_any_origin()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Options, "/hls/anything/index.m3u8");
+        request.Headers.Add("Origin", "https://player.example");
+        request.Headers.Add("Access-Control-Request-Method", "GET");
+        request.Headers.Add("Access-Control-Request-Headers", "range");
+        using var response = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal("*", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Origin")));
+        Assert.Contains("GET", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Methods")));
+        Assert.Contains("HEAD", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Methods")));
+        Assert.Equal("range", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Headers")));
+    }
+
+    [Theory]
+    [InlineData("/hls/nobody/index.m3u8")]
+    [InlineData("/hls/nobody/s1.ts")]
+    [InlineData("/hls/live-four/s1.ts")]
+    [InlineData("/hls/live-four/x1.ts")]
+    [InlineData("/hls/live-four/s.ts")]
+    [InlineData("/hls/live-four/s-1.ts")]
+    [InlineData("/hls/live-four/s99999999999999999999999.ts")]
+    public async Task Unknown_streams_and_segments_are_404_problem_details_with_cors(string path)
+    {
+        Publish("live-four", 4_100);
+        using var response = await _client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("*", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Origin")));
+        Assert.Contains("\"status\":404", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Stream_without_a_finished_segment_is_404_then_appears()
+    {
+        var stream = Publish("live-five", 1_000);
+        using (var early = await _client.GetAsync("/hls/live-five/index.m3u8"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, early.StatusCode);
+            Assert.Contains("no finished segment", await early.Content.ReadAsStringAsync());
+        }
+        TestPublisher.Write(stream, SyntheticFrames.Interleaved(1_000, 1_100, gopFrames: 25));
+        using var later = await _client.GetAsync("/hls/live-five/index.m3u8");
+        Assert.Equal(HttpStatusCode.OK, later.StatusCode);
+    }
+
+    [Fact]
+    public async Task Ended_publish_serves_endlist()
+    {
+        var stream = Publish("live-six", 4_100);
+        _host.GetService<LiveStreamRegistry>().EndPublish(stream);
+        var text = await _client.GetStringAsync("/hls/live-six/index.m3u8");
+        Assert.EndsWith("#EXT-X-ENDLIST\n", text);
+        Assert.Equal(3, text.Split('\n').Count(l => l.EndsWith(".ts", StringComparison.Ordinal)));
+    }
+}

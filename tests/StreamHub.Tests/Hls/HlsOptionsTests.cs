@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using StreamHub.Hls;
+using StreamHub.Tests.Infrastructure;
+
+namespace StreamHub.Tests.Hls;
+
+public sealed class HlsOptionsTests
+{
+    [Theory]
+    [InlineData("StreamHub:Hls:SegmentDurationSeconds", "0.5")]
+    [InlineData("StreamHub:Hls:WindowSegments", "2")]
+    [InlineData("StreamHub:Hls:EndedStreamGraceSeconds", "-1")]
+    public void Bad_setting_stops_start_up_naming_the_setting(string setting, string value)
+    {
+        // Program.Main logs the validation failures and exits, so the host never comes up.
+        Assert.ThrowsAny<Exception>(() =>
+        {
+            var host = StreamHubHost.Start(new Dictionary<string, string?> { [setting] = value });
+            host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        });
+        // The message it logs comes from the validator registered by AddHls, and names the setting.
+        var options = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [setting] = value }).Build()
+            .GetSection(HlsOptions.Section).Get<HlsOptions>()!;
+        var result = new DataAnnotationValidateOptions<HlsOptions>(null).Validate(null, options);
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains(setting, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Defaults_match_appsettings_and_target_duration_is_one_and_a_half_segments()
+    {
+        var options = new HlsOptions();
+        Assert.Equal(2, options.SegmentDurationSeconds);
+        Assert.Equal(6, options.WindowSegments);
+        Assert.Equal(60, options.EndedStreamGraceSeconds);
+        Assert.Equal(3, options.TargetDurationSeconds);
+        Assert.Equal(9, new HlsOptions { SegmentDurationSeconds = 6 }.TargetDurationSeconds);
+        Assert.Equal(2, new HlsOptions { SegmentDurationSeconds = 1 }.TargetDurationSeconds);
+    }
+}

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Text;
+using StreamHub.Hls;
+using StreamHub.Live;
+using StreamHub.Media;
+using StreamHub.Tests.Hls.Support;
+using Xunit.Abstractions;
+
+namespace StreamHub.Tests.Hls;
+
+public sealed class HlsPackagerTests(ITestOutputHelper output)
+{
+    private static readonly DateTimeOffset Start = new(2025, 5, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private static void Publish(LiveStream stream, long startMs, long durationMs)
+    {
+        TestPublisher.Write(stream, [SyntheticFrames.VideoConfig(startMs), SyntheticFrames.AudioConfig(startMs)]);
+        TestPublisher.Write(stream, SyntheticFrames.Interleaved(startMs, durationMs, gopFrames: 50));
+    }
+
+    private static string Playlist(TestPublisher publisher, string name) =>
+        Encoding.UTF8.GetString(publisher.Snapshot(name).Playlist.Span);
+
+    [Fact]
+    public void Ended_stream_keeps_its_playlist_with_endlist_for_the_grace_period_then_is_gone()
+    {
+        var time = new ManualTimeProvider(Start);
+        using var publisher = new TestPublisher(new HlsOptions { EndedStreamGraceSeconds = 60 }, time);
+        var stream = publisher.Begin("grace");
+        Publish(stream, 0, 4_100);
+        publisher.Registry.EndPublish(stream);
+        Assert.EndsWith("#EXT-X-ENDLIST\n", Playlist(publisher, "grace"));
+
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.True(publisher.Packager.TryGetSnapshot("grace", out _));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(publisher.Packager.TryGetSnapshot("grace", out _));
+        Assert.DoesNotContain("grace", publisher.Packager.StreamNames);
+    }
+
+    [Fact]
+    public void Restart_within_grace_continues_the_playlist_restart_after_it_starts_afresh()
+    {
+        var time = new ManualTimeProvider(Start);
+        using var publisher = new TestPublisher(new HlsOptions { EndedStreamGraceSeconds = 60 }, time);
+        var first = publisher.Begin("comeback");
+        Publish(first, 0, 4_100);
+        publisher.Registry.EndPublish(first);
+        var firstSequence = publisher.Snapshot("comeback").Segments[0].Sequence;
+        Assert.Equal(Start.ToUnixTimeSeconds(), firstSequence);
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        var second = publisher.Begin("comeback");
+        Publish(second, 0, 4_100);
+        var text = Playlist(publisher, "comeback");
+        Assert.DoesNotContain("ENDLIST", text);
+        Assert.Contains("#EXT-X-DISCONTINUITY\n", text);
+        Assert.Contains($"#EXT-X-MEDIA-SEQUENCE:{firstSequence}\n", text);
+        publisher.Registry.EndPublish(second);
+
+        time.Advance(TimeSpan.FromSeconds(61));
+        var third = publisher.Begin("comeback");
+        Publish(third, 0, 4_100);
+        var fresh = publisher.Snapshot("comeback");
+        Assert.DoesNotContain("DISCONTINUITY\n", Encoding.UTF8.GetString(fresh.Playlist.Span));
+        Assert.True(fresh.Segments[0].Sequence > firstSequence + 4, "MEDIA-SEQUENCE never goes back, even for a new state");
+    }
+
+    [Fact]
+    public void New_publisher_taking_over_before_the_old_one_ended_wins()
+    {
+        using var publisher = new TestPublisher();
+        var info = new PublisherInfo("c1", "127.0.0.1:1", null);
+        // The registry frees a name before it runs the old publish's End, so a new publisher can start in between:
+        // the packager must treat that as a restart and ignore the old publisher's late frames and late end.
+        var old = new LiveStream("handover", info, Start, [publisher.Packager]);
+        old.Start();
+        Publish(old, 0, 2_100);
+        var fresh = new LiveStream("handover", info, Start, [publisher.Packager]);
+        fresh.Start();
+        TestPublisher.Write(old, [SyntheticFrames.Video(2_200, idr: true)]);
+        old.End();
+        Publish(fresh, 0, 4_100);
+        var snapshot = publisher.Snapshot("handover");
+        Assert.False(snapshot.Ended);
+        // old: 0–2 s, then 2–2.12 s (its frames up to 2.08 s + one frame) closed when the new publisher started; new: 0–2 s (discontinuity), 2–4 s.
+        Assert.Equal(4, snapshot.Segments.Count);
+        Assert.Equal(0.12, snapshot.Segments[1].Entry.Duration.TotalSeconds, 3);
+        Assert.True(snapshot.Segments[2].Entry.Discontinuity);
+        TsChecker.Check(snapshot.Segments, video: true);
+        fresh.End();
+        Assert.True(publisher.Snapshot("handover").Ended);
+    }
+
+    [Fact]
+    public void Streams_are_kept_apart_by_public_name()
+    {
+        using var publisher = new TestPublisher();
+        var a = publisher.Begin("alpha");
+        var b = publisher.Begin("beta");
+        Publish(a, 0, 4_100);
+        Publish(b, 0, 2_100);
+        Assert.Equal(2, publisher.Snapshot("alpha").Segments.Count);
+        Assert.Single(publisher.Snapshot("beta").Segments);
+        Assert.False(publisher.Packager.TryGetSnapshot("gamma", out _));
+    }
+
+    [Fact]
+    public async Task Grace_timer_removes_an_ended_stream_without_any_request()
+    {
+        using var publisher = new TestPublisher(new HlsOptions { EndedStreamGraceSeconds = 1 });
+        var stream = publisher.Begin("short");
+        Publish(stream, 0, 2_100);
+        publisher.Registry.EndPublish(stream);
+        Assert.Contains("short", publisher.Packager.StreamNames);
+        var deadline = Stopwatch.StartNew();
+        while (publisher.Packager.StreamNames.Contains("short") && deadline.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(100);
+        }
+        Assert.DoesNotContain("short", publisher.Packager.StreamNames);
+    }
+
+    /// <summary>The measurement: how long after its closing keyframe is handed over a segment is listed. Listing is
+    /// synchronous, so the segment must be in the playlist when <see cref="LiveStream.Write"/> returns; the time is
+    /// that of the whole Write call (mux the cut + render the playlist + mux the keyframe).</summary>
+    [Fact]
+    public void Segment_is_listed_when_the_closing_keyframe_write_returns()
+    {
+        using var publisher = new TestPublisher(new HlsOptions { WindowSegments = 6 });
+        var stream = publisher.Begin("latency");
+        TestPublisher.Write(stream, [SyntheticFrames.VideoConfig(), SyntheticFrames.AudioConfig()]);
+        var samples = new List<double>();
+        long? firstSequence = null;
+        foreach (var frame in SyntheticFrames.Interleaved(0, 200_000, gopFrames: 50).ToList())
+        {
+            var closing = frame.Kind == MediaKind.Video && frame.IsKeyframe && frame.Dts > 0;
+            var started = Stopwatch.GetTimestamp();
+            stream.Write(frame);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var dts = frame.Dts;
+            frame.Release();
+            if (closing)
+            {
+                // Checked after the call returned: the segment the keyframe closed is already listed.
+                var snapshot = publisher.Snapshot("latency");
+                var last = snapshot.Segments[^1];
+                firstSequence ??= last.Sequence;
+                Assert.Equal(dts / 2000, last.Sequence - firstSequence.Value + 1);
+                Assert.Contains(last.Entry.Uri + "\n", Encoding.UTF8.GetString(snapshot.Playlist.Span));
+                samples.Add(elapsed.TotalMicroseconds);
+            }
+        }
+        samples.Sort();
+        Assert.Equal(99, samples.Count);
+        output.WriteLine($"closing-keyframe Write → segment listed: n={samples.Count} median={samples[samples.Count / 2]:F1} µs p99={samples[(int)(samples.Count * 0.99)]:F1} µs max={samples[^1]:F1} µs");
+    }
+}

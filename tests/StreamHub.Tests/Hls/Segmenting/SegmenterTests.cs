@@ -1,0 +1,214 @@
+using System.Text;
+using StreamHub.Hls.Segmenting;
+using StreamHub.Media;
+using StreamHub.Tests.Hls.Support;
+
+namespace StreamHub.Tests.Hls.Segmenting;
+
+public sealed class SegmenterTests
+{
+    private static readonly DateTimeOffset Start = new(2025, 5, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly ManualTimeProvider _time = new(Start);
+
+    private Segmenter Create(int window = 50, double target = 2, int targetDuration = 3) =>
+        new(new SegmentWindow(window, targetDuration, 0), TimeSpan.FromSeconds(target), _time);
+
+    private static void Feed(Segmenter segmenter, IEnumerable<MediaFrame> frames)
+    {
+        foreach (var frame in frames)
+        {
+            segmenter.Write(frame);
+            frame.Release();
+        }
+    }
+
+    private static void Configure(Segmenter segmenter, bool video = true, bool audio = true)
+    {
+        segmenter.BeginPublish();
+        Feed(segmenter, [.. video ? [SyntheticFrames.VideoConfig()] : Array.Empty<MediaFrame>(), .. audio ? [SyntheticFrames.AudioConfig()] : Array.Empty<MediaFrame>()]);
+    }
+
+    private static string Text(Segmenter segmenter) => Encoding.UTF8.GetString(segmenter.Window.Snapshot.Playlist.Span);
+
+    private static double[] Durations(Segmenter segmenter) =>
+        segmenter.Window.Snapshot.Segments.Select(s => Math.Round(s.Entry.Duration.TotalSeconds, 3)).ToArray();
+
+    [Fact]
+    public void Cuts_at_the_first_idr_once_the_target_is_reached_and_lists_it_at_once()
+    {
+        var segmenter = Create();
+        Configure(segmenter);
+        // IDR every second (25 frames); target 2 s: cuts at 2, 4, 6 s.
+        Feed(segmenter, SyntheticFrames.Interleaved(0, 6000, gopFrames: 25).TakeWhile(f => f.Dts < 2000 || f.Kind == MediaKind.Audio && f.Dts < 1990));
+        Assert.Empty(segmenter.Window.Snapshot.Segments);
+        Feed(segmenter, [SyntheticFrames.Video(2000, idr: true)]); // the closing keyframe: listed in this call
+        var segment = Assert.Single(segmenter.Window.Snapshot.Segments);
+        Assert.Equal(2.0, segment.Entry.Duration.TotalSeconds, 3);
+        Assert.True(segment.Entry.Independent);
+        Assert.Contains("s0.ts", Text(segmenter));
+    }
+
+    [Fact]
+    public void Whole_stream_gives_target_long_independent_segments_and_a_final_one_on_end()
+    {
+        var segmenter = Create();
+        Configure(segmenter);
+        Feed(segmenter, SyntheticFrames.Interleaved(0, 10_000, gopFrames: 50));
+        Assert.Equal([2.0, 2.0, 2.0, 2.0], Durations(segmenter));
+        segmenter.EndPublish();
+        Assert.Equal(5, Durations(segmenter).Length);
+        Assert.InRange(Durations(segmenter)[^1], 2.0, 2.05);
+        var text = Text(segmenter);
+        Assert.Contains("#EXT-X-INDEPENDENT-SEGMENTS", text);
+        Assert.EndsWith("#EXT-X-ENDLIST\n", text);
+        TsChecker.Check(segmenter.Window.Snapshot.Segments, video: true);
+    }
+
+    [Theory]
+    [InlineData(50, 2.0, 3)]   // GOP 2 s
+    [InlineData(62, 2.0, 3)]   // GOP 2.48 s
+    [InlineData(125, 2.0, 3)]  // GOP 5 s: longer than TARGETDURATION, cut without a keyframe
+    [InlineData(250, 6.0, 9)]  // GOP 10 s, target 6 s
+    public void Target_duration_is_constant_and_never_below_a_rounded_extinf(int gopFrames, double target, int targetDuration)
+    {
+        var segmenter = Create(window: 5, target: target, targetDuration: targetDuration);
+        Configure(segmenter);
+        var seen = new HashSet<string>();
+        foreach (var frame in SyntheticFrames.Interleaved(0, 40_000, gopFrames))
+        {
+            segmenter.Write(frame);
+            frame.Release();
+            if (segmenter.Window.Snapshot.HasPlaylist)
+            {
+                seen.Add(Text(segmenter).Split('\n').Single(l => l.StartsWith("#EXT-X-TARGETDURATION:", StringComparison.Ordinal)));
+                var last = segmenter.Window.Snapshot.Segments[^1];
+                Assert.True(Math.Round(last.Entry.Duration.TotalSeconds, MidpointRounding.AwayFromZero) <= targetDuration,
+                    $"segment {last.Sequence} lasts {last.Entry.Duration.TotalSeconds} s");
+            }
+        }
+        segmenter.EndPublish();
+        Assert.Equal([$"#EXT-X-TARGETDURATION:{targetDuration}"], seen);
+        Assert.All(segmenter.Window.Snapshot.Segments, s => Assert.True(Math.Round(s.Entry.Duration.TotalSeconds) <= targetDuration));
+        var gopSeconds = gopFrames * 0.04;
+        var forcedCuts = segmenter.Window.Snapshot.Segments.Any(s => !s.Entry.Independent);
+        Assert.Equal(gopSeconds > targetDuration, forcedCuts);
+        Assert.Equal(!forcedCuts, Text(segmenter).Contains("#EXT-X-INDEPENDENT-SEGMENTS"));
+    }
+
+    [Fact]
+    public void Audio_only_is_cut_on_time()
+    {
+        var segmenter = Create();
+        Configure(segmenter, video: false);
+        Feed(segmenter, SyntheticFrames.Interleaved(0, 9_000, gopFrames: 1, video: false));
+        segmenter.EndPublish();
+        var durations = Durations(segmenter);
+        Assert.Equal(5, durations.Length);
+        Assert.All(durations[..^1], d => Assert.InRange(d, 2.0, 2.03));
+        Assert.Contains("#EXT-X-INDEPENDENT-SEGMENTS", Text(segmenter));
+        TsChecker.Check(segmenter.Window.Snapshot.Segments, video: false);
+        // PMT lists only AAC, with the PCR on the audio PID.
+        var pmt = segmenter.Window.Snapshot.Segments[0].Data.Span.Slice(188, 188);
+        Assert.Equal(0x12, pmt[5 + 2]);
+        Assert.Equal(0x01, pmt[5 + 9]);
+        Assert.Equal(0x0F, pmt[5 + 12]);
+    }
+
+    [Fact]
+    public void Frames_before_the_first_idr_are_dropped_and_the_first_segment_starts_with_it()
+    {
+        var segmenter = Create();
+        Configure(segmenter);
+        Feed(segmenter, [SyntheticFrames.Audio(0), SyntheticFrames.Video(0, idr: false), SyntheticFrames.Audio(23), SyntheticFrames.Video(40, idr: false)]);
+        Assert.Equal(4, segmenter.DroppedFrames);
+        Feed(segmenter, SyntheticFrames.Interleaved(80, 4_100, gopFrames: 50));
+        Assert.Equal(4, segmenter.DroppedFrames);
+        var first = segmenter.Window.Snapshot.Segments[0];
+        Assert.True(first.Entry.Independent);
+        TsChecker.Check(segmenter.Window.Snapshot.Segments, video: true);
+    }
+
+    [Fact]
+    public void Unsupported_codecs_and_frames_without_configuration_are_dropped()
+    {
+        var segmenter = Create();
+        segmenter.BeginPublish();
+        Assert.False(segmenter.Write(SyntheticFrames.Video(0, idr: true))); // no sequence header yet
+        Assert.False(segmenter.Write(MediaFrame.Create([1, 2, 3], MediaKind.Video, MediaFrameKind.SequenceHeader, 0, videoCodec: VideoCodec.Hevc)));
+        Assert.False(segmenter.Write(MediaFrame.Create([1, 2, 3], MediaKind.Audio, MediaFrameKind.Coded, 0, audioCodec: AudioCodec.Opus)));
+        Assert.False(segmenter.Write(MediaFrame.Create([0x01, 0x64], MediaKind.Video, MediaFrameKind.SequenceHeader, 0, videoCodec: VideoCodec.H264)));
+        Assert.Empty(segmenter.Window.Snapshot.Segments);
+    }
+
+    [Fact]
+    public void Audio_appearing_later_joins_at_the_next_keyframe()
+    {
+        var segmenter = Create();
+        Configure(segmenter, audio: false);
+        Feed(segmenter, SyntheticFrames.Interleaved(0, 3_000, gopFrames: 25, audio: false));
+        Feed(segmenter, [SyntheticFrames.AudioConfig(3_000)]);
+        Feed(segmenter, SyntheticFrames.Interleaved(3_000, 3_000, gopFrames: 25));
+        segmenter.EndPublish();
+        var segments = segmenter.Window.Snapshot.Segments;
+        Assert.Equal(0x12, segments[0].Data.Span[188 + 5 + 2]); // PMT with one stream
+        Assert.Equal(0x17, segments[^1].Data.Span[188 + 5 + 2]); // PMT with two streams
+        TsChecker.Check(segments, video: true);
+    }
+
+    [Fact]
+    public void Timestamp_jump_starts_a_discontinuity_and_keeps_the_clock_continuous()
+    {
+        var segmenter = Create();
+        Configure(segmenter);
+        Feed(segmenter, SyntheticFrames.Interleaved(0, 4_000, gopFrames: 25));
+        _time.Advance(TimeSpan.FromSeconds(60));
+        Feed(segmenter, SyntheticFrames.Interleaved(600_000, 4_000, gopFrames: 25)); // encoder clock jumps 10 minutes
+        segmenter.EndPublish();
+        var segments = segmenter.Window.Snapshot.Segments;
+        var jumped = Assert.Single(segments, s => s.Entry.Discontinuity);
+        Assert.Equal(Start.AddSeconds(60), jumped.Entry.ProgramDateTime);
+        Assert.All(segments, s => Assert.InRange(s.Entry.Duration.TotalSeconds, 0.5, 2.1));
+        var text = Text(segmenter);
+        Assert.Single(text.Split('\n'), l => l == "#EXT-X-DISCONTINUITY");
+        Assert.Equal(2, text.Split('\n').Count(l => l.StartsWith("#EXT-X-PROGRAM-DATE-TIME:", StringComparison.Ordinal)));
+        TsChecker.Check(segments, video: true);
+    }
+
+    [Fact]
+    public void Early_and_negative_timestamps_never_go_negative_and_pts_never_below_dts()
+    {
+        var segmenter = Create();
+        Configure(segmenter);
+        // The first keyframe at 1000 ms; audio priming 500 ms earlier; B-frames; a broken negative CTS.
+        Feed(segmenter, [SyntheticFrames.Video(1000, idr: true, compositionOffset: 80), SyntheticFrames.Audio(500), SyntheticFrames.Audio(523)]);
+        Feed(segmenter, [SyntheticFrames.Video(1040, idr: false, compositionOffset: -200), SyntheticFrames.Video(1040, idr: false, compositionOffset: 40)]);
+        Feed(segmenter, SyntheticFrames.Interleaved(1080, 4_000, gopFrames: 50));
+        segmenter.EndPublish();
+        TsChecker.Check(segmenter.Window.Snapshot.Segments, video: true);
+    }
+
+    [Fact]
+    public void Restart_continues_sequence_with_a_discontinuity_fresh_date_and_no_endlist()
+    {
+        var segmenter = Create();
+        Configure(segmenter);
+        Feed(segmenter, SyntheticFrames.Interleaved(0, 4_100, gopFrames: 50));
+        segmenter.EndPublish();
+        Assert.EndsWith("#EXT-X-ENDLIST\n", Text(segmenter));
+        var before = segmenter.Window.Snapshot.Segments.Count;
+
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Configure(segmenter);
+        Assert.DoesNotContain("ENDLIST", Text(segmenter));
+        Feed(segmenter, SyntheticFrames.Interleaved(0, 4_100, gopFrames: 50)); // timestamps restart at 0
+        segmenter.EndPublish();
+        var segments = segmenter.Window.Snapshot.Segments;
+        Assert.Equal(Enumerable.Range(0, segments.Count).Select(i => (long)i), segments.Select(s => s.Sequence));
+        var resumed = segments[before];
+        Assert.True(resumed.Entry.Discontinuity);
+        Assert.Equal(Start.AddSeconds(30), resumed.Entry.ProgramDateTime);
+        Assert.Equal(segments[1].Entry.ProgramDateTime, segments[0].Entry.ProgramDateTime + segments[0].Entry.Duration);
+        TsChecker.Check(segments, video: true);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace StreamHub.Tests.Hls.Support;
+
+/// <summary>Runs ffmpeg and ffprobe with a time limit; a process still running at the limit (or when the test fails)
+/// is killed with its children.</summary>
+public static class MediaTools
+{
+    public const string Ffmpeg = "/usr/bin/ffmpeg";
+    public const string Ffprobe = "/usr/bin/ffprobe";
+
+    private static readonly Lock GenerateGate = new();
+    private static readonly string CacheDirectory = CreateCacheDirectory();
+
+    private static string CreateCacheDirectory()
+    {
+        var folder = Directory.CreateTempSubdirectory("streamhub-hls-media-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // best effort: a temp folder
+            }
+        };
+        return folder;
+    }
+
+    public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
+
+    public static async Task<Result> RunAsync(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, int timeoutSeconds = 30)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        try
+        {
+            var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+            var error = process.StandardError.ReadToEndAsync(timeout.Token);
+            await process.WaitForExitAsync(timeout.Token);
+            return new Result(process.ExitCode, await output, await error);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    /// <summary>An FLV made by ffmpeg from lavfi sources, generated once per argument set for the test run.</summary>
+    public static string Flv(string name, params string[] arguments)
+    {
+        var path = Path.Combine(CacheDirectory, name + ".flv");
+        lock (GenerateGate)
+        {
+            if (!File.Exists(path))
+            {
+                var result = RunAsync(Ffmpeg, ["-v", "error", "-y", .. arguments, "-f", "flv", path + ".part"]).GetAwaiter().GetResult();
+                Assert.True(result.ExitCode == 0, $"ffmpeg failed: {result.StandardError}");
+                File.Move(path + ".part", path);
+            }
+        }
+        return path;
+    }
+
+    /// <summary>ffprobe's view of a playlist: its streams, and the frames it reads from each.</summary>
+    public static async Task<JsonElement[]> ProbeStreamsAsync(string playlist)
+    {
+        var result = await RunAsync(Ffprobe, ["-v", "error", "-count_frames", "-show_entries",
+            "stream=codec_type,codec_name,profile,width,height,sample_rate,channels,nb_read_frames", "-of", "json", playlist]);
+        Assert.True(result.ExitCode == 0, $"ffprobe failed: {result.StandardError}");
+        Assert.True(result.StandardError.Length == 0, $"ffprobe reported: {result.StandardError}");
+        using var json = JsonDocument.Parse(result.StandardOutput);
+        return json.RootElement.GetProperty("streams").EnumerateArray().Select(s => s.Clone()).ToArray();
+    }
+}
