@@ -47,7 +47,7 @@
     const hls = new window.Hls({ liveSyncDurationCount: 3, lowLatencyMode: false });
     state.hls = hls;
     hls.on(window.Hls.Events.ERROR, function (_, data) {
-      state.errors.push(data.type + ':' + data.details);
+      state.errors.push((data.fatal ? 'fatal:' : '') + data.type + ':' + data.details);
       if (!data.fatal) {
         return;
       }

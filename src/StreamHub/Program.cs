@@ -47,7 +47,7 @@ public sealed class Program
             _ = app.Services.GetRequiredService<AdminApiKey>();
 
             app.UseStreamHubListeners();
-            app.UseSerilogRequestLogging();
+            app.UseSerilogRequestLogging(options => options.GetLevel = RequestLogLevels.For);
             app.UseStreamHubProblemDetails();
             app.UseStreamHubSecurity();
             app.UseDefaultFiles();

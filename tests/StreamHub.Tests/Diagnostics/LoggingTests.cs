@@ -14,15 +14,15 @@ public sealed class LoggingTests
         await using var server = StreamHubProcess.Start(settings);
         await server.WaitUntilReadyAsync();
         using var client = new HttpClient();
-        await client.GetAsync($"http://127.0.0.1:{server.HttpPort}/healthz");
-        await server.WaitForOutputAsync("/healthz");
+        await client.GetAsync($"http://127.0.0.1:{server.HttpPort}/api/streams");
+        await server.WaitForOutputAsync("/api/streams");
 
         var lines = server.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.NotEmpty(lines);
         var events = lines.Select(line => JsonDocument.Parse(line).RootElement).ToList();
         Assert.All(events, e => Assert.True(e.TryGetProperty("@t", out _) && e.TryGetProperty("@m", out _)));
-        Assert.Contains(events, e => e.TryGetProperty("RequestPath", out var path) && path.GetString() == "/healthz"
-            && e.GetProperty("StatusCode").GetInt32() == 200 && e.GetProperty("RequestMethod").GetString() == "GET");
+        Assert.Contains(events, e => e.TryGetProperty("RequestPath", out var path) && path.GetString() == "/api/streams"
+            && e.GetProperty("StatusCode").GetInt32() == 401 && e.GetProperty("RequestMethod").GetString() == "GET");
         Assert.Contains(events, e => e.TryGetProperty("Listener", out var l) && l.GetString() == "RTMP");
     }
 
@@ -34,9 +34,11 @@ public sealed class LoggingTests
         await using var server = StreamHubProcess.Start(settings);
         await server.WaitUntilReadyAsync();
         using var client = new HttpClient();
+        await client.GetAsync($"http://127.0.0.1:{server.HttpPort}/");
         await client.GetAsync($"http://127.0.0.1:{server.HttpPort}/healthz");
 
-        await server.WaitForOutputAsync("HTTP GET /healthz responded 200");
+        await server.WaitForOutputAsync("HTTP GET /index.html responded 200");
+        Assert.DoesNotContain("GET /healthz", server.Output); // routine requests are Debug
         Assert.Matches(@"\[\d\d:\d\d:\d\d\.\d{3} INF\] StreamHub\.Hosting\.Listeners: HTTP listening on 127\.0\.0\.1:\d+", server.Output);
     }
 }

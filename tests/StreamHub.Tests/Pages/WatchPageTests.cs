@@ -1,5 +1,9 @@
+using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using StreamHub.Tests.Infrastructure;
+using StreamHub.Tests.Rtmp.EndToEnd;
 
 namespace StreamHub.Tests.Pages;
 
@@ -19,5 +23,54 @@ public sealed class WatchPageTests(SharedHostFixture fixture) : IClassFixture<Sh
         await page.WaitForFunctionAsync("() => window.streamhub && window.streamhub.status === 'waiting'", null,
             new() { Timeout = 15_000 });
         Assert.Contains("/hls/not-live-yet/index.m3u8", await page.TextContentAsync("#playlist"));
+    }
+
+    [Fact]
+    public async Task The_watch_page_plays_a_live_stream_published_by_ffmpeg_in_headless_chromium()
+    {
+        using var client = fixture.Host.CreateHttpClient();
+        var name = UniqueNames.Stream("browser");
+        var created = await client.PostAsJsonAsync("/api/streams", new { name });
+        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+
+        // A live publish in real time (-re) for longer than the test needs; killed in finally.
+        var ffmpeg = Process.Start(new ProcessStartInfo(ExternalProcess.Require("ffmpeg", "ffmpeg"),
+        [
+            "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
+            "-t", "40", "-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-c:a", "aac", "-f", "flv",
+            $"rtmp://127.0.0.1:{fixture.Host.RtmpPort}/live/{key}",
+        ]) { RedirectStandardError = true, UseShellExecute = false })!;
+        try
+        {
+            await using var browser = await Browser.LaunchAsync();
+            var page = await browser.Instance.NewPageAsync();
+            await page.GotoAsync(new Uri(fixture.Host.HttpBase, $"/watch/{name}").ToString());
+
+            await page.WaitForFunctionAsync("() => window.streamhub && window.streamhub.status === 'playing'", null, new() { Timeout = 30_000 });
+            var first = await PlaybackAsync(page);
+            await page.WaitForFunctionAsync($"() => document.getElementById('video').currentTime > {first.Time + 2}", null, new() { Timeout = 20_000 });
+            var second = await PlaybackAsync(page);
+
+            Assert.Equal("hls.js", await page.EvaluateAsync<string>("() => window.streamhub.engine"));
+            Assert.True(second.Frames > first.Frames, $"decoded frames did not advance: {first.Frames} -> {second.Frames}");
+            Assert.True(second.Time > first.Time, $"currentTime did not advance: {first.Time} -> {second.Time}");
+            Assert.Equal(320, await page.EvaluateAsync<int>("() => document.getElementById('video').videoWidth"));
+            Assert.Empty(await page.EvaluateAsync<string[]>("() => window.streamhub.errors.filter(e => e.startsWith('fatal:'))"));
+        }
+        finally
+        {
+            if (!ffmpeg.HasExited)
+            {
+                ffmpeg.Kill(entireProcessTree: true);
+            }
+            ffmpeg.Dispose();
+        }
+    }
+
+    private static async Task<(double Time, int Frames)> PlaybackAsync(Microsoft.Playwright.IPage page)
+    {
+        var time = await page.EvaluateAsync<double>("() => document.getElementById('video').currentTime");
+        var frames = await page.EvaluateAsync<int>("() => document.getElementById('video').getVideoPlaybackQuality().totalVideoFrames");
+        return (time, frames);
     }
 }

@@ -1,0 +1,26 @@
+using Serilog.Events;
+
+namespace StreamHub.Diagnostics;
+
+/// <summary>Request log levels: players fetch a playlist every couple of seconds and a segment per segment, so
+/// successful HLS and health requests are Debug (a thousand viewers would otherwise bury everything else); other
+/// requests are Information, client errors Warning, server errors Error.</summary>
+public static class RequestLogLevels
+{
+    public static LogEventLevel For(HttpContext context, double elapsedMs, Exception? exception)
+    {
+        var status = context.Response.StatusCode;
+        if (exception is not null || status >= 500)
+        {
+            return LogEventLevel.Error;
+        }
+        var path = context.Request.Path;
+        var routine = path.StartsWithSegments("/hls") || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz")
+            || path.StartsWithSegments("/lib") || path.StartsWithSegments("/swagger");
+        if (routine && status < 400)
+        {
+            return LogEventLevel.Debug;
+        }
+        return status >= 400 && status != 404 ? LogEventLevel.Warning : LogEventLevel.Information;
+    }
+}
