@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Serilog;
 using StreamHub.Diagnostics;
+using StreamHub.Diagnostics.Probe;
 using StreamHub.Hls;
 using StreamHub.Hosting;
 using StreamHub.Live;
@@ -15,6 +16,11 @@ public sealed class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args is [ProbeCommand.Name, .. var probeArgs])
+        {
+            return await ProbeCommand.RunAsync(probeArgs, Console.Out);
+        }
+
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
