@@ -32,15 +32,24 @@ public sealed class ChunkReaderAllocationTests
         var session = SynthesizeSession(50, out var chunks);
         using var reader = new ChunkReader(8 * 1024 * 1024, 0xFFFFFF, 64);
         long bytes = 0;
-        Drain(reader, session, ref bytes); // warm-up: chunk streams created, reassembly buffers grown, JIT done
-
-        const int rounds = 20;
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var round = 0; round < rounds; round++)
+        for (var i = 0; i < 5; i++)
         {
-            Drain(reader, session, ref bytes);
+            Drain(reader, session, ref bytes); // warm-up: chunk streams created, reassembly buffers grown, JIT tiers settled
         }
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Best of three windows: a one-off runtime event (a tier-1 re-JIT landing mid-window when the whole suite runs
+        // in parallel) can show up once; an allocation per chunk or per message shows up in every window.
+        const int rounds = 20;
+        var allocated = long.MaxValue;
+        for (var window = 0; window < 3; window++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var round = 0; round < rounds; round++)
+            {
+                Drain(reader, session, ref bytes);
+            }
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
         Assert.True(bytes > 0);
         Assert.True(allocated == 0, $"{allocated} bytes allocated over {rounds * chunks} chunks ({rounds * 100} messages)");
