@@ -21,6 +21,10 @@ public enum RtmpError
     /// <summary>More chunk stream ids than <see cref="RtmpOptions.MaxChunkStreams"/>.</summary>
     TooManyChunkStreams,
 
+    /// <summary>Partial messages on many chunk streams at once would hold more than twice
+    /// <see cref="RtmpOptions.MaxMessageSize"/> in reassembly buffers.</summary>
+    TooMuchBuffered,
+
     /// <summary>A chunk of format 2 or 3 on a chunk stream that never carried a format 0 or 1 header.</summary>
     MissingChunkHeader,
 

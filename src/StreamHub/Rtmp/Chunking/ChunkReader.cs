@@ -28,11 +28,17 @@ public sealed class ChunkReader : IDisposable
     private readonly ChunkStreamTable _streams;
     private readonly int _maxMessageSize;
     private readonly int _maxChunkSize;
+    private readonly long _maxBufferedBytes;
+    private long _bufferedBytes;
 
     public ChunkReader(int maxMessageSize, int maxChunkSize, int maxChunkStreams)
     {
         _maxMessageSize = maxMessageSize;
         _maxChunkSize = maxChunkSize;
+        // Reassembly buffers of all chunk streams together: room for one largest message being assembled while
+        // others (audio, commands) complete beside it. Many chunk streams each holding a large partial message is an
+        // attack, not an encoder.
+        _maxBufferedBytes = 2L * maxMessageSize + 64 * 1024;
         _streams = new ChunkStreamTable(maxChunkStreams);
     }
 
@@ -40,6 +46,9 @@ public sealed class ChunkReader : IDisposable
     public int ChunkSize { get; private set; } = DefaultChunkSize;
 
     public int ChunkStreamCount => _streams.Count;
+
+    /// <summary>Bytes held by the reassembly buffers of all chunk streams.</summary>
+    public long BufferedBytes => _bufferedBytes;
 
     /// <summary>Applies the peer's Set Chunk Size (§5.4.1): 0 and bit 31 are refused; values above 0xFFFFFF act as
     /// 0xFFFFFF; the result must be within the configured maximum.</summary>
@@ -222,7 +231,16 @@ public sealed class ChunkReader : IDisposable
 
         if (chunkLength > 0)
         {
-            stream.EnsureCapacity(stream.Received + chunkLength);
+            var target = stream.GrowthTarget(stream.Received + chunkLength);
+            if (target > 0)
+            {
+                if (_bufferedBytes - stream.Buffer.Length + target > _maxBufferedBytes)
+                {
+                    RtmpThrow.ProtocolError(RtmpError.TooMuchBuffered,
+                        $"partial messages on {_streams.Count} chunk streams would hold more than {_maxBufferedBytes} bytes");
+                }
+                _bufferedBytes += stream.Grow(target);
+            }
             reader.TryCopyTo(stream.Buffer.AsSpan(stream.Received, chunkLength));
             reader.Advance(chunkLength);
             stream.Received += chunkLength;

@@ -50,19 +50,22 @@ internal sealed class ChunkStream(int id)
 
     private uint _lastTimestamp;
 
-    /// <summary>Makes room for <paramref name="needed"/> bytes, growing with the bytes that actually arrive (never
-    /// to the announced length up front) so a peer cannot make the server reserve memory it does not send.</summary>
-    public void EnsureCapacity(int needed)
+    /// <summary>How big the reassembly buffer must become to hold <paramref name="needed"/> bytes (0 when it already
+    /// can). It grows with the bytes that actually arrive, never to the announced length up front, so a peer cannot
+    /// make the server reserve memory it does not send.</summary>
+    public int GrowthTarget(int needed) =>
+        Buffer.Length >= needed ? 0 : Math.Min(MessageLength, Math.Max(needed, Math.Max(Buffer.Length * 2, 4096)));
+
+    /// <summary>Replaces the buffer with a pooled one of at least <paramref name="size"/> bytes, keeping what was
+    /// received; returns how much the capacity grew.</summary>
+    public int Grow(int size)
     {
-        if (Buffer.Length >= needed)
-        {
-            return;
-        }
-        var size = Math.Min(MessageLength, Math.Max(needed, Math.Max(Buffer.Length * 2, 4096)));
         var larger = ArrayPool<byte>.Shared.Rent(size);
         Buffer.AsSpan(0, Received).CopyTo(larger);
+        var growth = larger.Length - Buffer.Length;
         ReturnBuffer();
         Buffer = larger;
+        return growth;
     }
 
     public RtmpMessage ToMessage() =>

@@ -1,4 +1,6 @@
 using StreamHub.Live;
+using StreamHub.Media;
+using StreamHub.Media.Flv;
 using StreamHub.Rtmp.Amf;
 using StreamHub.Rtmp.Commands;
 using StreamHub.Rtmp.Messages;
@@ -83,11 +85,26 @@ public sealed partial class RtmpSession
             ["capabilities"] = 31.0,
             ["mode"] = 1.0,
         };
+        if (properties?.GetValueOrDefault("fourCcList") is List<object?> requested)
+        {
+            // Enhanced RTMP: answer with the requested FourCCs this server passes through.
+            serverInfo["fourCcList"] = requested.Where(IsKnownFourCc).ToList();
+        }
         var status = CommandWriter.Status(RtmpStatusCodes.LevelStatus, RtmpStatusCodes.ConnectSuccess, "Connection succeeded.");
         status["objectEncoding"] = properties?.GetNumber("objectEncoding") ?? 0.0;
         WriteCommand(0, CommandNames.Result, command.TransactionId, serverInfo, status);
         State = RtmpSessionState.Connected;
         RtmpLog.Connected(_logger, _connectionId, _remoteAddress, application, _encoder);
+    }
+
+    private static bool IsKnownFourCc(object? value)
+    {
+        if (value is not string { Length: 4 } text)
+        {
+            return false;
+        }
+        var fourCc = (uint)(text[0] << 24 | text[1] << 16 | text[2] << 8 | text[3]);
+        return FourCc.ToVideoCodec(fourCc) != VideoCodec.Unknown || FourCc.ToAudioCodec(fourCc) != AudioCodec.Unknown;
     }
 
     /// <summary>"live", "live/" and "live?token=x" all name the application "live".</summary>

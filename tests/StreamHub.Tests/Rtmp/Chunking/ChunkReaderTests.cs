@@ -300,4 +300,31 @@ public sealed class ChunkReaderTests
         }
         Assert.Equal(RtmpError.TooManyChunkStreams, Assert.Throws<RtmpProtocolException>(() => reader.TryRead(ref buffer, out _)).Error);
     }
+
+    [Fact]
+    public void Many_large_partial_messages_are_refused_before_they_are_buffered()
+    {
+        using var reader = new ChunkReader(100_000, 0xFFFFFF, 64);
+        reader.SetChunkSize(65536);
+        var bytes = new List<byte>();
+        // 99,999-byte messages on csids 3.., each sending its first 65,536 bytes and never finishing.
+        for (var csid = 3; csid < 8; csid++)
+        {
+            bytes.AddRange([(byte)csid, 0, 0, 0, 0x01, 0x86, 0x9F, 9, 1, 0, 0, 0]);
+            bytes.AddRange(new byte[65536]);
+        }
+        var buffer = new ReadOnlySequence<byte>(bytes.ToArray());
+        var ex = Assert.Throws<RtmpProtocolException>(() => reader.TryRead(ref buffer, out _));
+        Assert.Equal(RtmpError.TooMuchBuffered, ex.Error);
+        Assert.True(reader.BufferedBytes <= 2 * 100_000 + 64 * 1024, $"{reader.BufferedBytes} buffered");
+    }
+
+    [Fact]
+    public void Reassembly_buffers_grow_with_bytes_received_not_the_announced_length()
+    {
+        using var reader = NewReader(maxMessage: 8 * 1024 * 1024);
+        var buffer = new ReadOnlySequence<byte>((byte[])[0x06, 0, 0, 0, 0x7F, 0xFF, 0xFF, 9, 1, 0, 0, 0, .. new byte[128]]);
+        Assert.False(reader.TryRead(ref buffer, out _));
+        Assert.True(reader.BufferedBytes <= 4096, $"{reader.BufferedBytes} buffered for 128 bytes received");
+    }
 }

@@ -374,6 +374,55 @@ public sealed class RtmpSessionTests
         Assert.Single(h.Sink.Frames("cam1"));
     }
 
+    [Fact]
+    public async Task Enhanced_rtmp_video_and_audio_reach_the_stream_with_their_codecs()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (_, streamId) = await h.Client.PublishAsync("key-cam1");
+        await h.Client.SendMessageAsync(6, RtmpMessageType.Video, streamId, 0, (byte[])[0x90, .. "hvc1"u8, 0x01, 0x02]);
+        await h.Client.SendMessageAsync(6, RtmpMessageType.Video, streamId, 0, (byte[])[0x91, .. "hvc1"u8, 0x00, 0x00, 0x50, 0x03]);
+        await h.Client.SendMessageAsync(6, RtmpMessageType.Video, streamId, 40, (byte[])[0xA3, .. "hvc1"u8, 0x04]);
+        await h.Client.SendMessageAsync(6, RtmpMessageType.Video, streamId, 80, (byte[])[0x93, .. "av01"u8, 0x05]);
+        await h.Client.SendMessageAsync(4, RtmpMessageType.Audio, streamId, 0, (byte[])[0x90, .. "Opus"u8, 0x06]);
+        await h.Client.SendMessageAsync(4, RtmpMessageType.Audio, streamId, 20, (byte[])[0x91, .. "Opus"u8, 0x07]);
+        await RecordingWait(() => h.Sink.Frames("cam1").Count == 6);
+
+        var frames = h.Sink.Frames("cam1");
+        Assert.Equal([VideoCodec.Hevc, VideoCodec.Hevc, VideoCodec.Hevc, VideoCodec.Av1], frames.Where(f => f.Kind == MediaKind.Video).Select(f => f.VideoCodec));
+        Assert.Equal([MediaFrameKind.SequenceHeader, MediaFrameKind.Coded, MediaFrameKind.Coded, MediaFrameKind.Coded], frames.Where(f => f.Kind == MediaKind.Video).Select(f => f.FrameKind));
+        Assert.Equal([0, 80, 0, 0], frames.Where(f => f.Kind == MediaKind.Video).Select(f => f.CompositionOffset));
+        Assert.Equal([true, true, false, true], frames.Where(f => f.Kind == MediaKind.Video).Select(f => f.IsKeyframe));
+        Assert.All(frames.Where(f => f.Kind == MediaKind.Audio), f => Assert.Equal(AudioCodec.Opus, f.AudioCodec));
+        Assert.Equal(new byte[] { 0x07 }, frames.Last().Payload);
+    }
+
+    [Fact]
+    public async Task Enhanced_rtmp_connect_gets_the_known_fourccs_back()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        await h.Client.SendCommandAsync(0, CommandNames.Connect, 1, new AmfObject
+        {
+            ["app"] = "live",
+            ["fourCcList"] = new List<object?> { "hvc1", "av01", "zzz9" },
+        });
+
+        var reply = await h.Client.ReadCommandAsync();
+        Assert.Equal(["hvc1", "av01"], Assert.IsType<List<object?>>(((AmfObject)reply!.CommandObject!)["fourCcList"]));
+    }
+
+    [Fact]
+    public async Task Metadata_without_setDataFrame_is_accepted_too()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (_, streamId) = await h.Client.PublishAsync("key-cam1");
+        await h.Client.SendMetadataAsync(streamId, new AmfObject { ["framerate"] = 30.0 }, withSetDataFrame: false);
+        await RecordingWait(() => h.Registry.Find("cam1")?.Metadata.ContainsKey("framerate") == true);
+        Assert.Equal(30.0, h.Registry.Find("cam1")!.Metadata["framerate"]);
+    }
+
     private static Task RecordingWait(Func<bool> condition) =>
         Infrastructure.RecordingMediaSink.WaitUntilAsync(condition, Wait, "frames to arrive");
 }

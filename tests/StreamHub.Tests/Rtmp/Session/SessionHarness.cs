@@ -27,7 +27,7 @@ public sealed class SessionHarness : IAsyncDisposable
         Authorizer.Keys.TryAdd("key-cam1", new PublishDecision(PublishVerdict.Allowed, "cam1"));
         Authorizer.Keys.TryAdd("key-old", new PublishDecision(PublishVerdict.Expired, "old"));
         Logger = new ListLogger();
-        _session = new RtmpSession(new DuplexPipe(_toServer.Reader, _toClient.Writer), "conn-test", "127.0.0.1:5000",
+        _session = new RtmpSession(new TestDuplexPipe(_toServer.Reader, _toClient.Writer), "conn-test", "127.0.0.1:5000",
             Options, Registry, Authorizer, Logger);
         Client = new TestRtmpClient(_toClient.Reader, _toServer.Writer);
         Run = Task.Run(async () =>
@@ -82,11 +82,5 @@ public sealed class SessionHarness : IAsyncDisposable
         }
         await Client.DisposeAsync();
         _closed.Dispose();
-    }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-        public PipeWriter Output { get; } = output;
     }
 }
