@@ -151,8 +151,10 @@ public sealed class HlsPackagerTests(ITestOutputHelper output)
                 samples.Add(elapsed.TotalMicroseconds);
             }
         }
-        samples.Sort();
         Assert.Equal(99, samples.Count);
-        output.WriteLine($"closing-keyframe Write → segment listed: n={samples.Count} median={samples[samples.Count / 2]:F1} µs p99={samples[(int)(samples.Count * 0.99)]:F1} µs max={samples[^1]:F1} µs");
+        var first = samples[0]; // includes JIT of the cut path
+        var warm = samples.Skip(1).Order().ToArray();
+        output.WriteLine($"closing-keyframe Write -> segment listed (listed before Write returns): first={first:F1} us; " +
+            $"warm n={warm.Length} min={warm[0]:F1} median={warm[warm.Length / 2]:F1} p90={warm[(int)(warm.Length * 0.9)]:F1} max={warm[^1]:F1} us");
     }
 }

@@ -18,8 +18,8 @@ namespace StreamHub.Hls.Segmenting;
 /// stays positive, and frames up to 1.4 s earlier than the first (audio priming, B-frame reordering) still get
 /// positive timestamps. Anything earlier is clamped to 0; PTS is never below DTS; DTS never goes backwards within a
 /// track. A new publish continues the clock from the end of the previous one.</item>
-/// <item>A publisher restart, or a jump in a track's timestamps (back by more than 1 s or forward by more than 10 s),
-/// makes the next segment start with a discontinuity and a fresh program date-time; after a jump the clock is
+/// <item>A publisher restart, a jump in a track's timestamps (back by more than 1 s or forward by more than 10 s), or
+/// a changed sequence header (new SPS/PPS or AudioSpecificConfig) makes the next segment start with a discontinuity and a fresh program date-time; after a jump the clock is
 /// re-mapped so it stays continuous.</item>
 /// </list></summary>
 public sealed class Segmenter
@@ -131,6 +131,10 @@ public sealed class Segmenter
         {
             return false;
         }
+        if (_avc is not null && !SameParameterSets(_avc, configuration))
+        {
+            _discontinuityPending = true; // new resolution or profile mid-publish: players must reset their decoder
+        }
         _avc = configuration;
         return true;
     }
@@ -142,8 +146,26 @@ public sealed class Segmenter
         {
             return false;
         }
+        if (_aac is not null && _aac != configuration)
+        {
+            _discontinuityPending = true;
+        }
         _aac = configuration;
         return true;
+    }
+
+    private static bool SameParameterSets(AvcDecoderConfiguration a, AvcDecoderConfiguration b) =>
+        a.NalLengthSize == b.NalLengthSize
+        && a.SequenceParameterSets.SequenceEqual(b.SequenceParameterSets, ByteArrayComparer.Instance)
+        && a.PictureParameterSets.SequenceEqual(b.PictureParameterSets, ByteArrayComparer.Instance);
+
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly ByteArrayComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj) => obj.Length;
     }
 
     private bool WriteVideo(MediaFrame frame)
