@@ -34,7 +34,8 @@ public sealed class Segmenter
     private readonly TimeProvider _time;
     private readonly long _target;
     private readonly long _hardCap;
-    private readonly ArrayBufferWriter<byte> _segment = new(256 * 1024);
+    private SegmentBuffer _segment = new(0);
+    private int _nextSegmentCapacity = 256 * 1024;
     private readonly ArrayBufferWriter<byte> _accessUnit = new(64 * 1024);
     private TsMuxer? _muxer;
 
@@ -308,7 +309,7 @@ public sealed class Segmenter
         {
             _muxer.SetTracks(hasVideo, hasAudio);
         }
-        _segment.ResetWrittenCount();
+        _segment = new SegmentBuffer(_nextSegmentCapacity);
         _muxer.WriteTables(_segment);
         _open = true;
         _segmentStart = start;
@@ -326,7 +327,10 @@ public sealed class Segmenter
     {
         var duration = TimeSpan.FromTicks(Math.Max(1, end - _segmentStart) * TimeSpan.TicksPerSecond / 90_000);
         var entry = new PlaylistEntry(_window.NextSequence, duration, _segmentDiscontinuity, _segmentProgramDateTime, _segmentIndependent);
-        _window.Add(new Segment(entry, _segment.WrittenSpan.ToArray()));
+        var data = _segment.Detach();
+        // The next segment's buffer: this one's size and an eighth, so it rarely grows and wastes little.
+        _nextSegmentCapacity = data.Length + data.Length / 8 + 4 * TsPacket.Size;
+        _window.Add(new Segment(entry, data));
         _nextProgramDateTime = _segmentProgramDateTime + duration;
         _open = false;
         _published = true;
