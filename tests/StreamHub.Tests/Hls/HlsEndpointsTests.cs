@@ -141,4 +141,23 @@ public sealed class HlsEndpointsTests : IAsyncLifetime
         Assert.EndsWith("#EXT-X-ENDLIST\n", text);
         Assert.Equal(3, text.Split('\n').Count(l => l.EndsWith(".ts", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task Ffmpeg_plays_the_stream_over_http()
+    {
+        var flv = MediaTools.Flv("av-bframes", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i",
+            "sine=frequency=440:sample_rate=44100", "-t", "6", "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-bf", "2",
+            "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "2");
+        var registry = _host.GetService<LiveStreamRegistry>();
+        Assert.True(registry.TryBeginPublish("over-http", new PublisherInfo("test", "127.0.0.1:1", null), out var stream));
+        TestPublisher.Write(stream, FlvFrameReader.ReadFrames(flv));
+        registry.EndPublish(stream);
+
+        var url = new Uri(_host.HttpBase, "/hls/over-http/index.m3u8").ToString();
+        var decode = await MediaTools.RunAsync(MediaTools.Ffmpeg, ["-v", "error", "-i", url, "-f", "null", "-"]);
+        Assert.True(decode.ExitCode == 0 && decode.StandardError.Length == 0, $"ffmpeg exit {decode.ExitCode}: {decode.StandardError}");
+        var probe = await MediaTools.ProbeStreamsAsync(url);
+        Assert.Equal(["h264", "aac"], probe.Select(s => s.GetProperty("codec_name").GetString()).Order(StringComparer.Ordinal).Reverse());
+        Assert.Contains(probe, s => s.TryGetProperty("nb_read_frames", out var n) && n.GetString() == "150");
+    }
 }

@@ -3,7 +3,7 @@ using StreamHub.Hls.Playlists;
 namespace StreamHub.Hls.Segmenting;
 
 /// <summary>A finished MPEG-TS segment: immutable bytes served as they are to every request.</summary>
-public sealed class Segment(PlaylistEntry entry, byte[] data)
+public sealed class Segment(PlaylistEntry entry, ReadOnlyMemory<byte> data)
 {
     public PlaylistEntry Entry { get; } = entry;
     public long Sequence => Entry.Sequence;

@@ -18,8 +18,8 @@ namespace StreamHub.Hls.Segmenting;
 /// stays positive, and frames up to 1.4 s earlier than the first (audio priming, B-frame reordering) still get
 /// positive timestamps. Anything earlier is clamped to 0; PTS is never below DTS; DTS never goes backwards within a
 /// track. A new publish continues the clock from the end of the previous one.</item>
-/// <item>A publisher restart, or a jump in a track's timestamps (back by more than 1 s or forward by more than 10 s),
-/// makes the next segment start with a discontinuity and a fresh program date-time; after a jump the clock is
+/// <item>A publisher restart, a jump in a track's timestamps (back by more than 1 s or forward by more than 10 s), or
+/// a changed sequence header (new SPS/PPS or AudioSpecificConfig) makes the next segment start with a discontinuity and a fresh program date-time; after a jump the clock is
 /// re-mapped so it stays continuous.</item>
 /// </list></summary>
 public sealed class Segmenter
@@ -34,7 +34,8 @@ public sealed class Segmenter
     private readonly TimeProvider _time;
     private readonly long _target;
     private readonly long _hardCap;
-    private readonly ArrayBufferWriter<byte> _segment = new(256 * 1024);
+    private SegmentBuffer _segment = new(0);
+    private int _nextSegmentCapacity = 256 * 1024;
     private readonly ArrayBufferWriter<byte> _accessUnit = new(64 * 1024);
     private TsMuxer? _muxer;
 
@@ -131,6 +132,10 @@ public sealed class Segmenter
         {
             return false;
         }
+        if (_avc is not null && !SameParameterSets(_avc, configuration))
+        {
+            _discontinuityPending = true; // new resolution or profile mid-publish: players must reset their decoder
+        }
         _avc = configuration;
         return true;
     }
@@ -142,8 +147,26 @@ public sealed class Segmenter
         {
             return false;
         }
+        if (_aac is not null && _aac != configuration)
+        {
+            _discontinuityPending = true;
+        }
         _aac = configuration;
         return true;
+    }
+
+    private static bool SameParameterSets(AvcDecoderConfiguration a, AvcDecoderConfiguration b) =>
+        a.NalLengthSize == b.NalLengthSize
+        && a.SequenceParameterSets.SequenceEqual(b.SequenceParameterSets, ByteArrayComparer.Instance)
+        && a.PictureParameterSets.SequenceEqual(b.PictureParameterSets, ByteArrayComparer.Instance);
+
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly ByteArrayComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj) => obj.Length;
     }
 
     private bool WriteVideo(MediaFrame frame)
@@ -286,7 +309,7 @@ public sealed class Segmenter
         {
             _muxer.SetTracks(hasVideo, hasAudio);
         }
-        _segment.ResetWrittenCount();
+        _segment = new SegmentBuffer(_nextSegmentCapacity);
         _muxer.WriteTables(_segment);
         _open = true;
         _segmentStart = start;
@@ -304,7 +327,10 @@ public sealed class Segmenter
     {
         var duration = TimeSpan.FromTicks(Math.Max(1, end - _segmentStart) * TimeSpan.TicksPerSecond / 90_000);
         var entry = new PlaylistEntry(_window.NextSequence, duration, _segmentDiscontinuity, _segmentProgramDateTime, _segmentIndependent);
-        _window.Add(new Segment(entry, _segment.WrittenSpan.ToArray()));
+        var data = _segment.Detach();
+        // The next segment's buffer: this one's size and an eighth, so it rarely grows and wastes little.
+        _nextSegmentCapacity = data.Length + data.Length / 8 + 4 * TsPacket.Size;
+        _window.Add(new Segment(entry, data));
         _nextProgramDateTime = _segmentProgramDateTime + duration;
         _open = false;
         _published = true;

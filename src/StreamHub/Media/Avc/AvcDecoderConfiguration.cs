@@ -31,6 +31,10 @@ public sealed class AvcDecoderConfiguration
     /// <summary>The PPS NAL units, without start codes or length prefixes.</summary>
     public IReadOnlyList<byte[]> PictureParameterSets { get; }
 
+    /// <summary>Picture size and profile from the first SPS; null when it cannot be read.</summary>
+    public AvcSequenceParameterSet? SequenceParameterSet =>
+        AvcSequenceParameterSet.TryParse(SequenceParameterSets[0], out var sps) ? sps : null;
+
     /// <summary>The RFC 6381 codec string, e.g. <c>avc1.64001F</c>.</summary>
     public string CodecString => $"avc1.{Profile:X2}{Compatibility:X2}{Level:X2}";
 

@@ -211,4 +211,23 @@ public sealed class SegmenterTests
         Assert.Equal(segments[1].Entry.ProgramDateTime, segments[0].Entry.ProgramDateTime + segments[0].Entry.Duration);
         TsChecker.Check(segments, video: true);
     }
+
+    [Fact]
+    public void Changed_sequence_header_mid_publish_starts_a_discontinuity_at_the_next_keyframe()
+    {
+        var segmenter = Create();
+        Configure(segmenter);
+        Feed(segmenter, SyntheticFrames.Interleaved(0, 2_500, gopFrames: 25));
+        Feed(segmenter, [SyntheticFrames.VideoConfig(2_500), SyntheticFrames.AudioConfig(2_500)]); // same again: no discontinuity
+        var changed = (byte[])SyntheticFrames.AvcRecord.Clone();
+        changed[12] = 0xAD; // another SPS
+        Feed(segmenter, [MediaFrame.Create(changed, MediaKind.Video, MediaFrameKind.SequenceHeader, 2_500, videoCodec: VideoCodec.H264)]);
+        Feed(segmenter, SyntheticFrames.Interleaved(2_500, 3_000, gopFrames: 25));
+        segmenter.EndPublish();
+        var segments = segmenter.Window.Snapshot.Segments;
+        var restarted = Assert.Single(segments, s => s.Entry.Discontinuity);
+        // Cut at the first keyframe after the change (2.5 s), though the target had not been reached.
+        Assert.Equal(segments[2], restarted);
+        Assert.Equal(0.5, segments[1].Entry.Duration.TotalSeconds, 3);
+    }
 }

@@ -177,6 +177,32 @@ public sealed class TsMuxerTests
         Assert.Equal(3 % 16, expected[0x1000]);
     }
 
+    [Fact]
+    public void Muxing_allocates_nothing_per_packet()
+    {
+        var muxer = new TsMuxer(hasVideo: true, hasAudio: true);
+        var output = new ArrayBufferWriter<byte>(4 * 1024 * 1024);
+        var accessUnit = new byte[50_000];
+        var audio = new byte[400];
+        var adts = new byte[7];
+        void Run(int frames)
+        {
+            output.ResetWrittenCount();
+            muxer.WriteTables(output);
+            for (var i = 0; i < frames; i++)
+            {
+                muxer.WriteVideo(output, accessUnit, 200_000 + i * 3600, 190_000 + i * 3600, i == 0);
+                muxer.WriteAudio(output, adts, audio, 190_000 + i * 3600);
+            }
+        }
+        Run(2); // warm up
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Run(50); // ~13,500 packets
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(output.WrittenCount > 13_000 * 188);
+        Assert.Equal(0, allocated);
+    }
+
     private static void AssertPayloadReassembles(byte[] ts, int pid, byte[] expected)
     {
         var payload = new List<byte>();
