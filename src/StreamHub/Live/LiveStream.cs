@@ -1,4 +1,6 @@
 using StreamHub.Media;
+using StreamHub.Media.Aac;
+using StreamHub.Media.Avc;
 
 namespace StreamHub.Live;
 
@@ -10,16 +12,27 @@ public sealed class LiveStream
     private readonly IMediaSink[] _sinks;
     private MediaFrame? _videoSequenceHeader;
     private MediaFrame? _audioSequenceHeader;
+    private readonly CancellationTokenSource _stopped = new();
     private long _videoFrames;
     private long _audioFrames;
     private long _bytes;
+    private long _anomalies;
+    private long _firstVideoDts = long.MinValue;
+    private long _lastVideoDts = long.MinValue;
+    private long _lastAudioDts = long.MinValue;
+    private long _lastKeyframeDts = long.MinValue;
+    private long _keyframeIntervalMs = -1;
 
-    internal LiveStream(string name, PublisherInfo publisher, DateTimeOffset startedAt, IMediaSink[] sinks)
+    /// <summary>A jump forward in a track's timestamps larger than this counts as an anomaly.</summary>
+    public const long TimestampJumpMs = 5_000;
+
+    internal LiveStream(string name, PublisherInfo publisher, DateTimeOffset startedAt, IMediaSink[] sinks, TimeProvider? time = null)
     {
         Name = name;
         Publisher = publisher;
         StartedAt = startedAt;
         _sinks = sinks;
+        Bitrate = new BitrateMeter(time ?? TimeProvider.System);
     }
 
     /// <summary>The public name (never the key).</summary>
@@ -38,14 +51,43 @@ public sealed class LiveStream
     public long AudioFrames => Interlocked.Read(ref _audioFrames);
     public long BytesReceived => Interlocked.Read(ref _bytes);
 
+    public long TimestampAnomalies => Interlocked.Read(ref _anomalies);
+    public BitrateMeter Bitrate { get; }
+    public TrackInfo? Video { get; private set; }
+    public TrackInfo? Audio { get; private set; }
+
+    /// <summary>onMetaData's encoder when the encoder sent one, else what connect said (flashVer).</summary>
+    public string? Encoder => Metadata.TryGetValue("encoder", out var encoder) && encoder is string text ? text : Publisher.Encoder;
+
+    /// <summary>Measured video frames per second since the publish began.</summary>
+    public double? FrameRate
+    {
+        get
+        {
+            var span = Volatile.Read(ref _lastVideoDts) - Volatile.Read(ref _firstVideoDts);
+            var frames = VideoFrames;
+            return frames > 1 && span > 0 && _firstVideoDts != long.MinValue ? Math.Round((frames - 1) * 1000.0 / span, 2) : null;
+        }
+    }
+
+    public TimeSpan? KeyframeInterval => Volatile.Read(ref _keyframeIntervalMs) is var ms and >= 0 ? TimeSpan.FromMilliseconds(ms) : null;
+
+    /// <summary>Cancelled when the stream must stop (its key was deleted): the publisher's connection closes.</summary>
+    public CancellationToken Stopped => _stopped.Token;
+
+    /// <summary>Asks the publisher to stop (its connection is closed); the stream ends as on any disconnect.</summary>
+    public void Stop() => _stopped.Cancel();
+
     public void SetMetadata(IReadOnlyDictionary<string, object?> metadata) => Metadata = metadata;
 
     /// <summary>Hands a frame to every sink. The caller keeps its own reference and releases it after this returns.</summary>
     public void Write(MediaFrame frame)
     {
         Interlocked.Add(ref _bytes, frame.Payload.Length);
+        Bitrate.Add(frame.Payload.Length);
         if (frame.FrameKind == MediaFrameKind.SequenceHeader)
         {
+            Describe(frame);
             ref var slot = ref frame.Kind == MediaKind.Video ? ref _videoSequenceHeader : ref _audioSequenceHeader;
             var previous = slot;
             slot = frame.Retain();
@@ -56,16 +98,65 @@ public sealed class LiveStream
             if (frame.Kind == MediaKind.Video)
             {
                 Interlocked.Increment(ref _videoFrames);
+                CheckTimestamp(ref _lastVideoDts, frame.Dts);
+                if (_firstVideoDts == long.MinValue)
+                {
+                    _firstVideoDts = frame.Dts;
+                }
+                if (frame.IsKeyframe)
+                {
+                    if (_lastKeyframeDts != long.MinValue && frame.Dts > _lastKeyframeDts)
+                    {
+                        Volatile.Write(ref _keyframeIntervalMs, frame.Dts - _lastKeyframeDts);
+                    }
+                    _lastKeyframeDts = frame.Dts;
+                }
             }
             else
             {
                 Interlocked.Increment(ref _audioFrames);
+                CheckTimestamp(ref _lastAudioDts, frame.Dts);
             }
         }
 
         foreach (var sink in _sinks)
         {
             sink.OnFrame(this, frame);
+        }
+    }
+
+    private void CheckTimestamp(ref long last, long dts)
+    {
+        if (last != long.MinValue && (dts < last || dts - last > TimestampJumpMs))
+        {
+            Interlocked.Increment(ref _anomalies);
+        }
+        Volatile.Write(ref last, dts);
+    }
+
+    /// <summary>Reads codec, picture size, sample rate and channels from a sequence header, once per header.</summary>
+    private void Describe(MediaFrame header)
+    {
+        var payload = header.Payload.Span;
+        if (header.Kind == MediaKind.Video)
+        {
+            if (header.VideoCodec == VideoCodec.H264 && AvcDecoderConfiguration.TryParse(payload, out var avc))
+            {
+                var picture = avc.SequenceParameterSet;
+                Video = new TrackInfo("H264", avc.CodecString, picture?.Width, picture?.Height);
+            }
+            else
+            {
+                Video = new TrackInfo(header.VideoCodec.ToString(), null);
+            }
+        }
+        else if (header.AudioCodec == AudioCodec.Aac && AudioSpecificConfig.TryParse(payload, out var aac))
+        {
+            Audio = new TrackInfo("Aac", $"mp4a.40.{aac.ObjectType}", SampleRate: aac.SampleRate, Channels: aac.ChannelConfiguration);
+        }
+        else
+        {
+            Audio = new TrackInfo(header.AudioCodec.ToString(), null);
         }
     }
 

@@ -16,7 +16,7 @@ public sealed class LiveStreamRegistry(IEnumerable<IMediaSink> sinks, TimeProvid
     /// <summary>Claims <paramref name="name"/> for a publisher; false when it is already live.</summary>
     public bool TryBeginPublish(string name, PublisherInfo publisher, out LiveStream stream)
     {
-        var candidate = new LiveStream(name, publisher, time.GetUtcNow(), _sinks);
+        var candidate = new LiveStream(name, publisher, time.GetUtcNow(), _sinks, time);
         if (!_live.TryAdd(name, candidate))
         {
             stream = null!;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using StreamHub.Live;
 using StreamHub.Rtmp;
 
 namespace StreamHub.StreamKeys;
@@ -59,26 +60,31 @@ public static partial class StreamKeyEndpoints
             StreamWithKeyResponse.From(result.Stream, result.Key, rtmp.Value.Application));
     }
 
-    private static async Task<Ok<StreamResponse[]>> ListAsync(StreamKeyStore store, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Ok<StreamResponse[]>> ListAsync(StreamKeyStore store, LiveStreamRegistry live, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var streams = await store.ListAsync(cancellationToken);
-        return TypedResults.Ok(streams.Select(s => StreamResponse.From(s, now)).ToArray());
+        return TypedResults.Ok(streams.Select(s => StreamResponse.From(s, now, live.Find(s.Name))).ToArray());
     }
 
-    private static async Task<Results<Ok<StreamResponse>, ProblemHttpResult>> GetAsync(string name, StreamKeyStore store, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<StreamResponse>, ProblemHttpResult>> GetAsync(string name, StreamKeyStore store, LiveStreamRegistry live,
+        TimeProvider time, CancellationToken cancellationToken)
     {
         var stream = await store.GetAsync(name, cancellationToken);
-        return stream is null ? NotFound(name) : TypedResults.Ok(StreamResponse.From(stream, time.GetUtcNow()));
+        return stream is null ? NotFound(name) : TypedResults.Ok(StreamResponse.From(stream, time.GetUtcNow(), live.Find(name)));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, StreamKeyStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, StreamKeyStore store, LiveStreamRegistry live,
+        ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!await store.DeleteAsync(name, cancellationToken))
         {
             return NotFound(name);
         }
-        LogDeleted(loggers.CreateLogger(typeof(StreamKeyEndpoints)), name);
+        // A deleted key must not keep publishing: the live publisher, if any, is disconnected.
+        var publishing = live.Find(name);
+        publishing?.Stop();
+        LogDeleted(loggers.CreateLogger(typeof(StreamKeyEndpoints)), name, publishing is not null);
         return TypedResults.NoContent();
     }
 
@@ -101,8 +107,8 @@ public static partial class StreamKeyEndpoints
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName} created")]
     private static partial void LogCreated(ILogger logger, string streamName);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName} deleted; its key no longer publishes")]
-    private static partial void LogDeleted(ILogger logger, string streamName);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName} deleted; its key no longer publishes (live publisher disconnected: {WasLive})")]
+    private static partial void LogDeleted(ILogger logger, string streamName, bool wasLive);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName} key rotated; the previous key no longer publishes")]
     private static partial void LogRotated(ILogger logger, string streamName);

@@ -1,6 +1,9 @@
+using StreamHub.Live;
+
 namespace StreamHub.StreamKeys;
 
-/// <summary>A stream as the API shows it. Carries no key: the key is only in <see cref="StreamWithKeyResponse"/>.</summary>
+/// <summary>A stream as the API shows it, with its live statistics while it is live. Carries no key: the key is only
+/// in <see cref="StreamWithKeyResponse"/>.</summary>
 public sealed record StreamResponse(
     string Name,
     string? Description,
@@ -8,9 +11,11 @@ public sealed record StreamResponse(
     DateTimeOffset KeyIssuedAt,
     DateTimeOffset? ExpiresAt,
     bool Expired,
-    string PlaybackUrl)
+    string PlaybackUrl,
+    bool IsLive,
+    LiveStreamStats? Live)
 {
-    public static StreamResponse From(StreamRecord stream, DateTimeOffset now) => new(
+    public static StreamResponse From(StreamRecord stream, DateTimeOffset now, LiveStream? live) => new(
         stream.Name, stream.Description, stream.CreatedAt, stream.KeyIssuedAt, stream.ExpiresAt, stream.IsExpired(now),
-        $"/hls/{stream.Name}/index.m3u8");
+        $"/hls/{stream.Name}/index.m3u8", live is not null, live is null ? null : LiveStreamStats.From(live));
 }

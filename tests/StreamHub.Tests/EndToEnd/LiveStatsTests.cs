@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using StreamHub.Tests.Infrastructure;
+using StreamHub.Tests.Rtmp.EndToEnd;
+
+namespace StreamHub.Tests.EndToEnd;
+
+/// <summary>While ffmpeg publishes in real time, the stream API shows what the server measures about it.</summary>
+public sealed class LiveStatsTests(SharedHostFixture fixture) : IClassFixture<SharedHostFixture>
+{
+    [Fact]
+    public async Task A_live_stream_shows_its_measured_codec_picture_rate_keyframes_audio_and_bitrate_and_none_once_it_ends()
+    {
+        using var client = fixture.Host.CreateHttpClient();
+        var name = UniqueNames.Stream("stats");
+        var created = await client.PostAsJsonAsync("/api/streams", new { name });
+        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+
+        using var ffmpeg = StartLivePublish(fixture.Host.RtmpPort, key, seconds: 8);
+        try
+        {
+            var live = await WaitForAsync(client, name, s => s.GetProperty("isLive").GetBoolean()
+                && s.GetProperty("live").GetProperty("bitrateKbps").GetInt64() > 0
+                && s.GetProperty("live").GetProperty("keyframeIntervalSeconds").ValueKind == JsonValueKind.Number);
+            var stats = live.GetProperty("live");
+            var video = stats.GetProperty("video");
+            Assert.Equal("H264", video.GetProperty("codec").GetString());
+            Assert.StartsWith("avc1.", video.GetProperty("codecString").GetString());
+            Assert.Equal(320, video.GetProperty("width").GetInt32());
+            Assert.Equal(240, video.GetProperty("height").GetInt32());
+            Assert.InRange(stats.GetProperty("frameRate").GetDouble(), 20, 30);
+            Assert.InRange(stats.GetProperty("keyframeIntervalSeconds").GetDouble(), 0.9, 1.1);
+            var audio = stats.GetProperty("audio");
+            Assert.Equal("Aac", audio.GetProperty("codec").GetString());
+            Assert.Equal(48000, audio.GetProperty("sampleRate").GetInt32());
+            Assert.Equal(1, audio.GetProperty("channels").GetInt32());
+            Assert.StartsWith("127.0.0.1:", stats.GetProperty("publisherAddress").GetString());
+            Assert.Contains("Lavf", stats.GetProperty("encoder").GetString());
+            Assert.True(stats.GetProperty("videoFrames").GetInt64() > 0);
+            Assert.True(stats.GetProperty("bytesReceived").GetInt64() > 0);
+            Assert.Equal(0, stats.GetProperty("timestampAnomalies").GetInt64());
+            Assert.DoesNotContain(key, live.GetRawText());
+        }
+        finally
+        {
+            await ffmpeg.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        var ended = await WaitForAsync(client, name, s => !s.GetProperty("isLive").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, ended.GetProperty("live").ValueKind);
+    }
+
+    internal static Process StartLivePublish(int rtmpPort, string key, int seconds) => Process.Start(new ProcessStartInfo(
+        ExternalProcess.Require("ffmpeg", "ffmpeg"),
+        [
+            "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+            "-t", seconds.ToString(), "-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-c:a", "aac", "-ac", "1", "-f", "flv",
+            $"rtmp://127.0.0.1:{rtmpPort}/live/{key}",
+        ]) { UseShellExecute = false, RedirectStandardError = true })!;
+
+    private static async Task<JsonElement> WaitForAsync(HttpClient client, string name, Func<JsonElement, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        JsonElement last = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            var response = await client.GetAsync($"/api/streams/{name}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            last = await response.Content.ReadFromJsonAsync<JsonElement>();
+            if (condition(last))
+            {
+                return last;
+            }
+            await Task.Delay(250);
+        }
+        Assert.Fail($"The stream never reached the expected state; last: {last}");
+        return last;
+    }
+}
