@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Serilog;
 using StreamHub.Diagnostics;
+using StreamHub.Diagnostics.Metrics;
 using StreamHub.Diagnostics.Probe;
 using StreamHub.Hls;
 using StreamHub.Hosting;
@@ -36,7 +37,8 @@ public sealed class Program
             .AddLiveStreams()
             .AddHls()
             .AddStreamHubProblemDetails()
-            .AddStreamHubSwagger();
+            .AddStreamHubSwagger()
+            .AddStreamHubMetrics();
 
         ListenerTable? listeners = null;
         try
@@ -61,6 +63,7 @@ public sealed class Program
             app.UseStreamHubSwagger();
 
             app.MapHealthEndpoints();
+            app.MapMetricsEndpoint();
             app.MapPageEndpoints();
             app.MapHlsEndpoints();
             app.MapGroup("/api")

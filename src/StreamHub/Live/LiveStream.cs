@@ -1,3 +1,4 @@
+using StreamHub.Diagnostics.Metrics;
 using StreamHub.Media;
 using StreamHub.Media.Aac;
 using StreamHub.Media.Avc;
@@ -13,6 +14,7 @@ public sealed class LiveStream
     private MediaFrame? _videoSequenceHeader;
     private MediaFrame? _audioSequenceHeader;
     private readonly CancellationTokenSource _stopped = new();
+    private readonly StreamHubMetrics? _metrics;
     private long _videoFrames;
     private long _audioFrames;
     private long _bytes;
@@ -26,13 +28,14 @@ public sealed class LiveStream
     /// <summary>A jump forward in a track's timestamps larger than this counts as an anomaly.</summary>
     public const long TimestampJumpMs = 5_000;
 
-    internal LiveStream(string name, PublisherInfo publisher, DateTimeOffset startedAt, IMediaSink[] sinks, TimeProvider? time = null)
+    internal LiveStream(string name, PublisherInfo publisher, DateTimeOffset startedAt, IMediaSink[] sinks, TimeProvider? time = null, StreamHubMetrics? metrics = null)
     {
         Name = name;
         Publisher = publisher;
         StartedAt = startedAt;
         _sinks = sinks;
         Bitrate = new BitrateMeter(time ?? TimeProvider.System);
+        _metrics = metrics;
     }
 
     /// <summary>The public name (never the key).</summary>
@@ -95,6 +98,7 @@ public sealed class LiveStream
         }
         else if (frame.FrameKind == MediaFrameKind.Coded)
         {
+            _metrics?.FrameReceived(Name, frame.Kind == MediaKind.Video, frame.Payload.Length);
             if (frame.Kind == MediaKind.Video)
             {
                 Interlocked.Increment(ref _videoFrames);

@@ -1,0 +1,51 @@
+using System.Diagnostics.Metrics;
+using StreamHub.Hosting;
+using StreamHub.Live;
+
+namespace StreamHub.Diagnostics.Metrics;
+
+/// <summary>StreamHub's own instruments (meter <c>StreamHub</c>), named the Prometheus way. Per-stream series carry the
+/// stream's public name, never its key.</summary>
+public sealed class StreamHubMetrics : IDisposable
+{
+    public const string MeterName = "StreamHub";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _receivedBytes;
+    private readonly Counter<long> _receivedFrames;
+    private readonly Counter<long> _publishAttempts;
+    private readonly Counter<long> _sentBytes;
+    private readonly Counter<long> _segments;
+
+    public StreamHubMetrics(IMeterFactory meters, ListenerTable listeners, IServiceProvider services, TimeProvider time)
+    {
+        _meter = meters.Create(MeterName);
+        var started = time.GetTimestamp();
+        _receivedBytes = _meter.CreateCounter<long>("streamhub_ingest_received_bytes_total", "By", "Media payload bytes received from publishers, by stream.");
+        _receivedFrames = _meter.CreateCounter<long>("streamhub_ingest_frames_total", null, "Audio and video frames received from publishers, by stream and kind.");
+        _publishAttempts = _meter.CreateCounter<long>("streamhub_publish_attempts_total", null, "Publish attempts, by result (accepted, unknown_key, expired, already_live, denied).");
+        _sentBytes = _meter.CreateCounter<long>("streamhub_hls_sent_bytes_total", "By", "HLS playlist and segment bytes sent to players, by stream.");
+        _segments = _meter.CreateCounter<long>("streamhub_hls_segments_total", null, "HLS segments produced, by stream.");
+        _meter.CreateObservableGauge("streamhub_streams_live", () => services.GetRequiredService<LiveStreamRegistry>().All.Count, null, "Streams being published now.");
+        _meter.CreateObservableGauge("streamhub_listener_connections", () => listeners.All.Select(l =>
+            new Measurement<int>(l.Connections, new KeyValuePair<string, object?>("listener", l.Name))), null, "Connections open now, by listener.");
+        _meter.CreateObservableGauge("streamhub_stream_bitrate_bits_per_second", () => services.GetRequiredService<LiveStreamRegistry>().All.Select(s =>
+            new Measurement<long>(s.Bitrate.BitsPerSecond(), new KeyValuePair<string, object?>("stream", s.Name))), "bit/s", "Measured ingest bitrate of each live stream over the last 5 s.");
+        _meter.CreateObservableCounter("streamhub_uptime_seconds_total", () => time.GetElapsedTime(started).TotalSeconds, "s", "Seconds since the process started.");
+    }
+
+    public void FrameReceived(string stream, bool video, int bytes)
+    {
+        var tag = new KeyValuePair<string, object?>("stream", stream);
+        _receivedBytes.Add(bytes, tag);
+        _receivedFrames.Add(1, tag, new KeyValuePair<string, object?>("kind", video ? "video" : "audio"));
+    }
+
+    public void PublishAttempt(string result) => _publishAttempts.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public void HlsBytesSent(string stream, long bytes) => _sentBytes.Add(bytes, new KeyValuePair<string, object?>("stream", stream));
+
+    public void SegmentProduced(string stream) => _segments.Add(1, new KeyValuePair<string, object?>("stream", stream));
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,50 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using StreamHub.Tests.Infrastructure;
+using StreamHub.Tests.Rtmp.EndToEnd;
+
+namespace StreamHub.Tests.Diagnostics;
+
+/// <summary>/metrics after a real publish, checked by Prometheus' own parser and linter (promtool).</summary>
+public sealed class MetricsTests(SharedHostFixture fixture) : IClassFixture<SharedHostFixture>
+{
+    [Fact]
+    public async Task The_scrape_passes_promtool_and_holds_the_stream_series_labelled_by_name_never_key()
+    {
+        using var client = fixture.Host.CreateHttpClient();
+        var name = UniqueNames.Stream("metrics");
+        var created = await client.PostAsJsonAsync("/api/streams", new { name });
+        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        var ffmpeg = ExternalProcess.Require("ffmpeg", "ffmpeg");
+        var publish = await ExternalProcess.RunAsync(ffmpeg,
+            ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine", "-t", "3",
+             "-c:v", "libx264", "-g", "25", "-c:a", "aac", "-f", "flv", $"rtmp://127.0.0.1:{fixture.Host.RtmpPort}/live/{key}"], TimeSpan.FromSeconds(60));
+        Assert.Equal(0, publish.ExitCode);
+        using var anonymous = fixture.Host.CreateHttpClient(withAdminKey: false);
+
+        var response = await anonymous.GetAsync("/metrics");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        var promtool = ExternalProcess.Require("promtool", "prometheus");
+        var file = Path.Combine(Directory.CreateTempSubdirectory("streamhub-metrics-").FullName, "scrape.txt");
+        await File.WriteAllTextAsync(file, text);
+        var check = await ExternalProcess.RunAsync("/bin/sh", ["-c", $"{promtool} check metrics < '{file}'"], TimeSpan.FromSeconds(30));
+        Assert.True(check.ExitCode == 0, $"promtool check metrics failed:\n{check.Output}\n---\n{text}");
+
+        var series = Parse(text);
+        Assert.True(series[$"streamhub_ingest_frames_total{{kind=\"video\",stream=\"{name}\"}}"] >= 70);
+        Assert.True(series[$"streamhub_ingest_frames_total{{kind=\"audio\",stream=\"{name}\"}}"] > 0);
+        Assert.True(series[$"streamhub_ingest_received_bytes_total{{stream=\"{name}\"}}"] > 10_000);
+        Assert.Contains("streamhub_listener_connections{listener=\"RTMP\"}", series.Keys);
+        Assert.Contains("streamhub_streams_live", series.Keys);
+        Assert.Contains(series.Keys, k => k.StartsWith("dotnet_gc_heap_total_allocated_bytes", StringComparison.Ordinal));
+        Assert.DoesNotContain(key, text);
+    }
+
+    /// <summary>Sample lines as "name{labels}" -> value.</summary>
+    private static Dictionary<string, double> Parse(string text) => text.Split('\n')
+        .Where(line => line.Length > 0 && line[0] != '#')
+        .Select(line => (Series: line[..line.LastIndexOf(' ')], Value: double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)))
+        .ToDictionary(s => s.Series, s => s.Value);
+}
