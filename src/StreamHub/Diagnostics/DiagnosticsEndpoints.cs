@@ -1,4 +1,5 @@
 using StreamHub.Hosting;
+using StreamHub.Live;
 
 namespace StreamHub.Diagnostics;
 
@@ -7,13 +8,32 @@ public static class DiagnosticsEndpoints
 {
     public static RouteGroupBuilder MapDiagnosticsEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/diagnostics/ports", (ListenerTable listeners) => TypedResults.Ok(listeners.All
-                .Select(l => new ListenerReport(l.Name, l.Address, l.Port, l.Protocols, l.State.ToString().ToLowerInvariant(), l.Error, l.Connections, l.Setting))
-                .ToArray()))
+        api.MapGet("/diagnostics/ports", (ListenerTable listeners) => TypedResults.Ok(Reports(listeners)))
             .WithTags("Diagnostics")
             .WithName("ListPorts")
             .WithSummary("Every listener: address, port, protocols served, bound or the error that stopped it, connections now")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
+        var started = DateTimeOffset.UtcNow;
+        var version = typeof(DiagnosticsEndpoints).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
+        api.MapGet("/stats", (ListenerTable listeners, LiveStreamRegistry live, TrafficCounters traffic, TimeProvider time) => TypedResults.Ok(new ServerStats(
+                version,
+                started,
+                (long)(time.GetUtcNow() - started).TotalSeconds,
+                live.All.Count,
+                live.TotalPublishes,
+                live.TotalBytesReceived,
+                traffic.BytesSent,
+                Reports(listeners))))
+            .WithTags("Diagnostics")
+            .WithName("ServerStats")
+            .WithSummary("The server at a glance: version, uptime, streams live, bytes in and out, connections per listener")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
         return api;
     }
+
+    private static ListenerReport[] Reports(ListenerTable listeners) => listeners.All
+        .Select(l => new ListenerReport(l.Name, l.Address, l.Port, l.Protocols, l.State.ToString().ToLowerInvariant(), l.Error, l.Connections, l.Setting))
+        .ToArray();
 }

@@ -9,10 +9,18 @@ public sealed class LiveStreamRegistry(IEnumerable<IMediaSink> sinks, TimeProvid
 {
     private readonly IMediaSink[] _sinks = sinks.ToArray();
     private readonly ConcurrentDictionary<string, LiveStream> _live = new(StringComparer.Ordinal);
+    private long _endedBytes;
+    private long _publishes;
 
     public IReadOnlyCollection<LiveStream> All => (IReadOnlyCollection<LiveStream>)_live.Values;
 
     public LiveStream? Find(string name) => _live.GetValueOrDefault(name);
+
+    /// <summary>Media bytes received from publishers since the process started.</summary>
+    public long TotalBytesReceived => Interlocked.Read(ref _endedBytes) + _live.Values.Sum(s => s.BytesReceived);
+
+    /// <summary>Publishes accepted since the process started.</summary>
+    public long TotalPublishes => Interlocked.Read(ref _publishes);
 
     /// <summary>Claims <paramref name="name"/> for a publisher; false when it is already live.</summary>
     public bool TryBeginPublish(string name, PublisherInfo publisher, out LiveStream stream)
@@ -24,6 +32,7 @@ public sealed class LiveStreamRegistry(IEnumerable<IMediaSink> sinks, TimeProvid
             return false;
         }
         stream = candidate;
+        Interlocked.Increment(ref _publishes);
         candidate.Start();
         return true;
     }
@@ -34,6 +43,7 @@ public sealed class LiveStreamRegistry(IEnumerable<IMediaSink> sinks, TimeProvid
         if (_live.TryRemove(new KeyValuePair<string, LiveStream>(stream.Name, stream)))
         {
             stream.End();
+            Interlocked.Add(ref _endedBytes, stream.BytesReceived);
         }
     }
 }

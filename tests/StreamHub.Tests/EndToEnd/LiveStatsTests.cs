@@ -52,6 +52,39 @@ public sealed class LiveStatsTests(SharedHostFixture fixture) : IClassFixture<Sh
         Assert.Equal(JsonValueKind.Null, ended.GetProperty("live").ValueKind);
     }
 
+    [Fact]
+    public async Task Server_stats_count_streams_bytes_and_connections()
+    {
+        using var client = fixture.Host.CreateHttpClient();
+        var name = UniqueNames.Stream("server-stats");
+        var created = await client.PostAsJsonAsync("/api/streams", new { name });
+        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        var before = await client.GetFromJsonAsync<JsonElement>("/api/stats");
+
+        using var ffmpeg = StartLivePublish(fixture.Host.RtmpPort, key, seconds: 4);
+        JsonElement during = default;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            during = await client.GetFromJsonAsync<JsonElement>("/api/stats");
+            if (during.GetProperty("streamsLive").GetInt32() >= 1 && during.GetProperty("bytesIn").GetInt64() > before.GetProperty("bytesIn").GetInt64())
+            {
+                break;
+            }
+            await Task.Delay(200);
+        }
+        await ffmpeg.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(during.GetProperty("streamsLive").GetInt32() >= 1, during.ToString());
+        var rtmp = during.GetProperty("listeners").EnumerateArray().Single(l => l.GetProperty("name").GetString() == "RTMP");
+        Assert.True(rtmp.GetProperty("connections").GetInt32() >= 1);
+        var after = await client.GetFromJsonAsync<JsonElement>("/api/stats");
+        Assert.True(after.GetProperty("bytesIn").GetInt64() > before.GetProperty("bytesIn").GetInt64() + 10_000);
+        Assert.True(after.GetProperty("publishesSinceStart").GetInt64() > before.GetProperty("publishesSinceStart").GetInt64());
+        Assert.False(string.IsNullOrEmpty(after.GetProperty("version").GetString()));
+        Assert.True(after.GetProperty("uptimeSeconds").GetInt64() >= 0);
+    }
+
     internal static Process StartLivePublish(int rtmpPort, string key, int seconds) => Process.Start(new ProcessStartInfo(
         ExternalProcess.Require("ffmpeg", "ffmpeg"),
         [

@@ -7,6 +7,7 @@ public static class MetricsExtensions
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<StreamHubMetrics>();
         builder.Services.AddSingleton<PrometheusExporter>();
+        builder.Services.AddSingleton<TrafficCounters>();
         return builder;
     }
 

@@ -1,0 +1,20 @@
+namespace StreamHub.Diagnostics;
+
+/// <summary>The server at a glance, for <c>GET /api/stats</c>.</summary>
+/// <param name="Version">The StreamHub build.</param>
+/// <param name="StartedAt">When the process started.</param>
+/// <param name="UptimeSeconds">Seconds since then.</param>
+/// <param name="StreamsLive">Streams being published now.</param>
+/// <param name="PublishesSinceStart">Publishes accepted since start.</param>
+/// <param name="BytesIn">Media bytes received from publishers since start.</param>
+/// <param name="BytesOut">HLS bytes sent to viewers since start.</param>
+/// <param name="Listeners">Connections open now, per listener.</param>
+public sealed record ServerStats(
+    string Version,
+    DateTimeOffset StartedAt,
+    long UptimeSeconds,
+    int StreamsLive,
+    long PublishesSinceStart,
+    long BytesIn,
+    long BytesOut,
+    IReadOnlyList<ListenerReport> Listeners);
