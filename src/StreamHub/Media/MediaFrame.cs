@@ -51,37 +51,31 @@ public sealed class MediaFrame
         var length = checked((int)payload.Length);
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
         payload.CopyTo(buffer);
-        return new MediaFrame(buffer, length)
-        {
-            Kind = kind,
-            FrameKind = frameKind,
-            Dts = dts,
-            CompositionOffset = compositionOffset,
-            IsKeyframe = isKeyframe,
-            VideoCodec = videoCodec,
-            AudioCodec = audioCodec,
-            TrackId = trackId,
-        };
+        return Wrap(buffer, length, kind, frameKind, dts, compositionOffset, isKeyframe, videoCodec, audioCodec, trackId);
     }
 
+    /// <inheritdoc cref="Create(ReadOnlySequence{byte}, MediaKind, MediaFrameKind, long, int, bool, VideoCodec, AudioCodec, byte)"/>
     public static MediaFrame Create(ReadOnlySpan<byte> payload, MediaKind kind, MediaFrameKind frameKind, long dts,
         int compositionOffset = 0, bool isKeyframe = false, VideoCodec videoCodec = VideoCodec.None,
         AudioCodec audioCodec = AudioCodec.None, byte trackId = 0)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(payload.Length, 1));
         payload.CopyTo(buffer);
-        return new MediaFrame(buffer, payload.Length)
-        {
-            Kind = kind,
-            FrameKind = frameKind,
-            Dts = dts,
-            CompositionOffset = compositionOffset,
-            IsKeyframe = isKeyframe,
-            VideoCodec = videoCodec,
-            AudioCodec = audioCodec,
-            TrackId = trackId,
-        };
+        return Wrap(buffer, payload.Length, kind, frameKind, dts, compositionOffset, isKeyframe, videoCodec, audioCodec, trackId);
     }
+
+    private static MediaFrame Wrap(byte[] buffer, int length, MediaKind kind, MediaFrameKind frameKind, long dts,
+        int compositionOffset, bool isKeyframe, VideoCodec videoCodec, AudioCodec audioCodec, byte trackId) => new(buffer, length)
+    {
+        Kind = kind,
+        FrameKind = frameKind,
+        Dts = dts,
+        CompositionOffset = compositionOffset,
+        IsKeyframe = isKeyframe,
+        VideoCodec = videoCodec,
+        AudioCodec = audioCodec,
+        TrackId = trackId,
+    };
 
     public MediaFrame Retain()
     {

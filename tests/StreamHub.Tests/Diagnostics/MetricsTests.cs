@@ -11,10 +11,7 @@ public sealed class MetricsTests(SharedHostFixture fixture) : IClassFixture<Shar
     [Fact]
     public async Task The_scrape_passes_promtool_and_holds_the_stream_series_labelled_by_name_never_key()
     {
-        using var client = fixture.Host.CreateHttpClient();
-        var name = UniqueNames.Stream("metrics");
-        var created = await client.PostAsJsonAsync("/api/streams", new { name });
-        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        var (name, key) = await fixture.Host.CreateStreamAsync("metrics");
         var ffmpeg = ExternalProcess.Require("ffmpeg", "ffmpeg");
         var publish = await ExternalProcess.RunAsync(ffmpeg,
             ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine", "-t", "3",

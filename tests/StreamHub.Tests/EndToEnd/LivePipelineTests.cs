@@ -86,15 +86,7 @@ public sealed class LivePipelineTests(SharedHostFixture fixture) : IClassFixture
     private static readonly string[] ShortClip =
         ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine", "-t", "4", "-c:v", "libx264", "-g", "25", "-c:a", "aac"];
 
-    private async Task<(string Name, string Key)> CreateStreamAsync(string prefix)
-    {
-        using var client = _host.CreateHttpClient();
-        var name = UniqueNames.Stream(prefix);
-        var response = await client.PostAsJsonAsync("/api/streams", new { name });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return (name, body.GetProperty("key").GetString()!);
-    }
+    private Task<(string Name, string Key)> CreateStreamAsync(string prefix) => _host.CreateStreamAsync(prefix);
 
     private static async Task PublishAsync(string[] input, string url)
     {

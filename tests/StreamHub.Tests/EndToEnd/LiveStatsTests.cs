@@ -14,9 +14,7 @@ public sealed class LiveStatsTests(SharedHostFixture fixture) : IClassFixture<Sh
     public async Task A_live_stream_shows_its_measured_codec_picture_rate_keyframes_audio_and_bitrate_and_none_once_it_ends()
     {
         using var client = fixture.Host.CreateHttpClient();
-        var name = UniqueNames.Stream("stats");
-        var created = await client.PostAsJsonAsync("/api/streams", new { name });
-        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        var (name, key) = await fixture.Host.CreateStreamAsync("stats");
 
         using var ffmpeg = StartLivePublish(fixture.Host.RtmpPort, key, seconds: 8);
         try
@@ -56,9 +54,7 @@ public sealed class LiveStatsTests(SharedHostFixture fixture) : IClassFixture<Sh
     public async Task Server_stats_count_streams_bytes_and_connections()
     {
         using var client = fixture.Host.CreateHttpClient();
-        var name = UniqueNames.Stream("server-stats");
-        var created = await client.PostAsJsonAsync("/api/streams", new { name });
-        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        var (_, key) = await fixture.Host.CreateStreamAsync("server-stats");
         var before = await client.GetFromJsonAsync<JsonElement>("/api/stats");
 
         using var ffmpeg = StartLivePublish(fixture.Host.RtmpPort, key, seconds: 4);

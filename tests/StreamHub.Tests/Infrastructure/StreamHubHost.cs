@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,6 +11,8 @@ namespace StreamHub.Tests.Infrastructure;
 public sealed class StreamHubHost : IAsyncDisposable
 {
     public const string AdminKey = "test-admin-key-0123456789";
+
+    private static readonly Lock StartGate = new();
 
     private readonly WebApplicationFactory<StreamHub.Program> _factory;
 
@@ -61,7 +64,12 @@ public sealed class StreamHubHost : IAsyncDisposable
             settings[key] = value;
         }
         var host = new StreamHubHost(settings, dataDirectory, configureServices);
-        host._factory.StartServer();
+        // WebApplicationFactory finds the app's host through a process-wide DiagnosticListener: two hosts starting at
+        // once can take each other's events ("The entry point exited without ever building an IHost"). One at a time.
+        lock (StartGate)
+        {
+            host._factory.StartServer();
+        }
         return host;
     }
 
@@ -76,6 +84,17 @@ public sealed class StreamHubHost : IAsyncDisposable
             client.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
         }
         return client;
+    }
+
+    /// <summary>Creates a stream with a unique name through the real API; returns its name and key.</summary>
+    public async Task<(string Name, string Key)> CreateStreamAsync(string prefix = "s")
+    {
+        using var client = CreateHttpClient();
+        var name = UniqueNames.Stream(prefix);
+        var response = await client.PostAsJsonAsync("/api/streams", new { name });
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        return (name, body.GetProperty("key").GetString()!);
     }
 
     public async ValueTask DisposeAsync()

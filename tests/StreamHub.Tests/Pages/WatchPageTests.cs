@@ -28,10 +28,7 @@ public sealed class WatchPageTests(SharedHostFixture fixture) : IClassFixture<Sh
     [Fact]
     public async Task The_watch_page_plays_a_live_stream_published_by_ffmpeg_in_headless_chromium()
     {
-        using var client = fixture.Host.CreateHttpClient();
-        var name = UniqueNames.Stream("browser");
-        var created = await client.PostAsJsonAsync("/api/streams", new { name });
-        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        var (name, key) = await fixture.Host.CreateStreamAsync("browser");
 
         // A live publish in real time (-re) for longer than the test needs; killed in finally.
         var ffmpeg = Process.Start(new ProcessStartInfo(ExternalProcess.Require("ffmpeg", "ffmpeg"),

@@ -12,7 +12,7 @@ namespace StreamHub.Diagnostics.Metrics;
 public sealed class PrometheusExporter : IDisposable
 {
     public const int MaxSeriesPerInstrument = 1000;
-    private static readonly string[] ExportedMeters = [StreamHubMetrics.MeterName, "System.Runtime"];
+    private const string RuntimeMeter = "System.Runtime";
     private static readonly double[] DefaultBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
     private readonly MeterListener _listener = new();
@@ -21,10 +21,12 @@ public sealed class PrometheusExporter : IDisposable
 
     public PrometheusExporter(StreamHubMetrics ownMetrics)
     {
-        _ = ownMetrics; // created first, so its instruments are published when the listener starts
+        // ownMetrics is created first, so its instruments are published when the listener starts. Only this host's
+        // StreamHub meter is exported (another host in the same process has its own), plus the runtime's.
+        var own = ownMetrics.Meter;
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (ExportedMeters.Contains(instrument.Meter.Name))
+            if (instrument.Meter == own || instrument.Meter.Name == RuntimeMeter)
             {
                 _instruments[instrument] = new InstrumentState(instrument);
                 listener.EnableMeasurementEvents(instrument);

@@ -34,6 +34,9 @@ public sealed class StreamHubMetrics : IDisposable
         _meter.CreateObservableCounter("streamhub_uptime_seconds_total", () => time.GetElapsedTime(started).TotalSeconds, "s", "Seconds since the process started.");
     }
 
+    /// <summary>This host's meter (a process running several hosts, as tests do, has one per host).</summary>
+    public Meter Meter => _meter;
+
     public void FrameReceived(string stream, bool video, int bytes)
     {
         var tag = new KeyValuePair<string, object?>("stream", stream);
