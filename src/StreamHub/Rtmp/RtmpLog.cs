@@ -28,9 +28,6 @@ internal static partial class RtmpLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish of stream {StreamName} refused: already live from another publisher")]
     public static partial void PublishAlreadyLive(ILogger logger, string connectionId, string remoteAddress, string streamName);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish refused: {Command} before connect")]
-    public static partial void CommandOutOfOrder(ILogger logger, string connectionId, string remoteAddress, string command);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} stream {StreamName} ended after {VideoFrames} video and {AudioFrames} audio frames")]
     public static partial void PublishEnded(ILogger logger, string connectionId, string streamName, long videoFrames, long audioFrames);
 }
