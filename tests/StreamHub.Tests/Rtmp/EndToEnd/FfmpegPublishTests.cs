@@ -64,7 +64,7 @@ public sealed class FfmpegPublishTests(RtmpHostFixture fixture) : IClassFixture<
     {
         var result = await PublishAsync("not-a-real-key", []);
         Assert.NotEqual(0, result.ExitCode);
-        Assert.True(result.Elapsed < TimeSpan.FromSeconds(10), $"took {result.Elapsed}");
+        Assert.True(result.Elapsed < TimeSpan.FromSeconds(5), $"took {result.Elapsed}");
         // FFmpeg prints the onStatus description: "Server error: Unknown stream key."
         Assert.Contains("Unknown stream key", result.Output, StringComparison.Ordinal);
     }
@@ -77,6 +77,25 @@ public sealed class FfmpegPublishTests(RtmpHostFixture fixture) : IClassFixture<
         Assert.True(result.ExitCode == 0, result.Output);
         await fixture.Sink.WaitForEndAsync("ff-query", TimeSpan.FromSeconds(10));
         Assert.NotEmpty(fixture.Sink.Frames("ff-query"));
+    }
+
+    [Fact]
+    public async Task Ffmpeg_publishing_a_stream_that_is_already_live_fails_while_the_first_publisher_carries_on()
+    {
+        var key = await fixture.CreateStreamAsync("ff-twice");
+        await using var first = await TestRtmpClient.ConnectAsync(fixture.Host.RtmpPort);
+        await first.HandshakeAsync();
+        var (code, streamId) = await first.PublishAsync(key);
+        Assert.Equal(StreamHub.Rtmp.Commands.RtmpStatusCodes.PublishStart, code);
+
+        var second = await PublishAsync(key, ["-t", "1"]);
+        Assert.NotEqual(0, second.ExitCode);
+        Assert.True(second.Elapsed < TimeSpan.FromSeconds(5), $"took {second.Elapsed}");
+        Assert.Contains("already being published", second.Output, StringComparison.Ordinal);
+
+        await first.SendAvcAsync(streamId, 0, true, 1, 0, [0, 0, 0, 1, 0x65]);
+        await RecordingMediaSink.WaitUntilAsync(() => fixture.Sink.Frames("ff-twice").Count == 1, TimeSpan.FromSeconds(10), "the first publisher's frame");
+        Assert.False(fixture.Sink.HasEnded("ff-twice"));
     }
 
     private Task<ExternalProcess.Result> PublishAsync(string key, string[] extra)

@@ -423,6 +423,27 @@ public sealed class RtmpSessionTests
         Assert.Equal(30.0, h.Registry.Find("cam1")!.Metadata["framerate"]);
     }
 
+    [Fact]
+    public async Task Aggregate_message_is_split_into_frames_with_offset_timestamps()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (_, streamId) = await h.Client.PublishAsync("key-cam1");
+        // Two FLV tags (video at 500, audio at 520) with back-pointers, in a message stamped 1000.
+        byte[] aggregate =
+        [
+            0x09, 0x00, 0x00, 0x06, 0x00, 0x01, 0xF4, 0x00, 0x00, 0x00, 0x00, 0x17, 0x01, 0x00, 0x00, 0x00, 0xAA, 0x00, 0x00, 0x00, 0x11,
+            0x08, 0x00, 0x00, 0x03, 0x00, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0xAF, 0x01, 0xBB, 0x00, 0x00, 0x00, 0x0E,
+        ];
+        await h.Client.SendMessageAsync(6, RtmpMessageType.Aggregate, streamId, 1000, aggregate);
+        await RecordingWait(() => h.Sink.Frames("cam1").Count == 2);
+
+        var frames = h.Sink.Frames("cam1");
+        Assert.Equal([1000L, 1020L], frames.Select(f => f.Dts));
+        Assert.Equal(new byte[] { 0xAA }, frames[0].Payload);
+        Assert.Equal(new byte[] { 0xBB }, frames[1].Payload);
+    }
+
     private static Task RecordingWait(Func<bool> condition) =>
         Infrastructure.RecordingMediaSink.WaitUntilAsync(condition, Wait, "frames to arrive");
 }
