@@ -7,7 +7,7 @@ internal static partial class RtmpLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} broke the protocol ({Error}): {Detail}; closing")]
     public static partial void ProtocolViolation(ILogger logger, string connectionId, string remoteAddress, RtmpError error, string detail);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "RTMP connection {ConnectionId} handshake done ({Scheme})")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "RTMP connection {ConnectionId} handshake answered ({Scheme})")]
     public static partial void HandshakeDone(ILogger logger, string connectionId, Handshake.HandshakeScheme scheme);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} from {RemoteAddress} connected to application {Application} ({Encoder})")]
