@@ -444,6 +444,50 @@ public sealed class RtmpSessionTests
         Assert.Equal(new byte[] { 0xBB }, frames[1].Payload);
     }
 
+    [Fact]
+    public async Task Publish_before_connect_is_a_protocol_error()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        await h.Client.SendCommandAsync(1, CommandNames.Publish, 5, null, "key-cam1", "live");
+
+        Assert.Equal(RtmpError.MalformedCommand, (await h.EndAsync())?.Error);
+        Assert.Empty(h.Authorizer.Asked);
+    }
+
+    [Fact]
+    public async Task Command_message_without_a_name_is_a_protocol_error()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        await h.Client.SendMessageAsync(3, RtmpMessageType.Amf0Command, 0, 0, new byte[] { 0x00, 0x3F, 0xF0, 0, 0, 0, 0, 0, 0 });
+
+        Assert.Equal(RtmpError.MalformedCommand, (await h.EndAsync())?.Error);
+    }
+
+    [Fact]
+    public async Task Truncated_amf_in_a_command_is_a_protocol_error_whose_message_holds_no_peer_text()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        // "publish", then a string that claims 200 bytes and carries 12 ("secret-key-1").
+        await h.Client.SendMessageAsync(3, RtmpMessageType.Amf0Command, 0, 0, (byte[])[0x02, 0x00, 0x07, .. "publish"u8, 0x02, 0x00, 0xC8, .. "secret-key-1"u8]);
+
+        var error = await h.EndAsync();
+        Assert.Equal(RtmpError.MalformedAmf, error?.Error);
+        Assert.DoesNotContain("secret", error!.Message);
+    }
+
+    [Fact]
+    public async Task A_silent_peer_is_closed_by_the_idle_timeout()
+    {
+        await using var h = new SessionHarness(new RtmpOptions { IdleTimeoutSeconds = 1 });
+        await h.Client.HandshakeAsync();
+        await h.Client.ConnectAppAsync();
+
+        Assert.Equal(RtmpError.IdleTimeout, (await h.EndAsync(TimeSpan.FromSeconds(5)))?.Error);
+    }
+
     private static Task RecordingWait(Func<bool> condition) =>
         Infrastructure.RecordingMediaSink.WaitUntilAsync(condition, Wait, "frames to arrive");
 }
