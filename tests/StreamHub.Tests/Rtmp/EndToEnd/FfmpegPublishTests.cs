@@ -60,6 +60,28 @@ public sealed class FfmpegPublishTests(RtmpHostFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Ffmpeg_timestamps_past_the_24_bit_field_travel_as_extended_timestamps()
+    {
+        // Starting at 16,780 s puts every timestamp above 0xFFFFFF ms (4.66 h): FFmpeg sends the extended field on
+        // fmt 0 and on every fmt-3 continuation (PROTOCOL-NOTES §8 bug 1).
+        var key = await fixture.CreateStreamAsync("ff-extended");
+        var result = await PublishAsync(key, ["-output_ts_offset", "16780"]);
+        Assert.True(result.ExitCode == 0, result.Output);
+        await fixture.Sink.WaitForEndAsync("ff-extended", TimeSpan.FromSeconds(10));
+
+        var frames = fixture.Sink.Frames("ff-extended");
+        var video = frames.Where(f => f.Kind == MediaKind.Video && f.FrameKind == MediaFrameKind.Coded).ToList();
+        Assert.Equal(75, video.Count);
+        var start = video[0].Dts;
+        Assert.InRange(start, 16_780_000, 16_780_050);
+        Assert.Equal(Enumerable.Range(0, 75).Select(i => start + i * 40L), video.Select(f => f.Dts));
+        // FFmpeg adopts the server's chunk size (4096) for what it sends: these frames span several chunks.
+        Assert.True(video.Count(f => f.Payload.Length > 4096) >= 3, $"largest frame {video.Max(f => f.Payload.Length)} bytes");
+        var audio = frames.Where(f => f.Kind == MediaKind.Audio && f.FrameKind == MediaFrameKind.Coded).ToList();
+        Assert.All(audio, f => Assert.InRange(f.Dts, 16_779_900, 16_783_100));
+    }
+
+    [Fact]
     public async Task Ffmpeg_with_an_unknown_key_fails_quickly()
     {
         var result = await PublishAsync("not-a-real-key", []);
