@@ -488,6 +488,37 @@ public sealed class RtmpSessionTests
         Assert.Equal(RtmpError.IdleTimeout, (await h.EndAsync(TimeSpan.FromSeconds(5)))?.Error);
     }
 
+    [Fact]
+    public async Task ReleaseStream_and_FCPublish_get_result_with_a_null_and_createStream_gets_null_then_id()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        await h.Client.ConnectAppAsync();
+        await h.Client.SendCommandAsync(0, CommandNames.ReleaseStream, 2, null, "key-cam1");
+        await h.Client.SendCommandAsync(0, CommandNames.FcPublish, 3, null, "key-cam1");
+        await h.Client.SendCommandAsync(0, CommandNames.CreateStream, 4, [null]);
+
+        byte[] resultName = [0x02, 0x00, 0x07, .. "_result"u8];
+        for (var transaction = 2; transaction <= 4; transaction++)
+        {
+            ReceivedMessage? reply = null;
+            while (reply is null && await h.Client.ReadMessageAsync() is { } message)
+            {
+                if (message.Type == RtmpMessageType.Amf0Command)
+                {
+                    reply = message;
+                }
+            }
+            var number = new byte[9];
+            number[0] = 0x00;
+            System.Buffers.Binary.BinaryPrimitives.WriteDoubleBigEndian(number.AsSpan(1), transaction);
+            byte[] expected = transaction < 4
+                ? [.. resultName, .. number, 0x05]
+                : [.. resultName, .. number, 0x05, 0x00, 0x3F, 0xF0, 0, 0, 0, 0, 0, 0];
+            Assert.Equal(expected, reply!.Payload);
+        }
+    }
+
     private static Task RecordingWait(Func<bool> condition) =>
         Infrastructure.RecordingMediaSink.WaitUntilAsync(condition, Wait, "frames to arrive");
 }
