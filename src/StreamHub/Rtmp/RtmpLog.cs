@@ -7,7 +7,7 @@ internal static partial class RtmpLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} broke the protocol ({Error}): {Detail}; closing")]
     public static partial void ProtocolViolation(ILogger logger, string connectionId, string remoteAddress, RtmpError error, string detail);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "RTMP connection {ConnectionId} handshake done ({Scheme})")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "RTMP connection {ConnectionId} handshake answered ({Scheme})")]
     public static partial void HandshakeDone(ILogger logger, string connectionId, Handshake.HandshakeScheme scheme);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} from {RemoteAddress} connected to application {Application} ({Encoder})")]
@@ -27,9 +27,6 @@ internal static partial class RtmpLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish of stream {StreamName} refused: already live from another publisher")]
     public static partial void PublishAlreadyLive(ILogger logger, string connectionId, string remoteAddress, string streamName);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish refused: {Command} before connect")]
-    public static partial void CommandOutOfOrder(ILogger logger, string connectionId, string remoteAddress, string command);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} stream {StreamName} ended after {VideoFrames} video and {AudioFrames} audio frames")]
     public static partial void PublishEnded(ILogger logger, string connectionId, string streamName, long videoFrames, long audioFrames);

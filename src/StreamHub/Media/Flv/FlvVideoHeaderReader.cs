@@ -84,6 +84,13 @@ public static class FlvVideoHeaderReader
         {
             return false;
         }
+        if (frameType == FrameTypeCommand && packetType != 4)
+        {
+            // A command frame (seek start/end) carries one VideoCommand byte and no FourCC (E-RTMP v2).
+            reader.Advance(reader.Remaining);
+            header = new FlvMediaHeader(MediaKind.Video, false, MediaFrameKind.Coded, false, 0, VideoCodec.None, AudioCodec.None, 0);
+            return true;
+        }
         byte trackId = 0;
         uint fourCc;
         if (packetType == ExHeaderReader.VideoMultitrack)
@@ -112,12 +119,6 @@ public static class FlvVideoHeaderReader
 
         var codec = FourCc.ToVideoCodec(fourCc);
         var isKey = frameType == FrameTypeKey;
-        if (frameType == FrameTypeCommand)
-        {
-            reader.Advance(reader.Remaining);
-            header = new FlvMediaHeader(MediaKind.Video, false, MediaFrameKind.Coded, false, 0, codec, AudioCodec.None, trackId);
-            return true;
-        }
         switch (packetType)
         {
             case 0: // SequenceStart

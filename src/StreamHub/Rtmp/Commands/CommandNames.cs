@@ -10,7 +10,6 @@ public static class CommandNames
     public const string ReleaseStream = "releaseStream";
     public const string FcPublish = "FCPublish";
     public const string FcUnpublish = "FCUnpublish";
-    public const string OnFcPublish = "onFCPublish";
     public const string CreateStream = "createStream";
     public const string DeleteStream = "deleteStream";
     public const string CloseStream = "closeStream";

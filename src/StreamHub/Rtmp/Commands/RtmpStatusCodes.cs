@@ -10,5 +10,4 @@ public static class RtmpStatusCodes
     public const string PublishStart = "NetStream.Publish.Start";
     public const string PublishBadName = "NetStream.Publish.BadName";
     public const string PublishDenied = "NetStream.Publish.Denied";
-    public const string UnpublishSuccess = "NetStream.Unpublish.Success";
 }

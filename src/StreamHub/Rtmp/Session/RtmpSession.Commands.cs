@@ -26,7 +26,7 @@ public sealed partial class RtmpSession
                 // OBS ignores these replies; FFmpeg only warns on _error. A plain _result keeps both quiet.
                 if (command.TransactionId != 0)
                 {
-                    WriteCommand(messageStreamId, CommandNames.Result, command.TransactionId, null);
+                    WriteCommand(messageStreamId, CommandNames.Result, command.TransactionId, [null]);
                 }
                 return null;
             case CommandNames.CreateStream:

@@ -125,7 +125,17 @@ public sealed partial class RtmpSession : IAsyncDisposable
         while (State != RtmpSessionState.Closing)
         {
             timeout.CancelAfter(idle);
-            var result = await ReadAsync(timeout, closed, RtmpError.IdleTimeout, _options.IdleTimeoutSeconds);
+            // Read and flush are awaited here, not through helpers, so the loop suspends on this one state machine
+            // and allocates nothing per read.
+            ReadResult result;
+            try
+            {
+                result = await _transport.Input.ReadAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!closed.IsCancellationRequested)
+            {
+                throw TimedOut(RtmpError.IdleTimeout, _options.IdleTimeoutSeconds);
+            }
             var buffer = result.Buffer;
             var unaccounted = buffer.Length;
             try
@@ -147,7 +157,11 @@ public sealed partial class RtmpSession : IAsyncDisposable
                 Acknowledge(unaccounted - buffer.Length);
                 _transport.Input.AdvanceTo(buffer.Start, buffer.End);
             }
-            await FlushAsync(closed);
+            if (_outputPending)
+            {
+                _outputPending = false;
+                await _transport.Output.FlushAsync(closed);
+            }
             if (result.IsCompleted || result.IsCanceled)
             {
                 break;
@@ -172,9 +186,11 @@ public sealed partial class RtmpSession : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!closed.IsCancellationRequested)
         {
-            return RtmpThrow.ProtocolError<ReadResult>(onTimeout, $"nothing received for {seconds} s");
+            throw TimedOut(onTimeout, seconds);
         }
     }
+
+    private static RtmpProtocolException TimedOut(RtmpError error, int seconds) => new(error, $"nothing received for {seconds} s");
 
     private async ValueTask FlushAsync(CancellationToken closed)
     {
@@ -246,10 +262,10 @@ public sealed partial class RtmpSession : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         EndPublish();
         _chunks.Dispose();
-        await ValueTask.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 }

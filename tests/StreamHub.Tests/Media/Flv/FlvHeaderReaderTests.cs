@@ -104,7 +104,10 @@ public sealed class FlvHeaderReaderTests
     public void Enhanced_metadata_and_command_frames_are_not_media()
     {
         Assert.False(Video([0x94, .. Cc("hvc1"), 0x02, 0x00]).Header.IsMedia);
-        Assert.False(Video([0xD0, .. Cc("hvc1"), 0x00]).Header.IsMedia);
+        // Command frame: IsExHeader, frameType 5, then one VideoCommand byte and no FourCC.
+        Assert.False(Video([0xD0, 0x01]).Header.IsMedia);
+        // Metadata with a command frame type still carries its FourCC.
+        Assert.False(Video([0xD4, .. Cc("hvc1"), 0x02, 0x00]).Header.IsMedia);
     }
 
     [Fact]

@@ -60,11 +60,33 @@ public sealed class FfmpegPublishTests(RtmpHostFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Ffmpeg_timestamps_past_the_24_bit_field_travel_as_extended_timestamps()
+    {
+        // Starting at 16,780 s puts every timestamp above 0xFFFFFF ms (4.66 h): FFmpeg sends the extended field on
+        // fmt 0 and on every fmt-3 continuation (PROTOCOL-NOTES §8 bug 1).
+        var key = await fixture.CreateStreamAsync("ff-extended");
+        var result = await PublishAsync(key, ["-output_ts_offset", "16780"]);
+        Assert.True(result.ExitCode == 0, result.Output);
+        await fixture.Sink.WaitForEndAsync("ff-extended", TimeSpan.FromSeconds(10));
+
+        var frames = fixture.Sink.Frames("ff-extended");
+        var video = frames.Where(f => f.Kind == MediaKind.Video && f.FrameKind == MediaFrameKind.Coded).ToList();
+        Assert.Equal(75, video.Count);
+        var start = video[0].Dts;
+        Assert.InRange(start, 16_780_000, 16_780_050);
+        Assert.Equal(Enumerable.Range(0, 75).Select(i => start + i * 40L), video.Select(f => f.Dts));
+        // FFmpeg adopts the server's chunk size (4096) for what it sends: these frames span several chunks.
+        Assert.True(video.Count(f => f.Payload.Length > 4096) >= 3, $"largest frame {video.Max(f => f.Payload.Length)} bytes");
+        var audio = frames.Where(f => f.Kind == MediaKind.Audio && f.FrameKind == MediaFrameKind.Coded).ToList();
+        Assert.All(audio, f => Assert.InRange(f.Dts, 16_779_900, 16_783_100));
+    }
+
+    [Fact]
     public async Task Ffmpeg_with_an_unknown_key_fails_quickly()
     {
         var result = await PublishAsync("not-a-real-key", []);
         Assert.NotEqual(0, result.ExitCode);
-        Assert.True(result.Elapsed < TimeSpan.FromSeconds(10), $"took {result.Elapsed}");
+        Assert.True(result.Elapsed < TimeSpan.FromSeconds(5), $"took {result.Elapsed}");
         // FFmpeg prints the onStatus description: "Server error: Unknown stream key."
         Assert.Contains("Unknown stream key", result.Output, StringComparison.Ordinal);
     }
@@ -77,6 +99,25 @@ public sealed class FfmpegPublishTests(RtmpHostFixture fixture) : IClassFixture<
         Assert.True(result.ExitCode == 0, result.Output);
         await fixture.Sink.WaitForEndAsync("ff-query", TimeSpan.FromSeconds(10));
         Assert.NotEmpty(fixture.Sink.Frames("ff-query"));
+    }
+
+    [Fact]
+    public async Task Ffmpeg_publishing_a_stream_that_is_already_live_fails_while_the_first_publisher_carries_on()
+    {
+        var key = await fixture.CreateStreamAsync("ff-twice");
+        await using var first = await TestRtmpClient.ConnectAsync(fixture.Host.RtmpPort);
+        await first.HandshakeAsync();
+        var (code, streamId) = await first.PublishAsync(key);
+        Assert.Equal(StreamHub.Rtmp.Commands.RtmpStatusCodes.PublishStart, code);
+
+        var second = await PublishAsync(key, ["-t", "1"]);
+        Assert.NotEqual(0, second.ExitCode);
+        Assert.True(second.Elapsed < TimeSpan.FromSeconds(5), $"took {second.Elapsed}");
+        Assert.Contains("already being published", second.Output, StringComparison.Ordinal);
+
+        await first.SendAvcAsync(streamId, 0, true, 1, 0, [0, 0, 0, 1, 0x65]);
+        await RecordingMediaSink.WaitUntilAsync(() => fixture.Sink.Frames("ff-twice").Count == 1, TimeSpan.FromSeconds(10), "the first publisher's frame");
+        Assert.False(fixture.Sink.HasEnded("ff-twice"));
     }
 
     private Task<ExternalProcess.Result> PublishAsync(string key, string[] extra)

@@ -423,6 +423,102 @@ public sealed class RtmpSessionTests
         Assert.Equal(30.0, h.Registry.Find("cam1")!.Metadata["framerate"]);
     }
 
+    [Fact]
+    public async Task Aggregate_message_is_split_into_frames_with_offset_timestamps()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (_, streamId) = await h.Client.PublishAsync("key-cam1");
+        // Two FLV tags (video at 500, audio at 520) with back-pointers, in a message stamped 1000.
+        byte[] aggregate =
+        [
+            0x09, 0x00, 0x00, 0x06, 0x00, 0x01, 0xF4, 0x00, 0x00, 0x00, 0x00, 0x17, 0x01, 0x00, 0x00, 0x00, 0xAA, 0x00, 0x00, 0x00, 0x11,
+            0x08, 0x00, 0x00, 0x03, 0x00, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0xAF, 0x01, 0xBB, 0x00, 0x00, 0x00, 0x0E,
+        ];
+        await h.Client.SendMessageAsync(6, RtmpMessageType.Aggregate, streamId, 1000, aggregate);
+        await RecordingWait(() => h.Sink.Frames("cam1").Count == 2);
+
+        var frames = h.Sink.Frames("cam1");
+        Assert.Equal([1000L, 1020L], frames.Select(f => f.Dts));
+        Assert.Equal(new byte[] { 0xAA }, frames[0].Payload);
+        Assert.Equal(new byte[] { 0xBB }, frames[1].Payload);
+    }
+
+    [Fact]
+    public async Task Publish_before_connect_is_a_protocol_error()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        await h.Client.SendCommandAsync(1, CommandNames.Publish, 5, null, "key-cam1", "live");
+
+        Assert.Equal(RtmpError.MalformedCommand, (await h.EndAsync())?.Error);
+        Assert.Empty(h.Authorizer.Asked);
+    }
+
+    [Fact]
+    public async Task Command_message_without_a_name_is_a_protocol_error()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        await h.Client.SendMessageAsync(3, RtmpMessageType.Amf0Command, 0, 0, new byte[] { 0x00, 0x3F, 0xF0, 0, 0, 0, 0, 0, 0 });
+
+        Assert.Equal(RtmpError.MalformedCommand, (await h.EndAsync())?.Error);
+    }
+
+    [Fact]
+    public async Task Truncated_amf_in_a_command_is_a_protocol_error_whose_message_holds_no_peer_text()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        // "publish", then a string that claims 200 bytes and carries 12 ("secret-key-1").
+        await h.Client.SendMessageAsync(3, RtmpMessageType.Amf0Command, 0, 0, (byte[])[0x02, 0x00, 0x07, .. "publish"u8, 0x02, 0x00, 0xC8, .. "secret-key-1"u8]);
+
+        var error = await h.EndAsync();
+        Assert.Equal(RtmpError.MalformedAmf, error?.Error);
+        Assert.DoesNotContain("secret", error!.Message);
+    }
+
+    [Fact]
+    public async Task A_silent_peer_is_closed_by_the_idle_timeout()
+    {
+        await using var h = new SessionHarness(new RtmpOptions { IdleTimeoutSeconds = 1 });
+        await h.Client.HandshakeAsync();
+        await h.Client.ConnectAppAsync();
+
+        Assert.Equal(RtmpError.IdleTimeout, (await h.EndAsync(TimeSpan.FromSeconds(5)))?.Error);
+    }
+
+    [Fact]
+    public async Task ReleaseStream_and_FCPublish_get_result_with_a_null_and_createStream_gets_null_then_id()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        await h.Client.ConnectAppAsync();
+        await h.Client.SendCommandAsync(0, CommandNames.ReleaseStream, 2, null, "key-cam1");
+        await h.Client.SendCommandAsync(0, CommandNames.FcPublish, 3, null, "key-cam1");
+        await h.Client.SendCommandAsync(0, CommandNames.CreateStream, 4, [null]);
+
+        byte[] resultName = [0x02, 0x00, 0x07, .. "_result"u8];
+        for (var transaction = 2; transaction <= 4; transaction++)
+        {
+            ReceivedMessage? reply = null;
+            while (reply is null && await h.Client.ReadMessageAsync() is { } message)
+            {
+                if (message.Type == RtmpMessageType.Amf0Command)
+                {
+                    reply = message;
+                }
+            }
+            var number = new byte[9];
+            number[0] = 0x00;
+            System.Buffers.Binary.BinaryPrimitives.WriteDoubleBigEndian(number.AsSpan(1), transaction);
+            byte[] expected = transaction < 4
+                ? [.. resultName, .. number, 0x05]
+                : [.. resultName, .. number, 0x05, 0x00, 0x3F, 0xF0, 0, 0, 0, 0, 0, 0];
+            Assert.Equal(expected, reply!.Payload);
+        }
+    }
+
     private static Task RecordingWait(Func<bool> condition) =>
         Infrastructure.RecordingMediaSink.WaitUntilAsync(condition, Wait, "frames to arrive");
 }
