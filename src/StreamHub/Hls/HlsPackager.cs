@@ -65,7 +65,10 @@ public sealed class HlsPackager : IMediaSink, IDisposable
         state.SetExpiry(_time.CreateTimer(static s =>
         {
             var (self, expiring) = ((HlsPackager, HlsStream))s!;
-            self.Expire(expiring);
+            if (!self.Expire(expiring))
+            {
+                expiring.RescheduleExpiry(self._time.GetUtcNow(), self._grace);
+            }
         }, (this, state), _grace, Timeout.InfiniteTimeSpan));
     }
 
@@ -89,12 +92,18 @@ public sealed class HlsPackager : IMediaSink, IDisposable
     /// <summary>Names of the streams that have HLS state now (live or in their grace period).</summary>
     public IReadOnlyCollection<string> StreamNames => (IReadOnlyCollection<string>)_streams.Keys;
 
-    private void Expire(HlsStream state)
+    /// <summary>Drops a stream whose grace period is over; false when it is not over (or the stream is live again).</summary>
+    private bool Expire(HlsStream state)
     {
-        if (state.TryExpire(_time.GetUtcNow(), _grace) && _streams.TryRemove(new KeyValuePair<string, HlsStream>(state.Name, state)))
+        if (!state.TryExpire(_time.GetUtcNow(), _grace))
+        {
+            return false;
+        }
+        if (_streams.TryRemove(new KeyValuePair<string, HlsStream>(state.Name, state)))
         {
             HlsLog.Removed(_logger, state.Name);
         }
+        return true;
     }
 
     public void Dispose()

@@ -28,12 +28,17 @@ public sealed class Segmenter
     public const long JumpBackwardMs = 1_000;
     public const long JumpForwardMs = 10_000;
 
+    /// <summary>A segment this large is cut at the next frame whatever its timestamps say (a publisher whose clock
+    /// stands still would otherwise grow one segment without end): 32 MiB is 2 s at 128 Mbit/s.</summary>
+    public const int DefaultMaxSegmentBytes = 32 * 1024 * 1024;
+
     private const long DefaultVideoFrameDuration = 40 * 90;
 
     private readonly SegmentWindow _window;
     private readonly TimeProvider _time;
     private readonly long _target;
     private readonly long _hardCap;
+    private readonly int _maxSegmentBytes;
     private SegmentBuffer _segment = new(0);
     private int _nextSegmentCapacity = 256 * 1024;
     private readonly ArrayBufferWriter<byte> _accessUnit = new(64 * 1024);
@@ -61,8 +66,9 @@ public sealed class Segmenter
     private bool _published;
 
     /// <param name="targetDuration">Cut at the first IDR once a segment is this long.</param>
-    public Segmenter(SegmentWindow window, TimeSpan targetDuration, TimeProvider time)
+    public Segmenter(SegmentWindow window, TimeSpan targetDuration, TimeProvider time, int maxSegmentBytes = DefaultMaxSegmentBytes)
     {
+        _maxSegmentBytes = maxSegmentBytes;
         _window = window;
         _time = time;
         _target = (long)(targetDuration.TotalSeconds * 90_000);
@@ -196,7 +202,7 @@ public sealed class Segmenter
             {
                 Cut(dts, hasVideo: true, hasAudio: _aac is not null, independent: true);
             }
-            else if (elapsed >= _hardCap)
+            else if (elapsed >= _hardCap || _segment.WrittenCount >= _maxSegmentBytes)
             {
                 Cut(dts, _segmentHasVideo, _segmentHasAudio, independent: idr);
             }
@@ -252,7 +258,7 @@ public sealed class Segmenter
             {
                 Cut(dts, hasVideo: false, hasAudio: true, independent: true);
             }
-            else if (elapsed >= _hardCap)
+            else if (elapsed >= _hardCap || _segment.WrittenCount >= _maxSegmentBytes)
             {
                 Cut(dts, _segmentHasVideo, _segmentHasAudio, independent: !_segmentHasVideo);
             }

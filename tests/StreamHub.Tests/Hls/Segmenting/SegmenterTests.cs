@@ -230,4 +230,20 @@ public sealed class SegmenterTests
         Assert.Equal(segments[2], restarted);
         Assert.Equal(0.5, segments[1].Entry.Duration.TotalSeconds, 3);
     }
+
+    [Fact]
+    public void A_standing_clock_cannot_grow_a_segment_past_the_byte_cap()
+    {
+        var segmenter = new Segmenter(new SegmentWindow(3, 3, 0), TimeSpan.FromSeconds(2), _time, maxSegmentBytes: 1_000_000);
+        Configure(segmenter);
+        Feed(segmenter, [SyntheticFrames.Video(0, idr: true, size: 100_000)]);
+        for (var i = 0; i < 200; i++)
+        {
+            Feed(segmenter, [SyntheticFrames.Video(0, idr: false, size: 100_000), SyntheticFrames.Audio(0)]);
+        }
+        var snapshot = segmenter.Window.Snapshot;
+        Assert.Equal(6, snapshot.Segments.Count); // 3 listed + 3 retired: memory bounded by the window
+        Assert.All(snapshot.Segments, s => Assert.InRange(s.Data.Length, 1_000_000, 1_000_000 + 110_000));
+        Assert.True(snapshot.Segments[^1].Sequence >= 15);
+    }
 }
