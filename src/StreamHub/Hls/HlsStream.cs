@@ -157,8 +157,8 @@ internal sealed class HlsStream : IDisposable
         if (!warned)
         {
             warned = true;
-            HlsLog.Unsupported(_logger, Name, frame.Kind, frame.Kind == MediaKind.Video ? frame.VideoCodec : VideoCodec.None,
-                frame.Kind == MediaKind.Audio ? frame.AudioCodec : AudioCodec.None);
+            HlsLog.Unsupported(_logger, Name, frame.Kind,
+                frame.Kind == MediaKind.Video ? frame.VideoCodec.ToString() : frame.AudioCodec.ToString());
         }
     }
 

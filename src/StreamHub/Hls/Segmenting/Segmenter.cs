@@ -19,8 +19,10 @@ namespace StreamHub.Hls.Segmenting;
 /// positive timestamps. Anything earlier is clamped to 0; PTS is never below DTS; DTS never goes backwards within a
 /// track. A new publish continues the clock from the end of the previous one.</item>
 /// <item>A publisher restart, a jump in a track's timestamps (back by more than 1 s or forward by more than 10 s), or
-/// a changed sequence header (new SPS/PPS or AudioSpecificConfig) makes the next segment start with a discontinuity and a fresh program date-time; after a jump the clock is
-/// re-mapped so it stays continuous.</item>
+/// a changed sequence header (new SPS/PPS or AudioSpecificConfig) makes the next segment start with a discontinuity
+/// and a fresh program date-time; after a jump the clock is re-mapped so it stays continuous.</item>
+/// <item>Memory: a segment is also cut once it holds <see cref="DefaultMaxSegmentBytes"/>, so the window bounds what
+/// a stream keeps whatever its timestamps do.</item>
 /// </list></summary>
 public sealed class Segmenter
 {
@@ -39,7 +41,7 @@ public sealed class Segmenter
     private readonly long _target;
     private readonly long _hardCap;
     private readonly int _maxSegmentBytes;
-    private SegmentBuffer _segment = new(0);
+    private SegmentBuffer _segment = new(0); // replaced by Open
     private int _nextSegmentCapacity = 256 * 1024;
     private readonly ArrayBufferWriter<byte> _accessUnit = new(64 * 1024);
     private TsMuxer? _muxer;
@@ -68,9 +70,9 @@ public sealed class Segmenter
     /// <param name="targetDuration">Cut at the first IDR once a segment is this long.</param>
     public Segmenter(SegmentWindow window, TimeSpan targetDuration, TimeProvider time, int maxSegmentBytes = DefaultMaxSegmentBytes)
     {
-        _maxSegmentBytes = maxSegmentBytes;
         _window = window;
         _time = time;
+        _maxSegmentBytes = maxSegmentBytes;
         _target = (long)(targetDuration.TotalSeconds * 90_000);
         _hardCap = window.TargetDuration * 90_000L;
         if (_target > _hardCap)
