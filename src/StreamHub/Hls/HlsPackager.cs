@@ -31,8 +31,9 @@ public sealed class HlsPackager : IMediaSink, IDisposable
     {
         while (true)
         {
-            // The first media sequence number is the Unix time in seconds: segments last at least a second, so a
-            // stream that starts again after a server restart keeps MEDIA-SEQUENCE growing without persisted state.
+            // The first media sequence number is the Unix time in seconds. Segments are cut at no less than the target
+            // (at least 1 s) except around restarts and discontinuities, so a stream that starts again after a server
+            // restart almost always keeps MEDIA-SEQUENCE growing, without any persisted state (best effort).
             var state = _streams.GetOrAdd(stream.Name, static (name, self) =>
                 new HlsStream(name, self._options, self._time.GetUtcNow().ToUnixTimeSeconds(), self._time, self._logger), this);
             if (state.IsExpired(_time.GetUtcNow(), _grace))
