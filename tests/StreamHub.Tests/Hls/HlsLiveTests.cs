@@ -39,10 +39,10 @@ public sealed class HlsLiveTests
         {
             foreach (var frame in rest)
             {
-                var due = TimeSpan.FromMilliseconds(frame.Dts - Head);
-                if (due > clock.Elapsed)
+                var wait = TimeSpan.FromMilliseconds(frame.Dts - Head) - clock.Elapsed;
+                if (wait > TimeSpan.Zero)
                 {
-                    await Task.Delay(due - clock.Elapsed);
+                    await Task.Delay(wait);
                 }
                 stream.Write(frame);
                 frame.Release();
