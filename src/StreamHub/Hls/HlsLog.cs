@@ -15,8 +15,8 @@ internal static partial class HlsLog
     [LoggerMessage(Level = LogLevel.Information, Message = "HLS {StreamName}: removed after its grace period")]
     public static partial void Removed(ILogger logger, string streamName);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "HLS {StreamName}: {Kind} {VideoCodec}{AudioCodec} frames cannot be packaged (H.264 and AAC only, with a valid sequence header); they are dropped")]
-    public static partial void Unsupported(ILogger logger, string streamName, Media.MediaKind kind, Media.VideoCodec videoCodec, Media.AudioCodec audioCodec);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HLS {StreamName}: {Kind} frames in {Codec} cannot be packaged (H.264 and AAC only, with a valid sequence header); they are dropped")]
+    public static partial void Unsupported(ILogger logger, string streamName, Media.MediaKind kind, string codec);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "HLS {StreamName}: segment {Sequence} listed ({Duration:F3} s, {Bytes} bytes)")]
     public static partial void SegmentListed(ILogger logger, string streamName, long sequence, double duration, int bytes);

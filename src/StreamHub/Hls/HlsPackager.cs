@@ -31,8 +31,9 @@ public sealed class HlsPackager : IMediaSink, IDisposable
     {
         while (true)
         {
-            // The first media sequence number is the Unix time in seconds: segments last at least a second, so a
-            // stream that starts again after a server restart keeps MEDIA-SEQUENCE growing without persisted state.
+            // The first media sequence number is the Unix time in seconds. Segments are cut at no less than the target
+            // (at least 1 s) except around restarts and discontinuities, so a stream that starts again after a server
+            // restart almost always keeps MEDIA-SEQUENCE growing, without any persisted state (best effort).
             var state = _streams.GetOrAdd(stream.Name, static (name, self) =>
                 new HlsStream(name, self._options, self._time.GetUtcNow().ToUnixTimeSeconds(), self._time, self._logger), this);
             if (state.IsExpired(_time.GetUtcNow(), _grace))
@@ -65,7 +66,10 @@ public sealed class HlsPackager : IMediaSink, IDisposable
         state.SetExpiry(_time.CreateTimer(static s =>
         {
             var (self, expiring) = ((HlsPackager, HlsStream))s!;
-            self.Expire(expiring);
+            if (!self.Expire(expiring))
+            {
+                expiring.RescheduleExpiry(self._time.GetUtcNow(), self._grace);
+            }
         }, (this, state), _grace, Timeout.InfiniteTimeSpan));
     }
 
@@ -89,12 +93,18 @@ public sealed class HlsPackager : IMediaSink, IDisposable
     /// <summary>Names of the streams that have HLS state now (live or in their grace period).</summary>
     public IReadOnlyCollection<string> StreamNames => (IReadOnlyCollection<string>)_streams.Keys;
 
-    private void Expire(HlsStream state)
+    /// <summary>Drops a stream whose grace period is over; false when it is not over (or the stream is live again).</summary>
+    private bool Expire(HlsStream state)
     {
-        if (state.TryExpire(_time.GetUtcNow(), _grace) && _streams.TryRemove(new KeyValuePair<string, HlsStream>(state.Name, state)))
+        if (!state.TryExpire(_time.GetUtcNow(), _grace))
+        {
+            return false;
+        }
+        if (_streams.TryRemove(new KeyValuePair<string, HlsStream>(state.Name, state)))
         {
             HlsLog.Removed(_logger, state.Name);
         }
+        return true;
     }
 
     public void Dispose()

@@ -111,6 +111,21 @@ internal sealed class HlsStream : IDisposable
         }
     }
 
+    /// <summary>A timer that fired before the wall clock reached the end of the grace period (timers and the clock
+    /// are different clocks) runs again shortly after it.</summary>
+    public void RescheduleExpiry(DateTimeOffset now, TimeSpan grace)
+    {
+        lock (_gate)
+        {
+            if (Removed || EndedAt is not { } ended || _expiry is null)
+            {
+                return;
+            }
+            var remaining = ended + grace - now;
+            _expiry.Change((remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero) + TimeSpan.FromMilliseconds(20), Timeout.InfiniteTimeSpan);
+        }
+    }
+
     /// <summary>Marks the stream removed if it is still ended and its grace period is over.</summary>
     public bool TryExpire(DateTimeOffset now, TimeSpan grace)
     {
@@ -142,8 +157,8 @@ internal sealed class HlsStream : IDisposable
         if (!warned)
         {
             warned = true;
-            HlsLog.Unsupported(_logger, Name, frame.Kind, frame.Kind == MediaKind.Video ? frame.VideoCodec : VideoCodec.None,
-                frame.Kind == MediaKind.Audio ? frame.AudioCodec : AudioCodec.None);
+            HlsLog.Unsupported(_logger, Name, frame.Kind,
+                frame.Kind == MediaKind.Video ? frame.VideoCodec.ToString() : frame.AudioCodec.ToString());
         }
     }
 

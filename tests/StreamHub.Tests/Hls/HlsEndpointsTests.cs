@@ -160,4 +160,12 @@ public sealed class HlsEndpointsTests : IAsyncLifetime
         Assert.Equal(["h264", "aac"], probe.Select(s => s.GetProperty("codec_name").GetString()).Order(StringComparer.Ordinal).Reverse());
         Assert.Contains(probe, s => s.TryGetProperty("nb_read_frames", out var n) && n.GetString() == "150");
     }
+
+    [Fact]
+    public async Task Hls_endpoints_appear_in_the_api_description()
+    {
+        var json = await _client.GetStringAsync("/swagger/v1/swagger.json");
+        Assert.Contains("/hls/{name}/index.m3u8", json);
+        Assert.Contains("/hls/{name}/{segment}.ts", json);
+    }
 }

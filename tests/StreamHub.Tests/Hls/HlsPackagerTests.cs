@@ -121,6 +121,36 @@ public sealed class HlsPackagerTests(ITestOutputHelper output)
         Assert.DoesNotContain("short", publisher.Packager.StreamNames);
     }
 
+    [Fact]
+    public void Grace_timer_that_fires_early_reschedules_itself_and_a_restart_cancels_it()
+    {
+        var time = new ManualTimeProvider(Start);
+        using var publisher = new TestPublisher(new HlsOptions { EndedStreamGraceSeconds = 60 }, time);
+        var stream = publisher.Begin("early");
+        Publish(stream, 0, 2_100);
+        publisher.Registry.EndPublish(stream);
+        var timer = Assert.Single(time.Timers);
+        Assert.Equal(TimeSpan.FromSeconds(60), timer.DueTime);
+
+        time.Advance(TimeSpan.FromSeconds(59.999));
+        time.Fire(); // early, by the wall clock
+        Assert.Contains("early", publisher.Packager.StreamNames);
+        Assert.InRange(timer.DueTime, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(100));
+
+        time.Advance(TimeSpan.FromMilliseconds(30));
+        time.Fire();
+        Assert.DoesNotContain("early", publisher.Packager.StreamNames);
+
+        var again = publisher.Begin("early");
+        Publish(again, 0, 2_100);
+        publisher.Registry.EndPublish(again);
+        var second = time.Timers[^1];
+        Assert.NotSame(timer, second);
+        Assert.False(second.Disposed);
+        publisher.Begin("early"); // back within the grace period: the pending expiry is cancelled
+        Assert.True(second.Disposed);
+    }
+
     /// <summary>The measurement: how long after its closing keyframe is handed over a segment is listed. Listing is
     /// synchronous, so the segment must be in the playlist when <see cref="LiveStream.Write"/> returns; the time is
     /// that of the whole Write call (mux the cut + render the playlist + mux the keyframe).</summary>

@@ -13,14 +13,18 @@ namespace StreamHub.Hls.Segmenting;
 /// <list type="bullet">
 /// <item>A segment starts at an IDR access unit (audio-only: at any frame) and is cut at the first IDR once the target
 /// duration is reached; audio-only streams are cut on time. A segment that reaches TARGETDURATION without an IDR is
-/// cut anyway (and is then not independent), so a rounded EXTINF never exceeds TARGETDURATION.</item>
+/// cut anyway (and is then not independent), so a rounded EXTINF never exceeds TARGETDURATION; a gap in the frames
+/// that would carry a segment past it ends the segment at TARGETDURATION and turns the gap into a discontinuity.</item>
 /// <item>Clock: 90 kHz, 64 bits. A publish's first frame maps to <see cref="ClockStart"/> (1.4 s): PCR = DTS − 0.7 s
 /// stays positive, and frames up to 1.4 s earlier than the first (audio priming, B-frame reordering) still get
 /// positive timestamps. Anything earlier is clamped to 0; PTS is never below DTS; DTS never goes backwards within a
 /// track. A new publish continues the clock from the end of the previous one.</item>
-/// <item>A publisher restart, a jump in a track's timestamps (back by more than 1 s or forward by more than 10 s), or
-/// a changed sequence header (new SPS/PPS or AudioSpecificConfig) makes the next segment start with a discontinuity and a fresh program date-time; after a jump the clock is
-/// re-mapped so it stays continuous.</item>
+/// <item>A publisher restart, a jump in the timestamps (back by more than 1 s or forward by more than 10 s from the
+/// latest frame of either track), or
+/// a changed sequence header (new SPS/PPS or AudioSpecificConfig) makes the next segment start with a discontinuity
+/// and a fresh program date-time; after a jump the clock is re-mapped so it stays continuous.</item>
+/// <item>Memory: a segment is also cut once it holds <see cref="DefaultMaxSegmentBytes"/>, so the window bounds what
+/// a stream keeps whatever its timestamps do.</item>
 /// </list></summary>
 public sealed class Segmenter
 {
@@ -28,13 +32,21 @@ public sealed class Segmenter
     public const long JumpBackwardMs = 1_000;
     public const long JumpForwardMs = 10_000;
 
+    /// <summary>A segment this large is cut at the next frame whatever its timestamps say (a publisher whose clock
+    /// stands still would otherwise grow one segment without end): 32 MiB is 2 s at 128 Mbit/s.</summary>
+    public const int DefaultMaxSegmentBytes = 32 * 1024 * 1024;
+
     private const long DefaultVideoFrameDuration = 40 * 90;
+
+    /// <summary>How far past TARGETDURATION a segment may run and still round to it in EXTINF (under 0.5 s).</summary>
+    private const long MaxOverrun = 400 * 90;
 
     private readonly SegmentWindow _window;
     private readonly TimeProvider _time;
     private readonly long _target;
     private readonly long _hardCap;
-    private SegmentBuffer _segment = new(0);
+    private readonly int _maxSegmentBytes;
+    private SegmentBuffer _segment = new(0); // replaced by Open
     private int _nextSegmentCapacity = 256 * 1024;
     private readonly ArrayBufferWriter<byte> _accessUnit = new(64 * 1024);
     private TsMuxer? _muxer;
@@ -47,6 +59,7 @@ public sealed class Segmenter
     private long _clockEnd;
     private long _lastVideoDts = long.MinValue;
     private long _lastAudioDts = long.MinValue;
+    private long _latestDts = long.MinValue;
     private long _videoFrameDuration = DefaultVideoFrameDuration;
 
     private bool _open;
@@ -61,10 +74,11 @@ public sealed class Segmenter
     private bool _published;
 
     /// <param name="targetDuration">Cut at the first IDR once a segment is this long.</param>
-    public Segmenter(SegmentWindow window, TimeSpan targetDuration, TimeProvider time)
+    public Segmenter(SegmentWindow window, TimeSpan targetDuration, TimeProvider time, int maxSegmentBytes = DefaultMaxSegmentBytes)
     {
         _window = window;
         _time = time;
+        _maxSegmentBytes = maxSegmentBytes;
         _target = (long)(targetDuration.TotalSeconds * 90_000);
         _hardCap = window.TargetDuration * 90_000L;
         if (_target > _hardCap)
@@ -173,7 +187,7 @@ public sealed class Segmenter
     {
         var payload = frame.Payload.Span;
         var idr = AnnexBWriter.ContainsIdr(payload, _avc!.NalLengthSize);
-        CheckJump(_lastVideoDts, frame.Dts, _videoFrameDuration);
+        CheckJump(frame.Dts, _videoFrameDuration);
         var dts = Math.Max(0, ToClock(frame.Dts));
         if (_lastVideoDts != long.MinValue && dts <= _lastVideoDts)
         {
@@ -196,7 +210,7 @@ public sealed class Segmenter
             {
                 Cut(dts, hasVideo: true, hasAudio: _aac is not null, independent: true);
             }
-            else if (elapsed >= _hardCap)
+            else if (elapsed >= _hardCap || _segment.WrittenCount >= _maxSegmentBytes)
             {
                 Cut(dts, _segmentHasVideo, _segmentHasAudio, independent: idr);
             }
@@ -217,6 +231,7 @@ public sealed class Segmenter
             _videoFrameDuration = Math.Clamp(dts - _lastVideoDts, 1, 90_000);
         }
         _lastVideoDts = dts;
+        _latestDts = Math.Max(_latestDts, dts);
         _clockEnd = Math.Max(_clockEnd, dts + _videoFrameDuration);
         return true;
     }
@@ -229,8 +244,8 @@ public sealed class Segmenter
             return false;
         }
         var config = _aac!.Value;
-        var frameDuration = AudioSpecificConfig.SamplesPerFrame * 90_000L / config.SampleRate;
-        CheckJump(_lastAudioDts, frame.Dts, frameDuration);
+        var frameDuration = Math.Clamp(AudioSpecificConfig.SamplesPerFrame * 90_000L / config.SampleRate, 1, 90_000);
+        CheckJump(frame.Dts, frameDuration);
         var dts = Math.Max(0, ToClock(frame.Dts));
         if (_lastAudioDts != long.MinValue && dts <= _lastAudioDts)
         {
@@ -252,7 +267,7 @@ public sealed class Segmenter
             {
                 Cut(dts, hasVideo: false, hasAudio: true, independent: true);
             }
-            else if (elapsed >= _hardCap)
+            else if (elapsed >= _hardCap || _segment.WrittenCount >= _maxSegmentBytes)
             {
                 Cut(dts, _segmentHasVideo, _segmentHasAudio, independent: !_segmentHasVideo);
             }
@@ -266,6 +281,7 @@ public sealed class Segmenter
         AdtsHeader.Write(header, config, raw.Length);
         _muxer!.WriteAudio(_segment, header, raw, dts);
         _lastAudioDts = dts;
+        _latestDts = Math.Max(_latestDts, dts);
         _clockEnd = Math.Max(_clockEnd, dts + frameDuration);
         return true;
     }
@@ -276,16 +292,16 @@ public sealed class Segmenter
         return (ms - _originMs.Value) * 90 + _clockBase;
     }
 
-    /// <summary>A frame more than 1 s behind or 10 s ahead of its track's previous one (on the stream clock, so a jump
-    /// that both tracks make is seen once) re-maps the clock so it follows that frame by one frame duration, and the
-    /// next segment starts with a discontinuity.</summary>
-    private void CheckJump(long lastDts, long ms, long frameDuration)
+    /// <summary>A frame more than 1 s behind or 10 s ahead of the stream's latest frame (of either track, so a jump
+    /// that both tracks make is seen once, and a stall in one track is no jump) re-maps the clock so it follows the
+    /// latest frame by one frame duration, and the next segment starts with a discontinuity.</summary>
+    private void CheckJump(long ms, long frameDuration)
     {
-        if (lastDts == long.MinValue || _originMs is null)
+        if (_latestDts == long.MinValue || _originMs is null)
         {
             return;
         }
-        var delta = ToClock(ms) - lastDts;
+        var delta = ToClock(ms) - _latestDts;
         if (delta < -JumpBackwardMs * 90 || delta > JumpForwardMs * 90)
         {
             _originMs += (delta - frameDuration) / 90;
@@ -325,7 +341,15 @@ public sealed class Segmenter
 
     private void Close(long end)
     {
-        var duration = TimeSpan.FromTicks(Math.Max(1, end - _segmentStart) * TimeSpan.TicksPerSecond / 90_000);
+        var length = Math.Max(1, end - _segmentStart);
+        if (length > _hardCap + MaxOverrun)
+        {
+            // A gap in the frames (a stalled encoder) that would make the rounded EXTINF exceed TARGETDURATION: the
+            // segment ends at TARGETDURATION (its frames all lie within it) and the gap becomes a discontinuity.
+            length = _hardCap;
+            _discontinuityPending = true;
+        }
+        var duration = TimeSpan.FromTicks(length * TimeSpan.TicksPerSecond / 90_000);
         var entry = new PlaylistEntry(_window.NextSequence, duration, _segmentDiscontinuity, _segmentProgramDateTime, _segmentIndependent);
         var data = _segment.Detach();
         // The next segment's buffer: this one's size and an eighth, so it rarely grows and wastes little.

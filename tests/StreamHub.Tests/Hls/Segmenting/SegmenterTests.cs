@@ -230,4 +230,53 @@ public sealed class SegmenterTests
         Assert.Equal(segments[2], restarted);
         Assert.Equal(0.5, segments[1].Entry.Duration.TotalSeconds, 3);
     }
+
+    [Fact]
+    public void A_standing_clock_cannot_grow_a_segment_past_the_byte_cap()
+    {
+        var segmenter = new Segmenter(new SegmentWindow(3, 3, 0), TimeSpan.FromSeconds(2), _time, maxSegmentBytes: 1_000_000);
+        Configure(segmenter);
+        Feed(segmenter, [SyntheticFrames.Video(0, idr: true, size: 100_000)]);
+        for (var i = 0; i < 200; i++)
+        {
+            Feed(segmenter, [SyntheticFrames.Video(0, idr: false, size: 100_000), SyntheticFrames.Audio(0)]);
+        }
+        var snapshot = segmenter.Window.Snapshot;
+        Assert.Equal(6, snapshot.Segments.Count); // 3 listed + 3 retired: memory bounded by the window
+        Assert.All(snapshot.Segments, s => Assert.InRange(s.Data.Length, 1_000_000, 1_000_000 + 110_000));
+        Assert.True(snapshot.Segments[^1].Sequence >= 15);
+    }
+
+    [Fact]
+    public void A_gap_that_would_overrun_target_duration_ends_the_segment_there_with_a_discontinuity()
+    {
+        var segmenter = Create();
+        Configure(segmenter);
+        Feed(segmenter, SyntheticFrames.Interleaved(0, 2_500, gopFrames: 50)); // segment 0 at 0 s, open since 2 s (no IDR yet)
+        Feed(segmenter, SyntheticFrames.Interleaved(7_000, 4_100, gopFrames: 50)); // encoder stalled 4.5 s (under the jump threshold)
+        segmenter.EndPublish();
+        var segments = segmenter.Window.Snapshot.Segments;
+        Assert.All(segments, s => Assert.True(Math.Round(s.Entry.Duration.TotalSeconds) <= 3, $"{s.Sequence}: {s.Entry.Duration}"));
+        var stalled = segments[1];
+        Assert.Equal(3.0, stalled.Entry.Duration.TotalSeconds, 3);
+        Assert.False(stalled.Entry.Discontinuity);
+        Assert.True(segments[2].Entry.Discontinuity);
+        TsChecker.Check(segments, video: true);
+    }
+
+    [Fact]
+    public void A_long_stall_in_one_track_is_not_a_jump()
+    {
+        var segmenter = Create();
+        Configure(segmenter);
+        Feed(segmenter, SyntheticFrames.Interleaved(0, 2_000, gopFrames: 50));
+        Feed(segmenter, SyntheticFrames.Interleaved(2_000, 12_000, gopFrames: 50, video: false)); // video stalls 12 s
+        Feed(segmenter, SyntheticFrames.Interleaved(14_000, 4_100, gopFrames: 50));
+        segmenter.EndPublish();
+        var segments = segmenter.Window.Snapshot.Segments;
+        Assert.DoesNotContain(segments, s => s.Entry.Discontinuity);
+        Assert.All(segments, s => Assert.True(Math.Round(s.Entry.Duration.TotalSeconds) <= 3));
+        Assert.Equal(18.1, segments.Sum(s => s.Entry.Duration.TotalSeconds), 1);
+        TsChecker.Check(segments, video: true);
+    }
 }

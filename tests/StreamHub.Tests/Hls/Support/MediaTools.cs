@@ -11,24 +11,9 @@ public static class MediaTools
     public const string Ffprobe = "/usr/bin/ffprobe";
 
     private static readonly Lock GenerateGate = new();
-    private static readonly string CacheDirectory = CreateCacheDirectory();
-
-    private static string CreateCacheDirectory()
-    {
-        var folder = Directory.CreateTempSubdirectory("streamhub-hls-media-").FullName;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (IOException)
-            {
-                // best effort: a temp folder
-            }
-        };
-        return folder;
-    }
+    /// <summary>One folder for the whole machine, reused by every run: each file is named after its arguments, so it
+    /// is made once and the folder stays small (a few MB).</summary>
+    private static readonly string CacheDirectory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "streamhub-hls-test-media")).FullName;
 
     public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
 
@@ -65,17 +50,26 @@ public static class MediaTools
         }
     }
 
-    /// <summary>An FLV made by ffmpeg from lavfi sources, generated once per argument set for the test run.</summary>
+    /// <summary>An FLV made by ffmpeg from lavfi sources, generated once per argument set.</summary>
     public static string Flv(string name, params string[] arguments)
     {
-        var path = Path.Combine(CacheDirectory, name + ".flv");
+        var key = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', arguments))))[..12];
+        var path = Path.Combine(CacheDirectory, $"{name}-{key}.flv");
         lock (GenerateGate)
         {
             if (!File.Exists(path))
             {
-                var result = RunAsync(Ffmpeg, ["-v", "error", "-y", .. arguments, "-f", "flv", path + ".part"]).GetAwaiter().GetResult();
-                Assert.True(result.ExitCode == 0, $"ffmpeg failed: {result.StandardError}");
-                File.Move(path + ".part", path);
+                var part = $"{path}.{Guid.NewGuid():N}.part";
+                try
+                {
+                    var result = RunAsync(Ffmpeg, ["-v", "error", "-y", .. arguments, "-f", "flv", part]).GetAwaiter().GetResult();
+                    Assert.True(result.ExitCode == 0, $"ffmpeg failed: {result.StandardError}");
+                    File.Move(part, path, overwrite: true);
+                }
+                finally
+                {
+                    File.Delete(part);
+                }
             }
         }
         return path;

@@ -142,14 +142,12 @@ public sealed class TsMuxerTests
             for (var frame = 0; frame < 10; frame++)
             {
                 muxer.WriteVideo(output, new byte[500 + frame * 97], time + 3600, time, randomAccess: frame == 0);
-                // Four audio frames per video frame spread over 40 ms; the 3rd is > 100 ms after... never here,
-                // but a long audio run below forces PCR-only packets.
                 muxer.WriteAudio(output, [], audio, time);
                 time += 3600;
             }
             for (var frame = 0; frame < 10; frame++)
             {
-                muxer.WriteAudio(output, [], audio, time); // 400 ms of audio only: PCR-only packets on the video PID
+                muxer.WriteAudio(output, [], audio, time); // ~200 ms of audio only: PCR-only packets on the video PID
                 time += 1920;
             }
             var bytes = output.WrittenSpan.ToArray();
