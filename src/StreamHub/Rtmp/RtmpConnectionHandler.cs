@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using StreamHub.Live;
 using StreamHub.Rtmp.Session;
+using StreamHub.Security;
 using StreamHub.StreamKeys;
 
 namespace StreamHub.Rtmp;
@@ -13,13 +14,15 @@ public sealed partial class RtmpConnectionHandler(
     ILogger<RtmpSession> sessionLogger,
     IOptions<RtmpOptions> options,
     LiveStreamRegistry registry,
-    IStreamKeyAuthorizer authorizer) : ConnectionHandler
+    IStreamKeyAuthorizer authorizer,
+    PublishPolicy policy) : ConnectionHandler
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var remote = connection.RemoteEndPoint?.ToString() ?? "unknown";
         LogOpened(logger, connection.ConnectionId, remote);
-        var session = new RtmpSession(connection.Transport, connection.ConnectionId, remote, options.Value, registry, authorizer, sessionLogger);
+        var session = new RtmpSession(connection.Transport, connection.ConnectionId, remote, options.Value, registry, authorizer, sessionLogger,
+            policy, (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address);
         try
         {
             await session.RunAsync(connection.ConnectionClosed);

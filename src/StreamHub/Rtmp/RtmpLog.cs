@@ -28,6 +28,15 @@ internal static partial class RtmpLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish of stream {StreamName} refused: already live from another publisher")]
     public static partial void PublishAlreadyLive(ILogger logger, string connectionId, string remoteAddress, string streamName);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} stream {StreamName} ended after {VideoFrames} video and {AudioFrames} audio frames")]
-    public static partial void PublishEnded(ILogger logger, string connectionId, string streamName, long videoFrames, long audioFrames);
+    [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} stream {StreamName} ended after {DurationSeconds} s: {BytesReceived} bytes, {VideoFrames} video and {AudioFrames} audio frames, {TimestampAnomalies} timestamp anomalies")]
+    public static partial void PublishEnded(ILogger logger, string connectionId, string streamName, long durationSeconds, long bytesReceived, long videoFrames, long audioFrames, long timestampAnomalies);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish refused: the address is not allowed to publish (StreamHub:Access:Publish)")]
+    public static partial void PublishAddressDenied(ILogger logger, string connectionId, string remoteAddress);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish refused without a lookup: too many bad stream keys from this address, {WaitSeconds} s left to wait (StreamHub:Limits:BadKeyAttempts)")]
+    public static partial void PublishBackoff(ILogger logger, string connectionId, string remoteAddress, int waitSeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} from {RemoteAddress} stream {StreamName}: stopped because the stream was deleted")]
+    public static partial void PublishStoppedByAdmin(ILogger logger, string connectionId, string remoteAddress, string streamName);
 }

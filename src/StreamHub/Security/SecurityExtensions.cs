@@ -20,6 +20,7 @@ public static class SecurityExtensions
         builder.Services.AddSingleton<AccessPolicy>();
         builder.Services.AddSingleton<ConnectionGate>();
         builder.Services.AddSingleton<BadKeyBackoff>();
+        builder.Services.AddSingleton<PublishPolicy>();
 
         builder.Services.AddRateLimiter(limiter =>
         {

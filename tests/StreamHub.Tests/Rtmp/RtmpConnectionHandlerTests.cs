@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using StreamHub.Live;
 using StreamHub.Rtmp;
 using StreamHub.Rtmp.Session;
+using StreamHub.Security;
 using StreamHub.Tests.Infrastructure;
 using StreamHub.Tests.Rtmp.Session;
 
@@ -23,7 +24,8 @@ public sealed class RtmpConnectionHandlerTests
         var logger = new ListLogger<RtmpConnectionHandler>();
         var handler = new RtmpConnectionHandler(logger, NullLogger<RtmpSession>.Instance,
             Options.Create(new RtmpOptions { HandshakeTimeoutSeconds = 1 }),
-            new LiveStreamRegistry([], TimeProvider.System), new FakeStreamKeyAuthorizer());
+            new LiveStreamRegistry([], TimeProvider.System), new FakeStreamKeyAuthorizer(),
+            new PublishPolicy(new AccessPolicy(Options.Create(new AccessOptions())), new BadKeyBackoff(Options.Create(new LimitsOptions()), TimeProvider.System)));
         var toServer = new Pipe();
         var toClient = new Pipe();
         var connection = new DefaultConnectionContext("conn-9",

@@ -4,6 +4,7 @@ using StreamHub.Media.Flv;
 using StreamHub.Rtmp.Amf;
 using StreamHub.Rtmp.Commands;
 using StreamHub.Rtmp.Messages;
+using StreamHub.Security;
 using StreamHub.StreamKeys;
 
 namespace StreamHub.Rtmp.Session;
@@ -137,6 +138,20 @@ public sealed partial class RtmpSession
         {
             key = key[..query];
         }
+        // Refused the same way as a bad key, so a refused address learns nothing about keys.
+        if (_policy?.Precheck(_remoteIp) is { } refusal)
+        {
+            if (refusal.Reason == PublishRefusalReason.AddressDenied)
+            {
+                RtmpLog.PublishAddressDenied(_logger, _connectionId, _remoteAddress);
+            }
+            else
+            {
+                RtmpLog.PublishBackoff(_logger, _connectionId, _remoteAddress, (int)Math.Ceiling(refusal.Wait.TotalSeconds));
+            }
+            RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Unknown stream key.");
+            return;
+        }
         var decision = await _authorizer.AuthorizePublishAsync(key, closed);
         switch (decision.Verdict)
         {
@@ -144,11 +159,15 @@ public sealed partial class RtmpSession
                 var publisher = new PublisherInfo(_connectionId, _remoteAddress, _encoder);
                 if (!_registry.TryBeginPublish(name, publisher, out var stream))
                 {
+                    _policy?.Record(_remoteIp, decision.Verdict, alreadyLive: true);
                     RtmpLog.PublishAlreadyLive(_logger, _connectionId, _remoteAddress, name);
                     RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Stream is already being published.");
                     return;
                 }
+                _policy?.Record(_remoteIp, decision.Verdict);
                 _stream = stream;
+                // An admin deleting the stream stops it: the pending read is cancelled and the connection closes.
+                _stopRegistration = stream.Stopped.Register(static state => ((RtmpSession)state!).StopByAdmin(), this);
                 _publishStreamId = messageStreamId;
                 State = RtmpSessionState.Publishing;
                 ControlMessageWriter.WriteUserControl(_transport.Output, UserControlEvent.StreamBegin, messageStreamId, _outChunkSize);
@@ -157,10 +176,12 @@ public sealed partial class RtmpSession
                 RtmpLog.PublishStarted(_logger, _connectionId, _remoteAddress, name);
                 return;
             case PublishVerdict.Expired:
+                _policy?.Record(_remoteIp, decision.Verdict);
                 RtmpLog.PublishExpired(_logger, _connectionId, _remoteAddress, decision.StreamName ?? "?");
                 RefusePublish(messageStreamId, RtmpStatusCodes.PublishDenied, "Stream key expired.");
                 return;
             default:
+                _policy?.Record(_remoteIp, decision.Verdict);
                 RtmpLog.PublishUnknownKey(_logger, _connectionId, _remoteAddress);
                 RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Unknown stream key.");
                 return;
@@ -173,6 +194,13 @@ public sealed partial class RtmpSession
         State = RtmpSessionState.Closing;
     }
 
+    private void StopByAdmin()
+    {
+        RtmpLog.PublishStoppedByAdmin(_logger, _connectionId, _remoteAddress, _stream?.Name ?? "?");
+        State = RtmpSessionState.Closing;
+        _transport.Input.CancelPendingRead();
+    }
+
     private void EndPublish()
     {
         var stream = _stream;
@@ -181,9 +209,11 @@ public sealed partial class RtmpSession
             return;
         }
         _stream = null;
+        _stopRegistration.Dispose();
         _registry.EndPublish(stream);
         State = State == RtmpSessionState.Publishing ? RtmpSessionState.Connected : State;
-        RtmpLog.PublishEnded(_logger, _connectionId, stream.Name, stream.VideoFrames, stream.AudioFrames);
+        RtmpLog.PublishEnded(_logger, _connectionId, stream.Name, (long)(DateTimeOffset.UtcNow - stream.StartedAt).TotalSeconds,
+            stream.BytesReceived, stream.VideoFrames, stream.AudioFrames, stream.TimestampAnomalies);
     }
 
     private void WriteCommand(uint messageStreamId, string name, double transactionId, params ReadOnlySpan<object?> values)

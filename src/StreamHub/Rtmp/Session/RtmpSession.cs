@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net;
 using StreamHub.Live;
 using StreamHub.Rtmp.Chunking;
 using StreamHub.Rtmp.Handshake;
 using StreamHub.Rtmp.Messages;
+using StreamHub.Security;
 using StreamHub.StreamKeys;
 
 namespace StreamHub.Rtmp.Session;
@@ -26,6 +28,9 @@ public sealed partial class RtmpSession : IAsyncDisposable
     private readonly ChunkReader _chunks;
     private readonly AcknowledgementWindow _acknowledgements;
     private readonly ArrayBufferWriter<byte> _scratch = new(512);
+    private readonly PublishPolicy? _policy;
+    private readonly IPAddress? _remoteIp;
+    private CancellationTokenRegistration _stopRegistration;
 
     private int _outChunkSize = ChunkReader.DefaultChunkSize;
     private bool _outputPending;
@@ -35,8 +40,10 @@ public sealed partial class RtmpSession : IAsyncDisposable
     private uint _publishStreamId;
 
     public RtmpSession(IDuplexPipe transport, string connectionId, string remoteAddress, RtmpOptions options,
-        LiveStreamRegistry registry, IStreamKeyAuthorizer authorizer, ILogger logger)
+        LiveStreamRegistry registry, IStreamKeyAuthorizer authorizer, ILogger logger, PublishPolicy? policy = null, IPAddress? remoteIp = null)
     {
+        _policy = policy;
+        _remoteIp = remoteIp;
         _transport = transport;
         _connectionId = connectionId;
         _remoteAddress = remoteAddress;
