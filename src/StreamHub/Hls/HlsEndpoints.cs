@@ -1,5 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using StreamHub.Diagnostics;
+using StreamHub.Diagnostics.Metrics;
 using StreamHub.Hls.Playlists;
 
 namespace StreamHub.Hls;
@@ -17,8 +19,10 @@ public static class HlsEndpoints
     {
         var hls = app.MapGroup("/hls/{name}").WithTags("HLS");
 
-        hls.MapMethods("/index.m3u8", [HttpMethods.Get, HttpMethods.Head], Results<FileContentHttpResult, ProblemHttpResult> (string name, HlsPackager packager, HttpResponse response) =>
+        hls.MapMethods("/index.m3u8", [HttpMethods.Get, HttpMethods.Head], Results<FileContentHttpResult, ProblemHttpResult> (string name, HlsPackager packager, HttpContext context, HlsViewers viewers,
+            TrafficCounters traffic, StreamHubMetrics metrics) =>
         {
+            var response = context.Response;
             AllowAnyOrigin(response);
             response.Headers.CacheControl = PlaylistCacheControl;
             if (!packager.TryGetSnapshot(name, out var snapshot))
@@ -29,11 +33,15 @@ public static class HlsEndpoints
             {
                 return NotFound($"The stream '{name}' has no finished segment yet; try again in a few seconds.");
             }
+            viewers.Seen(name, $"{context.Connection.RemoteIpAddress}|{context.Request.Headers.UserAgent}");
+            CountSent(context, traffic, metrics, name, snapshot.Playlist.Length);
             return TypedResults.Bytes(snapshot.Playlist, MediaPlaylistWriter.ContentType);
         }).WithSummary("The live media playlist of a stream (by its public name)");
 
-        hls.MapMethods("/{segment}.ts", [HttpMethods.Get, HttpMethods.Head], Results<FileContentHttpResult, ProblemHttpResult> (string name, string segment, HlsPackager packager, HttpResponse response) =>
+        hls.MapMethods("/{segment}.ts", [HttpMethods.Get, HttpMethods.Head], Results<FileContentHttpResult, ProblemHttpResult> (string name, string segment, HlsPackager packager, HttpContext context,
+            TrafficCounters traffic, StreamHubMetrics metrics) =>
         {
+            var response = context.Response;
             AllowAnyOrigin(response);
             if (!TryParseSequence(segment, out var sequence)
                 || !packager.TryGetSnapshot(name, out var snapshot)
@@ -43,6 +51,7 @@ public static class HlsEndpoints
                 return NotFound($"There is no segment '{segment}.ts' in the HLS stream '{name}'.");
             }
             response.Headers.CacheControl = SegmentCacheControl;
+            CountSent(context, traffic, metrics, name, found.Data.Length);
             return TypedResults.Bytes(found.Data, SegmentContentType);
         }).WithSummary("One MPEG-TS segment of a stream");
 
@@ -60,6 +69,15 @@ public static class HlsEndpoints
         }).ExcludeFromDescription();
 
         return app;
+    }
+
+    private static void CountSent(HttpContext context, TrafficCounters traffic, StreamHubMetrics metrics, string name, long bytes)
+    {
+        if (HttpMethods.IsGet(context.Request.Method))
+        {
+            traffic.Sent(bytes);
+            metrics.HlsBytesSent(name, bytes);
+        }
     }
 
     private static void AllowAnyOrigin(HttpResponse response) => response.Headers.AccessControlAllowOrigin = "*";

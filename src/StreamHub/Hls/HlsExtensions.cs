@@ -12,6 +12,7 @@ public static class HlsExtensions
         builder.Services.AddOptions<HlsOptions>().BindConfiguration(HlsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<HlsPackager>();
+        builder.Services.AddSingleton<HlsViewers>();
         builder.Services.AddSingleton<IMediaSink>(services => services.GetRequiredService<HlsPackager>());
         return builder;
     }

@@ -90,6 +90,9 @@ public sealed class HlsPackager : IMediaSink, IDisposable
         return false;
     }
 
+    /// <summary>Segments produced for <paramref name="name"/> while it has HLS state; null when it has none.</summary>
+    public long? SegmentsProduced(string name) => _streams.TryGetValue(name, out var state) ? state.SegmentsProduced : null;
+
     /// <summary>Names of the streams that have HLS state now (live or in their grace period).</summary>
     public IReadOnlyCollection<string> StreamNames => (IReadOnlyCollection<string>)_streams.Keys;
 

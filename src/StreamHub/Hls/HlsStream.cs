@@ -30,6 +30,8 @@ internal sealed class HlsStream : IDisposable
 
     public PlaylistSnapshot Snapshot => _segmenter.Window.Snapshot;
 
+    public long SegmentsProduced => _segmenter.Window.SegmentsProduced;
+
     /// <summary>When the last publisher stopped; null while one is live.</summary>
     public DateTimeOffset? EndedAt { get; private set; }
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using StreamHub.Hls;
 using StreamHub.Live;
 using StreamHub.Rtmp;
 
@@ -60,18 +61,19 @@ public static partial class StreamKeyEndpoints
             StreamWithKeyResponse.From(result.Stream, result.Key, rtmp.Value.Application));
     }
 
-    private static async Task<Ok<StreamResponse[]>> ListAsync(StreamKeyStore store, LiveStreamRegistry live, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Ok<StreamResponse[]>> ListAsync(StreamKeyStore store, LiveStreamRegistry live, HlsPackager hls, HlsViewers viewers,
+        TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var streams = await store.ListAsync(cancellationToken);
-        return TypedResults.Ok(streams.Select(s => StreamResponse.From(s, now, live.Find(s.Name))).ToArray());
+        return TypedResults.Ok(streams.Select(s => StreamResponse.From(s, now, live.Find(s.Name), HlsStats.For(s.Name, hls, viewers))).ToArray());
     }
 
     private static async Task<Results<Ok<StreamResponse>, ProblemHttpResult>> GetAsync(string name, StreamKeyStore store, LiveStreamRegistry live,
-        TimeProvider time, CancellationToken cancellationToken)
+        HlsPackager hls, HlsViewers viewers, TimeProvider time, CancellationToken cancellationToken)
     {
         var stream = await store.GetAsync(name, cancellationToken);
-        return stream is null ? NotFound(name) : TypedResults.Ok(StreamResponse.From(stream, time.GetUtcNow(), live.Find(name)));
+        return stream is null ? NotFound(name) : TypedResults.Ok(StreamResponse.From(stream, time.GetUtcNow(), live.Find(name), HlsStats.For(name, hls, viewers)));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, StreamKeyStore store, LiveStreamRegistry live,

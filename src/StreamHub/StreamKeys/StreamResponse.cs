@@ -1,3 +1,4 @@
+using StreamHub.Hls;
 using StreamHub.Live;
 
 namespace StreamHub.StreamKeys;
@@ -13,9 +14,10 @@ public sealed record StreamResponse(
     bool Expired,
     string PlaybackUrl,
     bool IsLive,
-    LiveStreamStats? Live)
+    LiveStreamStats? Live,
+    HlsStats Hls)
 {
-    public static StreamResponse From(StreamRecord stream, DateTimeOffset now, LiveStream? live) => new(
+    public static StreamResponse From(StreamRecord stream, DateTimeOffset now, LiveStream? live, HlsStats hls) => new(
         stream.Name, stream.Description, stream.CreatedAt, stream.KeyIssuedAt, stream.ExpiresAt, stream.IsExpired(now),
-        $"/hls/{stream.Name}/index.m3u8", live is not null, live is null ? null : LiveStreamStats.From(live));
+        $"/hls/{stream.Name}/index.m3u8", live is not null, live is null ? null : LiveStreamStats.From(live), hls);
 }

@@ -18,6 +18,8 @@ public sealed class MetricsTests(SharedHostFixture fixture) : IClassFixture<Shar
              "-c:v", "libx264", "-g", "25", "-c:a", "aac", "-f", "flv", $"rtmp://127.0.0.1:{fixture.Host.RtmpPort}/live/{key}"], TimeSpan.FromSeconds(60));
         Assert.Equal(0, publish.ExitCode);
         using var anonymous = fixture.Host.CreateHttpClient(withAdminKey: false);
+        var playlist = await anonymous.GetAsync($"/hls/{name}/index.m3u8");
+        Assert.Equal(System.Net.HttpStatusCode.OK, playlist.StatusCode);
 
         var response = await anonymous.GetAsync("/metrics");
         var text = await response.Content.ReadAsStringAsync();
@@ -34,6 +36,10 @@ public sealed class MetricsTests(SharedHostFixture fixture) : IClassFixture<Shar
         Assert.True(series[$"streamhub_ingest_frames_total{{kind=\"audio\",stream=\"{name}\"}}"] > 0);
         Assert.True(series[$"streamhub_ingest_received_bytes_total{{stream=\"{name}\"}}"] > 10_000);
         Assert.Contains("streamhub_listener_connections{listener=\"RTMP\"}", series.Keys);
+        Assert.True(series[$"streamhub_hls_segments_total{{stream=\"{name}\"}}"] >= 1);
+        Assert.True(series[$"streamhub_hls_sent_bytes_total{{stream=\"{name}\"}}"] > 0);
+        Assert.Equal(1, series[$"streamhub_hls_viewers{{stream=\"{name}\"}}"]);
+        Assert.True(series["streamhub_publish_attempts_total{result=\"accepted\"}"] >= 1);
         Assert.Contains("streamhub_streams_live", series.Keys);
         Assert.Contains(series.Keys, k => k.StartsWith("dotnet_gc_heap_total_allocated_bytes", StringComparison.Ordinal));
         Assert.DoesNotContain(key, text);

@@ -40,6 +40,16 @@ public sealed class LiveStatsTests(SharedHostFixture fixture) : IClassFixture<Sh
             Assert.True(stats.GetProperty("bytesReceived").GetInt64() > 0);
             Assert.Equal(0, stats.GetProperty("timestampAnomalies").GetInt64());
             Assert.DoesNotContain(key, live.GetRawText());
+
+            // Two players (different user agents) fetch the playlist: two viewers now.
+            foreach (var agent in new[] { "player-one/1.0", "player-two/2.0" })
+            {
+                using var player = fixture.Host.CreateHttpClient(withAdminKey: false);
+                player.DefaultRequestHeaders.UserAgent.ParseAdd(agent);
+                await WaitForPlaylistAsync(player, name);
+            }
+            var watched = await WaitForAsync(client, name, s => s.GetProperty("hls").GetProperty("viewers").GetInt32() == 2);
+            Assert.True(watched.GetProperty("hls").GetProperty("segmentsProduced").GetInt64() >= 1);
         }
         finally
         {
@@ -54,7 +64,7 @@ public sealed class LiveStatsTests(SharedHostFixture fixture) : IClassFixture<Sh
     public async Task Server_stats_count_streams_bytes_and_connections()
     {
         using var client = fixture.Host.CreateHttpClient();
-        var (_, key) = await fixture.Host.CreateStreamAsync("server-stats");
+        var (name, key) = await fixture.Host.CreateStreamAsync("server-stats");
         var before = await client.GetFromJsonAsync<JsonElement>("/api/stats");
 
         using var ffmpeg = StartLivePublish(fixture.Host.RtmpPort, key, seconds: 4);
@@ -69,6 +79,8 @@ public sealed class LiveStatsTests(SharedHostFixture fixture) : IClassFixture<Sh
             }
             await Task.Delay(200);
         }
+        using var player = fixture.Host.CreateHttpClient(withAdminKey: false);
+        await WaitForPlaylistAsync(player, name);
         await ffmpeg.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.True(during.GetProperty("streamsLive").GetInt32() >= 1, during.ToString());
@@ -77,8 +89,23 @@ public sealed class LiveStatsTests(SharedHostFixture fixture) : IClassFixture<Sh
         var after = await client.GetFromJsonAsync<JsonElement>("/api/stats");
         Assert.True(after.GetProperty("bytesIn").GetInt64() > before.GetProperty("bytesIn").GetInt64() + 10_000);
         Assert.True(after.GetProperty("publishesSinceStart").GetInt64() > before.GetProperty("publishesSinceStart").GetInt64());
+        Assert.True(after.GetProperty("bytesOut").GetInt64() > before.GetProperty("bytesOut").GetInt64());
         Assert.False(string.IsNullOrEmpty(after.GetProperty("version").GetString()));
         Assert.True(after.GetProperty("uptimeSeconds").GetInt64() >= 0);
+    }
+
+    private static async Task WaitForPlaylistAsync(HttpClient player, string name)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            if ((await player.GetAsync($"/hls/{name}/index.m3u8")).StatusCode == HttpStatusCode.OK)
+            {
+                return;
+            }
+            await Task.Delay(250);
+        }
+        Assert.Fail($"The playlist of {name} never appeared.");
     }
 
     internal static Process StartLivePublish(int rtmpPort, string key, int seconds) => Process.Start(new ProcessStartInfo(

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using StreamHub.Hls;
 using StreamHub.Hosting;
 using StreamHub.Live;
 
@@ -15,7 +16,6 @@ public sealed class StreamHubMetrics : IDisposable
     private readonly Counter<long> _receivedFrames;
     private readonly Counter<long> _publishAttempts;
     private readonly Counter<long> _sentBytes;
-    private readonly Counter<long> _segments;
 
     public StreamHubMetrics(IMeterFactory meters, ListenerTable listeners, IServiceProvider services, TimeProvider time)
     {
@@ -25,7 +25,16 @@ public sealed class StreamHubMetrics : IDisposable
         _receivedFrames = _meter.CreateCounter<long>("streamhub_ingest_frames_total", null, "Audio and video frames received from publishers, by stream and kind.");
         _publishAttempts = _meter.CreateCounter<long>("streamhub_publish_attempts_total", null, "Publish attempts, by result (accepted, unknown_key, expired, already_live, denied).");
         _sentBytes = _meter.CreateCounter<long>("streamhub_hls_sent_bytes_total", "By", "HLS playlist and segment bytes sent to players, by stream.");
-        _segments = _meter.CreateCounter<long>("streamhub_hls_segments_total", null, "HLS segments produced, by stream.");
+        _meter.CreateObservableCounter("streamhub_hls_segments_total", () =>
+        {
+            var packager = services.GetRequiredService<HlsPackager>();
+            return packager.StreamNames.Select(name => new Measurement<long>(packager.SegmentsProduced(name) ?? 0, new KeyValuePair<string, object?>("stream", name)));
+        }, null, "HLS segments produced, by stream (while the stream has HLS state).");
+        _meter.CreateObservableGauge("streamhub_hls_viewers", () =>
+        {
+            var viewers = services.GetRequiredService<HlsViewers>();
+            return viewers.Streams.ToArray().Select(name => new Measurement<int>(viewers.Count(name), new KeyValuePair<string, object?>("stream", name)));
+        }, null, "Distinct HLS players that fetched the stream's playlist in the last 10 s.");
         _meter.CreateObservableGauge("streamhub_streams_live", () => services.GetRequiredService<LiveStreamRegistry>().All.Count, null, "Streams being published now.");
         _meter.CreateObservableGauge("streamhub_listener_connections", () => listeners.All.Select(l =>
             new Measurement<int>(l.Connections, new KeyValuePair<string, object?>("listener", l.Name))), null, "Connections open now, by listener.");
@@ -48,7 +57,6 @@ public sealed class StreamHubMetrics : IDisposable
 
     public void HlsBytesSent(string stream, long bytes) => _sentBytes.Add(bytes, new KeyValuePair<string, object?>("stream", stream));
 
-    public void SegmentProduced(string stream) => _segments.Add(1, new KeyValuePair<string, object?>("stream", stream));
 
     public void Dispose() => _meter.Dispose();
 }

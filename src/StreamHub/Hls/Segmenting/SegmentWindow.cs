@@ -14,6 +14,7 @@ public sealed class SegmentWindow
     private readonly Queue<Segment> _listed = new();
     private readonly Queue<Segment> _retired = new();
     private long _discontinuitySequence;
+    private long _segmentsProduced;
     private bool _ended;
     private volatile PlaylistSnapshot _snapshot = PlaylistSnapshot.Empty;
 
@@ -36,9 +37,13 @@ public sealed class SegmentWindow
 
     public PlaylistSnapshot Snapshot => _snapshot;
 
+    /// <summary>Segments added since this window was created (over every publish of the stream).</summary>
+    public long SegmentsProduced => Interlocked.Read(ref _segmentsProduced);
+
     /// <summary>Lists a finished segment (it must carry <see cref="NextSequence"/>) and publishes the new playlist.</summary>
     public void Add(Segment segment)
     {
+        Interlocked.Increment(ref _segmentsProduced);
         if (segment.Sequence != NextSequence)
         {
             throw new ArgumentException($"Expected segment {NextSequence}, got {segment.Sequence}.", nameof(segment));
