@@ -8,6 +8,7 @@
 
   const KEY_STORAGE = 'streamhub.adminKey';
   const POLL_MS = 2000;
+  const PORTS_EVERY = 3;    // listeners change less: every third poll, to spare the admin rate limit
   const NAME_RULE = /^[a-z0-9_-]{1,64}$/;
   const NAME_RULE_TEXT = 'Use lowercase letters, digits, - and _ (1 to 64 characters).';
 
@@ -28,6 +29,7 @@
 
   const state = {
     pollTimer: 0,
+    pollCount: 0,
     polling: false,
     generation: 0,          // bumped on sign-out, so answers to requests of an old session are dropped
     clockSkewMs: 0,         // server clock minus ours, from the Date header, for uptimes
@@ -174,9 +176,10 @@
     let next = POLL_MS;
     try {
       if (document.visibilityState !== 'hidden') {
-        const results = await Promise.all([api('GET', '/api/streams'), api('GET', '/api/diagnostics/ports')]);
+        const withPorts = ++state.pollCount % PORTS_EVERY === 0;
+        const results = await Promise.all([api('GET', '/api/streams'), withPorts ? api('GET', '/api/diagnostics/ports') : null]);
         renderStreams(results[0]);
-        renderPorts(results[1]);
+        if (results[1]) renderPorts(results[1]);
         setStatus('');
       }
     } catch (error) {

@@ -25,7 +25,7 @@ public sealed class DashboardTests(SharedHostFixture fixture) : IClassFixture<Sh
         // The key is kept for this tab only: sessionStorage, not a cookie, not localStorage.
         Assert.Equal(StreamHubHost.AdminKey, await page.EvaluateAsync<string>("() => sessionStorage.getItem('streamhub.adminKey')"));
         Assert.Equal(0, await page.EvaluateAsync<int>("() => localStorage.length"));
-        Assert.Empty((await context.CookiesAsync()).Where(c => c.Value.Contains(StreamHubHost.AdminKey)));
+        Assert.DoesNotContain(await context.CookiesAsync(), c => c.Value.Contains(StreamHubHost.AdminKey));
         Assert.Equal("", await page.EvaluateAsync<string>("() => document.cookie"));
 
         // The listener panel shows the RTMP port the publish URLs use.
@@ -181,7 +181,7 @@ public sealed class DashboardTests(SharedHostFixture fixture) : IClassFixture<Sh
     }
 
     [Fact]
-    public async Task At_phone_width_the_dashboard_has_no_horizontal_overflow()
+    public async Task At_phone_width_the_dashboard_has_no_horizontal_overflow_and_usable_buttons()
     {
         await using var browser = await Browser.LaunchAsync();
         var context = await browser.Instance.NewContextAsync(new() { ViewportSize = new() { Width = 375, Height = 740 }, IsMobile = true, HasTouch = true });
@@ -190,6 +190,7 @@ public sealed class DashboardTests(SharedHostFixture fixture) : IClassFixture<Sh
 
         await page.GotoAsync(fixture.Host.HttpBase.ToString());
         await AssertNoHorizontalOverflowAsync(page, "sign-in");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "dashboard-phone-sign-in.png") });
 
         await SignInAsync(page, StreamHubHost.AdminKey);
         await page.FillAsync("#stream-name", UniqueNames.Stream("phone") + "-with-a-rather-long-name-to-wrap");
@@ -197,6 +198,13 @@ public sealed class DashboardTests(SharedHostFixture fixture) : IClassFixture<Sh
         await Assertions.Expect(page.Locator("#key-panel")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#ports [data-listener='RTMP']")).ToBeVisibleAsync();
         await AssertNoHorizontalOverflowAsync(page, "dashboard with the key panel");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "dashboard-phone.png"), FullPage = true });
+
+        // The copy buttons put exactly what is shown on the clipboard.
+        await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Copy full publish URL" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Copy full publish URL" })).ToHaveTextAsync("Copied");
+        Assert.Equal((await page.TextContentAsync("#ffmpeg-url"))!.Trim(), await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
 
         // Buttons stay big enough to tap.
         foreach (var id in new[] { "#create-button", "#key-done", "#sign-out" })
