@@ -84,7 +84,8 @@
       const error = new ApiError(response.status, payload);
       error.retryAfter = Number(response.headers.get('Retry-After')) || 0;
       if (response.status === 401) {
-        signOut('The admin key was refused (401): ' + error.message);
+        const why = payload && payload.title ? payload.title.charAt(0).toLowerCase() + payload.title.slice(1) + '. ' : '';
+        signOut('The admin key was refused (401): ' + why + 'Sign in with the current admin key.');
         throw new SignedOut();
       }
       throw error;
@@ -160,6 +161,12 @@
   });
 
   ui.signOut.addEventListener('click', function () { signOut(''); });
+
+  $('watch-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    const name = $('watch-name').value.trim();
+    if (name) location.href = '/watch/' + encodeURIComponent(name);
+  });
 
   // ---- Polling ---------------------------------------------------------------------------------------------
 
@@ -548,7 +555,15 @@
     const button = event.target.closest('button.copy');
     if (!button) return;
     const text = $(button.dataset.copy).textContent;
-    copyText(text).then(function () { button.textContent = 'Copied'; }, function () { button.textContent = 'Select and copy'; selectText($(button.dataset.copy)); });
+    const what = $(button.dataset.copy + '-label').textContent;
+    copyText(text).then(function () {
+      button.textContent = 'Copied';
+      setStatus('Copied the ' + what + ' to the clipboard.');
+    }, function () {
+      button.textContent = 'Select and copy';
+      selectText($(button.dataset.copy));
+      setStatus('The browser did not allow copying: the ' + what + ' is selected, copy it with the keyboard.', true);
+    });
   });
 
   function copyText(text) {

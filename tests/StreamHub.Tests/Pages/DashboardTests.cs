@@ -120,8 +120,14 @@ public sealed class DashboardTests(SharedHostFixture fixture) : IClassFixture<Sh
 
         await Assertions.Expect(page.Locator("#signin-error")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#signin-error")).ToContainTextAsync("refused (401)");
+        await Assertions.Expect(page.Locator("#signin-error")).ToContainTextAsync("wrong admin API key");
         await Assertions.Expect(page.Locator("#dashboard")).ToBeHiddenAsync();
         Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('streamhub.adminKey')"));
+
+        // Viewers need no key: the sign-in page still leads to a stream's player page.
+        await page.GetByLabel("Stream name").FillAsync("some-stream");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Watch" }).ClickAsync();
+        await page.WaitForURLAsync(new Uri(fixture.Host.HttpBase, "/watch/some-stream").ToString());
     }
 
     [Fact]
