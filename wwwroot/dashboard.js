@@ -301,8 +301,12 @@
     f.previewButton.textContent = card.preview ? 'Close preview' : 'Preview';
     f.previewButton.setAttribute('aria-label', (card.preview ? 'Close the preview of ' : 'Preview ') + stream.name);
     f.previewButton.setAttribute('aria-expanded', card.preview ? 'true' : 'false');
-    if (!live && card.preview) {
-      card.preview.offline = true;
+    if (!live && card.preview && !card.preview.offline) {
+      // Nobody publishes: stop the player and its retries; the preview stays open and restarts when the stream is back.
+      const preview = card.preview;
+      preview.offline = true;
+      clearTimeout(preview.timer);
+      if (preview.hls) { preview.hls.destroy(); preview.hls = null; }
       f.previewStatus.textContent = 'The stream is not live.';
     } else if (live && card.preview && card.preview.offline) {
       // Went live again: start over on the new publish.
@@ -370,18 +374,18 @@
     const src = '/hls/' + encodeURIComponent(card.name) + '/index.m3u8';
 
     function retry(reason) {
-      if (preview.stopped) return;
+      if (preview.stopped || preview.offline) return;
       f.previewStatus.textContent = 'Waiting for the first segments… (' + reason + ')';
       preview.timer = setTimeout(attempt, 2000);
     }
 
     function attempt() {
-      if (preview.stopped) return;
+      if (preview.stopped || preview.offline) return;
       fetch(src, { method: 'HEAD', cache: 'no-store' }).then(function (response) {
-        if (preview.stopped) return;
+        if (preview.stopped || preview.offline) return;
         if (!response.ok) { retry('playlist ' + response.status); return; }
         return loadHlsJs().catch(function () { return null; }).then(function (Hls) {
-          if (preview.stopped) return;
+          if (preview.stopped || preview.offline) return;
           if (Hls && Hls.isSupported()) {
             const hls = new Hls({ liveSyncDurationCount: 3 });
             preview.hls = hls;
@@ -404,8 +408,8 @@
       }).catch(function (error) { retry(String(error.message || error)); });
     }
 
-    f.video.onplaying = function () { if (!preview.stopped) f.previewStatus.textContent = 'Playing'; };
-    f.video.onwaiting = function () { if (!preview.stopped) f.previewStatus.textContent = 'Buffering…'; };
+    f.video.onplaying = function () { if (!preview.stopped && !preview.offline) f.previewStatus.textContent = 'Playing'; };
+    f.video.onwaiting = function () { if (!preview.stopped && !preview.offline) f.previewStatus.textContent = 'Buffering…'; };
     attempt();
   }
 
