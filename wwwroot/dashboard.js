@@ -1,0 +1,682 @@
+// The admin dashboard at /. Plain JavaScript against the admin API (/api, X-Api-Key header).
+// - The admin key lives in sessionStorage only: it goes when the tab closes, it is never sent as a cookie.
+// - Streams and listeners are polled every 2 s; stream cards are updated in place, so an open preview keeps playing.
+// - A stream key is only ever on the page in the key panel, right after create or rotate, and is removed when the
+//   panel is dismissed. Everything from the server is written with textContent, never as HTML.
+(function () {
+  'use strict';
+
+  const KEY_STORAGE = 'streamhub.adminKey';
+  const POLL_MS = 2000;
+  const PORTS_EVERY = 3;    // listeners change less: every third poll, to spare the admin rate limit
+  const NAME_RULE = /^[a-z0-9_-]{1,64}$/;
+  const NAME_RULE_TEXT = 'Use lowercase letters, digits, - and _ (1 to 64 characters).';
+
+  const $ = function (id) { return document.getElementById(id); };
+  const ui = {
+    signin: $('signin'), signinForm: $('signin-form'), adminKey: $('admin-key'), signinError: $('signin-error'),
+    signOut: $('sign-out'), dashboard: $('dashboard'), status: $('status'),
+    createForm: $('create-form'), name: $('stream-name'), description: $('stream-description'), expires: $('stream-expires'),
+    createButton: $('create-button'), createError: $('create-error'),
+    fieldErrors: { name: $('name-error'), description: $('description-error'), expiresAt: $('expires-error') },
+    fieldInputs: { name: $('stream-name'), description: $('stream-description'), expiresAt: $('stream-expires') },
+    keyPanel: $('key-panel'), keyStream: $('key-stream'), obsServer: $('obs-server'), obsKey: $('obs-key'),
+    ffmpegUrl: $('ffmpeg-url'), keyWatchLink: $('key-watch-link'), keyDone: $('key-done'),
+    streams: $('streams'), streamsEmpty: $('streams-empty'), streamTemplate: $('stream-template'),
+    ports: document.querySelector('#ports tbody'),
+    confirm: $('confirm-dialog'), confirmTitle: $('confirm-title'), confirmText: $('confirm-text'), confirmOk: $('confirm-ok'),
+  };
+
+  const state = {
+    pollTimer: 0,
+    pollCount: 0,
+    polling: false,
+    generation: 0,          // bumped on sign-out, so answers to requests of an old session are dropped
+    clockSkewMs: 0,         // server clock minus ours, from the Date header, for uptimes
+    rtmp: null,             // { port } of the RTMP listener, from /api/diagnostics/ports
+    cards: new Map(),       // stream name -> { element, fields, stream, preview }
+  };
+
+  class ApiError extends Error {
+    constructor(status, problem) {
+      super((problem && (problem.detail || problem.title)) || ('HTTP ' + status));
+      this.status = status;
+      this.problem = problem || {};
+    }
+  }
+
+  class SignedOut extends Error { }
+
+  // ---- API -------------------------------------------------------------------------------------------------
+
+  function adminKey() { return sessionStorage.getItem(KEY_STORAGE); }
+
+  async function api(method, path, body) {
+    const key = adminKey();
+    if (!key) {
+      throw new SignedOut();
+    }
+    const generation = state.generation;
+    const headers = { 'X-Api-Key': key, 'Accept': 'application/json, application/problem+json' };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+    }
+    const response = await fetch(path, {
+      method: method, headers: headers, cache: 'no-store', credentials: 'omit',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (generation !== state.generation) {
+      throw new SignedOut();
+    }
+    const date = Date.parse(response.headers.get('Date') || '');
+    if (!Number.isNaN(date)) {
+      state.clockSkewMs = date - Date.now();
+    }
+    if (response.status === 204) {
+      return null;
+    }
+    let payload = null;
+    const text = await response.text();
+    if (text) {
+      try { payload = JSON.parse(text); } catch (_) { payload = { detail: text.slice(0, 300) }; }
+    }
+    if (!response.ok) {
+      const error = new ApiError(response.status, payload);
+      error.retryAfter = Number(response.headers.get('Retry-After')) || 0;
+      if (response.status === 401) {
+        const why = payload && payload.title ? payload.title.charAt(0).toLowerCase() + payload.title.slice(1) + '. ' : '';
+        signOut('The admin key was refused (401): ' + why + 'Sign in with the current admin key.');
+        throw new SignedOut();
+      }
+      throw error;
+    }
+    return payload;
+  }
+
+  // ---- Sign in / out ---------------------------------------------------------------------------------------
+
+  function showSignedIn(signedIn) {
+    ui.signin.hidden = signedIn;
+    ui.dashboard.hidden = !signedIn;
+    ui.signOut.hidden = !signedIn;
+  }
+
+  function signOut(message) {
+    sessionStorage.removeItem(KEY_STORAGE);
+    state.generation++;
+    clearTimeout(state.pollTimer);
+    state.pollTimer = 0;
+    state.polling = false;
+    hideKeyPanel();
+    state.cards.forEach(function (card) { stopPreview(card); });
+    state.cards.clear();
+    ui.streams.replaceChildren();
+    ui.ports.replaceChildren();
+    showSignedIn(false);
+    ui.signinError.textContent = message || '';
+    ui.signinError.hidden = !message;
+    ui.adminKey.value = '';
+    ui.adminKey.setAttribute('aria-invalid', message ? 'true' : 'false');
+    ui.adminKey.focus();
+  }
+
+  async function signIn(key) {
+    sessionStorage.setItem(KEY_STORAGE, key);
+    ui.signinError.hidden = true;
+    try {
+      // Both calls check the key; the listeners give the RTMP port for publish URLs.
+      const results = await Promise.all([api('GET', '/api/streams'), api('GET', '/api/diagnostics/ports')]);
+      ui.adminKey.value = '';
+      ui.adminKey.setAttribute('aria-invalid', 'false');
+      showSignedIn(true);
+      renderStreams(results[0]);
+      renderPorts(results[1]);
+      setStatus('');
+      schedulePoll();
+      return true;
+    } catch (error) {
+      if (!(error instanceof SignedOut)) {
+        sessionStorage.removeItem(KEY_STORAGE);
+        showSignedIn(false);
+        ui.signinError.textContent = error instanceof ApiError
+          ? 'Cannot sign in (' + error.status + '): ' + error.message
+          : 'Cannot reach StreamHub: ' + error.message;
+        ui.signinError.hidden = false;
+      }
+      return false;
+    }
+  }
+
+  ui.signinForm.addEventListener('submit', function (event) {
+    event.preventDefault();
+    const key = ui.adminKey.value.trim();
+    if (!key) {
+      ui.signinError.textContent = 'Enter the admin API key.';
+      ui.signinError.hidden = false;
+      ui.adminKey.setAttribute('aria-invalid', 'true');
+      ui.adminKey.focus();
+      return;
+    }
+    signIn(key);
+  });
+
+  ui.signOut.addEventListener('click', function () { signOut(''); });
+
+  $('watch-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    const name = $('watch-name').value.trim();
+    if (name) location.href = '/watch/' + encodeURIComponent(name);
+  });
+
+  // ---- Polling ---------------------------------------------------------------------------------------------
+
+  function schedulePoll(delay) {
+    clearTimeout(state.pollTimer);
+    state.pollTimer = setTimeout(poll, delay === undefined ? POLL_MS : delay);
+  }
+
+  async function poll() {
+    if (state.polling || !adminKey()) {
+      return;
+    }
+    state.polling = true;
+    let next = POLL_MS;
+    try {
+      if (document.visibilityState !== 'hidden') {
+        const withPorts = ++state.pollCount % PORTS_EVERY === 0;
+        const results = await Promise.all([api('GET', '/api/streams'), withPorts ? api('GET', '/api/diagnostics/ports') : null]);
+        renderStreams(results[0]);
+        if (results[1]) renderPorts(results[1]);
+        setStatus('');
+      }
+    } catch (error) {
+      if (error instanceof SignedOut) {
+        return;
+      }
+      if (error instanceof ApiError && error.status === 429) {
+        next = Math.max(POLL_MS, (error.retryAfter || 10) * 1000);
+        setStatus('Too many admin requests from this address; updating again in ' + Math.round(next / 1000) + ' s.', true);
+      } else {
+        setStatus('Could not update: ' + error.message + ' (retrying)', true);
+      }
+    } finally {
+      state.polling = false;
+    }
+    if (adminKey()) {
+      schedulePoll(next);
+    }
+  }
+
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'visible' && adminKey()) {
+      schedulePoll(0);
+    }
+  });
+
+  function refreshSoon() { if (!state.polling) schedulePoll(0); }
+
+  function setStatus(text, isError) {
+    ui.status.textContent = text;
+    ui.status.classList.toggle('error', !!isError);
+  }
+
+  // ---- Streams ---------------------------------------------------------------------------------------------
+
+  function renderStreams(streams) {
+    const seen = new Set();
+    streams.forEach(function (stream, index) {
+      seen.add(stream.name);
+      let card = state.cards.get(stream.name);
+      if (!card) {
+        card = createCard(stream.name);
+        state.cards.set(stream.name, card);
+      }
+      if (ui.streams.children[index] !== card.element) {
+        ui.streams.insertBefore(card.element, ui.streams.children[index] || null);
+      }
+      updateCard(card, stream);
+    });
+    state.cards.forEach(function (card, name) {
+      if (!seen.has(name)) {
+        stopPreview(card);
+        card.element.remove();
+        state.cards.delete(name);
+      }
+    });
+    ui.streamsEmpty.hidden = streams.length > 0;
+  }
+
+  function createCard(name) {
+    const element = ui.streamTemplate.content.firstElementChild.cloneNode(true);
+    element.dataset.stream = name;
+    const field = function (id) { return element.querySelector('[data-testid="' + id + '"]'); };
+    const card = {
+      name: name, element: element, stream: null, preview: null,
+      fields: {
+        name: field('stream-name'), badge: field('live-badge'), description: field('description'),
+        resolution: field('resolution'), fps: field('fps'), bitrate: field('bitrate'), videoCodec: field('video-codec'),
+        audio: field('audio'), uptime: field('uptime'), publisher: field('publisher'), keyIssued: field('key-issued'),
+        previewButton: field('preview-button'), watchLink: field('watch-link'), rotate: field('rotate-button'),
+        remove: field('delete-button'), previewBox: field('preview'), video: field('preview-video'),
+        previewStatus: field('preview-status'),
+      },
+    };
+    const watchUrl = '/watch/' + encodeURIComponent(name);
+    card.fields.name.textContent = name;
+    card.fields.name.href = watchUrl;
+    card.fields.watchLink.href = watchUrl;
+    card.fields.watchLink.setAttribute('aria-label', 'Open the player page of ' + name);
+    card.fields.rotate.textContent = 'Rotate key';
+    card.fields.rotate.setAttribute('aria-label', 'Rotate the key of ' + name);
+    card.fields.remove.textContent = 'Delete';
+    card.fields.remove.setAttribute('aria-label', 'Delete ' + name);
+    card.fields.video.setAttribute('aria-label', 'Live preview of ' + name);
+    card.fields.previewButton.addEventListener('click', function () {
+      if (card.preview) stopPreview(card); else startPreview(card);
+    });
+    card.fields.rotate.addEventListener('click', function () { rotateKey(card); });
+    card.fields.remove.addEventListener('click', function () { deleteStream(card); });
+    return card;
+  }
+
+  function updateCard(card, stream) {
+    card.stream = stream;
+    const f = card.fields;
+    const live = stream.isLive && stream.live ? stream.live : null;
+    card.element.dataset.live = live ? 'true' : 'false';
+    f.badge.textContent = live ? 'LIVE' : (stream.expired ? 'Expired' : 'Offline');
+    f.badge.className = 'badge ' + (live ? 'live' : (stream.expired ? 'expired' : 'offline'));
+    f.description.textContent = stream.description || '';
+    const video = live && live.video;
+    const audio = live && live.audio;
+    setText(f.resolution, video && video.width && video.height ? video.width + '×' + video.height : '—');
+    setText(f.fps, live && live.frameRate != null ? formatNumber(live.frameRate, 1) : '—');
+    setText(f.bitrate, live ? formatBitrate(live.bitrateKbps) : '—');
+    setText(f.videoCodec, video ? video.codec + (live.keyframeIntervalSeconds != null ? ', keyframe every ' + formatNumber(live.keyframeIntervalSeconds, 1) + ' s' : '') : '—');
+    setText(f.audio, audio ? describeAudio(audio) : '—');
+    setText(f.uptime, live ? formatDuration(Date.now() + state.clockSkewMs - Date.parse(live.since)) : '—');
+    setText(f.publisher, live ? live.publisherAddress + (live.encoder ? ' (' + live.encoder + ')' : '') : '—');
+    setText(f.keyIssued, formatDate(stream.keyIssuedAt) + (stream.expiresAt ? (stream.expired ? ', expired ' : ', expires ') + formatDate(stream.expiresAt) : ''));
+    f.previewButton.hidden = !live && !card.preview;
+    f.previewButton.textContent = card.preview ? 'Close preview' : 'Preview';
+    f.previewButton.setAttribute('aria-label', (card.preview ? 'Close the preview of ' : 'Preview ') + stream.name);
+    f.previewButton.setAttribute('aria-expanded', card.preview ? 'true' : 'false');
+    if (!live && card.preview && !card.preview.offline) {
+      // Nobody publishes: stop the player and its retries; the preview stays open and restarts when the stream is back.
+      const preview = card.preview;
+      preview.offline = true;
+      clearTimeout(preview.timer);
+      if (preview.hls) { preview.hls.destroy(); preview.hls = null; }
+      f.previewStatus.textContent = 'The stream is not live.';
+    } else if (live && card.preview && card.preview.offline) {
+      // Went live again: start over on the new publish.
+      stopPreview(card);
+      startPreview(card);
+    }
+  }
+
+  function setText(element, text) {
+    if (element.textContent !== text) element.textContent = text;
+  }
+
+  function describeAudio(audio) {
+    const parts = [audio.codec];
+    if (audio.sampleRate) parts.push(formatNumber(audio.sampleRate / 1000, 1) + ' kHz');
+    if (audio.channels) parts.push(audio.channels === 1 ? 'mono' : audio.channels === 2 ? 'stereo' : audio.channels + ' ch');
+    return parts.join(', ');
+  }
+
+  function formatNumber(value, digits) {
+    return Number(value).toFixed(digits).replace(/\.0+$/, '');
+  }
+
+  function formatBitrate(kbps) {
+    return kbps >= 1000 ? formatNumber(kbps / 1000, 2) + ' Mb/s' : kbps + ' kb/s';
+  }
+
+  function formatDuration(ms) {
+    const total = Math.max(0, Math.floor(ms / 1000));
+    const h = Math.floor(total / 3600), m = Math.floor(total / 60) % 60, s = total % 60;
+    const pad = function (n) { return String(n).padStart(2, '0'); };
+    return (h > 0 ? h + ':' + pad(m) : m) + ':' + pad(s);
+  }
+
+  function formatDate(iso) {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? '' : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  }
+
+  // ---- Preview (hls.js loaded on demand) ------------------------------------------------------------------
+
+  let hlsLoading = null;
+  function loadHlsJs() {
+    if (window.Hls) return Promise.resolve(window.Hls);
+    if (!hlsLoading) {
+      hlsLoading = new Promise(function (resolve, reject) {
+        const script = document.createElement('script');
+        script.src = '/lib/hls.min.js';
+        script.onload = function () { resolve(window.Hls); };
+        script.onerror = function () { hlsLoading = null; reject(new Error('hls.js did not load')); };
+        document.head.appendChild(script);
+      });
+    }
+    return hlsLoading;
+  }
+
+  function startPreview(card) {
+    const f = card.fields;
+    const preview = { hls: null, timer: 0, offline: false, stopped: false };
+    card.preview = preview;
+    f.previewBox.hidden = false;
+    f.previewButton.textContent = 'Close preview';
+    f.previewButton.setAttribute('aria-expanded', 'true');
+    f.previewStatus.textContent = 'Loading…';
+    const src = '/hls/' + encodeURIComponent(card.name) + '/index.m3u8';
+
+    function retry(reason) {
+      if (preview.stopped || preview.offline) return;
+      f.previewStatus.textContent = 'Waiting for the first segments… (' + reason + ')';
+      preview.timer = setTimeout(attempt, 2000);
+    }
+
+    function attempt() {
+      if (preview.stopped || preview.offline) return;
+      fetch(src, { method: 'HEAD', cache: 'no-store' }).then(function (response) {
+        if (preview.stopped || preview.offline) return;
+        if (!response.ok) { retry('playlist ' + response.status); return; }
+        return loadHlsJs().catch(function () { return null; }).then(function (Hls) {
+          if (preview.stopped || preview.offline) return;
+          if (Hls && Hls.isSupported()) {
+            const hls = new Hls({ liveSyncDurationCount: 3 });
+            preview.hls = hls;
+            hls.on(Hls.Events.ERROR, function (_, data) {
+              if (!data.fatal) return;
+              hls.destroy();
+              preview.hls = null;
+              retry(data.details);
+            });
+            hls.on(Hls.Events.MANIFEST_PARSED, function () { f.video.play().catch(function () { }); });
+            hls.loadSource(src);
+            hls.attachMedia(f.video);
+          } else if (f.video.canPlayType('application/vnd.apple.mpegurl')) {
+            f.video.src = src;
+            f.video.play().catch(function () { });
+          } else {
+            f.previewStatus.textContent = 'This browser cannot play HLS here; use the player page.';
+          }
+        });
+      }).catch(function (error) { retry(String(error.message || error)); });
+    }
+
+    f.video.onplaying = function () { if (!preview.stopped && !preview.offline) f.previewStatus.textContent = 'Playing'; };
+    f.video.onwaiting = function () { if (!preview.stopped && !preview.offline) f.previewStatus.textContent = 'Buffering…'; };
+    attempt();
+  }
+
+  function stopPreview(card) {
+    const preview = card.preview;
+    if (!preview) return;
+    preview.stopped = true;
+    clearTimeout(preview.timer);
+    if (preview.hls) preview.hls.destroy();
+    const video = card.fields.video;
+    video.onplaying = video.onwaiting = null;
+    video.removeAttribute('src');
+    video.load();
+    card.preview = null;
+    card.fields.previewBox.hidden = true;
+    card.fields.previewStatus.textContent = '';
+    card.fields.previewButton.textContent = 'Preview';
+    card.fields.previewButton.setAttribute('aria-expanded', 'false');
+    if (card.stream && !card.stream.isLive) card.fields.previewButton.hidden = true;
+  }
+
+  // ---- Create ----------------------------------------------------------------------------------------------
+
+  function clearFieldErrors() {
+    Object.keys(ui.fieldErrors).forEach(function (field) { setFieldError(field, ''); });
+    ui.createError.hidden = true;
+    ui.createError.textContent = '';
+  }
+
+  function setFieldError(field, message) {
+    ui.fieldErrors[field].textContent = message;
+    ui.fieldErrors[field].hidden = !message;
+    ui.fieldInputs[field].setAttribute('aria-invalid', message ? 'true' : 'false');
+  }
+
+  function nameProblem(name) {
+    if (!name) return 'Enter a name. ' + NAME_RULE_TEXT;
+    if (!NAME_RULE.test(name)) return '"' + (name.length > 40 ? name.slice(0, 40) + '…' : name) + '" is not a valid name. ' + NAME_RULE_TEXT;
+    return '';
+  }
+
+  ui.name.addEventListener('input', function () {
+    // Only clear once fixed, so the message is not shown on every keystroke while typing.
+    if (ui.fieldErrors.name.textContent && !nameProblem(ui.name.value)) setFieldError('name', '');
+  });
+  ui.name.addEventListener('blur', function () {
+    if (ui.name.value) setFieldError('name', nameProblem(ui.name.value));
+  });
+
+  ui.createForm.addEventListener('submit', async function (event) {
+    event.preventDefault();
+    clearFieldErrors();
+    const name = ui.name.value.trim();
+    const problem = nameProblem(name);
+    if (problem) {
+      setFieldError('name', problem);
+      ui.name.focus();
+      return;
+    }
+    const body = { name: name };
+    if (ui.description.value.trim()) body.description = ui.description.value.trim();
+    if (ui.expires.value) {
+      const expires = new Date(ui.expires.value);
+      if (Number.isNaN(expires.getTime())) {
+        setFieldError('expiresAt', 'Enter a valid date and time.');
+        return;
+      }
+      body.expiresAt = expires.toISOString();
+    }
+    ui.createButton.disabled = true;
+    try {
+      const created = await api('POST', '/api/streams', body);
+      ui.createForm.reset();
+      await showKey(created, 'created');
+      refreshSoon();
+    } catch (error) {
+      if (error instanceof SignedOut) return;
+      showProblem(error);
+    } finally {
+      ui.createButton.disabled = false;
+    }
+  });
+
+  // 400: errors keyed by JSON field; 409: the name is taken. Both go next to their field.
+  function showProblem(error) {
+    if (!(error instanceof ApiError)) {
+      ui.createError.textContent = 'Cannot reach StreamHub: ' + error.message;
+      ui.createError.hidden = false;
+      return;
+    }
+    const errors = error.problem.errors || {};
+    let shown = false;
+    Object.keys(errors).forEach(function (field) {
+      const key = Object.keys(ui.fieldErrors).find(function (k) { return k.toLowerCase() === field.toLowerCase(); });
+      const messages = [].concat(errors[field]).join(' ');
+      if (key) { setFieldError(key, messages); shown = true; }
+    });
+    if (!shown && (error.status === 409 || error.problem.field === 'name')) {
+      setFieldError('name', error.message);
+      shown = true;
+    }
+    if (!shown) {
+      ui.createError.textContent = (error.problem.title ? error.problem.title + ': ' : '') + (error.problem.detail || ('HTTP ' + error.status));
+      ui.createError.hidden = false;
+    } else {
+      const first = Object.keys(ui.fieldErrors).find(function (k) { return !ui.fieldErrors[k].hidden; });
+      if (first) ui.fieldInputs[first].focus();
+    }
+  }
+
+  // ---- The key panel ---------------------------------------------------------------------------------------
+
+  async function rtmpPort() {
+    if (!state.rtmp) {
+      try { renderPorts(await api('GET', '/api/diagnostics/ports')); } catch (error) { if (error instanceof SignedOut) throw error; }
+    }
+    return state.rtmp ? state.rtmp.port : 1935;
+  }
+
+  async function showKey(result, what) {
+    const port = await rtmpPort();
+    const server = 'rtmp://' + location.hostname + ':' + port + '/' + result.application;
+    ui.keyStream.textContent = result.name + (what === 'rotated' ? ' (new key)' : '');
+    ui.obsServer.textContent = server;
+    ui.obsKey.textContent = result.key;
+    ui.ffmpegUrl.textContent = server + '/' + result.key;
+    ui.keyWatchLink.href = '/watch/' + encodeURIComponent(result.name);
+    ui.keyWatchLink.textContent = location.origin + '/watch/' + result.name;
+    ui.keyPanel.dataset.stream = result.name;
+    ui.keyPanel.hidden = false;
+    ui.keyPanel.querySelectorAll('button.copy').forEach(function (b) { b.textContent = 'Copy'; });
+    ui.keyPanel.scrollIntoView({ block: 'nearest' });
+    ui.keyPanel.focus({ preventScroll: true });
+  }
+
+  function hideKeyPanel() {
+    ui.keyPanel.hidden = true;
+    ui.obsKey.textContent = '';
+    ui.ffmpegUrl.textContent = '';
+    ui.obsServer.textContent = '';
+    delete ui.keyPanel.dataset.stream;
+  }
+
+  ui.keyDone.addEventListener('click', hideKeyPanel);
+
+  ui.keyPanel.addEventListener('click', function (event) {
+    const button = event.target.closest('button.copy');
+    if (!button) return;
+    const text = $(button.dataset.copy).textContent;
+    const what = $(button.dataset.copy + '-label').textContent;
+    copyText(text).then(function () {
+      button.textContent = 'Copied';
+      setStatus('Copied the ' + what + ' to the clipboard.');
+    }, function () {
+      button.textContent = 'Select and copy';
+      selectText($(button.dataset.copy));
+      setStatus('The browser did not allow copying: the ' + what + ' is selected, copy it with the keyboard.', true);
+    });
+  });
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    // Plain http to a remote host has no Clipboard API: fall back to a selection and execCommand.
+    return new Promise(function (resolve, reject) {
+      const area = document.createElement('textarea');
+      area.value = text;
+      area.setAttribute('readonly', '');
+      area.style.position = 'fixed';
+      area.style.opacity = '0';
+      document.body.appendChild(area);
+      area.select();
+      const ok = document.execCommand && document.execCommand('copy');
+      area.remove();
+      if (ok) resolve(); else reject(new Error('copy failed'));
+    });
+  }
+
+  function selectText(element) {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
+  // ---- Rotate / delete, each behind a confirmation ---------------------------------------------------------
+
+  function confirmAction(title, text, okLabel) {
+    return new Promise(function (resolve) {
+      ui.confirmTitle.textContent = title;
+      ui.confirmText.textContent = text;
+      ui.confirmOk.textContent = okLabel;
+      ui.confirm.returnValue = '';
+      ui.confirm.addEventListener('close', function () { resolve(ui.confirm.returnValue === 'ok'); }, { once: true });
+      ui.confirm.showModal();
+      $('confirm-cancel').focus();
+    });
+  }
+
+  async function rotateKey(card) {
+    const ok = await confirmAction('Rotate the key of ' + card.name + '?',
+      'A new key is issued and the current one stops working at once: encoders using it are refused when they next connect. ' +
+      'A publish already live carries on.', 'Rotate key');
+    if (!ok) return;
+    try {
+      const rotated = await api('POST', '/api/streams/' + encodeURIComponent(card.name) + '/rotate-key');
+      await showKey(rotated, 'rotated');
+      setStatus('');
+    } catch (error) {
+      if (!(error instanceof SignedOut)) setStatus('Could not rotate the key of ' + card.name + ': ' + error.message, true);
+    }
+    refreshSoon();
+  }
+
+  async function deleteStream(card) {
+    const ok = await confirmAction('Delete ' + card.name + '?',
+      'The stream and its key are removed; a live publisher is disconnected. This cannot be undone.', 'Delete stream');
+    if (!ok) return;
+    try {
+      await api('DELETE', '/api/streams/' + encodeURIComponent(card.name));
+      if (ui.keyPanel.dataset.stream === card.name) hideKeyPanel();
+      setStatus('Deleted ' + card.name + '.');
+    } catch (error) {
+      if (!(error instanceof SignedOut)) setStatus('Could not delete ' + card.name + ': ' + error.message, true);
+    }
+    refreshSoon();
+  }
+
+  // ---- Listeners -------------------------------------------------------------------------------------------
+
+  function renderPorts(ports) {
+    const rtmp = ports.find(function (p) { return p.name === 'RTMP' && p.port > 0; })
+      || ports.find(function (p) { return p.port > 0 && p.protocols.indexOf('RTMP') >= 0; });
+    state.rtmp = rtmp ? { port: rtmp.port } : state.rtmp;
+    const rows = ports.map(function (p) {
+      const row = document.createElement('tr');
+      row.dataset.listener = p.name;
+      const cells = [
+        ['Name', p.name],
+        ['Address', p.address + ':' + p.port],
+        ['Protocols', p.protocols.join(', ')],
+        ['State', p.state + (p.error ? ': ' + p.error : '')],
+        ['Connections', String(p.connections)],
+      ];
+      cells.forEach(function (cell, index) {
+        const td = document.createElement(index === 0 ? 'th' : 'td');
+        if (index === 0) td.scope = 'row';
+        td.dataset.label = cell[0];
+        td.textContent = cell[1];
+        if (cell[0] === 'State') td.className = 'state-' + p.state;
+        row.appendChild(td);
+      });
+      row.title = p.setting;
+      return row;
+    });
+    ui.ports.replaceChildren.apply(ui.ports, rows);
+  }
+
+  // ---- Start -----------------------------------------------------------------------------------------------
+
+  const saved = adminKey();
+  if (saved) {
+    signIn(saved);
+  } else {
+    showSignedIn(false);
+    ui.adminKey.focus();
+  }
+})();
