@@ -58,6 +58,8 @@ public sealed class StreamHubHost : IAsyncDisposable
             ["StreamHub:Https:Port"] = FreePorts.Next().ToString(),
             ["StreamHub:Admin:ApiKey"] = AdminKey,
             ["StreamHub:Logging:MinimumLevel"] = "Warning",
+            // Many tests present bad keys from 127.0.0.1 on purpose; the backoff has its own tests.
+            ["StreamHub:Limits:BadKeyAttempts"] = "1000",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {

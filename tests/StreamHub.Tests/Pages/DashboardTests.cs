@@ -243,7 +243,7 @@ public sealed class DashboardTests(SharedHostFixture fixture) : IClassFixture<Sh
     /// <summary>A live publish in real time for longer than the test needs; the caller kills it in finally.</summary>
     private Process StartPublishing(string key) => Process.Start(new ProcessStartInfo(ExternalProcess.Require("ffmpeg", "ffmpeg"),
     [
-        "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine", "-t", "40",
+        "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine", "-t", "90",
         "-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-c:a", "aac", "-f", "flv",
         $"rtmp://127.0.0.1:{fixture.Host.RtmpPort}/live/{key}",
     ]) { UseShellExecute = false })!;

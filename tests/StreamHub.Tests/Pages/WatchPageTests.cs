@@ -34,7 +34,7 @@ public sealed class WatchPageTests(SharedHostFixture fixture) : IClassFixture<Sh
         var ffmpeg = Process.Start(new ProcessStartInfo(ExternalProcess.Require("ffmpeg", "ffmpeg"),
         [
             "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
-            "-t", "40", "-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-c:a", "aac", "-f", "flv",
+            "-t", "90", "-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-c:a", "aac", "-f", "flv",
             $"rtmp://127.0.0.1:{fixture.Host.RtmpPort}/live/{key}",
         ]) { RedirectStandardError = true, UseShellExecute = false })!;
         try
