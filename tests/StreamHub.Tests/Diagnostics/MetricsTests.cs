@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using StreamHub.Tests.Infrastructure;
-using StreamHub.Tests.Rtmp.EndToEnd;
 
 namespace StreamHub.Tests.Diagnostics;
 

@@ -107,7 +107,7 @@ public sealed class ProbeCommandTests
     public async Task The_probe_runs_as_a_command_of_the_server_program_with_a_nonzero_exit_code_on_failure()
     {
         var port = FreePorts.Next();
-        var result = await Rtmp.EndToEnd.ExternalProcess.RunAsync("dotnet",
+        var result = await ExternalProcess.RunAsync("dotnet",
             [Path.Combine(AppContext.BaseDirectory, "StreamHub.dll"), "probe", $"rtmp://127.0.0.1:{port}/live"], TimeSpan.FromSeconds(60));
 
         Assert.Equal((int)ProbeFailure.ConnectionRefused, result.ExitCode);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using StreamHub.Tests.Infrastructure;
-using StreamHub.Tests.Rtmp.EndToEnd;
 
 namespace StreamHub.Tests.EndToEnd;
 

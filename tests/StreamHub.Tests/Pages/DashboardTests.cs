@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using StreamHub.Tests.Infrastructure;
-using StreamHub.Tests.Rtmp.EndToEnd;
 
 namespace StreamHub.Tests.Pages;
 

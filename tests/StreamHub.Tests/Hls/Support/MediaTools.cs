@@ -1,5 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json;
+
+using StreamHub.Tests.Infrastructure;
 
 namespace StreamHub.Tests.Hls.Support;
 
@@ -15,40 +16,8 @@ public static class MediaTools
     /// is made once and the folder stays small (a few MB).</summary>
     private static readonly string CacheDirectory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "streamhub-hls-test-media")).FullName;
 
-    public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
-
-    public static async Task<Result> RunAsync(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, int timeoutSeconds = 30)
-    {
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
-        process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
-        try
-        {
-            var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            var error = process.StandardError.ReadToEndAsync(timeout.Token);
-            await process.WaitForExitAsync(timeout.Token);
-            return new Result(process.ExitCode, await output, await error);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-    }
+    public static Task<ExternalProcess.Result> RunAsync(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, int timeoutSeconds = 30) =>
+        ExternalProcess.RunAsync(fileName, arguments, TimeSpan.FromSeconds(timeoutSeconds), workingDirectory);
 
     /// <summary>An FLV made by ffmpeg from lavfi sources, generated once per argument set.</summary>
     public static string Flv(string name, params string[] arguments)

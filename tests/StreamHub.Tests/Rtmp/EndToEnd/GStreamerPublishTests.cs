@@ -1,5 +1,7 @@
 using StreamHub.Media;
 
+using StreamHub.Tests.Infrastructure;
+
 namespace StreamHub.Tests.Rtmp.EndToEnd;
 
 /// <summary>A second RTMP client implementation nobody here wrote: GStreamer's rtmp2sink.</summary>
