@@ -7,6 +7,7 @@ using StreamHub.Hls;
 using StreamHub.Hosting;
 using StreamHub.Live;
 using StreamHub.Pages;
+using StreamHub.Rtmp.Tunnel;
 using StreamHub.Security;
 using StreamHub.StreamKeys;
 
@@ -66,6 +67,10 @@ public sealed class Program
             app.MapMetricsEndpoint();
             app.MapPageEndpoints();
             app.MapHlsEndpoints();
+            if (app.Services.GetRequiredService<IOptions<StreamHub.Rtmp.RtmpOptions>>().Value.AcceptTunnel)
+            {
+                app.MapRtmptEndpoints();
+            }
             app.MapGroup("/api")
                 .RequireRateLimiting(SecurityExtensions.AdminRateLimitPolicy)
                 .AddEndpointFilter<AdminApiKeyFilter>()

@@ -3,7 +3,7 @@ using Serilog.Events;
 namespace StreamHub.Diagnostics;
 
 /// <summary>Request log levels: players fetch a playlist every couple of seconds and a segment per segment, so
-/// successful HLS and health requests are Debug (a thousand viewers would otherwise bury everything else); other
+/// successful HLS, health and RTMPT tunnel requests are Debug (a thousand viewers would otherwise bury everything else); other
 /// requests are Information, client errors Warning, server errors Error.</summary>
 public static class RequestLogLevels
 {
@@ -16,7 +16,9 @@ public static class RequestLogLevels
         }
         var path = context.Request.Path;
         var routine = path.StartsWithSegments("/hls") || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz")
-            || path.StartsWithSegments("/lib") || path.StartsWithSegments("/swagger");
+            || path.StartsWithSegments("/lib") || path.StartsWithSegments("/swagger")
+            || path.StartsWithSegments("/send") || path.StartsWithSegments("/idle") || path.StartsWithSegments("/open")
+            || path.StartsWithSegments("/close");
         if (routine && status < 400)
         {
             return LogEventLevel.Debug;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using StreamHub.Rtmp;
+using StreamHub.Rtmp.Tunnel;
 using StreamHub.Security;
 
 namespace StreamHub.Hosting;
@@ -22,6 +23,7 @@ public static partial class ListenerExtensions
         builder.Services.AddSingleton<ListenerTable>();
         builder.Services.AddSingleton<CertificateProvider>();
         builder.Services.AddSingleton<RtmpConnectionHandler>();
+        builder.Services.AddSingleton<RtmptTunnelTable>();
 
         builder.WebHost.ConfigureKestrel((_, kestrel) =>
         {
@@ -49,9 +51,8 @@ public static partial class ListenerExtensions
             }
             if (http.Port != 0)
             {
-                var listener = http.AcceptRtmp
-                    ? table.Add("HTTP", "StreamHub:Http:Port", server.BindAddress, http.Port, "HTTP", "RTMP")
-                    : table.Add("HTTP", "StreamHub:Http:Port", server.BindAddress, http.Port, "HTTP");
+                var listener = table.Add("HTTP", "StreamHub:Http:Port", server.BindAddress, http.Port,
+                    Protocols("HTTP", http.AcceptRtmp ? "RTMP" : null, rtmp.AcceptTunnel ? "RTMPT" : null));
                 kestrel.Listen(address, http.Port, options =>
                 {
                     options.Protocols = HttpProtocols.Http1;
@@ -66,9 +67,8 @@ public static partial class ListenerExtensions
             if (https.Port != 0)
             {
                 var certificates = services.GetRequiredService<CertificateProvider>();
-                var listener = https.AcceptRtmp
-                    ? table.Add("HTTPS", "StreamHub:Https:Port", server.BindAddress, https.Port, "HTTPS", "RTMPS")
-                    : table.Add("HTTPS", "StreamHub:Https:Port", server.BindAddress, https.Port, "HTTPS");
+                var listener = table.Add("HTTPS", "StreamHub:Https:Port", server.BindAddress, https.Port,
+                    Protocols("HTTPS", https.AcceptRtmp ? "RTMPS" : null, rtmp.AcceptTunnel ? "RTMPTS" : null));
                 kestrel.Listen(address, https.Port, options =>
                 {
                     options.Protocols = HttpProtocols.Http1AndHttp2;
@@ -119,6 +119,8 @@ public static partial class ListenerExtensions
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Every listener is turned off (StreamHub:Rtmp:Port, StreamHub:Http:Port and StreamHub:Https:Port are all 0)")]
     private static partial void LogNoListeners(ILogger logger);
+
+    private static string[] Protocols(params string?[] protocols) => [.. protocols.OfType<string>()];
 
     private static Func<ConnectionDelegate, ConnectionDelegate> CountConnections(Listener listener) => next => async connection =>
     {

@@ -47,4 +47,8 @@ public sealed class RtmpOptions
     /// <summary>A connection that sends nothing for this many seconds is closed.</summary>
     [Range(1, 3600, ErrorMessage = "StreamHub:Rtmp:IdleTimeoutSeconds must be between 1 and 3600.")]
     public int IdleTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Accept RTMPT (RTMP tunnelled in HTTP POSTs: /open, /send, /idle, /close) on the HTTP and HTTPS
+    /// listeners, for encoders behind proxies that pass only HTTP.</summary>
+    public bool AcceptTunnel { get; set; } = true;
 }

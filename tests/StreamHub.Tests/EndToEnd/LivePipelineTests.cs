@@ -71,6 +71,30 @@ public sealed class LivePipelineTests(SharedHostFixture fixture) : IClassFixture
         await AssertPlayableAsync($"https://127.0.0.1:{_host.HttpsPort}/hls/{name}/index.m3u8", ["h264:320x240", "aac"]);
     }
 
+    [Theory]
+    [InlineData("rtmpt")]
+    [InlineData("rtmpts")]
+    public async Task Ffmpeg_publishes_through_the_http_tunnel_and_the_hls_output_decodes(string scheme)
+    {
+        var (name, key) = await CreateStreamAsync(scheme);
+        var port = scheme == "rtmpts" ? _host.HttpsPort : _host.HttpPort;
+
+        await PublishAsync(ShortClip, $"{scheme}://127.0.0.1:{port}/live/{key}");
+
+        await WaitForEndedPlaylistAsync(name);
+        await AssertPlayableAsync($"http://127.0.0.1:{_host.HttpPort}/hls/{name}/index.m3u8", ["h264:320x240", "aac"]);
+    }
+
+    [Fact]
+    public async Task A_wrong_key_through_the_http_tunnel_fails_ffmpeg_at_once()
+    {
+        var ffmpeg = ExternalProcess.Require("ffmpeg", "ffmpeg");
+        var result = await ExternalProcess.RunAsync(ffmpeg, ["-v", "error", .. ShortClip, "-f", "flv", $"rtmpt://127.0.0.1:{_host.HttpPort}/live/not-a-real-key"], Timeout);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("Operation not permitted", result.Output);
+    }
+
     [Fact]
     public async Task A_wrong_key_fails_ffmpeg_at_once_and_publishes_nothing()
     {

@@ -105,8 +105,8 @@ public sealed class AccessAndLimitsTests
         var byName = ports.EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!);
         Assert.Equal(host.RtmpPort, byName["RTMP"].GetProperty("port").GetInt32());
         Assert.Equal(1, byName["RTMP"].GetProperty("connections").GetInt32());
-        Assert.Equal(["HTTP", "RTMP"], byName["HTTP"].GetProperty("protocols").EnumerateArray().Select(p => p.GetString()));
-        Assert.Equal(["HTTPS", "RTMPS"], byName["HTTPS"].GetProperty("protocols").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(["HTTP", "RTMP", "RTMPT"], byName["HTTP"].GetProperty("protocols").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(["HTTPS", "RTMPS", "RTMPTS"], byName["HTTPS"].GetProperty("protocols").EnumerateArray().Select(p => p.GetString()));
         Assert.All(byName.Values, p => Assert.Equal("bound", p.GetProperty("state").GetString()));
         Assert.Equal("StreamHub:Https:Port", byName["HTTPS"].GetProperty("setting").GetString());
     }
