@@ -17,6 +17,7 @@ public static partial class ListenerExtensions
         builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<HttpOptions>().BindConfiguration(HttpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<HttpsOptions>().BindConfiguration(HttpsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RtmpsOptions>().BindConfiguration(RtmpsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<RtmpOptions>().BindConfiguration(RtmpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ServerOptions>, ServerOptionsValidator>();
         builder.Services.AddSingleton<IValidateOptions<HttpsOptions>, HttpsOptionsValidator>();
@@ -32,6 +33,7 @@ public static partial class ListenerExtensions
             var rtmp = services.GetRequiredService<IOptions<RtmpOptions>>().Value;
             var http = services.GetRequiredService<IOptions<HttpOptions>>().Value;
             var https = services.GetRequiredService<IOptions<HttpsOptions>>().Value;
+            var rtmps = services.GetRequiredService<IOptions<RtmpsOptions>>().Value;
             var table = services.GetRequiredService<ListenerTable>();
             var gate = services.GetRequiredService<ConnectionGate>();
             var address = IPAddress.Parse(server.BindAddress);
@@ -46,6 +48,18 @@ public static partial class ListenerExtensions
                 {
                     options.Use(CountConnections(listener));
                     options.Use(gate.Middleware(listener.Name));
+                    options.UseConnectionHandler<RtmpConnectionHandler>();
+                });
+            }
+            if (rtmps.Port != 0)
+            {
+                var certificates = services.GetRequiredService<CertificateProvider>();
+                var listener = table.Add("RTMPS", "StreamHub:Rtmps:Port", server.BindAddress, rtmps.Port, "RTMPS");
+                kestrel.Listen(address, rtmps.Port, options =>
+                {
+                    options.Use(CountConnections(listener));
+                    options.Use(gate.Middleware(listener.Name));
+                    options.UseHttps(certificates.GetCertificate());
                     options.UseConnectionHandler<RtmpConnectionHandler>();
                 });
             }
@@ -101,6 +115,7 @@ public static partial class ListenerExtensions
                 var url = listener.Name switch
                 {
                     "RTMP" => $"rtmp://{host}:{listener.Port}/{rtmp.Application}/{{streamKey}}",
+                    "RTMPS" => $"rtmps://{host}:{listener.Port}/{rtmp.Application}/{{streamKey}}",
                     "HTTPS" => $"https://{host}:{listener.Port}/",
                     _ => $"http://{host}:{listener.Port}/",
                 };

@@ -71,6 +71,29 @@ public sealed class LivePipelineTests(SharedHostFixture fixture) : IClassFixture
         await AssertPlayableAsync($"https://127.0.0.1:{_host.HttpsPort}/hls/{name}/index.m3u8", ["h264:320x240", "aac"]);
     }
 
+    [Fact]
+    public async Task Ffmpeg_publishes_rtmps_to_a_dedicated_rtmps_port_when_one_is_configured()
+    {
+        var rtmpsPort = FreePorts.Next();
+        await using var host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Rtmps:Port"] = rtmpsPort.ToString() });
+        var (name, key) = await host.CreateStreamAsync("dedicated-rtmps");
+
+        await PublishAsync(ShortClip, $"rtmps://127.0.0.1:{rtmpsPort}/live/{key}");
+
+        using var client = host.CreateHttpClient(withAdminKey: false);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            var response = await client.GetAsync($"/hls/{name}/index.m3u8");
+            if (response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync()).Contains("#EXT-X-ENDLIST"))
+            {
+                break;
+            }
+            await Task.Delay(100);
+        }
+        await AssertPlayableAsync($"http://127.0.0.1:{host.HttpPort}/hls/{name}/index.m3u8", ["h264:320x240", "aac"]);
+    }
+
     [Theory]
     [InlineData("rtmpt")]
     [InlineData("rtmpts")]
