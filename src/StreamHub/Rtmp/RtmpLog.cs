@@ -34,6 +34,9 @@ internal static partial class RtmpLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish refused: the address is not allowed to publish (StreamHub:Access:Publish)")]
     public static partial void PublishAddressDenied(ILogger logger, string connectionId, string remoteAddress);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish of stream {StreamName} refused: the address is not in the stream's allowed publisher networks")]
+    public static partial void PublishStreamAddressDenied(ILogger logger, string connectionId, string remoteAddress, string streamName);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish refused without a lookup: too many bad stream keys from this address, {WaitSeconds} s left to wait (StreamHub:Limits:BadKeyAttempts)")]
     public static partial void PublishBackoff(ILogger logger, string connectionId, string remoteAddress, int waitSeconds);
 

@@ -4,4 +4,6 @@ namespace StreamHub.StreamKeys;
 /// <param name="Name">Public name: lowercase letters, digits, '-' and '_', 1 to 64 characters.</param>
 /// <param name="Description">Optional note for admins, up to 256 characters.</param>
 /// <param name="ExpiresAt">Optional time after which the key no longer publishes (ISO 8601).</param>
-public sealed record CreateStreamRequest(string? Name, string? Description, DateTimeOffset? ExpiresAt);
+/// <param name="AllowedPublishers">Optional addresses or CIDR networks the stream may be published from
+/// (e.g. ["203.0.113.0/24"]); empty or absent: any address StreamHub:Access:Publish allows.</param>
+public sealed record CreateStreamRequest(string? Name, string? Description, DateTimeOffset? ExpiresAt, string[]? AllowedPublishers = null);

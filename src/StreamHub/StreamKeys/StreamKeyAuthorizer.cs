@@ -16,8 +16,18 @@ public sealed class StreamKeyAuthorizer(IServiceScopeFactory scopes, TimeProvide
         {
             return new PublishDecision(PublishVerdict.UnknownKey, null);
         }
-        return stream.IsExpired(time.GetUtcNow())
-            ? new PublishDecision(PublishVerdict.Expired, stream.Name)
-            : new PublishDecision(PublishVerdict.Allowed, stream.Name);
+        if (stream.IsExpired(time.GetUtcNow()))
+        {
+            return new PublishDecision(PublishVerdict.Expired, stream.Name);
+        }
+        var networks = new List<System.Net.IPNetwork>();
+        foreach (var entry in stream.AllowedPublisherList)
+        {
+            if (Security.AddressRules.TryParseNetwork(entry, out var network))
+            {
+                networks.Add(network);
+            }
+        }
+        return new PublishDecision(PublishVerdict.Allowed, stream.Name, networks);
     }
 }

@@ -28,6 +28,12 @@ public static partial class StreamKeyEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
+        streams.MapPatch("/{name}", UpdateAsync).WithName("UpdateStream")
+            .WithSummary("Change a stream's description, expiry or publisher networks (never its key)")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+
         streams.MapDelete("/{name}", DeleteAsync).WithName("DeleteStream").WithSummary("Delete a stream; its key stops working at once")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -49,7 +55,8 @@ public static partial class StreamKeyEndpoints
         {
             return TypedResults.ValidationProblem(errors, title: "The stream request has invalid fields");
         }
-        var created = await store.CreateAsync(request!.Name!, request.Description, request.ExpiresAt, cancellationToken);
+        var created = await store.CreateAsync(request!.Name!, request.Description, request.ExpiresAt, cancellationToken,
+            StreamKeyRequestValidator.NormaliseAllowedPublishers(request.AllowedPublishers));
         if (created is not { } result)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Stream name already in use",
@@ -74,6 +81,24 @@ public static partial class StreamKeyEndpoints
     {
         var stream = await store.GetAsync(name, cancellationToken);
         return stream is null ? NotFound(name) : TypedResults.Ok(StreamResponse.From(stream, time.GetUtcNow(), live.Find(name), HlsStats.For(name, hls, viewers)));
+    }
+
+    private static async Task<Results<Ok<StreamResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(string name, UpdateStreamRequest? request,
+        StreamKeyStore store, LiveStreamRegistry live, HlsPackager hls, HlsViewers viewers, TimeProvider time, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        var errors = StreamKeyRequestValidator.Validate(request, time.GetUtcNow());
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The update has invalid fields");
+        }
+        var stream = await store.UpdateAsync(name, request!, cancellationToken);
+        if (stream is null)
+        {
+            return NotFound(name);
+        }
+        LogUpdated(loggers.CreateLogger(typeof(StreamKeyEndpoints)), name);
+        return TypedResults.Ok(StreamResponse.From(stream, time.GetUtcNow(), live.Find(name), HlsStats.For(name, hls, viewers)));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, StreamKeyStore store, LiveStreamRegistry live,
@@ -111,6 +136,9 @@ public static partial class StreamKeyEndpoints
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName} deleted; its key no longer publishes (live publisher disconnected: {WasLive})")]
     private static partial void LogDeleted(ILogger logger, string streamName, bool wasLive);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName} updated")]
+    private static partial void LogUpdated(ILogger logger, string streamName);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName} key rotated; the previous key no longer publishes")]
     private static partial void LogRotated(ILogger logger, string streamName);

@@ -4,6 +4,7 @@ namespace StreamHub.StreamKeys;
 public static class StreamKeyRequestValidator
 {
     public const int MaxDescriptionLength = 256;
+    public const int MaxAllowedPublishersLength = 2048;
 
     public static Dictionary<string, string[]> Validate(CreateStreamRequest? request, DateTimeOffset now)
     {
@@ -29,7 +30,67 @@ public static class StreamKeyRequestValidator
         {
             errors["expiresAt"] = [$"The expiry {expires:O} is not in the future."];
         }
+        ValidateAllowedPublishers(request.AllowedPublishers, errors);
         return errors;
+    }
+
+    public static Dictionary<string, string[]> Validate(UpdateStreamRequest? request, DateTimeOffset now)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (request is null)
+        {
+            errors["body"] = ["A JSON body is required, e.g. {\"description\": \"main camera\"}."];
+            return errors;
+        }
+        if (request.Description is { Length: > MaxDescriptionLength })
+        {
+            errors["description"] = [$"The description is {request.Description.Length} characters; at most {MaxDescriptionLength} are allowed."];
+        }
+        if (request.ExpiresAt is { } expires && expires <= now)
+        {
+            errors["expiresAt"] = [$"The expiry {expires:O} is not in the future."];
+        }
+        if (request.ExpiresAt is not null && request.ClearExpiry == true)
+        {
+            errors["clearExpiry"] = ["Give either expiresAt or clearExpiry, not both."];
+        }
+        ValidateAllowedPublishers(request.AllowedPublishers, errors);
+        return errors;
+    }
+
+    /// <summary>The stored form of a valid list: normalised networks, comma-separated; null when empty.</summary>
+    public static string? NormaliseAllowedPublishers(string[]? entries)
+    {
+        if (entries is null || entries.Length == 0)
+        {
+            return null;
+        }
+        var networks = new List<string>();
+        foreach (var entry in entries)
+        {
+            if (Security.AddressRules.TryParseNetwork(entry.Trim(), out var network))
+            {
+                networks.Add(network.ToString());
+            }
+        }
+        return networks.Count == 0 ? null : string.Join(',', networks);
+    }
+
+    private static void ValidateAllowedPublishers(string[]? entries, Dictionary<string, string[]> errors)
+    {
+        if (entries is null)
+        {
+            return;
+        }
+        var bad = entries.Where(e => string.IsNullOrWhiteSpace(e) || !Security.AddressRules.TryParseNetwork(e.Trim(), out _)).ToArray();
+        if (bad.Length > 0)
+        {
+            errors["allowedPublishers"] = [.. bad.Select(e => $"'{Truncate(e ?? "")}' is not an IP address or a CIDR network such as 203.0.113.0/24.")];
+        }
+        else if (entries.Length > 64 || (NormaliseAllowedPublishers(entries)?.Length ?? 0) > MaxAllowedPublishersLength)
+        {
+            errors["allowedPublishers"] = ["At most 64 networks."];
+        }
     }
 
     private static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";

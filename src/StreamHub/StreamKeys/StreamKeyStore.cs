@@ -6,7 +6,8 @@ namespace StreamHub.StreamKeys;
 /// the plain key only from <see cref="CreateAsync"/> and <see cref="RotateKeyAsync"/>.</summary>
 public sealed class StreamKeyStore(StreamKeyDbContext db, TimeProvider time)
 {
-    public async Task<(StreamRecord Stream, string Key)?> CreateAsync(string name, string? description, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+    public async Task<(StreamRecord Stream, string Key)?> CreateAsync(string name, string? description, DateTimeOffset? expiresAt,
+        CancellationToken cancellationToken, string? allowedPublishers = null)
     {
         if (await db.Streams.AnyAsync(s => s.Name == name, cancellationToken))
         {
@@ -22,6 +23,7 @@ public sealed class StreamKeyStore(StreamKeyDbContext db, TimeProvider time)
             CreatedAt = now,
             KeyIssuedAt = now,
             ExpiresAt = expiresAt,
+            AllowedPublishers = allowedPublishers,
         };
         db.Streams.Add(stream);
         try
@@ -62,6 +64,34 @@ public sealed class StreamKeyStore(StreamKeyDbContext db, TimeProvider time)
         stream.KeyIssuedAt = time.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
         return (stream, key);
+    }
+
+    /// <summary>Applies the fields an update gives; null when there is no such stream.</summary>
+    public async Task<StreamRecord?> UpdateAsync(string name, UpdateStreamRequest update, CancellationToken cancellationToken)
+    {
+        var stream = await db.Streams.FirstOrDefaultAsync(s => s.Name == name, cancellationToken);
+        if (stream is null)
+        {
+            return null;
+        }
+        if (update.Description is not null)
+        {
+            stream.Description = update.Description.Length == 0 ? null : update.Description;
+        }
+        if (update.ClearExpiry == true)
+        {
+            stream.ExpiresAt = null;
+        }
+        else if (update.ExpiresAt is { } expires)
+        {
+            stream.ExpiresAt = expires;
+        }
+        if (update.AllowedPublishers is not null)
+        {
+            stream.AllowedPublishers = StreamKeyRequestValidator.NormaliseAllowedPublishers(update.AllowedPublishers);
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        return stream;
     }
 
     /// <summary>The publish-path lookup: one seek on the unique key-hash index.</summary>

@@ -16,5 +16,11 @@ public sealed class StreamRecord
     public DateTimeOffset KeyIssuedAt { get; set; }
     public DateTimeOffset? ExpiresAt { get; set; }
 
+    /// <summary>Addresses or CIDR networks this stream may be published from, comma-separated; null: any address
+    /// that StreamHub:Access:Publish allows.</summary>
+    public string? AllowedPublishers { get; set; }
+
+    public string[] AllowedPublisherList => AllowedPublishers?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
     public bool IsExpired(DateTimeOffset now) => ExpiresAt is { } expires && expires <= now;
 }

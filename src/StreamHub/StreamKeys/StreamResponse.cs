@@ -15,9 +15,10 @@ public sealed record StreamResponse(
     string PlaybackUrl,
     bool IsLive,
     LiveStreamStats? Live,
-    HlsStats Hls)
+    HlsStats Hls,
+    string[] AllowedPublishers)
 {
     public static StreamResponse From(StreamRecord stream, DateTimeOffset now, LiveStream? live, HlsStats hls) => new(
         stream.Name, stream.Description, stream.CreatedAt, stream.KeyIssuedAt, stream.ExpiresAt, stream.IsExpired(now),
-        $"/hls/{stream.Name}/index.m3u8", live is not null, live is null ? null : LiveStreamStats.From(live), hls);
+        $"/hls/{stream.Name}/index.m3u8", live is not null, live is null ? null : LiveStreamStats.From(live), hls, stream.AllowedPublisherList);
 }

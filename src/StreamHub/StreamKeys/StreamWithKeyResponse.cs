@@ -12,9 +12,10 @@ public sealed record StreamWithKeyResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset KeyIssuedAt,
     DateTimeOffset? ExpiresAt,
-    string PlaybackUrl)
+    string PlaybackUrl,
+    string[] AllowedPublishers)
 {
     public static StreamWithKeyResponse From(StreamRecord stream, string key, string application) => new(
         stream.Name, key, application, stream.Description, stream.CreatedAt, stream.KeyIssuedAt, stream.ExpiresAt,
-        $"/hls/{stream.Name}/index.m3u8");
+        $"/hls/{stream.Name}/index.m3u8", stream.AllowedPublisherList);
 }

@@ -53,6 +53,23 @@ public sealed class PublishAccessTests
     }
 
     [Fact]
+    public async Task A_stream_with_its_own_publisher_networks_refuses_other_addresses_until_they_are_allowed()
+    {
+        await using var host = StreamHubHost.Start();
+        var (name, key) = await host.CreateStreamAsync("fenced");
+        using var client = host.CreateHttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.PatchAsJsonAsync($"/api/streams/{name}", new { allowedPublishers = new[] { "10.0.0.0/8" } })).StatusCode);
+
+        var refused = await PublishAsync(host.RtmpPort, key);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("Operation not permitted", refused.Output);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PatchAsJsonAsync($"/api/streams/{name}", new { allowedPublishers = new[] { "10.0.0.0/8", "127.0.0.1" } })).StatusCode);
+        var accepted = await PublishAsync(host.RtmpPort, key);
+        Assert.True(accepted.ExitCode == 0, accepted.Output);
+    }
+
+    [Fact]
     public async Task Deleting_a_live_stream_disconnects_its_publisher()
     {
         await using var host = StreamHubHost.Start();

@@ -106,6 +106,63 @@ public sealed class StreamKeyApiTests(SharedHostFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Create_with_publisher_networks_stores_them_normalised_and_rejects_a_bad_one_by_field()
+    {
+        using var client = _host.CreateHttpClient();
+        var name = UniqueNames.Stream();
+        var created = await client.PostAsJsonAsync("/api/streams", new { name, allowedPublishers = new[] { "10.0.0.0/8", "2001:db8::1" } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["10.0.0.0/8", "2001:db8::1/128"], body.GetProperty("allowedPublishers").EnumerateArray().Select(e => e.GetString()));
+
+        var bad = await client.PostAsJsonAsync("/api/streams", new { name = UniqueNames.Stream(), allowedPublishers = new[] { "10.0.0.0/8", "not-a-network" } });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var problem = await ReadProblemAsync(bad);
+        Assert.Contains("not-a-network", problem.GetProperty("errors").GetProperty("allowedPublishers")[0].GetString());
+    }
+
+    [Fact]
+    public async Task Patch_changes_description_expiry_and_publisher_networks_and_never_the_key()
+    {
+        using var client = _host.CreateHttpClient();
+        var created = await CreateAsync(client, UniqueNames.Stream());
+        var expires = DateTimeOffset.UtcNow.AddDays(1);
+
+        var patched = await client.PatchAsJsonAsync($"/api/streams/{created.Name}",
+            new { description = "studio B", expiresAt = expires, allowedPublishers = new[] { "192.0.2.0/24" } });
+
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        var text = await patched.Content.ReadAsStringAsync();
+        Assert.DoesNotContain(created.Key, text);
+        var body = JsonDocument.Parse(text).RootElement;
+        Assert.Equal("studio B", body.GetProperty("description").GetString());
+        Assert.Equal(expires.ToUnixTimeMilliseconds(), body.GetProperty("expiresAt").GetDateTimeOffset().ToUnixTimeMilliseconds());
+        Assert.Equal(["192.0.2.0/24"], body.GetProperty("allowedPublishers").EnumerateArray().Select(e => e.GetString()));
+
+        var cleared = await client.PatchAsJsonAsync($"/api/streams/{created.Name}", new { clearExpiry = true, allowedPublishers = Array.Empty<string>() });
+        var after = await cleared.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(JsonValueKind.Null, after.GetProperty("expiresAt").ValueKind);
+        Assert.Equal(0, after.GetProperty("allowedPublishers").GetArrayLength());
+        Assert.Equal("studio B", after.GetProperty("description").GetString());
+        var authorizer = _host.GetService<IStreamKeyAuthorizer>();
+        Assert.Equal(PublishVerdict.Allowed, (await authorizer.AuthorizePublishAsync(created.Key, default)).Verdict);
+    }
+
+    [Theory]
+    [InlineData("{\"expiresAt\":\"2001-01-01T00:00:00Z\"}", "expiresAt")]
+    [InlineData("{\"allowedPublishers\":[\"300.1.1.1\"]}", "allowedPublishers")]
+    [InlineData("{\"expiresAt\":\"2099-01-01T00:00:00Z\",\"clearExpiry\":true}", "clearExpiry")]
+    public async Task Patch_with_a_bad_field_is_400_naming_it(string json, string field)
+    {
+        using var client = _host.CreateHttpClient();
+        var created = await CreateAsync(client, UniqueNames.Stream());
+        var response = await client.PatchAsync($"/api/streams/{created.Name}", new StringContent(json, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await ReadProblemAsync(response)).GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Fact]
     public async Task List_shows_streams_and_never_a_key()
     {
         using var client = _host.CreateHttpClient();
@@ -140,11 +197,17 @@ public sealed class StreamKeyApiTests(SharedHostFixture fixture) : IClassFixture
     [InlineData("GET", "/api/streams/no-such-stream")]
     [InlineData("DELETE", "/api/streams/no-such-stream")]
     [InlineData("POST", "/api/streams/no-such-stream/rotate-key")]
+    [InlineData("PATCH", "/api/streams/no-such-stream")]
     [InlineData("GET", "/api/streams/NOT_valid")]
     public async Task Unknown_stream_is_404_problem(string method, string path)
     {
         using var client = _host.CreateHttpClient();
-        var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+        var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "PATCH")
+        {
+            request.Content = JsonContent.Create(new { description = "x" });
+        }
+        var response = await client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var problem = await ReadProblemAsync(response);
@@ -200,6 +263,9 @@ public sealed class StreamKeyApiTests(SharedHostFixture fixture) : IClassFixture
     [InlineData("GET", "/api/streams/x")]
     [InlineData("DELETE", "/api/streams/x")]
     [InlineData("POST", "/api/streams/x/rotate-key")]
+    [InlineData("PATCH", "/api/streams/x")]
+    [InlineData("GET", "/api/stats")]
+    [InlineData("GET", "/api/diagnostics/ports")]
     public async Task Every_api_call_without_the_admin_key_is_401_problem(string method, string path)
     {
         using var anonymous = _host.CreateHttpClient(withAdminKey: false);
@@ -229,6 +295,7 @@ public sealed class StreamKeyApiTests(SharedHostFixture fixture) : IClassFixture
         Assert.True(paths.GetProperty("/api/streams").TryGetProperty("get", out _));
         Assert.True(paths.GetProperty("/api/streams/{name}").TryGetProperty("get", out _));
         Assert.True(paths.GetProperty("/api/streams/{name}").TryGetProperty("delete", out _));
+        Assert.True(paths.GetProperty("/api/streams/{name}").TryGetProperty("patch", out _));
         Assert.True(paths.GetProperty("/api/streams/{name}/rotate-key").TryGetProperty("post", out _));
         var scheme = json.GetProperty("components").GetProperty("securitySchemes").GetProperty("AdminApiKey");
         Assert.Equal("apiKey", scheme.GetProperty("type").GetString());

@@ -155,6 +155,11 @@ public sealed partial class RtmpSession
         var decision = await _authorizer.AuthorizePublishAsync(key, closed);
         switch (decision.Verdict)
         {
+            case PublishVerdict.Allowed when decision.StreamName is { } name && !decision.AllowsAddress(_remoteIp):
+                _policy?.Record(_remoteIp, PublishVerdict.UnknownKey);
+                RtmpLog.PublishStreamAddressDenied(_logger, _connectionId, _remoteAddress, name);
+                RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Unknown stream key.");
+                return;
             case PublishVerdict.Allowed when decision.StreamName is { } name:
                 var publisher = new PublisherInfo(_connectionId, _remoteAddress, _encoder);
                 if (!_registry.TryBeginPublish(name, publisher, out var stream))
