@@ -9,8 +9,8 @@ internal static partial class HlsLog
     [LoggerMessage(Level = LogLevel.Information, Message = "HLS {StreamName}: publisher is back; the playlist continues after a discontinuity")]
     public static partial void Restarted(ILogger logger, string streamName);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "HLS {StreamName}: publisher stopped; playlist ended, readable for {GraceSeconds} s")]
-    public static partial void Ended(ILogger logger, string streamName, int graceSeconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "HLS {StreamName}: publisher stopped; playlist ended, readable for {GraceSeconds} s; {Viewers} viewers at stop, {SegmentsProduced} segments produced")]
+    public static partial void Ended(ILogger logger, string streamName, int graceSeconds, int viewers, long segmentsProduced);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "HLS {StreamName}: removed after its grace period")]
     public static partial void Removed(ILogger logger, string streamName);

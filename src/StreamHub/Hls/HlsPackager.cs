@@ -19,8 +19,11 @@ public sealed class HlsPackager : IMediaSink, IDisposable
     private readonly ILogger<HlsPackager> _logger;
     private readonly TimeSpan _grace;
 
-    public HlsPackager(IOptions<HlsOptions> options, TimeProvider time, ILogger<HlsPackager> logger)
+    private readonly HlsViewers? _viewers;
+
+    public HlsPackager(IOptions<HlsOptions> options, TimeProvider time, ILogger<HlsPackager> logger, HlsViewers? viewers = null)
     {
+        _viewers = viewers;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -62,7 +65,7 @@ public sealed class HlsPackager : IMediaSink, IDisposable
         {
             return;
         }
-        HlsLog.Ended(_logger, stream.Name, _options.EndedStreamGraceSeconds);
+        HlsLog.Ended(_logger, stream.Name, _options.EndedStreamGraceSeconds, _viewers?.Count(stream.Name) ?? 0, state.SegmentsProduced);
         state.SetExpiry(_time.CreateTimer(static s =>
         {
             var (self, expiring) = ((HlsPackager, HlsStream))s!;
