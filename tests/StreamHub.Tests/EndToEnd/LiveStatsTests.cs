@@ -60,6 +60,36 @@ public sealed class LiveStatsTests(SharedHostFixture fixture) : IClassFixture<Sh
     }
 
     [Fact]
+    public async Task The_measured_bitrate_is_within_20_percent_of_what_the_encoder_sends()
+    {
+        using var client = fixture.Host.CreateHttpClient();
+        var (name, key) = await fixture.Host.CreateStreamAsync("bitrate");
+        // Constant bitrate (x264 with filler data): 800 kbit/s video + 64 kbit/s audio = 864 kbit/s on the wire.
+        using var ffmpeg = Process.Start(new ProcessStartInfo(ExternalProcess.Require("ffmpeg", "ffmpeg"),
+        [
+            "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=48000",
+            "-t", "20", "-c:v", "libx264", "-preset", "veryfast", "-b:v", "800k", "-minrate", "800k", "-maxrate", "800k", "-bufsize", "400k",
+            "-x264-params", "nal-hrd=cbr", "-g", "50", "-c:a", "aac", "-b:a", "64k", "-f", "flv", $"rtmp://127.0.0.1:{fixture.Host.RtmpPort}/live/{key}",
+        ]) { UseShellExecute = false, RedirectStandardError = true })!;
+        try
+        {
+            // The meter averages the last 5 whole seconds: read it once the stream has been live for 8 s.
+            var steady = await WaitForAsync(client, name, s => s.GetProperty("isLive").GetBoolean()
+                && DateTimeOffset.UtcNow - s.GetProperty("live").GetProperty("since").GetDateTimeOffset() > TimeSpan.FromSeconds(8));
+            var measured = steady.GetProperty("live").GetProperty("bitrateKbps").GetInt64();
+            Assert.InRange(measured, 864 * 0.8, 864 * 1.2);
+            Assert.Equal(640, steady.GetProperty("live").GetProperty("video").GetProperty("width").GetInt32());
+        }
+        finally
+        {
+            if (!ffmpeg.HasExited)
+            {
+                ffmpeg.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Server_stats_count_streams_bytes_and_connections()
     {
         using var client = fixture.Host.CreateHttpClient();
