@@ -123,27 +123,36 @@ public sealed class PrometheusExporter : IDisposable
                 }
                 series = _series.GetOrAdd(key, _ => new Series(labels, _kind == Kind.Histogram ? DefaultBuckets.Length : 0));
             }
-            lock (series)
+            // Counters and gauges take no lock (they are on the media path: bytes and frames per frame); histograms,
+            // which StreamHub's media path does not use, update their buckets under the series' lock.
+            if (_kind != Kind.Histogram)
             {
-                if (_kind == Kind.Histogram)
+                if (_cumulative && !_observable)
                 {
-                    series.Sum += value;
-                    series.Count++;
-                    for (var i = 0; i < DefaultBuckets.Length; i++)
+                    double seen, sum;
+                    do
                     {
-                        if (value <= DefaultBuckets[i])
-                        {
-                            series.Buckets[i]++;
-                        }
+                        seen = Volatile.Read(ref series.Sum);
+                        sum = seen + value;
                     }
-                }
-                else if (_cumulative && !_observable)
-                {
-                    series.Sum += value;
+                    while (Interlocked.CompareExchange(ref series.Sum, sum, seen) != seen);
                 }
                 else
                 {
-                    series.Sum = value;
+                    Volatile.Write(ref series.Sum, value);
+                }
+                return;
+            }
+            lock (series)
+            {
+                series.Sum += value;
+                series.Count++;
+                for (var i = 0; i < DefaultBuckets.Length; i++)
+                {
+                    if (value <= DefaultBuckets[i])
+                    {
+                        series.Buckets[i]++;
+                    }
                 }
             }
         }
@@ -159,13 +168,13 @@ public sealed class PrometheusExporter : IDisposable
             foreach (var series in _series.Values.OrderBy(s => s.Labels, StringComparer.Ordinal))
             {
                 var labels = series.Labels;
+                if (_kind != Kind.Histogram)
+                {
+                    text.Append(Name).Append(labels).Append(' ').Append(Number(Volatile.Read(ref series.Sum))).Append('\n');
+                    continue;
+                }
                 lock (series)
                 {
-                    if (_kind != Kind.Histogram)
-                    {
-                        text.Append(Name).Append(labels).Append(' ').Append(Number(series.Sum)).Append('\n');
-                        continue;
-                    }
                     var inner = labels.Length > 2 ? labels[1..^1] + "," : "";
                     for (var i = 0; i < DefaultBuckets.Length; i++)
                     {
