@@ -43,13 +43,16 @@ public static class HlsEndpoints
         {
             var response = context.Response;
             AllowAnyOrigin(response);
+            // The lease keeps the segment's pooled bytes from being reused until the response has been sent.
             if (!TryParseSequence(segment, out var sequence)
                 || !packager.TryGetSnapshot(name, out var snapshot)
-                || snapshot.FindSegment(sequence) is not { } found)
+                || snapshot.FindSegment(sequence) is not { } found
+                || found.TryLease() is not { } lease)
             {
                 response.Headers.CacheControl = PlaylistCacheControl;
                 return NotFound($"There is no segment '{segment}.ts' in the HLS stream '{name}'.");
             }
+            response.RegisterForDispose(lease);
             response.Headers.CacheControl = SegmentCacheControl;
             CountSent(context, traffic, metrics, name, found.Data.Length);
             return TypedResults.Bytes(found.Data, SegmentContentType);

@@ -2,10 +2,71 @@ using StreamHub.Hls.Playlists;
 
 namespace StreamHub.Hls.Segmenting;
 
-/// <summary>A finished MPEG-TS segment: immutable bytes served as they are to every request.</summary>
-public sealed class Segment(PlaylistEntry entry, ReadOnlyMemory<byte> data)
+/// <summary>A finished MPEG-TS segment: immutable bytes served as they are to every request.
+/// A segment made by the <see cref="Segmenter"/> lives in a pooled array: its window holds one lease and releases it
+/// when the segment is dropped; a reader that uses <see cref="Data"/> after the call that found the segment (an HTTP
+/// response) takes a lease first, and the array goes back to the pool after the last release.</summary>
+public sealed class Segment
 {
-    public PlaylistEntry Entry { get; } = entry;
+    private readonly byte[]? _pooled;
+    private readonly SegmentMemoryPool? _pool;
+    private int _leases = 1; // the window's
+
+    public Segment(PlaylistEntry entry, ReadOnlyMemory<byte> data)
+    {
+        Entry = entry;
+        Data = data;
+    }
+
+    internal Segment(PlaylistEntry entry, byte[] pooled, int length, SegmentMemoryPool pool)
+    {
+        Entry = entry;
+        Data = new ReadOnlyMemory<byte>(pooled, 0, length);
+        _pooled = pooled;
+        _pool = pool;
+    }
+
+    public PlaylistEntry Entry { get; }
     public long Sequence => Entry.Sequence;
-    public ReadOnlyMemory<byte> Data { get; } = data;
+
+    /// <summary>The bytes; valid while the window lists or retains the segment, or while a lease is held.</summary>
+    public ReadOnlyMemory<byte> Data { get; }
+
+    /// <summary>Takes a lease, so <see cref="Data"/> stays valid until it is disposed; null when the segment has
+    /// already been dropped (its bytes may be reused: treat it as gone).</summary>
+    public IDisposable? TryLease()
+    {
+        var leases = Volatile.Read(ref _leases);
+        while (leases > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _leases, leases + 1, leases);
+            if (seen == leases)
+            {
+                return new Lease(this);
+            }
+            leases = seen;
+        }
+        return null;
+    }
+
+    /// <summary>Drops one lease (the window's, when the segment leaves it).</summary>
+    public void Release()
+    {
+        var left = Interlocked.Decrement(ref _leases);
+        if (left == 0 && _pooled is not null)
+        {
+            _pool!.Return(_pooled);
+        }
+        else if (left < 0)
+        {
+            throw new InvalidOperationException("Segment released more times than leased.");
+        }
+    }
+
+    private sealed class Lease(Segment segment) : IDisposable
+    {
+        private Segment? _segment = segment;
+
+        public void Dispose() => Interlocked.Exchange(ref _segment, null)?.Release();
+    }
 }

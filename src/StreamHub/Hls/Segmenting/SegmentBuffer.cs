@@ -7,12 +7,20 @@ namespace StreamHub.Hls.Segmenting;
 /// <see cref="WrittenCount"/> are never exposed), sized from the previous segment so it rarely grows.</summary>
 public sealed class SegmentBuffer : IBufferWriter<byte>
 {
+    private readonly SegmentMemoryPool? _pool;
     private byte[] _buffer;
     private int _written;
 
     public SegmentBuffer(int capacity)
     {
         _buffer = GC.AllocateUninitializedArray<byte>(Math.Max(capacity, 4096));
+    }
+
+    /// <summary>A buffer whose array comes from <paramref name="pool"/> (and grows through it).</summary>
+    public SegmentBuffer(int capacity, SegmentMemoryPool pool)
+    {
+        _pool = pool;
+        _buffer = pool.Rent(Math.Max(capacity, 4096));
     }
 
     public int WrittenCount => _written;
@@ -40,6 +48,17 @@ public sealed class SegmentBuffer : IBufferWriter<byte>
         return _buffer.AsSpan(_written);
     }
 
+    /// <summary>Hands the array and the written length over (to a pooled <see cref="Segment"/>); the buffer must not
+    /// be written again.</summary>
+    public byte[] DetachArray(out int length)
+    {
+        var array = _buffer;
+        length = _written;
+        _buffer = [];
+        _written = 0;
+        return array;
+    }
+
     /// <summary>Hands the written bytes over; the buffer must not be written again.</summary>
     public ReadOnlyMemory<byte> Detach()
     {
@@ -56,8 +75,10 @@ public sealed class SegmentBuffer : IBufferWriter<byte>
         {
             return;
         }
-        var grown = GC.AllocateUninitializedArray<byte>(Math.Max(_buffer.Length + _buffer.Length / 2, _written + sizeHint));
+        var length = Math.Max(_buffer.Length + _buffer.Length / 2, _written + sizeHint);
+        var grown = _pool is null ? GC.AllocateUninitializedArray<byte>(length) : _pool.Rent(length);
         _buffer.AsSpan(0, _written).CopyTo(grown);
+        _pool?.Return(_buffer);
         _buffer = grown;
     }
 }

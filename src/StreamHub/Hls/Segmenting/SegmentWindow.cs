@@ -59,11 +59,12 @@ public sealed class SegmentWindow
             }
             _retired.Enqueue(leaving);
         }
-        while (_retired.Count > _windowSegments)
-        {
-            _retired.Dequeue();
-        }
+        // At most one segment leaves per segment added.
+        var dropped = _retired.Count > _windowSegments ? _retired.Dequeue() : null;
         Publish();
+        // Released after the new snapshot is out, so no snapshot taken from now on holds it; a reader with an older
+        // snapshot fails to lease it and answers 404, as it would have a moment later.
+        dropped?.Release();
     }
 
     /// <summary>The publisher stopped: EXT-X-ENDLIST.</summary>

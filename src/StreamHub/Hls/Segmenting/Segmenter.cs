@@ -46,6 +46,7 @@ public sealed class Segmenter
     private readonly long _target;
     private readonly long _hardCap;
     private readonly int _maxSegmentBytes;
+    private readonly SegmentMemoryPool _pool;
     private SegmentBuffer _segment = new(0); // replaced by Open
     private int _nextSegmentCapacity = 256 * 1024;
     private readonly ArrayBufferWriter<byte> _accessUnit = new(64 * 1024);
@@ -74,9 +75,12 @@ public sealed class Segmenter
     private bool _published;
 
     /// <param name="targetDuration">Cut at the first IDR once a segment is this long.</param>
-    public Segmenter(SegmentWindow window, TimeSpan targetDuration, TimeProvider time, int maxSegmentBytes = DefaultMaxSegmentBytes)
+    /// <param name="pool">Where segment arrays come from and go back to; <see cref="SegmentMemoryPool.Shared"/> when null.</param>
+    public Segmenter(SegmentWindow window, TimeSpan targetDuration, TimeProvider time, int maxSegmentBytes = DefaultMaxSegmentBytes,
+        SegmentMemoryPool? pool = null)
     {
         _window = window;
+        _pool = pool ?? SegmentMemoryPool.Shared;
         _time = time;
         _maxSegmentBytes = maxSegmentBytes;
         _target = (long)(targetDuration.TotalSeconds * 90_000);
@@ -325,7 +329,7 @@ public sealed class Segmenter
         {
             _muxer.SetTracks(hasVideo, hasAudio);
         }
-        _segment = new SegmentBuffer(_nextSegmentCapacity);
+        _segment = new SegmentBuffer(_nextSegmentCapacity, _pool);
         _muxer.WriteTables(_segment);
         _open = true;
         _segmentStart = start;
@@ -351,10 +355,10 @@ public sealed class Segmenter
         }
         var duration = TimeSpan.FromTicks(length * TimeSpan.TicksPerSecond / 90_000);
         var entry = new PlaylistEntry(_window.NextSequence, duration, _segmentDiscontinuity, _segmentProgramDateTime, _segmentIndependent);
-        var data = _segment.Detach();
+        var array = _segment.DetachArray(out var written);
         // The next segment's buffer: this one's size and an eighth, so it rarely grows and wastes little.
-        _nextSegmentCapacity = data.Length + data.Length / 8 + 4 * TsPacket.Size;
-        _window.Add(new Segment(entry, data));
+        _nextSegmentCapacity = written + written / 8 + 4 * TsPacket.Size;
+        _window.Add(new Segment(entry, array, written, _pool));
         _nextProgramDateTime = _segmentProgramDateTime + duration;
         _open = false;
         _published = true;

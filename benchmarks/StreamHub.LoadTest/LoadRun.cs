@@ -1,0 +1,160 @@
+using System.Diagnostics;
+
+namespace StreamHub.LoadTest;
+
+/// <summary>One server, N publishers: start, publish, warm up, measure, load HTTP, count, stop.</summary>
+public static class LoadRun
+{
+    private const int ConnectConcurrency = 16;
+
+    public static async Task<RunResult> RunAsync(ServerUnderTest server, FlvClip clip, int count, LoadTestOptions options, CancellationToken cancellationToken)
+    {
+        Console.WriteLine($"[{server.Name} × {count}] starting the server ...");
+        await server.StartAsync(cancellationToken);
+        var names = Enumerable.Range(1, count).Select(i => $"b{i}").ToArray();
+        var publishNames = await server.PrepareStreamsAsync(names, cancellationToken);
+        await Task.Delay(1000, cancellationToken); // let start-up work (JIT, first GC) settle before the baseline
+        var baselineRss = ProcessStats.Memory(server.Pid, "VmRSS");
+
+        Console.WriteLine($"[{server.Name} × {count}] connecting {count} publishers ...");
+        var publishers = new Publisher?[count];
+        var failures = new List<string>();
+        using (var gate = new SemaphoreSlim(ConnectConcurrency))
+        {
+            await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+            {
+                await gate.WaitAsync(cancellationToken);
+                try
+                {
+                    publishers[i] = await Publisher.ConnectAsync(clip, server.RtmpPort, server.Application, publishNames[i], names[i]);
+                }
+                catch (Exception e) when (e is IOException or InvalidOperationException or TimeoutException or OperationCanceledException
+                    or System.Net.Sockets.SocketException or StreamHub.Rtmp.RtmpProtocolException)
+                {
+                    lock (failures)
+                    {
+                        failures.Add($"{names[i]}: {e.Message}");
+                    }
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+        foreach (var failure in failures.Take(5))
+        {
+            Console.WriteLine($"  publish failed: {failure}");
+        }
+        var up = publishers.Where(p => p is not null).Cast<Publisher>().ToArray();
+        var now = Pacer.Now;
+        foreach (var publisher in up)
+        {
+            // Spread the streams over one GOP so their keyframes do not all arrive in the same tick.
+            publisher.Start(now + Random.Shared.Next(0, 2000));
+        }
+
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, UseProxy = false })
+        {
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        var sample = options.Sample <= 0 || options.Sample >= up.Length
+            ? up
+            : [.. Enumerable.Range(0, options.Sample).Select(i => up[i * up.Length / options.Sample])];
+        try
+        {
+            await using var pacer = new Pacer(up);
+            await using var monitor = new PlaylistMonitor(server, sample, http);
+
+            Console.WriteLine($"[{server.Name} × {count}] {up.Length} publishing; warm-up {options.Warmup} s, then {options.Seconds} s measured ...");
+            await Task.Delay(TimeSpan.FromSeconds(options.Warmup), cancellationToken);
+            var windowStart = Pacer.Now;
+            var serverCpu0 = ProcessStats.CpuSeconds(server.Pid);
+            var selfCpu0 = ProcessStats.CpuSecondsOf(Environment.ProcessId);
+            var sent0 = up.Sum(p => p.BytesSent);
+            var clock = Stopwatch.StartNew();
+            await Task.Delay(TimeSpan.FromSeconds(options.Seconds), cancellationToken);
+            var elapsed = clock.Elapsed.TotalSeconds;
+            var serverCpu = ProcessStats.CpuSeconds(server.Pid) - serverCpu0;
+            var selfCpu = ProcessStats.CpuSecondsOf(Environment.ProcessId) - selfCpu0;
+            var sent = up.Sum(p => p.BytesSent) - sent0;
+            var delays = monitor.DelaysSince(windowStart);
+            // Peak memory of publishing and packaging alone, before any HTTP load.
+            var peak = ProcessStats.Memory(server.Pid, "VmHWM");
+
+            HttpLoad.Result? playlistLoad = null, segmentLoad = null;
+            if (options.HttpSeconds > 0 && HttpLoad.Available)
+            {
+                var first = up.FirstOrDefault(p => !p.Failed);
+                if (first is not null)
+                {
+                    var url = server.PlaylistUrl(first.Name);
+                    Console.WriteLine($"[{server.Name} × {count}] wrk {options.HttpSeconds} s: playlist, then segment ...");
+                    playlistLoad = await HttpLoad.RunAsync(url, options.HttpSeconds, 50);
+                    var text = await http.GetStringAsync(url, cancellationToken);
+                    var entries = Playlist.Parse(text).Entries;
+                    if (entries.Count > 0)
+                    {
+                        segmentLoad = await HttpLoad.RunAsync(server.SegmentUrl(first.Name, entries[^1].Uri), options.HttpSeconds, 50);
+                    }
+                }
+            }
+
+            var packaged = 0;
+            await Task.WhenAll(up.Select(async p =>
+            {
+                try
+                {
+                    var text = await http.GetStringAsync(server.PlaylistUrl(p.Name), cancellationToken);
+                    if (Playlist.Parse(text).Entries.Count >= 3)
+                    {
+                        Interlocked.Increment(ref packaged);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                }
+            }));
+
+            var perStream = (peak - baselineRss) / (double)Math.Max(1, up.Length);
+            var segmentData = server.SegmentBytesPerStream(clip.BytesPerSecond);
+            Array.Sort(delays);
+            return new RunResult
+            {
+                Server = server.Name,
+                Publishers = count,
+                PublishersUp = up.Length,
+                PublishersFailedLater = up.Count(p => p.Failed),
+                WindowSeconds = elapsed,
+                ServerCpuPercentOfCore = 100 * serverCpu / elapsed,
+                ServerCpuPercentPerStream = 100 * serverCpu / elapsed / Math.Max(1, up.Length),
+                PublisherCpuPercentOfCore = 100 * selfCpu / elapsed,
+                SegmentDelayMedianMs = Percentile(delays, 0.5),
+                SegmentDelayP95Ms = Percentile(delays, 0.95),
+                SegmentDelaySamples = delays.Length,
+                SampledStreams = sample.Length,
+                StreamsPackaged = packaged,
+                BaselineRssMb = baselineRss / 1048576.0,
+                PeakRssMb = peak / 1048576.0,
+                MemoryPerStreamMb = perStream / 1048576.0,
+                SegmentDataPerStreamMb = segmentData / 1048576.0,
+                MemoryBeyondSegmentsPerStreamMb = (perStream - segmentData) / 1048576.0,
+                PlaylistRequestsPerSecond = playlistLoad?.RequestsPerSecond,
+                PlaylistNon2xx = playlistLoad?.Non2xx ?? 0,
+                SegmentRequestsPerSecond = segmentLoad?.RequestsPerSecond,
+                SegmentNon2xx = segmentLoad?.Non2xx ?? 0,
+                MbitPerSecondSent = sent * 8 / elapsed / 1e6,
+            };
+        }
+        finally
+        {
+            foreach (var publisher in up)
+            {
+                await publisher.DisposeAsync();
+            }
+        }
+    }
+
+    private static double Percentile(long[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Floor(p * (sorted.Length - 1) + 0.5))];
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text;
+
+namespace StreamHub.LoadTest;
+
+/// <summary>The side-by-side table: one block per publisher count, StreamHub | nginx-rtmp | ratio.</summary>
+public static class Report
+{
+    public static string Line(RunResult r) => string.Create(CultureInfo.InvariantCulture,
+        $"  => {r.Server} × {r.Publishers}: {r.PublishersUp} up, CPU {r.ServerCpuPercentPerStream:F3} %/stream ({r.ServerCpuPercentOfCore:F1} % total), " +
+        $"delay median {r.SegmentDelayMedianMs:F0} ms p95 {r.SegmentDelayP95Ms:F0} ms (n={r.SegmentDelaySamples}), packaged {r.StreamsPackaged}, " +
+        $"peak RSS {r.PeakRssMb:F1} MB, playlist {r.PlaylistRequestsPerSecond:F0}/s, segment {r.SegmentRequestsPerSecond:F0}/s, publisher CPU {r.PublisherCpuPercentOfCore:F1} %");
+
+    public static string Table(IReadOnlyList<RunResult> results, FlvClip clip)
+    {
+        var text = new StringBuilder();
+        var invariant = CultureInfo.InvariantCulture;
+        text.AppendLine(invariant, $"Clip: {clip.BytesPerSecond * 8 / 1e6:F2} Mbit/s H.264+AAC, {Environment.ProcessorCount} cores shared by server and publisher. Ratio = StreamHub / nginx-rtmp.");
+        foreach (var group in results.GroupBy(r => r.Publishers))
+        {
+            var hub = group.FirstOrDefault(r => r.Server == "StreamHub");
+            var nginx = group.FirstOrDefault(r => r.Server == "nginx-rtmp");
+            text.AppendLine();
+            text.AppendLine(invariant, $"| {group.Key} publishers | StreamHub | nginx-rtmp | ratio |");
+            text.AppendLine("|---|---:|---:|---:|");
+            void Row(string label, Func<RunResult, double?> value, string format, bool ratio = true)
+            {
+                var a = hub is { Skipped: null } ? value(hub) : null;
+                var b = nginx is { Skipped: null } ? value(nginx) : null;
+                string Cell(double? v) => v is { } x && !double.IsNaN(x) ? x.ToString(format, invariant) : "–";
+                var r = ratio && a is { } x && b is { } y && y != 0 && !double.IsNaN(x) && !double.IsNaN(y) ? (x / y).ToString("F2", invariant) : "";
+                text.AppendLine(invariant, $"| {label} | {Cell(a)} | {Cell(b)} | {r} |");
+            }
+            Row("publishers up", r => r.PublishersUp, "F0", ratio: false);
+            Row("publishers failed during the window", r => r.PublishersFailedLater, "F0", ratio: false);
+            Row("server CPU, % of a core per stream", r => r.ServerCpuPercentPerStream, "F3");
+            Row("server CPU, % of a core total", r => r.ServerCpuPercentOfCore, "F1");
+            Row("publisher process CPU, % of a core", r => r.PublisherCpuPercentOfCore, "F1", ratio: false);
+            Row("segment availability delay, median ms", r => r.SegmentDelayMedianMs, "F0");
+            Row("segment availability delay, p95 ms", r => r.SegmentDelayP95Ms, "F0");
+            Row("delay samples (segments seen)", r => r.SegmentDelaySamples, "F0", ratio: false);
+            Row("streams fully packaged (≥ 3 segments)", r => r.StreamsPackaged, "F0", ratio: false);
+            Row("peak RSS, MB", r => r.PeakRssMb, "F1");
+            Row("memory growth per stream, MB", r => r.MemoryPerStreamMb, "F2");
+            Row("  of which segment data (estimate), MB", r => r.SegmentDataPerStreamMb, "F2", ratio: false);
+            Row("  beyond segment data, MB", r => r.MemoryBeyondSegmentsPerStreamMb, "F2", ratio: false);
+            Row("playlist requests/s (wrk -t2 -c50)", r => r.PlaylistRequestsPerSecond, "F0");
+            Row("segment requests/s (wrk -t2 -c50)", r => r.SegmentRequestsPerSecond, "F0");
+            Row("publish rate achieved, Mbit/s", r => r.MbitPerSecondSent, "F1");
+            foreach (var skipped in group.Where(r => r.Skipped is not null))
+            {
+                text.AppendLine(invariant, $"({skipped.Server} skipped: {skipped.Skipped})");
+            }
+        }
+        return text.ToString();
+    }
+}

@@ -1,0 +1,30 @@
+namespace StreamHub.LoadTest;
+
+/// <summary>What one server did with N publishers.</summary>
+public sealed record RunResult
+{
+    public required string Server { get; init; }
+    public required int Publishers { get; init; }
+    public string? Skipped { get; init; }
+    public int PublishersUp { get; init; }
+    public int PublishersFailedLater { get; init; }
+    public double WindowSeconds { get; init; }
+    public double ServerCpuPercentOfCore { get; init; }
+    public double ServerCpuPercentPerStream { get; init; }
+    public double PublisherCpuPercentOfCore { get; init; }
+    public double SegmentDelayMedianMs { get; init; }
+    public double SegmentDelayP95Ms { get; init; }
+    public int SegmentDelaySamples { get; init; }
+    public int SampledStreams { get; init; }
+    public int StreamsPackaged { get; init; }
+    public double BaselineRssMb { get; init; }
+    public double PeakRssMb { get; init; }
+    public double MemoryPerStreamMb { get; init; }
+    public double SegmentDataPerStreamMb { get; init; }
+    public double MemoryBeyondSegmentsPerStreamMb { get; init; }
+    public double? PlaylistRequestsPerSecond { get; init; }
+    public long PlaylistNon2xx { get; init; }
+    public double? SegmentRequestsPerSecond { get; init; }
+    public long SegmentNon2xx { get; init; }
+    public double MbitPerSecondSent { get; init; }
+}

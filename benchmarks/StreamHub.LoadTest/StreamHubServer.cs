@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+
+namespace StreamHub.LoadTest;
+
+/// <summary>StreamHub as a published Release build, run with <c>dotnet StreamHub.dll</c>.</summary>
+public sealed class StreamHubServer : ServerUnderTest
+{
+    private const string ApiKey = "loadtest-admin-key-0123456789abcdef";
+    private readonly string _publishDirectory;
+    private readonly string _dataDirectory;
+    private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly HttpClient _http;
+
+    /// <param name="environment">Extra environment (e.g. DOTNET_gcServer) for experiments.</param>
+    public StreamHubServer(string publishDirectory, string workDirectory, IReadOnlyDictionary<string, string> environment)
+    {
+        _publishDirectory = publishDirectory;
+        _dataDirectory = Path.Combine(workDirectory, "streamhub-data");
+        _environment = environment;
+        RtmpPort = FreePort();
+        HttpPort = FreePort();
+        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(30) };
+        _http.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+    }
+
+    public override string Name => "StreamHub";
+
+    public override string Application => "live";
+
+    /// <summary>Publishes src/StreamHub in Release into <paramref name="output"/>.</summary>
+    public static void Publish(string repositoryRoot, string output)
+    {
+        var start = new ProcessStartInfo("dotnet", ["publish", Path.Combine(repositoryRoot, "src", "StreamHub"), "-c", "Release", "-o", output, "--nologo", "-v", "quiet"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("dotnet publish did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"dotnet publish failed ({process.ExitCode}): {stdout.Result}{stderr}");
+        }
+    }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_dataDirectory);
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(_publishDirectory, "StreamHub.dll")])
+        {
+            WorkingDirectory = _publishDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var environment = new Dictionary<string, string>
+        {
+            ["StreamHub__BindAddress"] = "127.0.0.1",
+            ["StreamHub__Rtmp__Port"] = RtmpPort.ToString(),
+            ["StreamHub__Http__Port"] = HttpPort.ToString(),
+            ["StreamHub__Https__Port"] = "0",
+            ["StreamHub__DataDirectory"] = _dataDirectory,
+            ["StreamHub__Admin__ApiKey"] = ApiKey,
+            ["StreamHub__Logging__MinimumLevel"] = "Warning",
+            ["StreamHub__Limits__MaxConnectionsPerAddress"] = "100000",
+            ["StreamHub__Limits__MaxConnections"] = "100000",
+            ["StreamHub__Limits__AdminRequestsPerMinute"] = "100000",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        };
+        foreach (var (key, value) in _environment)
+        {
+            environment[key] = value;
+        }
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+        Process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("StreamHub did not start");
+        // Keep the pipes drained; show only what looks like trouble.
+        Process.OutputDataReceived += (_, e) => Echo(e.Data);
+        Process.ErrorDataReceived += (_, e) => Echo(e.Data);
+        Process.BeginOutputReadLine();
+        Process.BeginErrorReadLine();
+        await WaitForPortAsync(HttpPort, Process, cancellationToken);
+        await WaitForPortAsync(RtmpPort, Process, cancellationToken);
+    }
+
+    private static void Echo(string? line)
+    {
+        if (line is not null && (line.Contains("[ERR", StringComparison.Ordinal) || line.Contains("[FTL", StringComparison.Ordinal)
+            || line.Contains("Unhandled", StringComparison.Ordinal)))
+        {
+            Console.Error.WriteLine($"  streamhub: {line}");
+        }
+    }
+
+    public override async Task<string[]> PrepareStreamsAsync(string[] names, CancellationToken cancellationToken)
+    {
+        var keys = new string[names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            using var response = await _http.PostAsJsonAsync("/api/streams", new { name = names[i] }, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"POST /api/streams {names[i]}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            }
+            var body = await response.Content.ReadFromJsonAsync<CreatedStream>(cancellationToken);
+            keys[i] = body?.Key ?? throw new InvalidOperationException("POST /api/streams returned no key");
+        }
+        return keys;
+    }
+
+    public override string PlaylistUrl(string name) => $"http://127.0.0.1:{HttpPort}/hls/{name}/index.m3u8";
+
+    /// <summary>The listed window, as many retired segments (fetchable one more window), and the open segment: 2 × 6
+    /// + 1 segments of 2 s, with about 6 % MPEG-TS overhead.</summary>
+    public override double SegmentBytesPerStream(double mediaBytesPerSecond) => (2 * 6 + 1) * 2 * mediaBytesPerSecond * 1.06;
+
+    public override async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await base.DisposeAsync();
+    }
+
+    private sealed record CreatedStream(string Key);
+}
