@@ -25,8 +25,10 @@ public sealed class RtmptEndpointsTests(SharedHostFixture fixture) : IClassFixtu
         var answer = await (await client.PostAsync($"/send/{id}/0", Fcs(c0c1))).Content.ReadAsByteArrayAsync();
         Assert.Equal(1, answer[0]); // the polling interval byte
         var received = new List<byte>(answer[1..]);
-        for (var seq = 1; received.Count < 3073 && seq < 100; seq++)
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        for (var seq = 1; received.Count < 3073 && DateTime.UtcNow < deadline; seq++)
         {
+            await Task.Delay(20); // a real client waits between idle polls too
             var idle = await client.PostAsync($"/idle/{id}/{seq}", Fcs([0]));
             var bytes = await idle.Content.ReadAsByteArrayAsync();
             Assert.Equal(1, bytes[0]);
@@ -36,8 +38,8 @@ public sealed class RtmptEndpointsTests(SharedHostFixture fixture) : IClassFixtu
         Assert.Equal(3, received[0]); // S0: RTMP version 3
         Assert.Equal(c0c1[1..], received.Skip(1 + 1536).ToArray()); // S2 echoes C1 (simple handshake)
 
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/close/{id}/100", Fcs([0]))).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync($"/idle/{id}/101", Fcs([0]))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/close/{id}/100000", Fcs([0]))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync($"/idle/{id}/100001", Fcs([0]))).StatusCode);
     }
 
     [Fact]
