@@ -111,10 +111,16 @@ public static class LoadRun
                         Interlocked.Increment(ref packaged);
                     }
                 }
-                catch (HttpRequestException)
+                catch (Exception e) when (e is HttpRequestException
+                    || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
                 {
+                    // not packaged (or the server is too busy to answer within the timeout)
                 }
             }));
+            foreach (var failed in up.Where(p => p.Failed).Take(3))
+            {
+                Console.WriteLine($"  {failed.Name} failed while publishing: {failed.Error}");
+            }
 
             var perStream = (peak - baselineRss) / (double)Math.Max(1, up.Length);
             var segmentData = server.SegmentBytesPerStream(clip.BytesPerSecond);

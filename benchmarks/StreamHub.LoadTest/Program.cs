@@ -61,7 +61,7 @@ try
         }
     }
 }
-catch (OperationCanceledException)
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
 {
     Console.WriteLine("Cancelled.");
 }

@@ -7,7 +7,53 @@ namespace StreamHub.LoadTest;
 /// <summary>A server the load test starts, publishes to and measures. Loopback only.</summary>
 public abstract class ServerUnderTest : IAsyncDisposable
 {
-    protected Process? Process { get; set; }
+    private static readonly List<Process> Started = [];
+
+    static ServerUnderTest()
+    {
+        // SIGTERM or an unhandled exception must not leave a server running on its ports.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+        AppDomain.CurrentDomain.UnhandledException += (_, _) => KillAll();
+    }
+
+    private Process? _process;
+
+    protected Process? Process
+    {
+        get => _process;
+        set
+        {
+            _process = value;
+            if (value is not null)
+            {
+                lock (Started)
+                {
+                    Started.Add(value);
+                }
+            }
+        }
+    }
+
+    private static void KillAll()
+    {
+        lock (Started)
+        {
+            foreach (var process in Started)
+            {
+                try
+                {
+                    if (!process.HasExited)
+                    {
+                        process.Kill(entireProcessTree: true);
+                    }
+                }
+                catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+                {
+                }
+            }
+            Started.Clear();
+        }
+    }
 
     public abstract string Name { get; }
 
@@ -82,8 +128,12 @@ public abstract class ServerUnderTest : IAsyncDisposable
             {
                 Console.Error.WriteLine($"{Name}: could not stop pid {process.Id}: {e.Message}");
             }
+            lock (Started)
+            {
+                Started.Remove(process);
+            }
             process.Dispose();
-            Process = null;
+            _process = null;
         }
         GC.SuppressFinalize(this);
     }

@@ -87,10 +87,14 @@ public sealed class StreamHubServer : ServerUnderTest
         await WaitForPortAsync(RtmpPort, Process, cancellationToken);
     }
 
-    private static void Echo(string? line)
+    private int _echoed;
+
+    /// <summary>Warnings and errors, the first 10 (a publisher closed by the server says why here).</summary>
+    private void Echo(string? line)
     {
-        if (line is not null && (line.Contains("[ERR", StringComparison.Ordinal) || line.Contains("[FTL", StringComparison.Ordinal)
-            || line.Contains("Unhandled", StringComparison.Ordinal)))
+        if (line is not null && (line.Contains("WRN", StringComparison.Ordinal) || line.Contains("ERR", StringComparison.Ordinal)
+            || line.Contains("FTL", StringComparison.Ordinal) || line.Contains("Unhandled", StringComparison.Ordinal))
+            && Interlocked.Increment(ref _echoed) <= 10)
         {
             Console.Error.WriteLine($"  streamhub: {line}");
         }
