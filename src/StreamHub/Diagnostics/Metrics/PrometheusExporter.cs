@@ -121,7 +121,9 @@ public sealed class PrometheusExporter : IDisposable
                     key = LabelKey.Overflow;
                     labels = "{overflow=\"true\"}";
                 }
-                series = _series.GetOrAdd(key, _ => new Series(labels, _kind == Kind.Histogram ? DefaultBuckets.Length : 0));
+                // A static factory: a capturing lambda here would allocate its closure on every call, hit or miss.
+                series = _series.GetOrAdd(key, static (_, made) => new Series(made.Labels, made.Buckets),
+                    (Labels: labels, Buckets: _kind == Kind.Histogram ? DefaultBuckets.Length : 0));
             }
             // Counters and gauges take no lock (they are on the media path: bytes and frames per frame); histograms,
             // which StreamHub's media path does not use, update their buckets under the series' lock.
