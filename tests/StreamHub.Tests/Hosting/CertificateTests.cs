@@ -24,12 +24,7 @@ public sealed class CertificateTests
             Assert.Equal(fingerprint, await PresentedFingerprintAsync(first.HttpsPort));
         }
 
-        var again = new Dictionary<string, string?>(settings)
-        {
-            ["StreamHub__Http__Port"] = FreePorts.Next().ToString(),
-            ["StreamHub__Https__Port"] = FreePorts.Next().ToString(),
-            ["StreamHub__Rtmp__Port"] = FreePorts.Next().ToString(),
-        };
+        var again = StreamHubProcess.WithFreshPorts(settings);
         await using var second = StreamHubProcess.Start(again);
         await second.WaitUntilReadyAsync();
         Assert.Contains($"Using the self-signed HTTPS certificate", second.Output);

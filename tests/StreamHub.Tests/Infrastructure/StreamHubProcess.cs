@@ -43,6 +43,14 @@ public sealed class StreamHubProcess : IAsyncDisposable
         ["StreamHub__Https__Port"] = FreePorts.Next().ToString(),
     };
 
+    /// <summary>The same settings (data directory included) on new free ports: for a second start of "the same" server.</summary>
+    public static Dictionary<string, string?> WithFreshPorts(IReadOnlyDictionary<string, string?> settings) => new(settings)
+    {
+        ["StreamHub__Http__Port"] = FreePorts.Next().ToString(),
+        ["StreamHub__Https__Port"] = FreePorts.Next().ToString(),
+        ["StreamHub__Rtmp__Port"] = FreePorts.Next().ToString(),
+    };
+
     /// <param name="asUnprivilegedUser">When the tests run as root, run the server as <c>nobody</c> (through
     /// setpriv), as an ordinary user would.</param>
     public static StreamHubProcess Start(IReadOnlyDictionary<string, string?> settings, bool asUnprivilegedUser = false)

@@ -31,12 +31,7 @@ public sealed class AdminApiKeyTests
         }
 
         // Second start on the same data directory: same key, read from the file, not printed again.
-        var again = new Dictionary<string, string?>(settings)
-        {
-            ["StreamHub__Http__Port"] = FreePorts.Next().ToString(),
-            ["StreamHub__Https__Port"] = FreePorts.Next().ToString(),
-            ["StreamHub__Rtmp__Port"] = FreePorts.Next().ToString(),
-        };
+        var again = StreamHubProcess.WithFreshPorts(settings);
         await using var second = StreamHubProcess.Start(again);
         await second.WaitUntilReadyAsync();
         Assert.DoesNotContain(printed, second.Output);
