@@ -302,22 +302,16 @@ public sealed class Publisher : IAsyncDisposable
 
     private async Task<byte[]> ReadExactlyAsync(int count)
     {
-        using var timeout = new CancellationTokenSource(ReplyTimeout);
-        while (true)
+        using var deadline = new CancellationTokenSource(ReplyTimeout);
+        var result = await _input.ReadAtLeastAsync(count, deadline.Token);
+        if (result.Buffer.Length < count)
         {
-            var result = await _input.ReadAsync(timeout.Token);
-            if (result.Buffer.Length >= count)
-            {
-                var bytes = result.Buffer.Slice(0, count).ToArray();
-                _input.AdvanceTo(result.Buffer.GetPosition(count));
-                return bytes;
-            }
-            _input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-            if (result.IsCompleted)
-            {
-                throw new IOException($"the server closed the connection after {result.Buffer.Length} of {count} handshake bytes");
-            }
+            _input.AdvanceTo(result.Buffer.End);
+            throw new IOException($"the server closed the connection after {result.Buffer.Length} of {count} handshake bytes");
         }
+        var bytes = result.Buffer.Slice(0, count).ToArray();
+        _input.AdvanceTo(result.Buffer.GetPosition(count));
+        return bytes;
     }
 
     public async ValueTask DisposeAsync()

@@ -247,22 +247,16 @@ public sealed class TestRtmpClient : IAsyncDisposable
 
     private async Task<byte[]> ReadExactlyAsync(int count)
     {
-        using var cts = new CancellationTokenSource(DefaultTimeout);
-        while (true)
+        using var deadline = new CancellationTokenSource(DefaultTimeout);
+        var result = await _input.ReadAtLeastAsync(count, deadline.Token);
+        if (result.Buffer.Length < count)
         {
-            var result = await _input.ReadAsync(cts.Token);
-            if (result.Buffer.Length >= count)
-            {
-                var bytes = result.Buffer.Slice(0, count).ToArray();
-                _input.AdvanceTo(result.Buffer.GetPosition(count));
-                return bytes;
-            }
-            _input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-            if (result.IsCompleted)
-            {
-                throw new IOException($"Connection closed after {result.Buffer.Length} of {count} bytes.");
-            }
+            _input.AdvanceTo(result.Buffer.End);
+            throw new IOException($"Connection closed after {result.Buffer.Length} of {count} bytes.");
         }
+        var bytes = result.Buffer.Slice(0, count).ToArray();
+        _input.AdvanceTo(result.Buffer.GetPosition(count));
+        return bytes;
     }
 
     public async ValueTask DisposeAsync()

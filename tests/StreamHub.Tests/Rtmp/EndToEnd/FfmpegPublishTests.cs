@@ -125,7 +125,10 @@ public sealed class FfmpegPublishTests(RtmpHostFixture fixture) : IClassFixture<
         var ffmpeg = ExternalProcess.Require("ffmpeg", "ffmpeg");
         string[] arguments =
         [
-            "-hide_banner", "-loglevel", "warning", "-nostdin",
+            // -re: in real time, as an encoder publishes. Faster than real time on a loaded machine, ffmpeg can close
+            // while unread server messages (acknowledgements) sit in its socket, which resets the connection, and the
+            // kernel then drops the tail of what it sent that the server had not read yet.
+            "-hide_banner", "-loglevel", "warning", "-nostdin", "-re",
             "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25",
             "-f", "lavfi", "-i", "sine=frequency=440",
             "-t", "3", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-bf", "0", .. extra,
