@@ -22,6 +22,7 @@ public sealed class Program
         {
             return await ProbeCommand.RunAsync(probeArgs, Console.Out);
         }
+        InlineSocketCompletions.EnableForServerProcess();
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {

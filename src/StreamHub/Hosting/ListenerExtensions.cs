@@ -25,6 +25,8 @@ public static partial class ListenerExtensions
         builder.Services.AddSingleton<CertificateProvider>();
         builder.Services.AddSingleton<RtmpConnectionHandler>();
         builder.Services.AddSingleton<RtmptTunnelTable>();
+        // Registered after the default socket transport, so Kestrel asks it first; it binds only the RTMP port.
+        builder.Services.AddSingleton<IConnectionListenerFactory, RtmpTransportFactory>();
 
         builder.WebHost.ConfigureKestrel((_, kestrel) =>
         {

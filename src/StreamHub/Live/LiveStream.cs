@@ -14,7 +14,7 @@ public sealed class LiveStream
     private MediaFrame? _videoSequenceHeader;
     private MediaFrame? _audioSequenceHeader;
     private readonly CancellationTokenSource _stopped = new();
-    private readonly StreamHubMetrics? _metrics;
+    private readonly IngestCounters? _ingest;
     private long _videoFrames;
     private long _audioFrames;
     private long _bytes;
@@ -35,7 +35,7 @@ public sealed class LiveStream
         StartedAt = startedAt;
         _sinks = sinks;
         Bitrate = new BitrateMeter(time ?? TimeProvider.System);
-        _metrics = metrics;
+        _ingest = metrics?.IngestFor(name);
     }
 
     /// <summary>The public name (never the key).</summary>
@@ -98,7 +98,7 @@ public sealed class LiveStream
         }
         else if (frame.FrameKind == MediaFrameKind.Coded)
         {
-            _metrics?.FrameReceived(Name, frame.Kind == MediaKind.Video, frame.Payload.Length);
+            _ingest?.FrameReceived(frame.Kind == MediaKind.Video, frame.Payload.Length);
             if (frame.Kind == MediaKind.Video)
             {
                 Interlocked.Increment(ref _videoFrames);

@@ -51,4 +51,9 @@ public sealed class RtmpOptions
     /// <summary>Accept RTMPT (RTMP tunnelled in HTTP POSTs: /open, /send, /idle, /close) on the HTTP and HTTPS
     /// listeners, for encoders behind proxies that pass only HTTP.</summary>
     public bool AcceptTunnel { get; set; } = true;
+
+    /// <summary>Run each RTMP connection's reads, parsing and HLS packaging on the socket thread that completed the
+    /// read instead of handing them to the thread pool (plain RTMP port only); see <see cref="Hosting.RtmpTransportFactory"/>.
+    /// Turn it off only to compare.</summary>
+    public bool InlineScheduling { get; set; } = true;
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using StreamHub.Hls;
 using StreamHub.Hosting;
@@ -12,8 +13,8 @@ public sealed class StreamHubMetrics : IDisposable
     public const string MeterName = "StreamHub";
 
     private readonly Meter _meter;
-    private readonly Counter<long> _receivedBytes;
-    private readonly Counter<long> _receivedFrames;
+    private readonly ConcurrentDictionary<string, IngestCounters> _ingest = new(StringComparer.Ordinal);
+    private readonly IngestCounters _ingestOverflow = new(null);
     private readonly Counter<long> _publishAttempts;
     private readonly Counter<long> _sentBytes;
 
@@ -21,8 +22,14 @@ public sealed class StreamHubMetrics : IDisposable
     {
         _meter = meters.Create(MeterName);
         var started = time.GetTimestamp();
-        _receivedBytes = _meter.CreateCounter<long>("streamhub_ingest_received_bytes_total", "By", "Media payload bytes received from publishers, by stream.");
-        _receivedFrames = _meter.CreateCounter<long>("streamhub_ingest_frames_total", null, "Audio and video frames received from publishers, by stream and kind.");
+        // Ingest counters are read at scrape time from plain per-stream fields: nothing per frame but two adds.
+        _meter.CreateObservableCounter("streamhub_ingest_received_bytes_total", () => IngestSeries().Select(c =>
+            new Measurement<long>(c.Bytes, StreamTag(c))), "By", "Media payload bytes received from publishers, by stream.");
+        _meter.CreateObservableCounter("streamhub_ingest_frames_total", () => IngestSeries().SelectMany(c => new[]
+        {
+            new Measurement<long>(c.VideoFrames, StreamTag(c), new("kind", "video")),
+            new Measurement<long>(c.AudioFrames, StreamTag(c), new("kind", "audio")),
+        }), null, "Audio and video frames received from publishers, by stream and kind.");
         _publishAttempts = _meter.CreateCounter<long>("streamhub_publish_attempts_total", null, "Publish attempts, by result (accepted, unknown_key, expired, already_live, denied).");
         _sentBytes = _meter.CreateCounter<long>("streamhub_hls_sent_bytes_total", "By", "HLS playlist and segment bytes sent to players, by stream.");
         _meter.CreateObservableCounter("streamhub_hls_segments_total", () =>
@@ -46,12 +53,21 @@ public sealed class StreamHubMetrics : IDisposable
     /// <summary>This host's meter (a process running several hosts, as tests do, has one per host).</summary>
     public Meter Meter => _meter;
 
-    public void FrameReceived(string stream, bool video, int bytes)
-    {
-        var tag = new KeyValuePair<string, object?>("stream", stream);
-        _receivedBytes.Add(bytes, tag);
-        _receivedFrames.Add(1, tag, new KeyValuePair<string, object?>("kind", video ? "video" : "audio"));
-    }
+    /// <summary>The ingest counters of a stream name, looked up once per publish. Past
+    /// <see cref="MaxIngestStreams"/> names, new names share one overflow series.</summary>
+    public IngestCounters IngestFor(string stream) =>
+        _ingest.TryGetValue(stream, out var counters) ? counters
+        : _ingest.Count >= MaxIngestStreams ? _ingestOverflow
+        : _ingest.GetOrAdd(stream, static name => new IngestCounters(name));
+
+    /// <summary>Stream names with their own ingest series (the frames instrument has two series per name).</summary>
+    public const int MaxIngestStreams = PrometheusExporter.MaxSeriesPerInstrument / 2 - 1;
+
+    private IEnumerable<IngestCounters> IngestSeries() =>
+        _ingestOverflow.Bytes > 0 ? _ingest.Values.Append(_ingestOverflow) : _ingest.Values;
+
+    private static KeyValuePair<string, object?> StreamTag(IngestCounters counters) =>
+        counters.Stream is { } name ? new("stream", name) : new("overflow", "true");
 
     public void PublishAttempt(string result) => _publishAttempts.Add(1, new KeyValuePair<string, object?>("result", result));
 

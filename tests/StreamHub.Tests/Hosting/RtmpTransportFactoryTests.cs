@@ -1,0 +1,43 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StreamHub.Hosting;
+using StreamHub.Rtmp;
+using StreamHub.Tests.Infrastructure;
+
+namespace StreamHub.Tests.Hosting;
+
+/// <summary>The RTMP port gets its own socket transport (inline scheduling); every other port is left to Kestrel's.</summary>
+public sealed class RtmpTransportFactoryTests
+{
+    [Fact]
+    public void It_takes_only_the_RTMP_port_and_none_when_inline_scheduling_is_off()
+    {
+        var on = new RtmpTransportFactory(Options.Create(new RtmpOptions { Port = 19350 }), NullLoggerFactory.Instance);
+        var off = new RtmpTransportFactory(Options.Create(new RtmpOptions { Port = 19350, InlineScheduling = false }), NullLoggerFactory.Instance);
+
+        Assert.True(on.CanBind(new IPEndPoint(IPAddress.Loopback, 19350)));
+        Assert.True(on.CanBind(new IPEndPoint(IPAddress.IPv6Any, 19350)));
+        Assert.False(on.CanBind(new IPEndPoint(IPAddress.Loopback, 8080)));
+        Assert.False(on.CanBind(new UnixDomainSocketEndPoint("/tmp/streamhub-test.sock")));
+        Assert.False(off.CanBind(new IPEndPoint(IPAddress.Loopback, 19350)));
+    }
+
+    [Fact]
+    public async Task The_listener_it_binds_accepts_connections()
+    {
+        var port = FreePorts.Next();
+        var factory = new RtmpTransportFactory(Options.Create(new RtmpOptions { Port = port }), NullLoggerFactory.Instance);
+        await using var listener = await factory.BindAsync(new IPEndPoint(IPAddress.Loopback, port));
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port).WaitAsync(TimeSpan.FromSeconds(10));
+        await using var connection = await listener.AcceptAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.NotNull(connection);
+        await client.GetStream().WriteAsync(new byte[] { 3, 1, 2 });
+        var read = await connection!.Transport.Input.ReadAtLeastAsync(3).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(new byte[] { 3, 1, 2 }, read.Buffer.ToArray());
+    }
+}
