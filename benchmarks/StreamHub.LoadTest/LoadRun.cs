@@ -29,7 +29,7 @@ public static class LoadRun
                     publishers[i] = await Publisher.ConnectAsync(clip, server.RtmpPort, server.Application, publishNames[i], names[i]);
                 }
                 catch (Exception e) when (e is IOException or InvalidOperationException or TimeoutException or OperationCanceledException
-                    or System.Net.Sockets.SocketException or StreamHub.Rtmp.RtmpProtocolException)
+                    or System.Net.Sockets.SocketException or StreamHub.Rtmp.Client.RtmpClientException)
                 {
                     lock (failures)
                     {

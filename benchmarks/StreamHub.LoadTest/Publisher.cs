@@ -3,24 +3,28 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using StreamHub.Rtmp.Amf;
-using StreamHub.Rtmp.Chunking;
-using StreamHub.Rtmp.Commands;
-using StreamHub.Rtmp.Messages;
+using StreamHub.Rtmp.Client;
 
 namespace StreamHub.LoadTest;
 
-/// <summary>One RTMP publisher: the publish conversation (as FFmpeg speaks it), then the clip in real time, looped
-/// with increasing timestamps. It does no timing of its own: the <see cref="Pacer"/> calls <see cref="Pump"/>, which
-/// copies every due message into one buffer and starts one send, unless the previous send is still under way.</summary>
+/// <summary>One RTMP publisher: the publish conversation (the server's <see cref="RtmpPublishClient"/>), then the clip
+/// in real time, looped with increasing timestamps. It does no timing of its own: the <see cref="Pacer"/> calls
+/// <see cref="Pump"/>, which copies every due message into one buffer and starts one send on the socket, unless the
+/// previous send is still under way.</summary>
 public sealed class Publisher : IAsyncDisposable
 {
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(15);
 
+    private static readonly RtmpClientOptions ClientOptions = new()
+    {
+        ReplyTimeout = ReplyTimeout,
+        FlashVersion = "FMLE/3.0 (compatible; StreamHub.LoadTest)",
+    };
+
     private readonly FlvClip _clip;
     private readonly Socket _socket;
     private readonly PipeReader _input;
-    private readonly ChunkReader _chunks = new(16 * 1024 * 1024, 0xFFFFFF, 65599);
+    private readonly RtmpPublishClient _client;
     private readonly ArrayBufferWriter<byte> _pending = new(256 * 1024);
     private readonly List<(long Timestamp, long SentAt)> _keyframes = new(1024);
     private uint _streamId;
@@ -34,7 +38,11 @@ public sealed class Publisher : IAsyncDisposable
     {
         _clip = clip;
         _socket = socket;
-        _input = PipeReader.Create(new NetworkStream(socket, ownsSocket: false));
+        var stream = new NetworkStream(socket, ownsSocket: false);
+        _input = PipeReader.Create(stream);
+        // The client speaks the conversation; afterwards media goes straight to the socket and the drain loop reads
+        // the same input pipe.
+        _client = new RtmpPublishClient(_input, PipeWriter.Create(stream), ClientOptions);
     }
 
     public string Name { get; private init; } = "";
@@ -210,108 +218,10 @@ public sealed class Publisher : IAsyncDisposable
 
     private async Task PublishAsync(int port, string app, string publishName)
     {
-        // Handshake: C0 C1 (version 0: the simple scheme), S0 S1 S2, then C2 = S1.
-        var c0c1 = new byte[1537];
-        c0c1[0] = 3;
-        Random.Shared.NextBytes(c0c1.AsSpan(9));
-        await SendRawAsync(c0c1);
-        var s0s1s2 = await ReadExactlyAsync(1 + 2 * 1536);
-        await SendRawAsync(s0s1s2.AsMemory(1, 1536));
-
-        var output = new ArrayBufferWriter<byte>();
-        var scratch = new ArrayBufferWriter<byte>();
-        var size = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(size, FlvClip.ChunkSize);
-        ChunkWriter.WriteMessage(output, 2, 0, RtmpMessageType.SetChunkSize, 0, size, 128);
-        CommandWriter.Write(output, scratch, 3, 0, FlvClip.ChunkSize, CommandNames.Connect, 1, new AmfObject
-        {
-            ["app"] = app,
-            ["type"] = "nonprivate",
-            ["flashVer"] = "FMLE/3.0 (compatible; StreamHub.LoadTest)",
-            ["tcUrl"] = $"rtmp://127.0.0.1:{port}/{app}",
-        });
-        await SendRawAsync(output.WrittenMemory);
-        var connect = await ReadReplyAsync(1);
-        if (connect.Name != CommandNames.Result)
-        {
-            throw new InvalidOperationException($"connect answered {connect.Name}");
-        }
-        output.ResetWrittenCount();
-        CommandWriter.Write(output, scratch, 3, 0, FlvClip.ChunkSize, CommandNames.ReleaseStream, 2, null, publishName);
-        CommandWriter.Write(output, scratch, 3, 0, FlvClip.ChunkSize, CommandNames.FcPublish, 3, null, publishName);
-        CommandWriter.Write(output, scratch, 3, 0, FlvClip.ChunkSize, CommandNames.CreateStream, 4, [null]);
-        await SendRawAsync(output.WrittenMemory);
-        var created = await ReadReplyAsync(4);
-        _streamId = (uint)(created.NumberArgument(0) ?? throw new InvalidOperationException("createStream without a stream id"));
-        output.ResetWrittenCount();
-        CommandWriter.Write(output, scratch, 8, _streamId, FlvClip.ChunkSize, CommandNames.Publish, 5, null, publishName, "live");
-        await SendRawAsync(output.WrittenMemory);
-        var status = await ReadReplyAsync(null);
-        var code = (status.Arguments.FirstOrDefault() as AmfObject)?.GetString("code");
-        if (code != "NetStream.Publish.Start")
-        {
-            throw new InvalidOperationException($"publish answered {code ?? status.Name}");
-        }
-    }
-
-    /// <summary>The next _result/_error with <paramref name="transaction"/>, or (null) the next onStatus.</summary>
-    private async Task<RtmpCommand> ReadReplyAsync(double? transaction)
-    {
-        using var timeout = new CancellationTokenSource(ReplyTimeout);
-        while (true)
-        {
-            var result = await _input.ReadAsync(timeout.Token);
-            var buffer = result.Buffer;
-            while (_chunks.TryRead(ref buffer, out var message))
-            {
-                if (message.Type == RtmpMessageType.SetChunkSize)
-                {
-                    _chunks.SetChunkSize(BinaryPrimitives.ReadUInt32BigEndian(message.Payload.FirstSpan.Length >= 4
-                        ? message.Payload.FirstSpan : message.Payload.ToArray()));
-                    continue;
-                }
-                if (message.Type != RtmpMessageType.Amf0Command)
-                {
-                    continue;
-                }
-                var command = AmfMessageReader.ReadCommand(message.Payload, false, 16);
-                var wanted = transaction is { } id
-                    ? command.TransactionId == id && command.Name is CommandNames.Result or CommandNames.Error
-                    : command.Name == CommandNames.OnStatus;
-                if (wanted)
-                {
-                    _input.AdvanceTo(buffer.Start);
-                    return command;
-                }
-            }
-            _input.AdvanceTo(buffer.Start, buffer.End);
-            if (result.IsCompleted)
-            {
-                throw new IOException("the server closed the connection during the publish conversation");
-            }
-        }
-    }
-
-    private async Task SendRawAsync(ReadOnlyMemory<byte> bytes)
-    {
-        while (!bytes.IsEmpty)
-        {
-            bytes = bytes[await _socket.SendAsync(bytes, SocketFlags.None)..];
-        }
-    }
-
-    private async Task<byte[]> ReadExactlyAsync(int count)
-    {
-        using var deadline = new CancellationTokenSource(ReplyTimeout);
-        var result = await _input.ReadAtLeastAsync(count, deadline.Token);
-        if (result.Buffer.Length < count)
-        {
-            _input.AdvanceTo(result.Buffer.End);
-            throw new IOException($"the server closed the connection after {result.Buffer.Length} of {count} handshake bytes");
-        }
-        var bytes = result.Buffer.Slice(0, count).ToArray();
-        _input.AdvanceTo(result.Buffer.GetPosition(count));
-        return bytes;
+        await _client.HandshakeAsync();
+        await _client.SetChunkSizeAsync(FlvClip.ChunkSize);
+        await _client.ConnectAppAsync(app, $"rtmp://127.0.0.1:{port}/{app}");
+        _streamId = await _client.PublishAsync(publishName);
     }
 
     public async ValueTask DisposeAsync()
@@ -325,7 +235,6 @@ public sealed class Publisher : IAsyncDisposable
         {
         }
         _socket.Dispose();
-        await _input.CompleteAsync();
         try
         {
             await _drain;
@@ -334,6 +243,6 @@ public sealed class Publisher : IAsyncDisposable
         {
             // The drain loop ends with the socket; its error no longer matters.
         }
-        _chunks.Dispose();
+        await _client.DisposeAsync();
     }
 }

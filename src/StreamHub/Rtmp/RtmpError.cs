@@ -3,7 +3,8 @@ namespace StreamHub.Rtmp;
 /// <summary>What a peer broke. One value per distinct violation, so the closing log line says exactly what happened.</summary>
 public enum RtmpError
 {
-    /// <summary>C0 asked for a version other than 3 (6, 8 and 9 are RTMPE, which is not served).</summary>
+    /// <summary>C0 asked for a version other than 3 (6, 8 and 9 are RTMPE, which is not served), or, to the client,
+    /// S0 answered with one.</summary>
     UnsupportedVersion,
 
     /// <summary>The handshake did not finish within <see cref="RtmpOptions.HandshakeTimeoutSeconds"/>.</summary>

@@ -1,38 +1,46 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using StreamHub.Rtmp.Amf;
 using StreamHub.Rtmp.Chunking;
+using StreamHub.Rtmp.Client;
 using StreamHub.Rtmp.Commands;
 using StreamHub.Rtmp.Handshake;
 using StreamHub.Rtmp.Messages;
+using StreamHub.Tests.Infrastructure;
 
 namespace StreamHub.Tests.Rtmp;
 
-/// <summary>A small RTMP publisher for tests, over any pair of pipes (an in-memory duplex pipe or a TCP socket). It
-/// speaks the way FFmpeg does (connect, releaseStream, FCPublish, createStream, publish) and can also send raw bytes
-/// for the hostile-peer tests. Every wait is bounded.</summary>
+/// <summary>The server's <see cref="RtmpPublishClient"/> with what tests need around it: every received message kept in
+/// <see cref="Received"/>, refusals returned as status codes rather than thrown, and raw writes (any chunk stream, any
+/// message stream, crafted bytes) for the hostile-peer tests. The conversation itself is the client's.</summary>
 public sealed class TestRtmpClient : IAsyncDisposable
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>The flashVer the tests' publishers announce; the server shows it as the encoder.</summary>
+    private const string FlashVersion = "FMLE/3.0 (compatible; StreamHub test)";
+
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly IDisposable? _socket;
-    private readonly ChunkReader _chunks = new(64 * 1024 * 1024, 0xFFFFFF, 65599);
-    private readonly ArrayBufferWriter<byte> _scratch = new();
-    private double _transaction = 1;
+    private readonly RtmpPublishClient _client;
 
     public TestRtmpClient(PipeReader input, PipeWriter output, IDisposable? socket = null)
     {
         _input = input;
         _output = output;
         _socket = socket;
+        _client = new RtmpPublishClient(new TestDuplexPipe(input, output),
+            new RtmpClientOptions { ReplyTimeout = DefaultTimeout, FlashVersion = FlashVersion, MaxMessageSize = 64 * 1024 * 1024 })
+        {
+            MessageReceived = message => Received.Add(
+                new ReceivedMessage(message.Type, message.StreamId, message.Timestamp, message.Payload.ToArray())),
+        };
     }
 
-    public int OutChunkSize { get; private set; } = 128;
+    public int OutChunkSize => _client.OutChunkSize;
 
     /// <summary>Every message received, in order (commands included).</summary>
     public List<ReceivedMessage> Received { get; } = [];
@@ -45,30 +53,11 @@ public sealed class TestRtmpClient : IAsyncDisposable
         return new TestRtmpClient(PipeReader.Create(stream), PipeWriter.Create(stream), client);
     }
 
-    /// <summary>C0+C1 (simple: version zero; digest: FFmpeg's 9.0.124.2 with a scheme-0 client digest), then C2 = S1.
-    /// Returns S1 and S2.</summary>
+    /// <summary>The client's handshake (simple, or FFmpeg's digest scheme 0). Returns S1, S2 and the C1 sent.</summary>
     public async Task<(byte[] S1, byte[] S2, byte[] C1)> HandshakeAsync(bool digest = false)
     {
-        var c1 = new byte[1536];
-        Random.Shared.NextBytes(c1);
-        BinaryPrimitives.WriteUInt32BigEndian(c1, 0);
-        if (digest)
-        {
-            c1[4] = 9; c1[5] = 0; c1[6] = 124; c1[7] = 2;
-            var offset = HandshakeDigest.DigestOffset(c1, HandshakeScheme.Digest0);
-            HandshakeDigest.Compute(c1, offset, HandshakeDigest.ClientKey[..30], c1.AsSpan(offset, 32));
-        }
-        else
-        {
-            c1.AsSpan(4, 4).Clear();
-        }
-        await SendRawAsync((byte[])[3, .. c1]);
-        var response = await ReadExactlyAsync(1 + 2 * 1536);
-        Assert.Equal(3, response[0]);
-        var s1 = response[1..1537];
-        var s2 = response[1537..];
-        await SendRawAsync(s1);
-        return (s1, s2, c1);
+        var exchange = await _client.HandshakeAsync(digest ? HandshakeScheme.Digest0 : HandshakeScheme.Simple);
+        return (exchange.S1, exchange.S2, exchange.C1);
     }
 
     public async Task SendRawAsync(ReadOnlyMemory<byte> bytes)
@@ -76,6 +65,7 @@ public sealed class TestRtmpClient : IAsyncDisposable
         await _output.WriteAsync(bytes);
     }
 
+    /// <summary>Any message on any chunk stream and message stream, chunked at <see cref="OutChunkSize"/>.</summary>
     public async Task SendMessageAsync(int chunkStreamId, RtmpMessageType type, uint streamId, uint timestamp, ReadOnlyMemory<byte> payload)
     {
         var buffer = new ArrayBufferWriter<byte>();
@@ -83,14 +73,9 @@ public sealed class TestRtmpClient : IAsyncDisposable
         await _output.WriteAsync(buffer.WrittenMemory);
     }
 
-    public async Task SetChunkSizeAsync(int size)
-    {
-        var payload = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)size);
-        await SendMessageAsync(2, RtmpMessageType.SetChunkSize, 0, 0, payload);
-        OutChunkSize = size;
-    }
+    public Task SetChunkSizeAsync(int size) => _client.SetChunkSizeAsync(size);
 
+    /// <summary>Any command, in or out of order (chunk stream 3 on stream 0, 8 otherwise).</summary>
     public async Task SendCommandAsync(uint streamId, string name, double transactionId, params object?[] values)
     {
         var body = new ArrayBufferWriter<byte>();
@@ -103,31 +88,11 @@ public sealed class TestRtmpClient : IAsyncDisposable
         await SendMessageAsync(streamId == 0 ? 3 : 8, RtmpMessageType.Amf0Command, streamId, 0, body.WrittenMemory);
     }
 
-    /// <summary>The next message, or null when the server closed the connection. Set Chunk Size is applied.</summary>
+    /// <summary>The next message, or null when the server closed the connection.</summary>
     public async Task<ReceivedMessage?> ReadMessageAsync(TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
-        while (true)
-        {
-            var result = await _input.ReadAsync(cts.Token);
-            var buffer = result.Buffer;
-            if (_chunks.TryRead(ref buffer, out var message))
-            {
-                var received = new ReceivedMessage(message.Type, message.StreamId, message.Timestamp, message.Payload.ToArray());
-                _input.AdvanceTo(buffer.Start);
-                if (message.Type == RtmpMessageType.SetChunkSize)
-                {
-                    _chunks.SetChunkSize(received.UInt32());
-                }
-                Received.Add(received);
-                return received;
-            }
-            _input.AdvanceTo(buffer.Start, buffer.End);
-            if (result.IsCompleted)
-            {
-                return null;
-            }
-        }
+        return await _client.ReadMessageAsync(cts.Token) is null ? null : Received[^1];
     }
 
     /// <summary>Reads until a command arrives (null when the server closed first).</summary>
@@ -143,56 +108,33 @@ public sealed class TestRtmpClient : IAsyncDisposable
         return null;
     }
 
-    /// <summary>connect(app) and its _result; throws if the server answers otherwise.</summary>
+    /// <summary>connect(app) and the server's answer: its _result, or its _error (null if it closed first).</summary>
     public async Task<RtmpCommand?> ConnectAppAsync(string app = "live")
     {
-        await SendCommandAsync(0, CommandNames.Connect, _transaction++, new AmfObject
+        try
         {
-            ["app"] = app,
-            ["type"] = "nonprivate",
-            ["flashVer"] = "FMLE/3.0 (compatible; StreamHub test)",
-            ["tcUrl"] = $"rtmp://127.0.0.1/{app}",
-        });
-        return await ReadCommandAsync();
+            return await _client.ConnectAppAsync(app, $"rtmp://127.0.0.1/{app}");
+        }
+        catch (RtmpClientException refused) when (refused.Error is RtmpClientError.ConnectRejected or RtmpClientError.ConnectionClosed)
+        {
+            return refused.Reply;
+        }
     }
 
     /// <summary>The whole publish conversation after the handshake. Returns the onStatus code the server answered
-    /// publish with (or the _error code of connect, or null if it closed), and the stream id.</summary>
+    /// publish with (or the _error code of connect, or null if it closed), and the stream id (0 when refused).</summary>
     public async Task<(string? Code, uint StreamId)> PublishAsync(string key, string app = "live")
     {
-        var connect = await ConnectAppAsync(app);
-        if (connect is null)
+        try
         {
-            return (null, 0);
+            await _client.ConnectAppAsync(app, $"rtmp://127.0.0.1/{app}");
+            var streamId = await _client.PublishAsync(key);
+            return (RtmpStatusCodes.PublishStart, streamId);
         }
-        if (connect.Name != CommandNames.Result)
+        catch (RtmpClientException refused) when (refused.Error is not (RtmpClientError.Timeout or RtmpClientError.ProtocolViolation))
         {
-            return ((connect.Arguments.FirstOrDefault() as AmfObject)?.GetString("code"), 0);
+            return (refused.StatusCode, 0);
         }
-        await SendCommandAsync(0, CommandNames.ReleaseStream, _transaction++, null, key);
-        await SendCommandAsync(0, CommandNames.FcPublish, _transaction++, null, key);
-        var createTransaction = _transaction++;
-        await SendCommandAsync(0, CommandNames.CreateStream, createTransaction, [null]);
-        uint streamId = 0;
-        while (await ReadCommandAsync() is { } reply)
-        {
-            if (reply.Name == CommandNames.Result && reply.TransactionId == createTransaction)
-            {
-                Assert.Null(reply.CommandObject);
-                streamId = (uint)reply.NumberArgument(0)!.Value;
-                break;
-            }
-        }
-        Assert.NotEqual(0u, streamId);
-        await SendCommandAsync(streamId, CommandNames.Publish, _transaction++, null, key, "live");
-        while (await ReadCommandAsync() is { } status)
-        {
-            if (status.Name == CommandNames.OnStatus)
-            {
-                return ((status.Arguments.FirstOrDefault() as AmfObject)?.GetString("code"), streamId);
-            }
-        }
-        return (null, streamId);
     }
 
     public Task SendMetadataAsync(uint streamId, AmfObject metadata, bool withSetDataFrame = true)
@@ -204,22 +146,34 @@ public sealed class TestRtmpClient : IAsyncDisposable
         }
         Amf0Writer.WriteString(body, CommandNames.OnMetaData);
         Amf0Writer.WriteValue(body, metadata);
-        return SendMessageAsync(4, RtmpMessageType.Amf0Data, streamId, 0, body.WrittenMemory);
+        return IsPublished(streamId)
+            ? _client.WriteDataAsync(0, body.WrittenMemory).AsTask()
+            : SendMessageAsync(RtmpPublishClient.DataChunkStreamId, RtmpMessageType.Amf0Data, streamId, 0, body.WrittenMemory);
     }
 
     /// <summary>An AVC video message: 0x17/0x27, AVCPacketType, SI24 composition time, then <paramref name="data"/>.</summary>
-    public Task SendAvcAsync(uint streamId, uint timestamp, bool keyframe, byte packetType, int compositionTime, byte[] data) =>
-        SendMessageAsync(6, RtmpMessageType.Video, streamId, timestamp, AvcBody(keyframe, packetType, compositionTime, data));
+    public Task SendAvcAsync(uint streamId, uint timestamp, bool keyframe, byte packetType, int compositionTime, byte[] data)
+    {
+        var body = AvcBody(keyframe, packetType, compositionTime, data);
+        return IsPublished(streamId)
+            ? _client.WriteVideoAsync(timestamp, body).AsTask()
+            : SendMessageAsync(RtmpPublishClient.VideoChunkStreamId, RtmpMessageType.Video, streamId, timestamp, body);
+    }
 
     public static byte[] AvcBody(bool keyframe, byte packetType, int compositionTime, byte[] data) =>
         [(byte)(keyframe ? 0x17 : 0x27), packetType, (byte)(compositionTime >> 16), (byte)(compositionTime >> 8), (byte)compositionTime, .. data];
 
     /// <summary>An AAC audio message: 0xAF, AACPacketType, then <paramref name="data"/>.</summary>
-    public Task SendAacAsync(uint streamId, uint timestamp, byte packetType, byte[] data) =>
-        SendMessageAsync(4, RtmpMessageType.Audio, streamId, timestamp, (byte[])[0xAF, packetType, .. data]);
+    public Task SendAacAsync(uint streamId, uint timestamp, byte packetType, byte[] data)
+    {
+        byte[] body = [0xAF, packetType, .. data];
+        return IsPublished(streamId)
+            ? _client.WriteAudioAsync(timestamp, body).AsTask()
+            : SendMessageAsync(RtmpPublishClient.AudioChunkStreamId, RtmpMessageType.Audio, streamId, timestamp, body);
+    }
 
-    /// <summary>True when the server closes the connection within <paramref name="timeout"/> (messages before the
-    /// close are read and kept).</summary>
+    /// <summary>True when the server closes the connection within <paramref name="timeout"/> (what it sends before the
+    /// close is read and dropped).</summary>
     public async Task<bool> WaitForCloseAsync(TimeSpan timeout)
     {
         try
@@ -245,25 +199,14 @@ public sealed class TestRtmpClient : IAsyncDisposable
         }
     }
 
-    private async Task<byte[]> ReadExactlyAsync(int count)
-    {
-        using var deadline = new CancellationTokenSource(DefaultTimeout);
-        var result = await _input.ReadAtLeastAsync(count, deadline.Token);
-        if (result.Buffer.Length < count)
-        {
-            _input.AdvanceTo(result.Buffer.End);
-            throw new IOException($"Connection closed after {result.Buffer.Length} of {count} bytes.");
-        }
-        var bytes = result.Buffer.Slice(0, count).ToArray();
-        _input.AdvanceTo(result.Buffer.GetPosition(count));
-        return bytes;
-    }
+    /// <summary>Media for the stream the client published goes through the client; media for any other stream id is
+    /// a crafted case and is written raw.</summary>
+    private bool IsPublished(uint streamId) =>
+        _client.State == RtmpPublishClientState.Publishing && streamId == _client.StreamId;
 
     public async ValueTask DisposeAsync()
     {
-        await _output.CompleteAsync();
-        await _input.CompleteAsync();
-        _chunks.Dispose();
+        await _client.DisposeAsync();
         _socket?.Dispose();
     }
 }

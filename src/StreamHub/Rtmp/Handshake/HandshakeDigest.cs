@@ -57,6 +57,14 @@ public static class HandshakeDigest
         return CryptographicOperations.FixedTimeEquals(expected, c1.Slice(digestOffset, DigestSize));
     }
 
+    /// <summary>Signs a 1536-byte C1 in place under <paramref name="scheme"/> with the 30-byte client text, as Flash
+    /// Player and FFmpeg do.</summary>
+    public static void SignClientPacket(Span<byte> c1, HandshakeScheme scheme)
+    {
+        var offset = DigestOffset(c1, scheme);
+        Compute(c1, offset, ClientKey[..30], c1.Slice(offset, DigestSize));
+    }
+
     /// <summary>Signs a 1536-byte packet in place under <paramref name="scheme"/> with the 36-byte server text.</summary>
     public static void SignServerPacket(Span<byte> s1, HandshakeScheme scheme)
     {

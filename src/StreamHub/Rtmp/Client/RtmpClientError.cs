@@ -1,0 +1,27 @@
+namespace StreamHub.Rtmp.Client;
+
+/// <summary>Why the publish conversation with a server failed. One value per distinct failure, so a relay's log line
+/// says what to check.</summary>
+public enum RtmpClientError
+{
+    /// <summary>The server did not answer within <see cref="RtmpClientOptions.ReplyTimeout"/>: no TCP connection, no
+    /// handshake answer, or no reply to a command.</summary>
+    Timeout,
+
+    /// <summary>The server closed the connection before answering.</summary>
+    ConnectionClosed,
+
+    /// <summary>The server's bytes broke the RTMP protocol (a handshake version other than 3, a malformed chunk or
+    /// command); the <see cref="RtmpProtocolException"/> is the inner exception.</summary>
+    ProtocolViolation,
+
+    /// <summary>connect was answered with _error (NetConnection.Connect.Rejected: a wrong application, a refused
+    /// address).</summary>
+    ConnectRejected,
+
+    /// <summary>createStream was answered with _error, or with no usable stream id.</summary>
+    CreateStreamFailed,
+
+    /// <summary>publish was answered with an error onStatus (NetStream.Publish.BadName, NetStream.Publish.Denied).</summary>
+    PublishRefused,
+}

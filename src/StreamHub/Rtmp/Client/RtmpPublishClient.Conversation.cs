@@ -1,0 +1,289 @@
+using System.Buffers;
+using StreamHub.Rtmp.Amf;
+using StreamHub.Rtmp.Commands;
+using StreamHub.Rtmp.Handshake;
+using StreamHub.Rtmp.Messages;
+
+namespace StreamHub.Rtmp.Client;
+
+/// <summary>The publish conversation (PROTOCOL-NOTES §3, from the encoder's side): handshake; connect and its _result;
+/// releaseStream, FCPublish and createStream in one flush, then createStream's _result; publish and
+/// NetStream.Publish.Start. Each round trip with the server must finish within
+/// <see cref="RtmpClientOptions.ReplyTimeout"/>.</summary>
+public sealed partial class RtmpPublishClient
+{
+    private const string PublishType = "live";
+
+    private double _nextTransaction = 1;
+    private string? _streamName;
+
+    /// <summary>C0 and C1, then S0, S1 and S2, then C2 (an echo of S1). <paramref name="scheme"/> Simple sends a
+    /// version-zero C1; Digest0 or Digest1 sends a signed one, as Flash Player and FFmpeg do.</summary>
+    public Task<HandshakeExchange> HandshakeAsync(HandshakeScheme scheme = HandshakeScheme.Simple, CancellationToken cancellationToken = default)
+    {
+        RequireState(RtmpPublishClientState.Handshake, "The handshake");
+        const int size = HandshakeDigest.PacketSize;
+        var c1 = new byte[size];
+        var random = new byte[size - 8];
+        Random.Shared.NextBytes(random);
+        ClientHandshake.WriteC1(c1, scheme, random);
+        return WithinReplyTimeoutAsync("the handshake", async deadline =>
+        {
+            await SendAsync("C0 and C1", () =>
+            {
+                _output.GetSpan(1)[0] = HandshakeReader.RtmpVersion;
+                _output.Advance(1);
+                _output.Write(c1);
+            }, deadline);
+            var s1 = new byte[size];
+            var s2 = new byte[size];
+            await ReadS0S1S2Async(s1, s2, deadline);
+            await SendAsync("C2", () => _output.Write(s1), deadline);
+            State = RtmpPublishClientState.AwaitingConnect;
+            return new HandshakeExchange(scheme, c1, s1, s2);
+        }, cancellationToken);
+    }
+
+    /// <summary>Set Chunk Size for what this client sends from now on (RTMP 1.0 §5.4.1). Encoders send it before
+    /// connect: large media messages then travel in a few chunks.</summary>
+    public Task SetChunkSizeAsync(int chunkSize, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (State == RtmpPublishClientState.Handshake)
+        {
+            throw new InvalidOperationException("Set Chunk Size needs the handshake done first.");
+        }
+        return WithinReplyTimeoutAsync("Set Chunk Size", deadline => SendAsync("Set Chunk Size", () =>
+        {
+            ControlMessageWriter.WriteSetChunkSize(_output, chunkSize, OutChunkSize);
+            OutChunkSize = chunkSize;
+        }, deadline), cancellationToken);
+    }
+
+    /// <summary>connect(<paramref name="application"/>) and its _result, which is returned (the server's properties
+    /// and NetConnection.Connect.Success). An _error is <see cref="RtmpClientError.ConnectRejected"/>.</summary>
+    public Task<RtmpCommand> ConnectAppAsync(string application, string tcUrl, CancellationToken cancellationToken = default)
+    {
+        RequireState(RtmpPublishClientState.AwaitingConnect, "connect");
+        var transaction = _nextTransaction++;
+        return WithinReplyTimeoutAsync("connect", async deadline =>
+        {
+            await SendAsync("connect", () => CommandWriter.Write(_output, _scratch, CommandChunkStreamId, 0, OutChunkSize,
+                CommandNames.Connect, transaction, new AmfObject
+                {
+                    ["app"] = application,
+                    ["type"] = "nonprivate",
+                    ["flashVer"] = Options.FlashVersion,
+                    ["tcUrl"] = tcUrl,
+                }), deadline);
+            var reply = await ReadCommandAsync(transaction, "connect", deadline);
+            if (reply.Name != CommandNames.Result)
+            {
+                throw Refused(RtmpClientError.ConnectRejected, "connect", reply);
+            }
+            State = RtmpPublishClientState.Connected;
+            return reply;
+        }, cancellationToken);
+    }
+
+    /// <summary>releaseStream, FCPublish and createStream, then publish(<paramref name="streamName"/>, "live") on the
+    /// new stream; returns its message stream id once the server answers NetStream.Publish.Start. An error onStatus
+    /// (BadName, Denied) is <see cref="RtmpClientError.PublishRefused"/>; the server closes the connection after it.</summary>
+    public async Task<uint> PublishAsync(string streamName, CancellationToken cancellationToken = default)
+    {
+        RequireState(RtmpPublishClientState.Connected, "publish");
+        var release = _nextTransaction++;
+        var announce = _nextTransaction++;
+        var create = _nextTransaction++;
+        var streamId = await WithinReplyTimeoutAsync("createStream", async deadline =>
+        {
+            // The replies to releaseStream and FCPublish are skipped: servers answer them with _result, _error or
+            // onFCPublish, and encoders carry on either way.
+            await SendAsync("createStream", () =>
+            {
+                CommandWriter.Write(_output, _scratch, CommandChunkStreamId, 0, OutChunkSize, CommandNames.ReleaseStream, release, null, streamName);
+                CommandWriter.Write(_output, _scratch, CommandChunkStreamId, 0, OutChunkSize, CommandNames.FcPublish, announce, null, streamName);
+                CommandWriter.Write(_output, _scratch, CommandChunkStreamId, 0, OutChunkSize, CommandNames.CreateStream, create, [null]);
+            }, deadline);
+            var created = await ReadCommandAsync(create, "createStream", deadline);
+            if (created.Name != CommandNames.Result)
+            {
+                throw Refused(RtmpClientError.CreateStreamFailed, "createStream", created);
+            }
+            return created.NumberArgument(0) is { } id && id >= 1 && id <= uint.MaxValue && id == Math.Floor(id)
+                ? (uint)id
+                : throw new RtmpClientException(RtmpClientError.CreateStreamFailed, "createStream answered without a usable stream id", created);
+        }, cancellationToken);
+
+        var publish = _nextTransaction++;
+        await WithinReplyTimeoutAsync("publish", async deadline =>
+        {
+            await SendAsync("publish", () => CommandWriter.Write(_output, _scratch, StreamCommandChunkStreamId, streamId, OutChunkSize,
+                CommandNames.Publish, publish, null, streamName, PublishType), deadline);
+            // Other status messages (a NetStream.Publish.Reset first, as some servers send) are passed over.
+            while (true)
+            {
+                var status = await ReadCommandAsync(null, "publish", deadline);
+                var info = RtmpClientException.InfoObject(status);
+                if (info?.GetString("code") == RtmpStatusCodes.PublishStart)
+                {
+                    return status;
+                }
+                if (info?.GetString("level") == RtmpStatusCodes.LevelError)
+                {
+                    throw Refused(RtmpClientError.PublishRefused, "publish", status);
+                }
+            }
+        }, cancellationToken);
+        StreamId = streamId;
+        _streamName = streamName;
+        State = RtmpPublishClientState.Publishing;
+        return streamId;
+    }
+
+    /// <summary>FCUnpublish and deleteStream: the server ends the stream and the connection stays open (a new
+    /// <see cref="PublishAsync"/> may follow). Servers do not answer these.</summary>
+    public async Task UnpublishAsync(CancellationToken cancellationToken = default)
+    {
+        RequireState(RtmpPublishClientState.Publishing, "unpublish");
+        var streamName = _streamName!;
+        var streamId = StreamId;
+        var announce = _nextTransaction++;
+        var delete = _nextTransaction++;
+        await WithinReplyTimeoutAsync("unpublish", deadline => SendAsync("FCUnpublish and deleteStream", () =>
+        {
+            CommandWriter.Write(_output, _scratch, CommandChunkStreamId, 0, OutChunkSize, CommandNames.FcUnpublish, announce, null, streamName);
+            CommandWriter.Write(_output, _scratch, CommandChunkStreamId, 0, OutChunkSize, CommandNames.DeleteStream, delete, null, (double)streamId);
+        }, deadline), cancellationToken);
+        StreamId = 0;
+        _streamName = null;
+        State = RtmpPublishClientState.Connected;
+    }
+
+    /// <summary>The next _result or _error with <paramref name="transactionId"/>, within
+    /// <see cref="RtmpClientOptions.ReplyTimeout"/>; other messages are applied and passed over.</summary>
+    public Task<RtmpCommand> ReadReplyAsync(double transactionId, CancellationToken cancellationToken = default)
+    {
+        var step = $"transaction {transactionId}";
+        return WithinReplyTimeoutAsync(step, deadline => ReadCommandAsync(transactionId, step, deadline), cancellationToken);
+    }
+
+    /// <summary>The next onStatus, within <see cref="RtmpClientOptions.ReplyTimeout"/>; other messages are applied and
+    /// passed over.</summary>
+    public Task<RtmpCommand> ReadStatusAsync(CancellationToken cancellationToken = default) =>
+        WithinReplyTimeoutAsync("the status wait", deadline => ReadCommandAsync(null, "with onStatus", deadline), cancellationToken);
+
+    /// <summary>The next _result/_error with <paramref name="transactionId"/>, or (null) the next onStatus.</summary>
+    private async Task<RtmpCommand> ReadCommandAsync(double? transactionId, string step, CancellationToken cancellationToken)
+    {
+        while (await ReadMessageAsync(cancellationToken) is { } message)
+        {
+            if (message.Type is not (RtmpMessageType.Amf0Command or RtmpMessageType.Amf3Command))
+            {
+                continue;
+            }
+            var command = ReadCommand(message);
+            var wanted = transactionId is { } id
+                ? command.TransactionId == id && command.Name is CommandNames.Result or CommandNames.Error
+                : command.Name == CommandNames.OnStatus;
+            if (wanted)
+            {
+                return command;
+            }
+        }
+        throw Closed($"before answering {step}");
+    }
+
+    private async Task ReadS0S1S2Async(byte[] s1, byte[] s2, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await _input.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            var length = buffer.Length;
+            var done = false;
+            try
+            {
+                done = ClientHandshake.TryReadS0S1S2(ref buffer, s1, s2);
+            }
+            catch (RtmpProtocolException e)
+            {
+                throw Violation(e);
+            }
+            finally
+            {
+                if (done)
+                {
+                    _input.AdvanceTo(buffer.Start);
+                }
+                else
+                {
+                    _input.AdvanceTo(buffer.Start, buffer.End);
+                }
+            }
+            if (done)
+            {
+                _acknowledgements.Add(length - buffer.Length);
+                return;
+            }
+            if (result.IsCompleted)
+            {
+                throw Closed("before answering the handshake");
+            }
+        }
+    }
+
+    /// <summary>Writes under the write gate and flushes.</summary>
+    private async Task SendAsync(string what, Action write, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            write();
+            await FlushAsync(what, cancellationToken);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Runs one round trip with the server under <see cref="RtmpClientOptions.ReplyTimeout"/>. The deadline
+    /// firing is <see cref="RtmpClientError.Timeout"/>; the caller's token firing stays an
+    /// <see cref="OperationCanceledException"/>.</summary>
+    private async Task<T> WithinReplyTimeoutAsync<T>(string step, Func<CancellationToken, Task<T>> exchange, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(Options.ReplyTimeout);
+        try
+        {
+            return await exchange(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw TimedOut(step);
+        }
+    }
+
+    private async Task WithinReplyTimeoutAsync(string step, Func<CancellationToken, Task> exchange, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(Options.ReplyTimeout);
+        try
+        {
+            await exchange(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw TimedOut(step);
+        }
+    }
+
+    private RtmpClientException TimedOut(string step) =>
+        new(RtmpClientError.Timeout, $"{step} timed out: no answer from the server within {Options.ReplyTimeout.TotalSeconds:0.###} s");
+
+    /// <summary>The refusal names the step and the status code only (see <see cref="RtmpClientException"/>).</summary>
+    private static RtmpClientException Refused(RtmpClientError error, string step, RtmpCommand reply) =>
+        new(error, $"{step} refused: {RtmpClientException.InfoObject(reply)?.GetString("code") ?? reply.Name}", reply);
+}
