@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Connections;
 using StreamHub.Rtmp;
 
@@ -27,7 +28,7 @@ public static class RtmpSniffing
                         input.AdvanceTo(result.Buffer.Start);
                         return;
                     }
-                    isRtmp = result.Buffer.FirstSpan[0] == RtmpVersion;
+                    isRtmp = new SequenceReader<byte>(result.Buffer).TryPeek(out var first) && first == RtmpVersion;
                     input.AdvanceTo(result.Buffer.Start); // nothing consumed: the chosen protocol reads from byte 0
                 }
                 catch (OperationCanceledException)

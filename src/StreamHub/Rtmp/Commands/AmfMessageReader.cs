@@ -10,7 +10,7 @@ public static class AmfMessageReader
     /// <summary>All values of a data message (type 18, or 15 with its leading 0x00 skipped).</summary>
     public static List<object?> ReadValues(ReadOnlySequence<byte> payload, bool amf3, int maxDepth)
     {
-        if (amf3 && !payload.IsEmpty && payload.FirstSpan[0] == 0)
+        if (amf3 && new SequenceReader<byte>(payload).TryPeek(out var first) && first == 0)
         {
             payload = payload.Slice(1);
         }

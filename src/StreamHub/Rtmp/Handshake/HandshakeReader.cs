@@ -20,7 +20,7 @@ public static class HandshakeReader
         {
             return false;
         }
-        var version = buffer.FirstSpan[0];
+        new SequenceReader<byte>(buffer).TryPeek(out var version); // FirstSpan may be an empty first segment
         if (version != RtmpVersion)
         {
             RtmpThrow.ProtocolError(RtmpError.UnsupportedVersion, $"C0 version {version} requested, only 3 is served");

@@ -130,6 +130,19 @@ public sealed class HandshakeTests
         }
     }
 
+    [Fact]
+    public void C0_behind_an_empty_first_segment_is_read()
+    {
+        var expected = C1(true);
+        var buffer = TestSequenceSegment.Create([], [3], expected);
+        var c1 = new byte[1536];
+
+        Assert.True(HandshakeReader.TryReadC0C1(ref buffer, c1));
+        Assert.Equal(expected, c1);
+        var refused = TestSequenceSegment.Create([], [6]);
+        Assert.Equal(RtmpError.UnsupportedVersion, Assert.Throws<RtmpProtocolException>(() => HandshakeReader.TryReadC0C1(ref refused, new byte[1536])).Error);
+    }
+
     [Theory]
     [InlineData(6)]
     [InlineData(8)]
