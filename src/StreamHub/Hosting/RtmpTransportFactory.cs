@@ -23,16 +23,36 @@ public sealed class RtmpTransportFactory : IConnectionListenerFactory, IConnecti
     public RtmpTransportFactory(IOptions<RtmpOptions> rtmp, ILoggerFactory loggers)
     {
         _port = rtmp.Value.InlineScheduling ? rtmp.Value.Port : 0;
-        _sockets = new SocketTransportFactory(Options.Create(new SocketTransportOptions
+        var options = new SocketTransportOptions
         {
             UnsafePreferInlineScheduling = true,
             // One receive per readiness event (a zero-byte read first would double the receive calls).
             WaitForDataBeforeAllocatingBuffer = false,
-        }), loggers);
+        };
+        LargeReceiveBuffers = UseLargeReceiveBuffers(options);
+        _sockets = new SocketTransportFactory(Options.Create(options), loggers);
     }
+
+    /// <summary>True when the RTMP port receives into <see cref="RtmpReceiveBufferPool"/>'s 64 KiB buffers.</summary>
+    public bool LargeReceiveBuffers { get; }
 
     public bool CanBind(EndPoint endpoint) => _port != 0 && endpoint is IPEndPoint ip && ip.Port == _port;
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
         _sockets.BindAsync(endpoint, cancellationToken);
+
+    /// <summary>Kestrel 10 takes a transport's memory pool from <c>SocketTransportOptions.MemoryPoolFactory</c>, which
+    /// is not public; it is set by reflection. Should a later Kestrel rename it, the RTMP port keeps Kestrel's 4 KiB
+    /// blocks (correct, only slower) and a test fails to say so.</summary>
+    private static bool UseLargeReceiveBuffers(SocketTransportOptions options)
+    {
+        var property = typeof(SocketTransportOptions).GetProperty("MemoryPoolFactory",
+            System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic);
+        if (property is null || !property.CanWrite || !property.PropertyType.IsAssignableFrom(typeof(RtmpReceiveBufferPool)))
+        {
+            return false;
+        }
+        property.SetValue(options, new RtmpReceiveBufferPool());
+        return true;
+    }
 }

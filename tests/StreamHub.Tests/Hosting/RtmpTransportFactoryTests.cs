@@ -26,7 +26,7 @@ public sealed class RtmpTransportFactoryTests
     }
 
     [Fact]
-    public async Task The_listener_it_binds_accepts_connections()
+    public async Task The_listener_it_binds_accepts_connections_and_receives_into_64_KiB_buffers()
     {
         var port = FreePorts.Next();
         var factory = new RtmpTransportFactory(Options.Create(new RtmpOptions { Port = port }), NullLoggerFactory.Instance);
@@ -36,8 +36,14 @@ public sealed class RtmpTransportFactoryTests
         await using var connection = await listener.AcceptAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.NotNull(connection);
-        await client.GetStream().WriteAsync(new byte[] { 3, 1, 2 });
-        var read = await connection!.Transport.Input.ReadAtLeastAsync(3).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(new byte[] { 3, 1, 2 }, read.Buffer.ToArray());
+        var sent = new byte[32 * 1024];
+        Random.Shared.NextBytes(sent);
+        await client.GetStream().WriteAsync(sent);
+        var read = await connection!.Transport.Input.ReadAtLeastAsync(sent.Length).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(sent, read.Buffer.Slice(0, sent.Length).ToArray());
+        // Received into 64 KiB buffers, not Kestrel's 4 KiB blocks: the first segment holds more than one block could.
+        Assert.True(factory.LargeReceiveBuffers, "SocketTransportOptions.MemoryPoolFactory was not found: the RTMP port is back on 4 KiB receive blocks");
+        Assert.True(read.Buffer.First.Length > 4096, $"first receive segment {read.Buffer.First.Length} bytes");
     }
 }
