@@ -44,7 +44,7 @@ public sealed class RtmpOptions
     [Range(1, 300, ErrorMessage = "StreamHub:Rtmp:HandshakeTimeoutSeconds must be between 1 and 300.")]
     public int HandshakeTimeoutSeconds { get; set; } = 10;
 
-    /// <summary>A connection that sends nothing for this many seconds is closed.</summary>
+    /// <summary>A connection that sends nothing for this many seconds is closed (within one more second).</summary>
     [Range(1, 3600, ErrorMessage = "StreamHub:Rtmp:IdleTimeoutSeconds must be between 1 and 3600.")]
     public int IdleTimeoutSeconds { get; set; } = 10;
 

@@ -128,10 +128,19 @@ public sealed partial class RtmpSession : IAsyncDisposable
 
     private async Task ReadMessagesAsync(CancellationTokenSource timeout, CancellationToken closed)
     {
-        var idle = TimeSpan.FromSeconds(_options.IdleTimeoutSeconds);
+        // Re-arming the timer takes the timer queue's lock, and a publisher's reads come ~100 times a second: it is
+        // re-armed at most once a second, for one second more, so a silent peer is closed between IdleTimeoutSeconds
+        // and IdleTimeoutSeconds + 1 s after its last byte, never earlier.
+        var idle = TimeSpan.FromSeconds(_options.IdleTimeoutSeconds + 1);
+        var armedAt = Environment.TickCount64 - 1000;
         while (State != RtmpSessionState.Closing)
         {
-            timeout.CancelAfter(idle);
+            var now = Environment.TickCount64;
+            if (now - armedAt >= 1000)
+            {
+                timeout.CancelAfter(idle);
+                armedAt = now;
+            }
             // Read and flush are awaited here, not through helpers, so the loop suspends on this one state machine
             // and allocates nothing per read.
             ReadResult result;
