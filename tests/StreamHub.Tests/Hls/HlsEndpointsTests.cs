@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Text;
 using StreamHub.Hls;
+using StreamHub.Hls.Segmenting;
 using StreamHub.Live;
 using StreamHub.Tests.Hls.Support;
 using StreamHub.Tests.Infrastructure;
@@ -71,7 +72,9 @@ public sealed class HlsEndpointsTests : IAsyncLifetime
     public async Task A_segment_of_many_blocks_is_served_byte_for_byte_and_head_gives_its_length()
     {
         Publish("live-blocks", 4_100, videoSize: 30_000); // 2 s of 30 kB frames: ~1.6 MB, ~25 blocks
-        Assert.True(_host.GetService<HlsPackager>().TryGetSnapshot("live-blocks", out var snapshot));
+        var packager = _host.GetService<HlsPackager>();
+        Assert.Same(_host.GetService<SegmentBlockPool>(), packager.Blocks); // the server-wide pool, trimmed on a timer
+        Assert.True(packager.TryGetSnapshot("live-blocks", out var snapshot));
         var segment = snapshot.Segments[0];
         var blocks = 0;
         foreach (var block in segment.Data)
