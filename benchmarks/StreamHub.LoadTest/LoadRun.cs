@@ -79,8 +79,10 @@ public static class LoadRun
             var selfCpu = ProcessStats.CpuSecondsOf(Environment.ProcessId) - selfCpu0;
             var sent = up.Sum(p => p.BytesSent) - sent0;
             var delays = monitor.DelaysSince(windowStart);
-            // Peak memory of publishing and packaging alone, before any HTTP load.
+            // Peak memory of publishing and packaging alone, before any HTTP load, and the segment memory the server
+            // reports at that moment (steady by then: every stream holds a full window).
             var peak = ProcessStats.Memory(server.Pid, "VmHWM");
+            var segmentMemory = await server.SegmentMemoryAsync(cancellationToken);
 
             HttpLoad.Result? playlistLoad = null, segmentLoad = null;
             if (options.HttpSeconds > 0 && HttpLoad.Available)
@@ -123,7 +125,8 @@ public static class LoadRun
             }
 
             var perStream = (peak - baselineRss) / (double)Math.Max(1, up.Length);
-            var segmentData = server.SegmentBytesPerStream(clip.BytesPerSecond);
+            var segmentEstimate = server.SegmentBytesPerStream(clip.BytesPerSecond);
+            var segmentData = segmentMemory is { } reported ? reported.InUseBytes / (double)Math.Max(1, up.Length) : segmentEstimate;
             Array.Sort(delays);
             return new RunResult
             {
@@ -144,6 +147,9 @@ public static class LoadRun
                 PeakRssMb = peak / 1048576.0,
                 MemoryPerStreamMb = perStream / 1048576.0,
                 SegmentDataPerStreamMb = segmentData / 1048576.0,
+                SegmentDataMeasured = segmentMemory is not null,
+                SegmentDataEstimatePerStreamMb = segmentEstimate / 1048576.0,
+                SegmentMemoryFreeMb = segmentMemory?.FreeBytes / 1048576.0,
                 MemoryBeyondSegmentsPerStreamMb = (perStream - segmentData) / 1048576.0,
                 PlaylistRequestsPerSecond = playlistLoad?.RequestsPerSecond,
                 PlaylistNon2xx = playlistLoad?.Non2xx ?? 0,

@@ -9,7 +9,8 @@ public static class Report
     public static string Line(RunResult r) => string.Create(CultureInfo.InvariantCulture,
         $"  => {r.Server} × {r.Publishers}: {r.PublishersUp} up, CPU {r.ServerCpuPercentPerStream:F3} %/stream ({r.ServerCpuPercentOfCore:F1} % total), " +
         $"delay median {r.SegmentDelayMedianMs:F0} ms p95 {r.SegmentDelayP95Ms:F0} ms (n={r.SegmentDelaySamples}), packaged {r.StreamsPackaged}, " +
-        $"peak RSS {r.PeakRssMb:F1} MB, playlist {r.PlaylistRequestsPerSecond:F0}/s, segment {r.SegmentRequestsPerSecond:F0}/s, publisher CPU {r.PublisherCpuPercentOfCore:F1} %");
+        $"peak RSS {r.PeakRssMb:F1} MB, growth {r.MemoryPerStreamMb:F2} MB/stream of which segment data {r.SegmentDataPerStreamMb:F2} ({(r.SegmentDataMeasured ? "measured" : "estimate")}), " +
+        $"beyond {r.MemoryBeyondSegmentsPerStreamMb:F2}, playlist {r.PlaylistRequestsPerSecond:F0}/s, segment {r.SegmentRequestsPerSecond:F0}/s, publisher CPU {r.PublisherCpuPercentOfCore:F1} %");
 
     public static string Table(IReadOnlyList<RunResult> results, FlvClip clip)
     {
@@ -42,11 +43,20 @@ public static class Report
             Row("streams fully packaged (≥ 3 segments)", r => r.StreamsPackaged, "F0", ratio: false);
             Row("peak RSS, MB", r => r.PeakRssMb, "F1");
             Row("memory growth per stream, MB", r => r.MemoryPerStreamMb, "F2");
-            Row("  of which segment data (estimate), MB", r => r.SegmentDataPerStreamMb, "F2", ratio: false);
+            Row("  of which segment data, MB", r => r.SegmentDataPerStreamMb, "F2", ratio: false);
             Row("  beyond segment data, MB", r => r.MemoryBeyondSegmentsPerStreamMb, "F2", ratio: false);
+            Row("  (segment data estimate, 13 × 2 s × rate × 1.06), MB", r => r.SegmentDataEstimatePerStreamMb, "F2", ratio: false);
+            Row("free segment memory kept for reuse, all streams, MB", r => r.SegmentMemoryFreeMb, "F1", ratio: false);
             Row("playlist requests/s (wrk -t2 -c50)", r => r.PlaylistRequestsPerSecond, "F0");
             Row("segment requests/s (wrk -t2 -c50)", r => r.SegmentRequestsPerSecond, "F0");
             Row("publish rate achieved, Mbit/s", r => r.MbitPerSecondSent, "F1");
+            foreach (var run in group.Where(r => r.Skipped is null))
+            {
+                var source = run.SegmentDataMeasured
+                    ? "measured: streamhub_hls_segment_memory_bytes{state=\"in_use\"} from /metrics at the end of the window, per stream"
+                    : run.SegmentDataPerStreamMb == 0 ? "none in its own memory (fragments on tmpfs)" : "estimated (the server reported none)";
+                text.AppendLine(invariant, $"({run.Server} segment data: {source})");
+            }
             foreach (var skipped in group.Where(r => r.Skipped is not null))
             {
                 text.AppendLine(invariant, $"({skipped.Server} skipped: {skipped.Skipped})");

@@ -20,7 +20,13 @@ public sealed record RunResult
     public double BaselineRssMb { get; init; }
     public double PeakRssMb { get; init; }
     public double MemoryPerStreamMb { get; init; }
+    /// <summary>Measured (the server's own gauge, at the end of the window) when <see cref="SegmentDataMeasured"/>,
+    /// else <see cref="SegmentDataEstimatePerStreamMb"/>.</summary>
     public double SegmentDataPerStreamMb { get; init; }
+    public bool SegmentDataMeasured { get; init; }
+    public double SegmentDataEstimatePerStreamMb { get; init; }
+    /// <summary>Free segment memory the server keeps for reuse, all streams together (null: not reported).</summary>
+    public double? SegmentMemoryFreeMb { get; init; }
     public double MemoryBeyondSegmentsPerStreamMb { get; init; }
     public double? PlaylistRequestsPerSecond { get; init; }
     public long PlaylistNon2xx { get; init; }

@@ -79,8 +79,12 @@ public abstract class ServerUnderTest : IAsyncDisposable
     public string SegmentUrl(string name, string uri) =>
         uri.StartsWith("http", StringComparison.Ordinal) ? uri : new Uri(new Uri(PlaylistUrl(name)), uri).ToString();
 
-    /// <summary>Segment data the server keeps in its own memory per stream (bytes), for the memory row.</summary>
+    /// <summary>Segment data the server keeps in its own memory per stream (bytes), estimated from the byte rate: the
+    /// memory row's fallback when <see cref="SegmentMemoryAsync"/> reports nothing.</summary>
     public abstract double SegmentBytesPerStream(double mediaBytesPerSecond);
+
+    /// <summary>The segment memory the server reports now; null when it reports none (or did not answer).</summary>
+    public virtual Task<SegmentMemory?> SegmentMemoryAsync(CancellationToken cancellationToken) => Task.FromResult<SegmentMemory?>(null);
 
     public static int FreePort()
     {

@@ -122,6 +122,35 @@ public sealed class StreamHubServer : ServerUnderTest
     /// + 1 segments of 2 s, with about 6 % MPEG-TS overhead.</summary>
     public override double SegmentBytesPerStream(double mediaBytesPerSecond) => (2 * 6 + 1) * 2 * mediaBytesPerSecond * 1.06;
 
+    /// <summary><c>streamhub_hls_segment_memory_bytes{state="in_use"|"free"}</c> from <c>/metrics</c>: the segment block
+    /// pool, whole blocks.</summary>
+    public override async Task<SegmentMemory?> SegmentMemoryAsync(CancellationToken cancellationToken)
+    {
+        string text;
+        try
+        {
+            text = await _http.GetStringAsync("/metrics", cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            Console.Error.WriteLine($"  GET /metrics failed ({e.Message}): segment data falls back to the estimate");
+            return null;
+        }
+        long? inUse = null, free = null;
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith("streamhub_hls_segment_memory_bytes{state=\"in_use\"} ", StringComparison.Ordinal))
+            {
+                inUse = (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("streamhub_hls_segment_memory_bytes{state=\"free\"} ", StringComparison.Ordinal))
+            {
+                free = (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        return inUse is { } used ? new SegmentMemory(used, free ?? 0) : null;
+    }
+
     public override async ValueTask DisposeAsync()
     {
         _http.Dispose();

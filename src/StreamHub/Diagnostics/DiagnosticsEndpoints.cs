@@ -1,3 +1,4 @@
+using StreamHub.Hls;
 using StreamHub.Hosting;
 using StreamHub.Live;
 
@@ -17,7 +18,7 @@ public static class DiagnosticsEndpoints
         var version = typeof(DiagnosticsEndpoints).Assembly
             .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
             .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
-        api.MapGet("/stats", (ListenerTable listeners, LiveStreamRegistry live, TrafficCounters traffic, TimeProvider time) => TypedResults.Ok(new ServerStats(
+        api.MapGet("/stats", (ListenerTable listeners, LiveStreamRegistry live, TrafficCounters traffic, HlsPackager hls, TimeProvider time) => TypedResults.Ok(new ServerStats(
                 version,
                 started,
                 (long)(time.GetUtcNow() - started).TotalSeconds,
@@ -25,10 +26,11 @@ public static class DiagnosticsEndpoints
                 live.TotalPublishes,
                 live.TotalBytesReceived,
                 traffic.BytesSent,
-                Reports(listeners))))
+                Reports(listeners),
+                SegmentMemoryReport.Of(hls.Blocks))))
             .WithTags("Diagnostics")
             .WithName("ServerStats")
-            .WithSummary("The server at a glance: version, uptime, streams live, bytes in and out, connections per listener")
+            .WithSummary("The server at a glance: version, uptime, streams live, bytes in and out, connections per listener, HLS segment memory")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         return api;
     }

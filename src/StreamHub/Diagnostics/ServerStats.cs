@@ -9,6 +9,7 @@ namespace StreamHub.Diagnostics;
 /// <param name="BytesIn">Media bytes received from publishers since start.</param>
 /// <param name="BytesOut">HLS bytes sent to viewers since start.</param>
 /// <param name="Listeners">Connections open now, per listener.</param>
+/// <param name="SegmentMemory">The memory that holds HLS segments: pool blocks in use and free.</param>
 public sealed record ServerStats(
     string Version,
     DateTimeOffset StartedAt,
@@ -17,4 +18,5 @@ public sealed record ServerStats(
     long PublishesSinceStart,
     long BytesIn,
     long BytesOut,
-    IReadOnlyList<ListenerReport> Listeners);
+    IReadOnlyList<ListenerReport> Listeners,
+    SegmentMemoryReport SegmentMemory);

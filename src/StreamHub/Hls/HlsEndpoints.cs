@@ -7,7 +7,8 @@ using StreamHub.Hls.Playlists;
 namespace StreamHub.Hls;
 
 /// <summary><c>/hls/{name}/index.m3u8</c> and <c>/hls/{name}/s{sequence}.ts</c>, served from memory: the playlist
-/// bytes are rendered once per segment and each segment is one immutable array, written to every response as it is.
+/// bytes are rendered once per segment and each segment is an immutable chain of pool blocks, written to every response
+/// as it is.
 /// CORS is open (players run on other origins); playlists are not cached, segments are immutable.</summary>
 public static class HlsEndpoints
 {
@@ -38,12 +39,12 @@ public static class HlsEndpoints
             return TypedResults.Bytes(snapshot.Playlist, MediaPlaylistWriter.ContentType);
         }).WithSummary("The live media playlist of a stream (by its public name)");
 
-        hls.MapMethods("/{segment}.ts", [HttpMethods.Get, HttpMethods.Head], Results<FileContentHttpResult, ProblemHttpResult> (string name, string segment, HlsPackager packager, HttpContext context,
+        hls.MapMethods("/{segment}.ts", [HttpMethods.Get, HttpMethods.Head], Results<SegmentHttpResult, ProblemHttpResult> (string name, string segment, HlsPackager packager, HttpContext context,
             TrafficCounters traffic, StreamHubMetrics metrics) =>
         {
             var response = context.Response;
             AllowAnyOrigin(response);
-            // The lease keeps the segment's pooled bytes from being reused until the response has been sent.
+            // The lease keeps the segment's blocks from going back to the pool until the response has been sent.
             if (!TryParseSequence(segment, out var sequence)
                 || !packager.TryGetSnapshot(name, out var snapshot)
                 || snapshot.FindSegment(sequence) is not { } found
@@ -55,7 +56,7 @@ public static class HlsEndpoints
             response.RegisterForDispose(lease);
             response.Headers.CacheControl = SegmentCacheControl;
             CountSent(context, traffic, metrics, name, found.Data.Length);
-            return TypedResults.Bytes(found.Data, SegmentContentType);
+            return new SegmentHttpResult(found.Data);
         }).WithSummary("One MPEG-TS segment of a stream");
 
         hls.MapMethods("/{file}", [HttpMethods.Options], (HttpRequest request, HttpResponse response) =>

@@ -19,5 +19,5 @@ internal static partial class HlsLog
     public static partial void Unsupported(ILogger logger, string streamName, Media.MediaKind kind, string codec);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "HLS {StreamName}: segment {Sequence} listed ({Duration:F3} s, {Bytes} bytes)")]
-    public static partial void SegmentListed(ILogger logger, string streamName, long sequence, double duration, int bytes);
+    public static partial void SegmentListed(ILogger logger, string streamName, long sequence, double duration, long bytes);
 }

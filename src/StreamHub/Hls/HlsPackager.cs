@@ -18,12 +18,18 @@ public sealed class HlsPackager : IMediaSink, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<HlsPackager> _logger;
     private readonly TimeSpan _grace;
+    private readonly SegmentBlockPool _blocks;
+    private readonly bool _ownsBlocks;
 
     private readonly HlsViewers? _viewers;
 
-    public HlsPackager(IOptions<HlsOptions> options, TimeProvider time, ILogger<HlsPackager> logger, HlsViewers? viewers = null)
+    /// <param name="blocks">The server's segment block pool; when null, a pool of this packager's own (tests).</param>
+    public HlsPackager(IOptions<HlsOptions> options, TimeProvider time, ILogger<HlsPackager> logger, HlsViewers? viewers = null,
+        SegmentBlockPool? blocks = null)
     {
         _viewers = viewers;
+        _ownsBlocks = blocks is null;
+        _blocks = blocks ?? new SegmentBlockPool();
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -38,7 +44,7 @@ public sealed class HlsPackager : IMediaSink, IDisposable
             // (at least 1 s) except around restarts and discontinuities, so a stream that starts again after a server
             // restart almost always keeps MEDIA-SEQUENCE growing, without any persisted state (best effort).
             var state = _streams.GetOrAdd(stream.Name, static (name, self) =>
-                new HlsStream(name, self._options, self._time.GetUtcNow().ToUnixTimeSeconds(), self._time, self._logger), this);
+                new HlsStream(name, self._options, self._time.GetUtcNow().ToUnixTimeSeconds(), self._time, self._blocks, self._logger), this);
             if (state.IsExpired(_time.GetUtcNow(), _grace))
             {
                 Expire(state); // its grace period ran out before the timer did: start afresh
@@ -96,6 +102,9 @@ public sealed class HlsPackager : IMediaSink, IDisposable
     /// <summary>Segments produced for <paramref name="name"/> while it has HLS state; null when it has none.</summary>
     public long? SegmentsProduced(string name) => _streams.TryGetValue(name, out var state) ? state.SegmentsProduced : null;
 
+    /// <summary>Where every stream's segment bytes live.</summary>
+    public SegmentBlockPool Blocks => _blocks;
+
     /// <summary>Names of the streams that have HLS state now (live or in their grace period).</summary>
     public IReadOnlyCollection<string> StreamNames => (IReadOnlyCollection<string>)_streams.Keys;
 
@@ -120,5 +129,9 @@ public sealed class HlsPackager : IMediaSink, IDisposable
             state.Dispose();
         }
         _streams.Clear();
+        if (_ownsBlocks)
+        {
+            _blocks.Dispose();
+        }
     }
 }

@@ -18,12 +18,12 @@ internal sealed class HlsStream : IDisposable
     private bool _warnedAudio;
     private ITimer? _expiry;
 
-    public HlsStream(string name, HlsOptions options, long firstSequence, TimeProvider time, ILogger logger)
+    public HlsStream(string name, HlsOptions options, long firstSequence, TimeProvider time, SegmentBlockPool blocks, ILogger logger)
     {
         Name = name;
         _logger = logger;
         var window = new SegmentWindow(options.WindowSegments, options.TargetDurationSeconds, firstSequence);
-        _segmenter = new Segmenter(window, TimeSpan.FromSeconds(options.SegmentDurationSeconds), time);
+        _segmenter = new Segmenter(window, TimeSpan.FromSeconds(options.SegmentDurationSeconds), time, pool: blocks);
     }
 
     public string Name { get; }
@@ -128,7 +128,8 @@ internal sealed class HlsStream : IDisposable
         }
     }
 
-    /// <summary>Marks the stream removed if it is still ended and its grace period is over.</summary>
+    /// <summary>Marks the stream removed if it is still ended and its grace period is over; its segments go back to
+    /// the block pool (once the responses sending them are done).</summary>
     public bool TryExpire(DateTimeOffset now, TimeSpan grace)
     {
         lock (_gate)
@@ -140,6 +141,7 @@ internal sealed class HlsStream : IDisposable
             Removed = true;
             _expiry?.Dispose();
             _expiry = null;
+            _segmenter.Discard();
             return true;
         }
     }
@@ -170,6 +172,12 @@ internal sealed class HlsStream : IDisposable
         {
             _expiry?.Dispose();
             _expiry = null;
+            if (!Removed)
+            {
+                Removed = true;
+                _publisher = null;
+                _segmenter.Discard();
+            }
         }
     }
 }

@@ -39,6 +39,10 @@ public sealed class MetricsTests(SharedHostFixture fixture) : IClassFixture<Shar
         Assert.True(series[$"streamhub_hls_sent_bytes_total{{stream=\"{name}\"}}"] > 0);
         Assert.Equal(1, series[$"streamhub_hls_viewers{{stream=\"{name}\"}}"]);
         Assert.True(series["streamhub_publish_attempts_total{result=\"accepted\"}"] >= 1);
+        // The ended stream's segments stay in memory for its grace period: whole blocks of the segment pool.
+        var inUse = series["streamhub_hls_segment_memory_bytes{state=\"in_use\"}"];
+        Assert.True(inUse >= StreamHub.Hls.Segmenting.SegmentBlockPool.BlockSize && inUse % StreamHub.Hls.Segmenting.SegmentBlockPool.BlockSize == 0, $"{inUse}");
+        Assert.Contains("streamhub_hls_segment_memory_bytes{state=\"free\"}", series.Keys);
         Assert.Contains("streamhub_streams_live", series.Keys);
         Assert.Contains(series.Keys, k => k.StartsWith("dotnet_gc_heap_total_allocated_bytes", StringComparison.Ordinal));
         Assert.DoesNotContain(key, text);

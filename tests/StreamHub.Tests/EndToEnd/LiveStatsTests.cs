@@ -121,6 +121,11 @@ public sealed class LiveStatsTests(SharedHostFixture fixture) : IClassFixture<Sh
         Assert.True(after.GetProperty("bytesOut").GetInt64() > before.GetProperty("bytesOut").GetInt64());
         Assert.False(string.IsNullOrEmpty(after.GetProperty("version").GetString()));
         Assert.True(after.GetProperty("uptimeSeconds").GetInt64() >= 0);
+        // The ended stream's segments stay in memory for its grace period.
+        var segmentMemory = after.GetProperty("segmentMemory");
+        Assert.Equal(StreamHub.Hls.Segmenting.SegmentBlockPool.BlockSize, segmentMemory.GetProperty("blockSize").GetInt32());
+        Assert.True(segmentMemory.GetProperty("blocksInUse").GetInt32() >= 1, segmentMemory.ToString());
+        Assert.Equal(segmentMemory.GetProperty("blocksInUse").GetInt64() * StreamHub.Hls.Segmenting.SegmentBlockPool.BlockSize, segmentMemory.GetProperty("bytesInUse").GetInt64());
     }
 
     private static async Task WaitForPlaylistAsync(HttpClient player, string name)

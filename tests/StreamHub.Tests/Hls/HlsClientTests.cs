@@ -115,7 +115,7 @@ public sealed class HlsClientTests
     {
         publisher.Publish(name, flv);
         var snapshot = publisher.Snapshot(name);
-        TsChecker.Check(snapshot.Segments, video: snapshot.Segments[0].Data.Span[188 + 5 + 12] == 0x1B);
+        TsChecker.Check(snapshot.Segments, video: snapshot.Segments[0].Data.FirstSpan[188 + 5 + 12] == 0x1B);
         return publisher.WriteToDisk(name);
     }
 

@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Net;
 using System.Text;
 using StreamHub.Hls;
+using StreamHub.Hls.Segmenting;
 using StreamHub.Live;
 using StreamHub.Tests.Hls.Support;
 using StreamHub.Tests.Infrastructure;
@@ -27,12 +29,12 @@ public sealed class HlsEndpointsTests : IAsyncLifetime
         await _host.DisposeAsync();
     }
 
-    private LiveStream Publish(string name, long durationMs)
+    private LiveStream Publish(string name, long durationMs, int videoSize = 600)
     {
         var registry = _host.GetService<LiveStreamRegistry>();
         Assert.True(registry.TryBeginPublish(name, new PublisherInfo("test", "127.0.0.1:1", null), out var stream));
         TestPublisher.Write(stream, [SyntheticFrames.VideoConfig(), SyntheticFrames.AudioConfig()]);
-        TestPublisher.Write(stream, SyntheticFrames.Interleaved(0, durationMs, gopFrames: 50));
+        TestPublisher.Write(stream, SyntheticFrames.Interleaved(0, durationMs, gopFrames: 50, videoSize: videoSize));
         return stream;
     }
 
@@ -64,6 +66,33 @@ public sealed class HlsEndpointsTests : IAsyncLifetime
         Assert.Equal("*", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Origin")));
         Assert.Equal(segment.Data.Length, response.Content.Headers.ContentLength);
         Assert.Equal(segment.Data.ToArray(), await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task A_segment_of_many_blocks_is_served_byte_for_byte_and_head_gives_its_length()
+    {
+        Publish("live-blocks", 4_100, videoSize: 30_000); // 2 s of 30 kB frames: ~1.6 MB, ~25 blocks
+        var packager = _host.GetService<HlsPackager>();
+        Assert.Same(_host.GetService<SegmentBlockPool>(), packager.Blocks); // the server-wide pool, trimmed on a timer
+        Assert.True(packager.TryGetSnapshot("live-blocks", out var snapshot));
+        var segment = snapshot.Segments[0];
+        var blocks = 0;
+        foreach (var block in segment.Data)
+        {
+            blocks++;
+        }
+        Assert.True(blocks >= 20, $"{blocks} blocks");
+        var path = $"/hls/live-blocks/{segment.Entry.Uri}";
+
+        using var response = await _client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(segment.Data.Length, response.Content.Headers.ContentLength);
+        Assert.Equal(segment.Data.ToArray(), await response.Content.ReadAsByteArrayAsync());
+
+        using var head = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(segment.Data.Length, head.Content.Headers.ContentLength);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
     }
 
     [Fact]

@@ -106,6 +106,26 @@ public sealed class HlsPackagerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_removed_stream_gives_its_segment_blocks_back_to_the_pool()
+    {
+        var time = new ManualTimeProvider(Start);
+        using var publisher = new TestPublisher(new HlsOptions { EndedStreamGraceSeconds = 60 }, time);
+        var blocks = publisher.Packager.Blocks;
+        var stream = publisher.Begin("blocks");
+        Publish(stream, 0, 6_100);
+        publisher.Registry.EndPublish(stream);
+        var held = blocks.BlocksInUse;
+        Assert.True(held >= 3, $"{held} blocks");
+
+        time.Advance(TimeSpan.FromSeconds(61));
+        time.Fire();
+
+        Assert.DoesNotContain("blocks", publisher.Packager.StreamNames);
+        Assert.Equal(0, blocks.BlocksInUse);
+        Assert.Equal(held, blocks.BlocksFree);
+    }
+
+    [Fact]
     public async Task Grace_timer_removes_an_ended_stream_without_any_request()
     {
         using var publisher = new TestPublisher(new HlsOptions { EndedStreamGraceSeconds = 1 });

@@ -42,6 +42,15 @@ public sealed class StreamHubMetrics : IDisposable
             var viewers = services.GetRequiredService<HlsViewers>();
             return viewers.Streams.ToArray().Select(name => new Measurement<int>(viewers.Count(name), new KeyValuePair<string, object?>("stream", name)));
         }, null, "Distinct HLS players that fetched the stream's playlist in the last 10 s.");
+        _meter.CreateObservableGauge("streamhub_hls_segment_memory_bytes", () =>
+        {
+            var blocks = services.GetRequiredService<HlsPackager>().Blocks;
+            return new[]
+            {
+                new Measurement<long>(blocks.BytesInUse, new KeyValuePair<string, object?>("state", "in_use")),
+                new Measurement<long>(blocks.BytesFree, new KeyValuePair<string, object?>("state", "free")),
+            };
+        }, "By", "Memory of the HLS segment block pool: blocks held by segments (in_use, whole blocks) and blocks kept for reuse (free).");
         _meter.CreateObservableGauge("streamhub_streams_live", () => services.GetRequiredService<LiveStreamRegistry>().All.Count, null, "Streams being published now.");
         _meter.CreateObservableGauge("streamhub_listener_connections", () => listeners.All.Select(l =>
             new Measurement<int>(l.Connections, new KeyValuePair<string, object?>("listener", l.Name))), null, "Connections open now, by listener.");

@@ -2,36 +2,34 @@ using System.Buffers;
 
 namespace StreamHub.Hls.Segmenting;
 
-/// <summary>The growing bytes of the segment being muxed: one array that the finished <see cref="Segment"/> keeps as
-/// it is, so closing a segment copies nothing. The array is allocated uninitialised (bytes past
-/// <see cref="WrittenCount"/> are never exposed), sized from the previous segment so it rarely grows.</summary>
-public sealed class SegmentBuffer : IBufferWriter<byte>
+/// <summary>The growing bytes of the segment being muxed, as a chain of pool blocks rented one at a time as it fills.
+/// <see cref="GetSpan"/> never spans two blocks: a request that does not fit in the rest of the current block starts
+/// the next one (the TS muxer asks for whole 188-byte packets, which fill a block exactly). <see cref="Detach"/> hands
+/// the chain to the finished <see cref="Segment"/> as it is, so closing a segment copies nothing; the buffer is then
+/// empty and ready for the next segment.</summary>
+public sealed class SegmentBuffer : IBufferWriter<byte>, IDisposable
 {
-    private readonly SegmentMemoryPool? _pool;
-    private byte[] _buffer;
-    private int _written;
+    private readonly SegmentBlockPool _pool;
+    private SegmentBlock? _first;
+    private SegmentBlock? _current;
+    private int _written; // in _current
 
-    public SegmentBuffer(int capacity)
-    {
-        _buffer = GC.AllocateUninitializedArray<byte>(Math.Max(capacity, 4096));
-    }
-
-    /// <summary>A buffer whose array comes from <paramref name="pool"/> (and grows through it).</summary>
-    public SegmentBuffer(int capacity, SegmentMemoryPool pool)
+    public SegmentBuffer(SegmentBlockPool pool)
     {
         _pool = pool;
-        _buffer = pool.Rent(Math.Max(capacity, 4096));
     }
 
-    public int WrittenCount => _written;
+    /// <summary>Bytes written since the last <see cref="Detach"/>.</summary>
+    public long WrittenCount => _current is null ? 0 : _current.RunningIndex + _written;
 
-    public int Capacity => _buffer.Length;
+    /// <summary>Blocks held now.</summary>
+    public int BlockCount { get; private set; }
 
     public void Advance(int count)
     {
-        if ((uint)count > (uint)(_buffer.Length - _written))
+        if (_current is null ? count != 0 : (uint)count > (uint)(SegmentBlockPool.BlockSize - _written))
         {
-            throw new ArgumentOutOfRangeException(nameof(count), "Advanced past the end of the buffer.");
+            throw new ArgumentOutOfRangeException(nameof(count), "Advanced past the end of the span.");
         }
         _written += count;
     }
@@ -39,46 +37,67 @@ public sealed class SegmentBuffer : IBufferWriter<byte>
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
         Reserve(sizeHint);
-        return _buffer.AsMemory(_written);
+        return _current!.Array.AsMemory(_written);
     }
 
     public Span<byte> GetSpan(int sizeHint = 0)
     {
         Reserve(sizeHint);
-        return _buffer.AsSpan(_written);
+        return _current!.Array.AsSpan(_written);
     }
 
-    /// <summary>Hands the array and the written length over (to a pooled <see cref="Segment"/>); the buffer must not
-    /// be written again.</summary>
-    public byte[] DetachArray(out int length)
+    /// <summary>Hands the written bytes over, as a sequence over the blocks; <paramref name="first"/> is the head of
+    /// their chain (null when nothing was written), for the new owner to return to the pool.</summary>
+    public ReadOnlySequence<byte> Detach(out SegmentBlock? first)
     {
-        var array = _buffer;
-        length = _written;
-        _buffer = [];
+        first = _first;
+        if (_current is null)
+        {
+            return ReadOnlySequence<byte>.Empty;
+        }
+        _current.Seal(_written);
+        var written = new ReadOnlySequence<byte>(_first!, 0, _current, _written);
+        _first = _current = null;
         _written = 0;
-        return array;
-    }
-
-    /// <summary>Hands the written bytes over; the buffer must not be written again.</summary>
-    public ReadOnlyMemory<byte> Detach()
-    {
-        var written = new ReadOnlyMemory<byte>(_buffer, 0, _written);
-        _buffer = [];
-        _written = 0;
+        BlockCount = 0;
         return written;
+    }
+
+    /// <summary>Returns the blocks of an unfinished segment to the pool (the stream is going away).</summary>
+    public void Dispose()
+    {
+        if (_first is not null)
+        {
+            _pool.Return(_first);
+        }
+        _first = _current = null;
+        _written = 0;
+        BlockCount = 0;
     }
 
     private void Reserve(int sizeHint)
     {
         sizeHint = Math.Max(sizeHint, 1);
-        if (_buffer.Length - _written >= sizeHint)
+        if (_current is not null && SegmentBlockPool.BlockSize - _written >= sizeHint)
         {
             return;
         }
-        var length = Math.Max(_buffer.Length + _buffer.Length / 2, _written + sizeHint);
-        var grown = _pool is null ? GC.AllocateUninitializedArray<byte>(length) : _pool.Rent(length);
-        _buffer.AsSpan(0, _written).CopyTo(grown);
-        _pool?.Return(_buffer);
-        _buffer = grown;
+        if (sizeHint > SegmentBlockPool.BlockSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(sizeHint), sizeHint, $"A segment buffer hands out at most one block ({SegmentBlockPool.BlockSize} bytes) at a time.");
+        }
+        var next = _pool.Rent();
+        if (_current is null)
+        {
+            _first = next;
+        }
+        else
+        {
+            _current.Seal(_written);
+            _current.Link(next);
+        }
+        _current = next;
+        _written = 0;
+        BlockCount++;
     }
 }

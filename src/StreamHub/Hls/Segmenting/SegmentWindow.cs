@@ -81,6 +81,20 @@ public sealed class SegmentWindow
         Publish();
     }
 
+    /// <summary>The stream is going away: every segment is released and the playlist is empty. A response that holds
+    /// a lease finishes; later requests find nothing.</summary>
+    public void Discard()
+    {
+        Segment[] dropped = [.. _retired, .. _listed];
+        _retired.Clear();
+        _listed.Clear();
+        _snapshot = PlaylistSnapshot.Empty;
+        foreach (var segment in dropped)
+        {
+            segment.Release();
+        }
+    }
+
     private void Publish()
     {
         if (_listed.Count == 0)

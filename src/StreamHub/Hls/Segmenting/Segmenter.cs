@@ -46,9 +46,8 @@ public sealed class Segmenter
     private readonly long _target;
     private readonly long _hardCap;
     private readonly int _maxSegmentBytes;
-    private readonly SegmentMemoryPool _pool;
-    private SegmentBuffer _segment = new(0); // replaced by Open
-    private int _nextSegmentCapacity = 256 * 1024;
+    private readonly SegmentBlockPool _pool;
+    private readonly SegmentBuffer _segment;
     private readonly ArrayBufferWriter<byte> _accessUnit = new(64 * 1024);
     private TsMuxer? _muxer;
 
@@ -75,12 +74,14 @@ public sealed class Segmenter
     private bool _published;
 
     /// <param name="targetDuration">Cut at the first IDR once a segment is this long.</param>
-    /// <param name="pool">Where segment arrays come from and go back to; <see cref="SegmentMemoryPool.Shared"/> when null.</param>
+    /// <param name="pool">Where segment blocks come from and go back to; when null, a pool of this segmenter's own
+    /// (tests, benchmarks).</param>
     public Segmenter(SegmentWindow window, TimeSpan targetDuration, TimeProvider time, int maxSegmentBytes = DefaultMaxSegmentBytes,
-        SegmentMemoryPool? pool = null)
+        SegmentBlockPool? pool = null)
     {
         _window = window;
-        _pool = pool ?? SegmentMemoryPool.Shared;
+        _pool = pool ?? new SegmentBlockPool();
+        _segment = new SegmentBuffer(_pool);
         _time = time;
         _maxSegmentBytes = maxSegmentBytes;
         _target = (long)(targetDuration.TotalSeconds * 90_000);
@@ -329,7 +330,6 @@ public sealed class Segmenter
         {
             _muxer.SetTracks(hasVideo, hasAudio);
         }
-        _segment = new SegmentBuffer(_nextSegmentCapacity, _pool);
         _muxer.WriteTables(_segment);
         _open = true;
         _segmentStart = start;
@@ -355,13 +355,20 @@ public sealed class Segmenter
         }
         var duration = TimeSpan.FromTicks(length * TimeSpan.TicksPerSecond / 90_000);
         var entry = new PlaylistEntry(_window.NextSequence, duration, _segmentDiscontinuity, _segmentProgramDateTime, _segmentIndependent);
-        var array = _segment.DetachArray(out var written);
-        // The next segment's buffer: this one's size and an eighth, so it rarely grows and wastes little.
-        _nextSegmentCapacity = written + written / 8 + 4 * TsPacket.Size;
-        _window.Add(new Segment(entry, array, written, _pool));
+        var data = _segment.Detach(out var blocks);
+        _window.Add(new Segment(entry, data, blocks, _pool));
         _nextProgramDateTime = _segmentProgramDateTime + duration;
         _open = false;
         _published = true;
+    }
+
+    /// <summary>The stream is going away: the open segment's blocks go back to the pool unlisted, and the window
+    /// releases every segment.</summary>
+    public void Discard()
+    {
+        _segment.Dispose();
+        _open = false;
+        _window.Discard();
     }
 
     /// <summary>Lists the open segment, if any, with its duration up to the end of its last frame.</summary>

@@ -1,37 +1,55 @@
+using System.Buffers;
 using StreamHub.Hls.Playlists;
 using StreamHub.Hls.Segmenting;
 
 namespace StreamHub.Tests.Hls.Segmenting;
 
-/// <summary>Pooled segments: the bytes go back to the pool only after the window's release and every response's lease;
-/// a dropped segment cannot be leased again.</summary>
+/// <summary>Pooled segments: the blocks go back to the pool only after the window's release and every response's
+/// lease; a dropped segment cannot be leased again.</summary>
 public sealed class SegmentLeaseTests
 {
     private static readonly PlaylistEntry Entry = new(7, TimeSpan.FromSeconds(2), false, DateTimeOffset.UnixEpoch, true);
 
-    [Fact]
-    public void The_array_returns_to_the_pool_after_the_last_lease_not_before()
+    private static Segment Pooled(SegmentBlockPool pool, int length, byte fill = 0x47)
     {
-        var pool = new SegmentMemoryPool(64L * 1024 * 1024);
-        var array = pool.Rent(100_000);
-        var segment = new Segment(Entry, array, 100_000, pool);
+        var buffer = new SegmentBuffer(pool);
+        for (var left = length; left > 0;)
+        {
+            var span = buffer.GetSpan();
+            var count = Math.Min(span.Length, left);
+            span[..count].Fill(fill);
+            buffer.Advance(count);
+            left -= count;
+        }
+        var data = buffer.Detach(out var blocks);
+        return new Segment(Entry, data, blocks, pool);
+    }
+
+    [Fact]
+    public void The_blocks_return_to_the_pool_after_the_last_lease_not_before()
+    {
+        var pool = new SegmentBlockPool();
+        var segment = Pooled(pool, 100_000);
+        Assert.Equal(2, pool.BlocksInUse);
 
         var lease = segment.TryLease();
         Assert.NotNull(lease);
         segment.Release(); // the window drops the segment while a response still sends it
-        Assert.Equal(0, pool.PooledBytes);
+        Assert.Equal(2, pool.BlocksInUse);
+        Assert.Equal(0, pool.BlocksFree);
 
         lease!.Dispose();
-        Assert.Equal(array.Length, pool.PooledBytes);
+        Assert.Equal(0, pool.BlocksInUse);
+        Assert.Equal(2, pool.BlocksFree);
         lease.Dispose(); // a second dispose does nothing
-        Assert.Equal(array.Length, pool.PooledBytes);
+        Assert.Equal(2, pool.BlocksFree);
     }
 
     [Fact]
     public void A_dropped_segment_cannot_be_leased()
     {
-        var pool = new SegmentMemoryPool(64L * 1024 * 1024);
-        var segment = new Segment(Entry, pool.Rent(70_000), 70_000, pool);
+        var pool = new SegmentBlockPool();
+        var segment = Pooled(pool, 70_000);
 
         segment.Release();
 
@@ -40,15 +58,19 @@ public sealed class SegmentLeaseTests
     }
 
     [Fact]
-    public void A_rented_array_is_reused_after_it_came_back()
+    public void Leased_blocks_are_not_rented_to_another_segment()
     {
-        var pool = new SegmentMemoryPool(64L * 1024 * 1024);
-        var first = pool.Rent(100_000);
-        pool.Return(first);
+        var pool = new SegmentBlockPool();
+        var segment = Pooled(pool, 200_000, fill: 0xAB);
+        using (var lease = segment.TryLease())
+        {
+            segment.Release();
+            var other = Pooled(pool, 300_000, fill: 0xCD); // what other streams write meanwhile
 
-        var second = pool.Rent(90_000);
-
-        Assert.Same(first, second);
-        Assert.Equal(0, pool.PooledBytes);
+            Assert.Equal(200_000, segment.Data.Length);
+            Assert.All(segment.Data.ToArray(), b => Assert.Equal(0xAB, b));
+            other.Release();
+        }
+        Assert.Equal(0, pool.BlocksInUse);
     }
 }

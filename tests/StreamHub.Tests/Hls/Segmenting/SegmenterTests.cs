@@ -109,7 +109,7 @@ public sealed class SegmenterTests
         Assert.Contains("#EXT-X-INDEPENDENT-SEGMENTS", Text(segmenter));
         TsChecker.Check(segmenter.Window.Snapshot.Segments, video: false);
         // PMT lists only AAC, with the PCR on the audio PID.
-        var pmt = segmenter.Window.Snapshot.Segments[0].Data.Span.Slice(188, 188);
+        var pmt = segmenter.Window.Snapshot.Segments[0].Data.FirstSpan.Slice(188, 188);
         Assert.Equal(0x12, pmt[5 + 2]);
         Assert.Equal(0x01, pmt[5 + 9]);
         Assert.Equal(0x0F, pmt[5 + 12]);
@@ -151,8 +151,8 @@ public sealed class SegmenterTests
         Feed(segmenter, SyntheticFrames.Interleaved(3_000, 3_000, gopFrames: 25));
         segmenter.EndPublish();
         var segments = segmenter.Window.Snapshot.Segments;
-        Assert.Equal(0x12, segments[0].Data.Span[188 + 5 + 2]); // PMT with one stream
-        Assert.Equal(0x17, segments[^1].Data.Span[188 + 5 + 2]); // PMT with two streams
+        Assert.Equal(0x12, segments[0].Data.FirstSpan[188 + 5 + 2]); // PMT with one stream
+        Assert.Equal(0x17, segments[^1].Data.FirstSpan[188 + 5 + 2]); // PMT with two streams
         TsChecker.Check(segments, video: true);
     }
 
@@ -245,6 +245,73 @@ public sealed class SegmenterTests
         Assert.Equal(6, snapshot.Segments.Count); // 3 listed + 3 retired: memory bounded by the window
         Assert.All(snapshot.Segments, s => Assert.InRange(s.Data.Length, 1_000_000, 1_000_000 + 110_000));
         Assert.True(snapshot.Segments[^1].Sequence >= 15);
+    }
+
+    [Fact]
+    public void Blocks_of_dropped_segments_are_reused_so_a_steady_stream_stops_allocating()
+    {
+        var pool = new SegmentBlockPool();
+        var segmenter = new Segmenter(new SegmentWindow(3, 3, 0), TimeSpan.FromSeconds(2), _time, pool: pool);
+        Configure(segmenter);
+        Feed(segmenter, SyntheticFrames.Interleaved(0, 20_000, gopFrames: 50, videoSize: 20_000));
+        var allocated = pool.BlocksAllocated;
+        var inUse = pool.BlocksInUse;
+
+        Feed(segmenter, SyntheticFrames.Interleaved(20_000, 20_000, gopFrames: 50, videoSize: 20_000));
+
+        Assert.Equal(allocated, pool.BlocksAllocated);
+        Assert.Equal(inUse, pool.BlocksInUse);
+        // In use: the 3 listed and 3 retired segments of ~1 MB (16 blocks each) and the open one.
+        var held = segmenter.Window.Snapshot.Segments.Sum(s => (s.Data.Length + SegmentBlockPool.BlockSize - 1) / SegmentBlockPool.BlockSize);
+        Assert.Equal(6, segmenter.Window.Snapshot.Segments.Count);
+        Assert.InRange(pool.BlocksInUse - held, 1, 17);
+    }
+
+    [Fact]
+    public void Muxing_frames_into_pool_blocks_allocates_nothing_once_warm()
+    {
+        var pool = new SegmentBlockPool();
+        var segmenter = new Segmenter(new SegmentWindow(3, 3, 0), TimeSpan.FromSeconds(2), _time, pool: pool);
+        Configure(segmenter);
+        Feed(segmenter, SyntheticFrames.Interleaved(0, 20_000, gopFrames: 50, videoSize: 20_000));
+        // The next segment: its opening keyframe cuts (that allocates the finished segment and the new playlist),
+        // then a whole GOP is muxed into blocks that dropped segments gave back.
+        var frames = SyntheticFrames.Interleaved(20_000, 1_960, gopFrames: 50, videoSize: 20_000).ToList();
+        segmenter.Write(frames[0]);
+        var allocatedBlocks = pool.BlocksAllocated;
+        var inUse = pool.BlocksInUse;
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 1; i < frames.Count; i++)
+        {
+            segmenter.Write(frames[i]);
+        }
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        foreach (var frame in frames)
+        {
+            frame.Release();
+        }
+        Assert.True(pool.BlocksInUse - inUse >= 12, $"{pool.BlocksInUse - inUse} blocks filled");
+        Assert.Equal(allocatedBlocks, pool.BlocksAllocated);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void Discard_returns_every_block_and_empties_the_playlist()
+    {
+        var pool = new SegmentBlockPool();
+        var segmenter = new Segmenter(new SegmentWindow(3, 3, 0), TimeSpan.FromSeconds(2), _time, pool: pool);
+        Configure(segmenter);
+        Feed(segmenter, SyntheticFrames.Interleaved(0, 9_000, gopFrames: 50, videoSize: 20_000));
+        var segment = segmenter.Window.Snapshot.Segments[0];
+        Assert.True(pool.BlocksInUse > 20);
+
+        segmenter.Discard();
+
+        Assert.Equal(0, pool.BlocksInUse);
+        Assert.False(segmenter.Window.Snapshot.HasPlaylist);
+        Assert.Null(segment.TryLease());
     }
 
     [Fact]

@@ -38,8 +38,10 @@ public static class SyntheticFrames
         MediaFrame.Create(new byte[size], MediaKind.Audio, MediaFrameKind.Coded, dts, audioCodec: AudioCodec.Aac);
 
     /// <summary>Interleaved audio+video, by DTS: 25 fps video with an IDR every <paramref name="gopFrames"/> frames
-    /// and AAC frames, from <paramref name="startMs"/> for <paramref name="durationMs"/>.</summary>
-    public static IEnumerable<MediaFrame> Interleaved(long startMs, long durationMs, int gopFrames, bool video = true, bool audio = true)
+    /// and AAC frames, from <paramref name="startMs"/> for <paramref name="durationMs"/>; each video frame carries
+    /// <paramref name="videoSize"/> bytes of NAL unit.</summary>
+    public static IEnumerable<MediaFrame> Interleaved(long startMs, long durationMs, int gopFrames, bool video = true, bool audio = true,
+        int videoSize = 600)
     {
         var frames = new List<(double At, Func<MediaFrame> Make)>();
         if (video)
@@ -47,7 +49,7 @@ public static class SyntheticFrames
             for (var i = 0; i * 40 < durationMs; i++)
             {
                 var index = i;
-                frames.Add((startMs + i * 40, () => Video(startMs + index * 40, index % gopFrames == 0)));
+                frames.Add((startMs + i * 40, () => Video(startMs + index * 40, index % gopFrames == 0, size: videoSize)));
             }
         }
         if (audio)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StreamHub.Hls;

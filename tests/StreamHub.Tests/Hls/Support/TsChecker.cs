@@ -1,3 +1,4 @@
+using System.Buffers;
 using StreamHub.Hls.Segmenting;
 
 namespace StreamHub.Tests.Hls.Support;
