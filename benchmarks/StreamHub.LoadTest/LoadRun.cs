@@ -67,9 +67,13 @@ public static class LoadRun
             await using var monitor = new PlaylistMonitor(server, sample, http);
 
             Console.WriteLine($"[{server.Name} × {count}] {up.Length} publishing; warm-up {options.Warmup} s, then {options.Seconds} s measured ...");
+            var warmupCpu0 = ProcessStats.CpuSeconds(server.Pid);
+            var warmupClock = Stopwatch.StartNew();
             await Task.Delay(TimeSpan.FromSeconds(options.Warmup), cancellationToken);
             var windowStart = Pacer.Now;
             var serverCpu0 = ProcessStats.CpuSeconds(server.Pid);
+            var warmupCpu = serverCpu0 - warmupCpu0;
+            var warmupSeconds = warmupClock.Elapsed.TotalSeconds;
             var selfCpu0 = ProcessStats.CpuSecondsOf(Environment.ProcessId);
             var sent0 = up.Sum(p => p.BytesSent);
             var clock = Stopwatch.StartNew();
@@ -137,6 +141,7 @@ public static class LoadRun
                 WindowSeconds = elapsed,
                 ServerCpuPercentOfCore = 100 * serverCpu / elapsed,
                 ServerCpuPercentPerStream = 100 * serverCpu / elapsed / Math.Max(1, up.Length),
+                WarmupCpuPercentPerStream = 100 * warmupCpu / Math.Max(0.001, warmupSeconds) / Math.Max(1, up.Length),
                 PublisherCpuPercentOfCore = 100 * selfCpu / elapsed,
                 SegmentDelayMedianMs = Percentile(delays, 0.5),
                 SegmentDelayP95Ms = Percentile(delays, 0.95),

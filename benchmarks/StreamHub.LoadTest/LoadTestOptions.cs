@@ -9,7 +9,8 @@ public sealed record LoadTestOptions
         dotnet run -c Release --project benchmarks/StreamHub.LoadTest -- [options]
           --publishers 20,200     publisher counts to run (each against every server)
           --seconds 60            measured steady-state window per server and count
-          --warmup 15             seconds after the publishers start before the window opens
+          --warmup 30             seconds after the publishers start before the window opens (StreamHub's
+                                  segment windows are full after 13 × 2 s)
           --servers streamhub,nginx
           --sample 20             streams whose playlists are polled every 100 ms for the delay (0 = all)
           --http-seconds 10       wrk duration per URL (0 = no HTTP load)
@@ -19,7 +20,7 @@ public sealed record LoadTestOptions
 
     public int[] Publishers { get; init; } = [20, 200];
     public int Seconds { get; init; } = 60;
-    public int Warmup { get; init; } = 15;
+    public int Warmup { get; init; } = 30;
     public string[] Servers { get; init; } = ["streamhub", "nginx"];
     public int Sample { get; init; } = 20;
     public int HttpSeconds { get; init; } = 10;

@@ -36,6 +36,7 @@ public static class Report
             Row("publishers failed during the window", r => r.PublishersFailedLater, "F0", ratio: false);
             Row("server CPU, % of a core per stream", r => r.ServerCpuPercentPerStream, "F3");
             Row("server CPU, % of a core total", r => r.ServerCpuPercentOfCore, "F1");
+            Row("server CPU during the warm-up, % of a core per stream", r => r.WarmupCpuPercentPerStream, "F3");
             Row("publisher process CPU, % of a core", r => r.PublisherCpuPercentOfCore, "F1", ratio: false);
             Row("segment availability delay, median ms", r => r.SegmentDelayMedianMs, "F0");
             Row("segment availability delay, p95 ms", r => r.SegmentDelayP95Ms, "F0");

@@ -11,6 +11,8 @@ public sealed record RunResult
     public double WindowSeconds { get; init; }
     public double ServerCpuPercentOfCore { get; init; }
     public double ServerCpuPercentPerStream { get; init; }
+    /// <summary>The same over the warm-up, while every stream fills its first segment window.</summary>
+    public double WarmupCpuPercentPerStream { get; init; }
     public double PublisherCpuPercentOfCore { get; init; }
     public double SegmentDelayMedianMs { get; init; }
     public double SegmentDelayP95Ms { get; init; }
