@@ -16,9 +16,13 @@ public static class InlineSocketCompletions
 
     public static void EnableForServerProcess()
     {
-        if (Assembly.GetEntryAssembly() == typeof(InlineSocketCompletions).Assembly && Environment.GetEnvironmentVariable(Variable) is null)
+        if (ShouldEnable(Assembly.GetEntryAssembly(), Environment.GetEnvironmentVariable(Variable)))
         {
             Environment.SetEnvironmentVariable(Variable, "1");
         }
     }
+
+    /// <summary>Only for StreamHub's own process, and only when the operator has not set the variable.</summary>
+    internal static bool ShouldEnable(Assembly? entryAssembly, string? current) =>
+        entryAssembly == typeof(InlineSocketCompletions).Assembly && current is null;
 }
