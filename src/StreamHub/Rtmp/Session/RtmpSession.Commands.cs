@@ -152,9 +152,6 @@ public sealed partial class RtmpSession
             RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Unknown stream key.");
             return;
         }
-        // The key lookup is a database read. On the RTMP port this code runs on the socket thread that serves other
-        // connections too (inline scheduling), so the lookup moves to the thread pool; once per publish.
-        await Task.Yield();
         var decision = await _authorizer.AuthorizePublishAsync(key, closed);
         switch (decision.Verdict)
         {
