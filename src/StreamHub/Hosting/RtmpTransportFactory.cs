@@ -13,7 +13,9 @@ namespace StreamHub.Hosting;
 /// it: for hundreds of publishers each sending ~100 small writes a second, those hand-offs (thread wake-ups, queue
 /// locks) cost about as much as the media work itself (200 publishers, load test of issue #8: 0.40 → 0.31 % of a
 /// core per stream with this alone). The RTMP path is safe to run inline: it never blocks (packaging is
-/// in-memory and bounded; the one database read, the stream-key lookup of a publish, is moved to the thread pool). The web ports keep the
+/// in-memory and bounded; the one database read, the stream-key lookup of a publish, is an indexed SQLite
+/// read of well under a millisecond, and stays here on purpose: moved to the thread pool, 700 encoders reconnecting at
+/// once starved it and the first ones to publish hit the 10 s idle timeout before the last had been answered). The web ports keep the
 /// default scheduling, since request handlers may block. Off with <c>StreamHub:Rtmp:InlineScheduling=false</c>.</summary>
 public sealed class RtmpTransportFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {

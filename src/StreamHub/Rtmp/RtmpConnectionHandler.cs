@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Options;
 using StreamHub.Live;
 using StreamHub.Rtmp.Session;
@@ -21,8 +22,10 @@ public sealed partial class RtmpConnectionHandler(
     {
         var remote = connection.RemoteEndPoint?.ToString() ?? "unknown";
         LogOpened(logger, connection.ConnectionId, remote);
+        // Bytes waiting in the socket when the idle timer fires mean the server is behind, not the peer silent.
+        var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
         var session = new RtmpSession(connection.Transport, connection.ConnectionId, remote, options.Value, registry, authorizer, sessionLogger,
-            policy, (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address);
+            policy, (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address, socket is null ? null : () => HasUnreadBytes(socket));
         try
         {
             await session.RunAsync(connection.ConnectionClosed);
@@ -38,6 +41,18 @@ public sealed partial class RtmpConnectionHandler(
         {
             await session.DisposeAsync();
             LogClosed(logger, connection.ConnectionId, remote);
+        }
+    }
+
+    private static bool HasUnreadBytes(System.Net.Sockets.Socket socket)
+    {
+        try
+        {
+            return socket.Available > 0;
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            return false;
         }
     }
 

@@ -7,6 +7,9 @@ internal static partial class RtmpLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} broke the protocol ({Error}): {Detail}; closing")]
     public static partial void ProtocolViolation(ILogger logger, string connectionId, string remoteAddress, RtmpError error, string detail);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} not read for {Seconds} s while its bytes wait in the socket: the server is overloaded (CPU), not the peer silent; keeping the connection")]
+    public static partial void BehindNotIdle(ILogger logger, string connectionId, string remoteAddress, int seconds);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "RTMP connection {ConnectionId} handshake answered ({Scheme})")]
     public static partial void HandshakeDone(ILogger logger, string connectionId, Handshake.HandshakeScheme scheme);
 

@@ -30,6 +30,7 @@ public sealed partial class RtmpSession : IAsyncDisposable
     private readonly ArrayBufferWriter<byte> _scratch = new(512);
     private readonly PublishPolicy? _policy;
     private readonly IPAddress? _remoteIp;
+    private readonly Func<bool>? _hasUnreadInput;
     private CancellationTokenRegistration _stopRegistration;
 
     private int _outChunkSize = ChunkReader.DefaultChunkSize;
@@ -40,8 +41,10 @@ public sealed partial class RtmpSession : IAsyncDisposable
     private uint _publishStreamId;
 
     public RtmpSession(IDuplexPipe transport, string connectionId, string remoteAddress, RtmpOptions options,
-        LiveStreamRegistry registry, IStreamKeyAuthorizer authorizer, ILogger logger, PublishPolicy? policy = null, IPAddress? remoteIp = null)
+        LiveStreamRegistry registry, IStreamKeyAuthorizer authorizer, ILogger logger, PublishPolicy? policy = null, IPAddress? remoteIp = null,
+        Func<bool>? hasUnreadInput = null)
     {
+        _hasUnreadInput = hasUnreadInput;
         _policy = policy;
         _remoteIp = remoteIp;
         _transport = transport;
@@ -126,61 +129,85 @@ public sealed partial class RtmpSession : IAsyncDisposable
         }
     }
 
-    private async Task ReadMessagesAsync(CancellationTokenSource timeout, CancellationToken closed)
+    private async Task ReadMessagesAsync(CancellationTokenSource handshakeTimeout, CancellationToken closed)
     {
-        // Re-arming the timer takes the timer queue's lock, and a publisher's reads come ~100 times a second: it is
-        // re-armed at most once a second, for one second more, so a silent peer is closed between IdleTimeoutSeconds
-        // and IdleTimeoutSeconds + 1 s after its last byte, never earlier.
-        var idle = TimeSpan.FromSeconds(_options.IdleTimeoutSeconds + 1);
-        var armedAt = Environment.TickCount64 - 1000;
-        while (State != RtmpSessionState.Closing)
+        var timeout = handshakeTimeout;
+        try
         {
-            var now = Environment.TickCount64;
-            if (now - armedAt >= 1000)
+            // Re-arming the timer takes the timer queue's lock, and a publisher's reads come ~100 times a second: it is
+            // re-armed at most once a second, for one second more, so a silent peer is closed between IdleTimeoutSeconds
+            // and IdleTimeoutSeconds + 1 s after its last byte, never earlier.
+            var idle = TimeSpan.FromSeconds(_options.IdleTimeoutSeconds + 1);
+            var armedAt = Environment.TickCount64 - 1000;
+            while (State != RtmpSessionState.Closing)
             {
-                timeout.CancelAfter(idle);
-                armedAt = now;
-            }
-            // Read and flush are awaited here, not through helpers, so the loop suspends on this one state machine
-            // and allocates nothing per read.
-            ReadResult result;
-            try
-            {
-                result = await _transport.Input.ReadAsync(timeout.Token);
-            }
-            catch (OperationCanceledException) when (!closed.IsCancellationRequested)
-            {
-                throw TimedOut(RtmpError.IdleTimeout, _options.IdleTimeoutSeconds);
-            }
-            var buffer = result.Buffer;
-            var unaccounted = buffer.Length;
-            try
-            {
-                while (State != RtmpSessionState.Closing && _chunks.TryRead(ref buffer, out var message))
+                var now = Environment.TickCount64;
+                if (now - armedAt >= 1000)
                 {
-                    // Counted per message, not per read, so a read holding several windows gets several ACKs.
-                    Acknowledge(unaccounted - buffer.Length);
-                    unaccounted = buffer.Length;
-                    var publish = HandleMessage(message);
-                    if (publish is not null)
+                    timeout.CancelAfter(idle);
+                    armedAt = now;
+                }
+                // Read and flush are awaited here, not through helpers, so the loop suspends on this one state machine
+                // and allocates nothing per read.
+                ReadResult result;
+                try
+                {
+                    result = await _transport.Input.ReadAsync(timeout.Token);
+                }
+                catch (OperationCanceledException) when (!closed.IsCancellationRequested)
+                {
+                    if (_hasUnreadInput?.Invoke() != true)
                     {
-                        await PublishAsync(publish, message.StreamId, closed);
+                        throw TimedOut(RtmpError.IdleTimeout, _options.IdleTimeoutSeconds);
+                    }
+                    // Bytes are waiting in the socket: the peer is not silent, this server is behind (overloaded). Keep
+                    // the connection: its stream is late, not dead. A fresh timer, since a cancelled one cannot be re-armed.
+                    RtmpLog.BehindNotIdle(_logger, _connectionId, _remoteAddress, _options.IdleTimeoutSeconds);
+                    if (timeout != handshakeTimeout)
+                    {
+                        timeout.Dispose();
+                    }
+                    timeout = CancellationTokenSource.CreateLinkedTokenSource(closed);
+                    armedAt = Environment.TickCount64 - 1000;
+                    continue;
+                }
+                var buffer = result.Buffer;
+                var unaccounted = buffer.Length;
+                try
+                {
+                    while (State != RtmpSessionState.Closing && _chunks.TryRead(ref buffer, out var message))
+                    {
+                        // Counted per message, not per read, so a read holding several windows gets several ACKs.
+                        Acknowledge(unaccounted - buffer.Length);
+                        unaccounted = buffer.Length;
+                        var publish = HandleMessage(message);
+                        if (publish is not null)
+                        {
+                            await PublishAsync(publish, message.StreamId, closed);
+                        }
                     }
                 }
+                finally
+                {
+                    Acknowledge(unaccounted - buffer.Length);
+                    _transport.Input.AdvanceTo(buffer.Start, buffer.End);
+                }
+                if (_outputPending)
+                {
+                    _outputPending = false;
+                    await _transport.Output.FlushAsync(closed);
+                }
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
             }
-            finally
+        }
+        finally
+        {
+            if (timeout != handshakeTimeout)
             {
-                Acknowledge(unaccounted - buffer.Length);
-                _transport.Input.AdvanceTo(buffer.Start, buffer.End);
-            }
-            if (_outputPending)
-            {
-                _outputPending = false;
-                await _transport.Output.FlushAsync(closed);
-            }
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                break;
+                timeout.Dispose();
             }
         }
     }

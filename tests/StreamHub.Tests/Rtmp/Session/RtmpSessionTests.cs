@@ -489,6 +489,21 @@ public sealed class RtmpSessionTests
     }
 
     [Fact]
+    public async Task A_peer_whose_bytes_wait_unread_is_not_closed_as_idle()
+    {
+        // The first time the idle timer fires, bytes are waiting in the socket (the server is behind); the second
+        // time, none are (the peer is silent).
+        var consulted = 0;
+        await using var h = new SessionHarness(new RtmpOptions { IdleTimeoutSeconds = 1 }, hasUnreadInput: () => Interlocked.Increment(ref consulted) == 1);
+        await h.Client.HandshakeAsync();
+        await h.Client.ConnectAppAsync();
+
+        Assert.Equal(RtmpError.IdleTimeout, (await h.EndAsync(TimeSpan.FromSeconds(15)))?.Error);
+        Assert.Equal(2, consulted);
+        Assert.Contains(h.Logger.Lines, line => line.Contains("overloaded", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ReleaseStream_and_FCPublish_get_result_with_a_null_and_createStream_gets_null_then_id()
     {
         await using var h = new SessionHarness();

@@ -18,7 +18,7 @@ public sealed class SessionHarness : IAsyncDisposable
     private readonly RtmpSession _session;
 
     public SessionHarness(RtmpOptions? options = null, LiveStreamRegistry? registry = null, RecordingMediaSink? sink = null,
-        FakeStreamKeyAuthorizer? authorizer = null)
+        FakeStreamKeyAuthorizer? authorizer = null, Func<bool>? hasUnreadInput = null)
     {
         Options = options ?? new RtmpOptions();
         Sink = sink ?? new RecordingMediaSink();
@@ -28,7 +28,7 @@ public sealed class SessionHarness : IAsyncDisposable
         Authorizer.Keys.TryAdd("key-old", new PublishDecision(PublishVerdict.Expired, "old"));
         Logger = new ListLogger();
         _session = new RtmpSession(new TestDuplexPipe(_toServer.Reader, _toClient.Writer), "conn-test", "127.0.0.1:5000",
-            Options, Registry, Authorizer, Logger);
+            Options, Registry, Authorizer, Logger, hasUnreadInput: hasUnreadInput);
         Client = new TestRtmpClient(_toClient.Reader, _toServer.Writer);
         Run = Task.Run(async () =>
         {
