@@ -150,9 +150,20 @@ public sealed class SegmentBufferTests
         pool.Return(warm!);
         var allocatedBlocks = pool.BlocksAllocated;
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        Run(50); // ~13,500 packets over ~39 blocks
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The fewest bytes over up to three runs: tiered JIT may finish recompiling during one run and allocate on
+        // this thread while doing so; an allocation per packet or per block would show in every run.
+        var allocated = long.MaxValue;
+        for (var attempt = 0; attempt < 3 && allocated > 0; attempt++)
+        {
+            if (attempt > 0)
+            {
+                buffer.Detach(out var previous);
+                pool.Return(previous!);
+            }
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            Run(50); // ~13,500 packets over ~39 blocks
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
         Assert.True(buffer.WrittenCount > 13_000 * TsPacket.Size);
         Assert.True(buffer.BlockCount > 30);

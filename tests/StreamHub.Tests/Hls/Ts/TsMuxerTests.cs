@@ -193,10 +193,16 @@ public sealed class TsMuxerTests
                 muxer.WriteAudio(output, adts, audio, 190_000 + i * 3600);
             }
         }
-        Run(2); // warm up
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        Run(50); // ~13,500 packets
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Run(50); // warm up
+        // The fewest bytes over three runs: tiered JIT may finish recompiling the muxer during one run and allocate
+        // on this thread while doing so; an allocation per packet would show in every run (~13,500 packets each).
+        var allocated = long.MaxValue;
+        for (var attempt = 0; attempt < 3 && allocated > 0; attempt++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            Run(50);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
         Assert.True(output.WrittenCount > 13_000 * 188);
         Assert.Equal(0, allocated);
     }
