@@ -18,6 +18,12 @@ public sealed partial class RtmpSession : IAsyncDisposable
     private const int CommandChunkStreamId = 3;
     private const int StreamChunkStreamId = 5;
 
+    /// <summary>Bytes waiting in the socket count as "this server is behind" only while the session holds less than
+    /// this unparsed (a partial chunk of an encoder's usual 4 KiB chunks). A peer can announce chunks of up to
+    /// MaxChunkSize and stop half way: the session then waits for the rest of the chunk, Kestrel stops receiving once
+    /// its read buffer is full, and the socket keeps bytes that will never be read — that peer is stuck, not late.</summary>
+    private const long MaxUnparsedWhileBehind = 64 * 1024;
+
     private readonly IDuplexPipe _transport;
     private readonly RtmpOptions _options;
     private readonly LiveStreamRegistry _registry;
@@ -139,6 +145,7 @@ public sealed partial class RtmpSession : IAsyncDisposable
             // and IdleTimeoutSeconds + 1 s after its last byte, never earlier.
             var idle = TimeSpan.FromSeconds(_options.IdleTimeoutSeconds + 1);
             var armedAt = Environment.TickCount64 - 1000;
+            long unparsed = 0;
             while (State != RtmpSessionState.Closing)
             {
                 var now = Environment.TickCount64;
@@ -156,7 +163,7 @@ public sealed partial class RtmpSession : IAsyncDisposable
                 }
                 catch (OperationCanceledException) when (!closed.IsCancellationRequested)
                 {
-                    if (_hasUnreadInput?.Invoke() != true)
+                    if (unparsed >= MaxUnparsedWhileBehind || _hasUnreadInput?.Invoke() != true)
                     {
                         throw TimedOut(RtmpError.IdleTimeout, _options.IdleTimeoutSeconds);
                     }
@@ -190,6 +197,7 @@ public sealed partial class RtmpSession : IAsyncDisposable
                 finally
                 {
                     Acknowledge(unaccounted - buffer.Length);
+                    unparsed = buffer.Length;
                     _transport.Input.AdvanceTo(buffer.Start, buffer.End);
                 }
                 if (_outputPending)
