@@ -258,7 +258,7 @@
         audio: field('audio'), uptime: field('uptime'), publisher: field('publisher'), keyIssued: field('key-issued'),
         previewButton: field('preview-button'), watchLink: field('watch-link'), rotate: field('rotate-button'),
         remove: field('delete-button'), previewBox: field('preview'), video: field('preview-video'),
-        previewStatus: field('preview-status'),
+        previewStatus: field('preview-status'), hlsSegments: field('hls-segments'), hlsWarning: field('hls-warning'),
       },
     };
     const watchUrl = '/watch/' + encodeURIComponent(name);
@@ -296,6 +296,11 @@
     setText(f.audio, audio ? describeAudio(audio) : '—');
     setText(f.uptime, live ? formatDuration(Date.now() + state.clockSkewMs - Date.parse(live.since)) : '—');
     setText(f.publisher, live ? live.publisherAddress + (live.encoder ? ' (' + live.encoder + ')' : '') : '—');
+    const hls = stream.hls || {};
+    setText(f.hlsSegments, hls.targetDurationSeconds != null
+      ? 'up to ' + hls.targetDurationSeconds + ' s (target ' + formatNumber(hls.segmentTargetSeconds, 1) + ' s)' : '—');
+    setText(f.hlsWarning, hls.warning || '');
+    f.hlsWarning.hidden = !hls.warning;
     setText(f.keyIssued, formatDate(stream.keyIssuedAt) + (stream.expiresAt ? (stream.expired ? ', expired ' : ', expires ') + formatDate(stream.expiresAt) : ''));
     f.previewButton.hidden = !live && !card.preview;
     f.previewButton.textContent = card.preview ? 'Close preview' : 'Preview';

@@ -20,4 +20,13 @@ internal static partial class HlsLog
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "HLS {StreamName}: segment {Sequence} listed ({Duration:F3} s, {Bytes} bytes)")]
     public static partial void SegmentListed(ILogger logger, string streamName, long sequence, double duration, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HLS {StreamName}: the encoder sends a keyframe every {KeyframeIntervalSeconds:F2} s, longer than the {TargetSeconds} s segment target; segments are cut only at keyframes, so they are that long (EXT-X-TARGETDURATION {TargetDuration}) and players stay about three of them behind. Set the encoder's keyframe interval to {TargetSeconds} s")]
+    public static partial void LongKeyframeInterval(ILogger logger, string streamName, double keyframeIntervalSeconds, double targetSeconds, int targetDuration);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HLS {StreamName}: the encoder's keyframe interval grew; EXT-X-TARGETDURATION raised from {Previous} to {TargetDuration} so segments still start with a keyframe")]
+    public static partial void TargetDurationRaised(ILogger logger, string streamName, int previous, int targetDuration);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HLS {StreamName}: no keyframe for {MaxSeconds} s (StreamHub:Hls:MaxSegmentDurationSeconds); segment cut without one, players may show errors until the next keyframe")]
+    public static partial void CutWithoutKeyframe(ILogger logger, string streamName, double maxSeconds);
 }

@@ -3,12 +3,14 @@ using System.ComponentModel.DataAnnotations;
 namespace StreamHub.Hls;
 
 /// <summary>HLS packaging, bound from <c>StreamHub:Hls</c>.</summary>
-public sealed class HlsOptions
+public sealed class HlsOptions : IValidatableObject
 {
     public const string Section = "StreamHub:Hls";
 
     /// <summary>Target segment length: a segment is cut at the first keyframe once it is this long (audio only: on
-    /// time). Set the encoder's keyframe interval to this value.</summary>
+    /// time), or earlier when the next keyframe would make it longer than EXT-X-TARGETDURATION. Segments are cut only
+    /// at keyframes, so an encoder whose keyframe interval is longer gets segments as long as its GOP: set the
+    /// encoder's keyframe interval to this value.</summary>
     [Range(1.0, 30.0, ErrorMessage = "StreamHub:Hls:SegmentDurationSeconds must be between 1 and 30 seconds.")]
     public double SegmentDurationSeconds { get; set; } = 2;
 
@@ -20,7 +22,22 @@ public sealed class HlsOptions
     [Range(0, 86_400, ErrorMessage = "StreamHub:Hls:EndedStreamGraceSeconds must be between 0 and 86400.")]
     public int EndedStreamGraceSeconds { get; set; } = 60;
 
-    /// <summary>EXT-X-TARGETDURATION, fixed for every stream: ceil(1.5 × the segment duration). It tolerates keyframe
-    /// intervals up to that long; a segment that reaches it without a keyframe is cut there.</summary>
-    public int TargetDurationSeconds => (int)Math.Ceiling(SegmentDurationSeconds * 1.5);
+    /// <summary>The longest segment: one that reaches it without a keyframe (a broken encoder) is cut there, with a
+    /// warning, and does not start decodable. At least the segment duration.</summary>
+    [Range(1.0, 60.0, ErrorMessage = "StreamHub:Hls:MaxSegmentDurationSeconds must be between 1 and 60 seconds.")]
+    public double MaxSegmentDurationSeconds { get; set; } = 15;
+
+    /// <summary>EXT-X-TARGETDURATION of a stream whose segments are no longer than the target: the target rounded to
+    /// whole seconds (RFC 8216 §4.3.3.1). Longer GOPs raise it to their rounded length.</summary>
+    public int MinimumTargetDurationSeconds => Math.Max(1, (int)Math.Round(SegmentDurationSeconds, MidpointRounding.AwayFromZero));
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MaxSegmentDurationSeconds < SegmentDurationSeconds)
+        {
+            yield return new ValidationResult(
+                "StreamHub:Hls:MaxSegmentDurationSeconds must be at least StreamHub:Hls:SegmentDurationSeconds.",
+                [nameof(MaxSegmentDurationSeconds)]);
+        }
+    }
 }

@@ -102,6 +102,11 @@ public sealed class HlsPackager : IMediaSink, IDisposable
     /// <summary>Segments produced for <paramref name="name"/> while it has HLS state; null when it has none.</summary>
     public long? SegmentsProduced(string name) => _streams.TryGetValue(name, out var state) ? state.SegmentsProduced : null;
 
+    /// <summary>The HLS state of a stream (live or in its grace period), for stats.</summary>
+    internal HlsStream? Find(string name) => _streams.TryGetValue(name, out var state) ? state : null;
+
+    public HlsOptions Options => _options;
+
     /// <summary>Where every stream's segment bytes live.</summary>
     public SegmentBlockPool Blocks => _blocks;
 

@@ -16,14 +16,18 @@ internal sealed class HlsStream : IDisposable
     private LiveStream? _publisher;
     private bool _warnedVideo;
     private bool _warnedAudio;
+    private bool _warnedKeyframes;
+    private readonly double _segmentTarget;
     private ITimer? _expiry;
 
     public HlsStream(string name, HlsOptions options, long firstSequence, TimeProvider time, SegmentBlockPool blocks, ILogger logger)
     {
         Name = name;
         _logger = logger;
-        var window = new SegmentWindow(options.WindowSegments, options.TargetDurationSeconds, firstSequence);
-        _segmenter = new Segmenter(window, TimeSpan.FromSeconds(options.SegmentDurationSeconds), time, pool: blocks);
+        _segmentTarget = options.SegmentDurationSeconds;
+        var window = new SegmentWindow(options.WindowSegments, options.MinimumTargetDurationSeconds, firstSequence);
+        _segmenter = new Segmenter(window, TimeSpan.FromSeconds(options.SegmentDurationSeconds), time, pool: blocks,
+            maxDuration: TimeSpan.FromSeconds(options.MaxSegmentDurationSeconds));
     }
 
     public string Name { get; }
@@ -31,6 +35,15 @@ internal sealed class HlsStream : IDisposable
     public PlaylistSnapshot Snapshot => _segmenter.Window.Snapshot;
 
     public long SegmentsProduced => _segmenter.Window.SegmentsProduced;
+
+    /// <summary>EXT-X-TARGETDURATION now.</summary>
+    public int TargetDuration => _segmenter.Window.TargetDuration;
+
+    /// <summary>The encoder's keyframe interval as the segmenter measures it (the longest of recent GOPs).</summary>
+    public TimeSpan? KeyframeInterval => _segmenter.KeyframeInterval;
+
+    /// <summary>Segments cut without a keyframe.</summary>
+    public long ForcedCuts => _segmenter.ForcedCuts;
 
     /// <summary>When the last publisher stopped; null while one is live.</summary>
     public DateTimeOffset? EndedAt { get; private set; }
@@ -52,7 +65,7 @@ internal sealed class HlsStream : IDisposable
             _expiry = null;
             _publisher = publisher;
             EndedAt = null;
-            _warnedVideo = _warnedAudio = false;
+            _warnedVideo = _warnedAudio = _warnedKeyframes = false;
             _segmenter.BeginPublish();
             if (restart)
             {
@@ -75,14 +88,15 @@ internal sealed class HlsStream : IDisposable
                 return; // a publisher that has been replaced
             }
             var next = _segmenter.Window.NextSequence;
+            var targetDuration = _segmenter.Window.TargetDuration;
+            var forcedCuts = _segmenter.ForcedCuts;
             if (!_segmenter.Write(frame))
             {
                 WarnUnsupported(frame);
             }
-            if (_segmenter.Window.NextSequence != next && _logger.IsEnabled(LogLevel.Debug))
+            if (_segmenter.Window.NextSequence != next)
             {
-                var segment = _segmenter.Window.Snapshot.Segments[^1];
-                HlsLog.SegmentListed(_logger, Name, segment.Sequence, segment.Entry.Duration.TotalSeconds, segment.Data.Length);
+                SegmentListed(next, targetDuration, forcedCuts);
             }
         }
     }
@@ -147,6 +161,31 @@ internal sealed class HlsStream : IDisposable
     }
 
     public bool IsExpired(DateTimeOffset now, TimeSpan grace) => Removed || (EndedAt is { } ended && now >= ended + grace);
+
+    /// <summary>Log lines for a segment just listed: at Debug, the segment; as warnings, what the encoder should
+    /// change (once per publish) and a target duration that had to grow or a cut without a keyframe.</summary>
+    private void SegmentListed(long previousNext, int previousTargetDuration, long previousForcedCuts)
+    {
+        var window = _segmenter.Window;
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var segment = window.Snapshot.Segments[^1];
+            HlsLog.SegmentListed(_logger, Name, segment.Sequence, segment.Entry.Duration.TotalSeconds, segment.Data.Length);
+        }
+        if (!_warnedKeyframes && _segmenter.KeyframeInterval is { } interval && interval.TotalSeconds >= _segmentTarget + 0.5)
+        {
+            _warnedKeyframes = true;
+            HlsLog.LongKeyframeInterval(_logger, Name, interval.TotalSeconds, _segmentTarget, window.TargetDuration);
+        }
+        if (window.TargetDuration != previousTargetDuration && previousNext != window.Snapshot.Segments[0].Sequence)
+        {
+            HlsLog.TargetDurationRaised(_logger, Name, previousTargetDuration, window.TargetDuration);
+        }
+        if (_segmenter.ForcedCuts != previousForcedCuts)
+        {
+            HlsLog.CutWithoutKeyframe(_logger, Name, _segmenter.MaxDuration.TotalSeconds);
+        }
+    }
 
     private void WarnUnsupported(MediaFrame frame)
     {

@@ -11,6 +11,8 @@ public sealed class HlsOptionsTests
     [InlineData("StreamHub:Hls:SegmentDurationSeconds", "0.5")]
     [InlineData("StreamHub:Hls:WindowSegments", "2")]
     [InlineData("StreamHub:Hls:EndedStreamGraceSeconds", "-1")]
+    [InlineData("StreamHub:Hls:MaxSegmentDurationSeconds", "1.5")] // below the 2 s segment target
+    [InlineData("StreamHub:Hls:MaxSegmentDurationSeconds", "61")]
     public void Bad_setting_stops_start_up_naming_the_setting(string setting, string value)
     {
         // Program.Main logs the validation failures and exits, so the host never comes up.
@@ -28,14 +30,16 @@ public sealed class HlsOptionsTests
     }
 
     [Fact]
-    public void Defaults_match_appsettings_and_target_duration_is_one_and_a_half_segments()
+    public void Defaults_match_appsettings_and_the_minimum_target_duration_is_the_rounded_segment_target()
     {
         var options = new HlsOptions();
         Assert.Equal(2, options.SegmentDurationSeconds);
         Assert.Equal(6, options.WindowSegments);
         Assert.Equal(60, options.EndedStreamGraceSeconds);
-        Assert.Equal(3, options.TargetDurationSeconds);
-        Assert.Equal(9, new HlsOptions { SegmentDurationSeconds = 6 }.TargetDurationSeconds);
-        Assert.Equal(2, new HlsOptions { SegmentDurationSeconds = 1 }.TargetDurationSeconds);
+        Assert.Equal(15, options.MaxSegmentDurationSeconds);
+        Assert.Equal(2, options.MinimumTargetDurationSeconds);
+        Assert.Equal(6, new HlsOptions { SegmentDurationSeconds = 6 }.MinimumTargetDurationSeconds);
+        Assert.Equal(2, new HlsOptions { SegmentDurationSeconds = 1.5 }.MinimumTargetDurationSeconds);
+        Assert.Equal(1, new HlsOptions { SegmentDurationSeconds = 1 }.MinimumTargetDurationSeconds);
     }
 }

@@ -6,11 +6,13 @@ namespace StreamHub.Hls.Segmenting;
 /// <summary>The live sliding window of one stream: the last <c>WindowSegments</c> segments are listed; a segment that
 /// leaves the list stays fetchable for one more window (RFC 8216 §6.2.2: available for the playlist's duration after
 /// removal), then is dropped. Memory is bounded by two windows. Written by one thread at a time (the stream's lock);
-/// read through <see cref="Snapshot"/> from any thread.</summary>
+/// read through <see cref="Snapshot"/> from any thread.
+/// <para>EXT-X-TARGETDURATION is the longest segment's duration rounded to whole seconds (RFC 8216 §4.3.3.1), and at
+/// least the minimum given; it never goes down, so a playlist never announces less than a segment it has listed.</para></summary>
 public sealed class SegmentWindow
 {
     private readonly int _windowSegments;
-    private readonly int _targetDuration;
+    private int _targetDuration;
     private readonly Queue<Segment> _listed = new();
     private readonly Queue<Segment> _retired = new();
     private long _discontinuitySequence;
@@ -18,17 +20,23 @@ public sealed class SegmentWindow
     private bool _ended;
     private volatile PlaylistSnapshot _snapshot = PlaylistSnapshot.Empty;
 
+    /// <param name="minimumTargetDuration">EXT-X-TARGETDURATION before any longer segment raises it.</param>
     /// <param name="firstSequence">The media sequence number of the first segment.</param>
-    public SegmentWindow(int windowSegments, int targetDuration, long firstSequence)
+    public SegmentWindow(int windowSegments, int minimumTargetDuration, long firstSequence)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(windowSegments, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(targetDuration, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(minimumTargetDuration, 1);
         _windowSegments = windowSegments;
-        _targetDuration = targetDuration;
+        _targetDuration = minimumTargetDuration;
         NextSequence = firstSequence;
     }
 
-    public int TargetDuration => _targetDuration;
+    /// <summary>EXT-X-TARGETDURATION, whole seconds. Read from any thread.</summary>
+    public int TargetDuration => Volatile.Read(ref _targetDuration);
+
+    /// <summary>A duration in 90 kHz ticks rounded to whole seconds, half up, as EXTINF is compared with
+    /// TARGETDURATION.</summary>
+    public static int RoundedSeconds(long ticks) => (int)Math.Min(int.MaxValue, (ticks + 45_000) / 90_000);
 
     /// <summary>The sequence number the next segment gets.</summary>
     public long NextSequence { get; private set; }
@@ -49,6 +57,11 @@ public sealed class SegmentWindow
             throw new ArgumentException($"Expected segment {NextSequence}, got {segment.Sequence}.", nameof(segment));
         }
         NextSequence++;
+        var rounded = (int)Math.Min(int.MaxValue, (segment.Entry.Duration.Ticks + TimeSpan.TicksPerSecond / 2) / TimeSpan.TicksPerSecond);
+        if (rounded > _targetDuration)
+        {
+            Volatile.Write(ref _targetDuration, rounded);
+        }
         _listed.Enqueue(segment);
         while (_listed.Count > _windowSegments)
         {

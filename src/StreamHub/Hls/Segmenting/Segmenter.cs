@@ -11,18 +11,30 @@ namespace StreamHub.Hls.Segmenting;
 /// <see cref="SegmentWindow"/> the moment it is closed, synchronously, on the caller's thread. Not thread-safe: the
 /// caller serialises calls.
 /// <list type="bullet">
-/// <item>A segment starts at an IDR access unit (audio-only: at any frame) and is cut at the first IDR once the target
-/// duration is reached; audio-only streams are cut on time. A segment that reaches TARGETDURATION without an IDR is
-/// cut anyway (and is then not independent), so a rounded EXTINF never exceeds TARGETDURATION; a gap in the frames
-/// that would carry a segment past it ends the segment at TARGETDURATION and turns the gap into a discontinuity.</item>
+/// <item>Cuts: a segment with video starts at an IDR and is cut only at an IDR (RFC 8216 §3: players need every segment
+/// to start decodable): the first IDR once the target duration is reached, or an earlier one when waiting for the next
+/// keyframe (one keyframe interval away) would carry the segment past EXT-X-TARGETDURATION. A stream whose keyframe
+/// interval is longer than the target therefore gets segments as long as its GOP. Audio-only segments, and segments
+/// whose video has stalled while audio flows, are cut on time. Only a segment that reaches
+/// <see cref="MaxDuration"/> without a keyframe (a broken encoder) or the byte cap is cut elsewhere
+/// (<see cref="ForcedCuts"/>; it is then not independent).</item>
+/// <item>EXT-X-TARGETDURATION (kept by the window) is the rounded longest segment, and at least the rounded target.
+/// It is settled by the first segment, which spans at least one whole GOP of the encoder, and the look-ahead rule
+/// keeps later segments within it, so it stays constant for an encoder with a fixed keyframe interval (RFC 8216
+/// §6.2.1). Only an encoder that lengthens its keyframe interval mid-stream makes it grow: a segment that starts
+/// decodable is worth more to players than a constant tag.</item>
 /// <item>Clock: 90 kHz, 64 bits. A publish's first frame maps to <see cref="ClockStart"/> (1.4 s): PCR = DTS − 0.7 s
 /// stays positive, and frames up to 1.4 s earlier than the first (audio priming, B-frame reordering) still get
 /// positive timestamps. Anything earlier is clamped to 0; PTS is never below DTS; DTS never goes backwards within a
-/// track. A new publish continues the clock from the end of the previous one.</item>
+/// track. A new publish continues the clock from the end of the previous one. Audio timestamps follow the AAC sample
+/// count (1024 samples a frame) from the first frame, since RTMP's whole milliseconds are up to 0.5 ms off the frame
+/// cadence; they are re-anchored on the encoder's timestamp when the two drift apart by more than half a frame (a
+/// dropped frame, a clock jump). Audio frames go out several to a PES, up to <see cref="MaxAudioPesDuration"/>.</item>
 /// <item>A publisher restart, a jump in the timestamps (back by more than 1 s or forward by more than 10 s from the
 /// latest frame of either track), or
 /// a changed sequence header (new SPS/PPS or AudioSpecificConfig) makes the next segment start with a discontinuity
-/// and a fresh program date-time; after a jump the clock is re-mapped so it stays continuous.</item>
+/// and a fresh program date-time; after a jump the clock is re-mapped so it stays continuous. A gap in the frames that
+/// would carry a segment past TARGETDURATION ends the segment there and becomes a discontinuity.</item>
 /// <item>Memory: a segment is also cut once it holds <see cref="DefaultMaxSegmentBytes"/>, so the window bounds what
 /// a stream keeps whatever its timestamps do.</item>
 /// </list></summary>
@@ -36,19 +48,36 @@ public sealed class Segmenter
     /// stands still would otherwise grow one segment without end): 32 MiB is 2 s at 128 Mbit/s.</summary>
     public const int DefaultMaxSegmentBytes = 32 * 1024 * 1024;
 
+    /// <summary>The longest segment when the encoder sends no keyframe, unless the caller sets another.</summary>
+    public static readonly TimeSpan DefaultMaxDuration = TimeSpan.FromSeconds(15);
+
+    /// <summary>Audio frames share a PES up to this duration: PCRs ride on PES starts in audio-only streams and must
+    /// stay within 100 ms of each other (ISO/IEC 13818-1 §2.7.2).</summary>
+    public const long MaxAudioPesDuration = 100 * 90;
+
+    private const int MaxAudioPesBytes = 16 * 1024;
     private const long DefaultVideoFrameDuration = 40 * 90;
 
-    /// <summary>How far past TARGETDURATION a segment may run and still round to it in EXTINF (under 0.5 s).</summary>
-    private const long MaxOverrun = 400 * 90;
+    /// <summary>Half a second: a duration below TARGETDURATION + this rounds to at most TARGETDURATION.</summary>
+    private const long RoundingMargin = 45_000;
+
+    /// <summary>Video silent this long (or three frame durations, if longer) while audio flows is a stall, not a long
+    /// frame: audio then cuts on time.</summary>
+    private const long VideoStall = 500 * 90;
+
+    /// <summary>A segment whose frames end this long before its cut holds a gap in the feed, not media.</summary>
+    private const long Gap = 1_000 * 90;
 
     private readonly SegmentWindow _window;
     private readonly TimeProvider _time;
     private readonly long _target;
-    private readonly long _hardCap;
+    private readonly long _maxDuration;
     private readonly int _maxSegmentBytes;
     private readonly SegmentBlockPool _pool;
     private readonly SegmentBuffer _segment;
     private readonly ArrayBufferWriter<byte> _accessUnit = new(64 * 1024);
+    private readonly ArrayBufferWriter<byte> _audioPes = new(MaxAudioPesBytes + AdtsHeader.Length + AdtsHeader.MaxPayloadLength);
+    private readonly KeyframeIntervals _keyframes = new();
     private TsMuxer? _muxer;
 
     private AvcDecoderConfiguration? _avc;
@@ -62,6 +91,11 @@ public sealed class Segmenter
     private long _latestDts = long.MinValue;
     private long _videoFrameDuration = DefaultVideoFrameDuration;
 
+    private long _audioAnchor = long.MinValue;
+    private long _audioSamples;
+    private long _audioPesPts;
+    private long _audioPesDuration;
+
     private bool _open;
     private long _segmentStart;
     private bool _segmentHasVideo;
@@ -72,12 +106,15 @@ public sealed class Segmenter
     private DateTimeOffset? _nextProgramDateTime;
     private bool _discontinuityPending;
     private bool _published;
+    private long _forcedCuts;
 
     /// <param name="targetDuration">Cut at the first IDR once a segment is this long.</param>
     /// <param name="pool">Where segment blocks come from and go back to; when null, a pool of this segmenter's own
     /// (tests, benchmarks).</param>
+    /// <param name="maxDuration">A segment without a keyframe is cut at this length (default
+    /// <see cref="DefaultMaxDuration"/>, and never below the target).</param>
     public Segmenter(SegmentWindow window, TimeSpan targetDuration, TimeProvider time, int maxSegmentBytes = DefaultMaxSegmentBytes,
-        SegmentBlockPool? pool = null)
+        SegmentBlockPool? pool = null, TimeSpan? maxDuration = null)
     {
         _window = window;
         _pool = pool ?? new SegmentBlockPool();
@@ -85,21 +122,25 @@ public sealed class Segmenter
         _time = time;
         _maxSegmentBytes = maxSegmentBytes;
         _target = (long)(targetDuration.TotalSeconds * 90_000);
-        _hardCap = window.TargetDuration * 90_000L;
-        if (_target > _hardCap)
-        {
-            throw new ArgumentOutOfRangeException(nameof(targetDuration), "The target duration exceeds the playlist's TARGETDURATION.");
-        }
+        _maxDuration = Math.Max(_target, (long)((maxDuration ?? DefaultMaxDuration).TotalSeconds * 90_000));
     }
 
     public SegmentWindow Window => _window;
+
+    /// <summary>The longest segment when no keyframe comes.</summary>
+    public TimeSpan MaxDuration => TimeSpan.FromTicks(_maxDuration * TimeSpan.TicksPerSecond / 90_000);
 
     /// <summary>Frames not packaged: unsupported codecs, frames before their configuration or before the first IDR,
     /// malformed payloads.</summary>
     public long DroppedFrames { get; private set; }
 
-    /// <summary>The latest H.264 configuration (for stats).</summary>
-    public AvcDecoderConfiguration? VideoConfiguration => _avc;
+    /// <summary>Segments cut without a keyframe: the encoder sent none for <see cref="MaxDuration"/>, or a segment
+    /// reached the byte cap.</summary>
+    public long ForcedCuts => Volatile.Read(ref _forcedCuts);
+
+    /// <summary>The encoder's keyframe interval: the longest of its recent GOPs; null until two keyframes were seen.
+    /// Read from any thread.</summary>
+    public TimeSpan? KeyframeInterval => _keyframes.Longest is var ticks and > 0 ? TimeSpan.FromTicks(ticks * TimeSpan.TicksPerSecond / 90_000) : null;
 
     /// <summary>The latest AAC configuration (for stats).</summary>
     public AudioSpecificConfig? AudioConfiguration => _aac;
@@ -114,6 +155,8 @@ public sealed class Segmenter
         _clockBase = _clockEnd == 0 ? ClockStart : _clockEnd + ClockStart;
         _avc = null;
         _aac = null;
+        _audioAnchor = long.MinValue;
+        _keyframes.Reset();
         if (_window.Ended)
         {
             _window.Reopen();
@@ -169,6 +212,8 @@ public sealed class Segmenter
         if (_aac is not null && _aac != configuration)
         {
             _discontinuityPending = true;
+            FlushAudio(); // its frames carry ADTS headers of the old configuration
+            _audioAnchor = long.MinValue;
         }
         _aac = configuration;
         return true;
@@ -199,6 +244,10 @@ public sealed class Segmenter
             dts = _lastVideoDts + 1;
         }
         var pts = Math.Max(dts, dts + frame.CompositionOffset * 90L);
+        if (idr)
+        {
+            _keyframes.Seen(dts);
+        }
 
         if (!_open)
         {
@@ -211,13 +260,14 @@ public sealed class Segmenter
         else
         {
             var elapsed = dts - _segmentStart;
-            if (idr && (elapsed >= _target || _discontinuityPending || !_segmentHasVideo))
+            if (idr && (elapsed >= _target || _discontinuityPending || !_segmentHasVideo || !_segmentIndependent
+                || NextKeyframeWouldOverrun(elapsed)))
             {
                 Cut(dts, hasVideo: true, hasAudio: _aac is not null, independent: true);
             }
-            else if (elapsed >= _hardCap || _segment.WrittenCount >= _maxSegmentBytes)
+            else if (elapsed >= _maxDuration || _segment.WrittenCount >= _maxSegmentBytes)
             {
-                Cut(dts, _segmentHasVideo, _segmentHasAudio, independent: idr);
+                ForcedCut(dts, independent: idr);
             }
             if (!_segmentHasVideo)
             {
@@ -241,6 +291,19 @@ public sealed class Segmenter
         return true;
     }
 
+    /// <summary>Cutting at this keyframe keeps the segment within TARGETDURATION when the next keyframe, one keyframe
+    /// interval away, would not (a GOP that does not divide the target, or an extra keyframe on a scene cut).</summary>
+    private bool NextKeyframeWouldOverrun(long elapsed)
+    {
+        var interval = _keyframes.Longest;
+        return interval > 0 && elapsed > 0 && elapsed + interval >= TargetDurationLimit(interval);
+    }
+
+    /// <summary>The length a segment must stay under for its rounded EXTINF to fit TARGETDURATION; before the first
+    /// segment, TARGETDURATION is what the keyframe interval will make it.</summary>
+    private long TargetDurationLimit(long keyframeInterval) =>
+        Math.Max(_window.TargetDuration, SegmentWindow.RoundedSeconds(keyframeInterval)) * 90_000L + RoundingMargin;
+
     private bool WriteAudio(MediaFrame frame)
     {
         var raw = frame.Payload.Span;
@@ -251,11 +314,7 @@ public sealed class Segmenter
         var config = _aac!.Value;
         var frameDuration = Math.Clamp(AudioSpecificConfig.SamplesPerFrame * 90_000L / config.SampleRate, 1, 90_000);
         CheckJump(frame.Dts, frameDuration);
-        var dts = Math.Max(0, ToClock(frame.Dts));
-        if (_lastAudioDts != long.MinValue && dts <= _lastAudioDts)
-        {
-            dts = _lastAudioDts + 1;
-        }
+        var dts = AudioClock(Math.Max(0, ToClock(frame.Dts)), config.SampleRate, frameDuration);
 
         if (!_open)
         {
@@ -272,9 +331,16 @@ public sealed class Segmenter
             {
                 Cut(dts, hasVideo: false, hasAudio: true, independent: true);
             }
-            else if (elapsed >= _hardCap || _segment.WrittenCount >= _maxSegmentBytes)
+            else if (_segmentHasVideo && elapsed >= _target && dts - _lastVideoDts >= Math.Max(VideoStall, 3 * _videoFrameDuration))
             {
-                Cut(dts, _segmentHasVideo, _segmentHasAudio, independent: !_segmentHasVideo);
+                // The video has stopped while the audio flows: audio cuts on time, as in an audio-only stream, and the
+                // stall is not a GOP of the encoder's.
+                _keyframes.Reset();
+                Cut(dts, hasVideo: true, hasAudio: _segmentHasAudio, independent: false);
+            }
+            else if (elapsed >= _maxDuration || _segment.WrittenCount >= _maxSegmentBytes)
+            {
+                ForcedCut(dts, independent: !_segmentHasVideo);
             }
             if (!_segmentHasAudio)
             {
@@ -282,13 +348,60 @@ public sealed class Segmenter
             }
         }
 
-        Span<byte> header = stackalloc byte[AdtsHeader.Length];
-        AdtsHeader.Write(header, config, raw.Length);
-        _muxer!.WriteAudio(_segment, header, raw, dts);
+        if (_audioPes.WrittenCount > 0
+            && (_audioPesDuration + frameDuration > MaxAudioPesDuration || _audioPes.WrittenCount + AdtsHeader.Length + raw.Length > MaxAudioPesBytes))
+        {
+            FlushAudio();
+        }
+        if (_audioPes.WrittenCount == 0)
+        {
+            _audioPesPts = dts;
+        }
+        AdtsHeader.Write(_audioPes.GetSpan(AdtsHeader.Length), config, raw.Length);
+        _audioPes.Advance(AdtsHeader.Length);
+        _audioPes.Write(raw);
+        _audioPesDuration += frameDuration;
         _lastAudioDts = dts;
         _latestDts = Math.Max(_latestDts, dts);
         _clockEnd = Math.Max(_clockEnd, dts + frameDuration);
         return true;
+    }
+
+    /// <summary>The frame's timestamp on the sample clock: the anchor plus the samples sent since, while the encoder's
+    /// timestamp stays within half a frame of it; otherwise the encoder's timestamp becomes the new anchor.</summary>
+    private long AudioClock(long dts, int sampleRate, long frameDuration)
+    {
+        if (_audioAnchor != long.MinValue)
+        {
+            var expected = _audioAnchor + _audioSamples * 90_000 / sampleRate;
+            if (Math.Abs(dts - expected) <= frameDuration / 2 && expected > _lastAudioDts)
+            {
+                _audioSamples += AudioSpecificConfig.SamplesPerFrame;
+                return expected;
+            }
+        }
+        if (_lastAudioDts != long.MinValue && dts <= _lastAudioDts)
+        {
+            dts = _lastAudioDts + 1;
+        }
+        _audioAnchor = dts;
+        _audioSamples = AudioSpecificConfig.SamplesPerFrame;
+        return dts;
+    }
+
+    /// <summary>Writes the audio frames waiting for their PES into the open segment.</summary>
+    private void FlushAudio()
+    {
+        if (_audioPes.WrittenCount == 0)
+        {
+            return;
+        }
+        if (_open && _segmentHasAudio)
+        {
+            _muxer!.WriteAudio(_segment, [], _audioPes.WrittenSpan, _audioPesPts);
+        }
+        _audioPes.ResetWrittenCount();
+        _audioPesDuration = 0;
     }
 
     private long ToClock(long ms)
@@ -311,7 +424,14 @@ public sealed class Segmenter
         {
             _originMs += (delta - frameDuration) / 90;
             _discontinuityPending = true;
+            _keyframes.Reset();
         }
+    }
+
+    private void ForcedCut(long at, bool independent)
+    {
+        Interlocked.Increment(ref _forcedCuts);
+        Cut(at, _segmentHasVideo, _segmentHasAudio, independent);
     }
 
     private void Cut(long at, bool hasVideo, bool hasAudio, bool independent)
@@ -345,12 +465,14 @@ public sealed class Segmenter
 
     private void Close(long end)
     {
+        FlushAudio();
         var length = Math.Max(1, end - _segmentStart);
-        if (length > _hardCap + MaxOverrun)
+        var limit = _window.TargetDuration * 90_000L + RoundingMargin;
+        if (length >= limit && end - _clockEnd > Gap)
         {
-            // A gap in the frames (a stalled encoder) that would make the rounded EXTINF exceed TARGETDURATION: the
-            // segment ends at TARGETDURATION (its frames all lie within it) and the gap becomes a discontinuity.
-            length = _hardCap;
+            // A gap in the feed (a stalled encoder) that would carry the segment past TARGETDURATION: the segment ends
+            // there (or with its last frame, if that is later) and the gap becomes a discontinuity.
+            length = Math.Max(_clockEnd - _segmentStart, _window.TargetDuration * 90_000L);
             _discontinuityPending = true;
         }
         var duration = TimeSpan.FromTicks(length * TimeSpan.TicksPerSecond / 90_000);
@@ -366,6 +488,8 @@ public sealed class Segmenter
     /// releases every segment.</summary>
     public void Discard()
     {
+        _audioPes.ResetWrittenCount();
+        _audioPesDuration = 0;
         _segment.Dispose();
         _open = false;
         _window.Discard();
@@ -377,6 +501,11 @@ public sealed class Segmenter
         if (_open)
         {
             Close(Math.Max(_clockEnd, _segmentStart + 1));
+        }
+        else
+        {
+            _audioPes.ResetWrittenCount();
+            _audioPesDuration = 0;
         }
     }
 }

@@ -8,13 +8,30 @@ public sealed class SegmentWindowTests
 {
     private static readonly DateTimeOffset Start = new(2025, 5, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private static Segment Segment(long sequence, bool discontinuity = false) =>
-        new(new PlaylistEntry(sequence, TimeSpan.FromSeconds(2), discontinuity, Start.AddSeconds(sequence * 2), true), new byte[188]);
+    private static Segment Segment(long sequence, bool discontinuity = false, double seconds = 2) =>
+        new(new PlaylistEntry(sequence, TimeSpan.FromSeconds(seconds), discontinuity, Start.AddSeconds(sequence * 2), true), new byte[188]);
 
     private static string Text(SegmentWindow window) => Encoding.UTF8.GetString(window.Snapshot.Playlist.Span);
 
     private static string Tag(string text, string tag) =>
         text.Split('\n').Single(l => l.StartsWith(tag + ":", StringComparison.Ordinal))[(tag.Length + 1)..];
+
+    [Fact]
+    public void Target_duration_is_the_rounded_longest_segment_at_least_the_minimum_and_never_goes_down()
+    {
+        var window = new SegmentWindow(3, 2, 0);
+        window.Add(Segment(0, seconds: 1.5));
+        Assert.Equal("2", Tag(Text(window), "#EXT-X-TARGETDURATION")); // the minimum
+        window.Add(Segment(1, seconds: 2.499));
+        Assert.Equal(2, window.TargetDuration);
+        window.Add(Segment(2, seconds: 2.5)); // rounds half up
+        Assert.Equal("3", Tag(Text(window), "#EXT-X-TARGETDURATION"));
+        for (var sequence = 3; sequence < 10; sequence++)
+        {
+            window.Add(Segment(sequence, seconds: 1));
+        }
+        Assert.Equal("3", Tag(Text(window), "#EXT-X-TARGETDURATION")); // the long segment has left, the tag stays
+    }
 
     [Fact]
     public void No_playlist_before_the_first_segment()

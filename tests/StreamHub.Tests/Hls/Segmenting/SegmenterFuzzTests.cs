@@ -41,7 +41,9 @@ public sealed class SegmenterFuzzTests
         foreach (var segment in segmenter.Window.Snapshot.Segments)
         {
             Assert.Equal(0, segment.Data.Length % 188);
-            Assert.True(segment.Entry.Duration.TotalSeconds <= 3.5, $"segment {segment.Sequence}: {segment.Entry.Duration.TotalSeconds} s, {segment.Data.Length} bytes, of {segmenter.Window.Snapshot.Segments[^1].Sequence}");
+            var rounded = (int)Math.Round(segment.Entry.Duration.TotalSeconds, MidpointRounding.AwayFromZero);
+            Assert.True(rounded <= segmenter.Window.TargetDuration && segment.Entry.Duration <= segmenter.MaxDuration + TimeSpan.FromSeconds(0.5),
+                $"segment {segment.Sequence}: {segment.Entry.Duration.TotalSeconds} s, {segment.Data.Length} bytes, of {segmenter.Window.Snapshot.Segments[^1].Sequence}; TARGETDURATION {segmenter.Window.TargetDuration}");
         }
         Assert.NotEmpty(segmenter.Window.Snapshot.Segments);
     }

@@ -11,8 +11,11 @@ public sealed class SegmenterTests
 
     private readonly ManualTimeProvider _time = new(Start);
 
-    private Segmenter Create(int window = 50, double target = 2, int targetDuration = 3) =>
-        new(new SegmentWindow(window, targetDuration, 0), TimeSpan.FromSeconds(target), _time);
+    private Segmenter Create(int window = 50, double target = 2, int minimumTargetDuration = 2) =>
+        new(new SegmentWindow(window, minimumTargetDuration, 0), TimeSpan.FromSeconds(target), _time);
+
+    private static int TargetDuration(Segmenter segmenter) =>
+        int.Parse(Text(segmenter).Split('\n').Single(l => l.StartsWith("#EXT-X-TARGETDURATION:", StringComparison.Ordinal))["#EXT-X-TARGETDURATION:".Length..]);
 
     private static void Feed(Segmenter segmenter, IEnumerable<MediaFrame> frames)
     {
@@ -66,34 +69,115 @@ public sealed class SegmenterTests
     }
 
     [Theory]
-    [InlineData(50, 2.0, 3)]   // GOP 2 s
-    [InlineData(62, 2.0, 3)]   // GOP 2.48 s
-    [InlineData(125, 2.0, 3)]  // GOP 5 s: longer than TARGETDURATION, cut without a keyframe
-    [InlineData(250, 6.0, 9)]  // GOP 10 s, target 6 s
-    public void Target_duration_is_constant_and_never_below_a_rounded_extinf(int gopFrames, double target, int targetDuration)
+    [InlineData(50, 2.0, 2)]   // GOP 2 s
+    [InlineData(62, 2.0, 2)]   // GOP 2.48 s: 2.48 s segments round to 2
+    [InlineData(38, 2.0, 2)]   // GOP 1.52 s: cut at every keyframe, since two GOPs would round to 3
+    [InlineData(25, 2.0, 2)]   // GOP 1 s: two GOPs a segment
+    [InlineData(83, 2.0, 3)]   // GOP 3.32 s (OBS at 30 fps with a 100-frame interval)
+    [InlineData(125, 2.0, 5)]  // GOP 5 s: 5 s segments, each starting with its keyframe
+    [InlineData(208, 2.0, 8)]  // GOP 8.32 s (OBS simple mode: 250 frames at 30 fps)
+    [InlineData(250, 6.0, 10)] // GOP 10 s, target 6 s
+    [InlineData(500, 2.0, 15)] // GOP 20 s: longer than the 15 s maximum, cut there without a keyframe
+    public void Segments_start_with_keyframes_and_target_duration_is_constant_and_the_rounded_longest_extinf(int gopFrames, double target, int targetDuration)
     {
-        var segmenter = Create(window: 5, target: target, targetDuration: targetDuration);
+        var segmenter = Create(window: 5, target: target, minimumTargetDuration: (int)Math.Round(target));
         Configure(segmenter);
-        var seen = new HashSet<string>();
-        foreach (var frame in SyntheticFrames.Interleaved(0, 40_000, gopFrames))
+        var seen = new HashSet<int>();
+        var longest = 0.0;
+        foreach (var frame in SyntheticFrames.Interleaved(0, 80_000, gopFrames))
         {
             segmenter.Write(frame);
             frame.Release();
             if (segmenter.Window.Snapshot.HasPlaylist)
             {
-                seen.Add(Text(segmenter).Split('\n').Single(l => l.StartsWith("#EXT-X-TARGETDURATION:", StringComparison.Ordinal)));
-                var last = segmenter.Window.Snapshot.Segments[^1];
-                Assert.True(Math.Round(last.Entry.Duration.TotalSeconds, MidpointRounding.AwayFromZero) <= targetDuration,
-                    $"segment {last.Sequence} lasts {last.Entry.Duration.TotalSeconds} s");
+                seen.Add(TargetDuration(segmenter));
+                longest = Math.Max(longest, segmenter.Window.Snapshot.Segments[^1].Entry.Duration.TotalSeconds);
             }
         }
-        segmenter.EndPublish();
-        Assert.Equal([$"#EXT-X-TARGETDURATION:{targetDuration}"], seen);
-        Assert.All(segmenter.Window.Snapshot.Segments, s => Assert.True(Math.Round(s.Entry.Duration.TotalSeconds) <= targetDuration));
+        Assert.Equal([targetDuration], seen);
+        Assert.Equal(targetDuration, (int)Math.Round(longest, MidpointRounding.AwayFromZero));
         var gopSeconds = gopFrames * 0.04;
         var forcedCuts = segmenter.Window.Snapshot.Segments.Any(s => !s.Entry.Independent);
-        Assert.Equal(gopSeconds > targetDuration, forcedCuts);
+        Assert.Equal(gopSeconds > 15, forcedCuts);
+        Assert.Equal(gopSeconds > 15 ? 4 : 0, segmenter.ForcedCuts);
         Assert.Equal(!forcedCuts, Text(segmenter).Contains("#EXT-X-INDEPENDENT-SEGMENTS"));
+        Assert.Equal(gopSeconds, segmenter.KeyframeInterval!.Value.TotalSeconds, 3);
+        TsChecker.Check(segmenter.Window.Snapshot.Segments, video: true);
+    }
+
+    [Fact]
+    public void A_keyframe_interval_that_grows_mid_stream_raises_target_duration_instead_of_cutting_without_a_keyframe()
+    {
+        var segmenter = Create();
+        Configure(segmenter);
+        Feed(segmenter, SyntheticFrames.Interleaved(0, 10_000, gopFrames: 50));
+        Assert.Equal(2, TargetDuration(segmenter));
+        Feed(segmenter, SyntheticFrames.Interleaved(10_000, 20_000, gopFrames: 100)); // now a keyframe every 4 s
+        Assert.Equal(4, TargetDuration(segmenter));
+        Assert.All(segmenter.Window.Snapshot.Segments, s => Assert.True(s.Entry.Independent));
+        Assert.Equal(0, segmenter.ForcedCuts);
+    }
+
+    [Fact]
+    public void An_extra_keyframe_on_a_scene_change_does_not_carry_a_segment_past_target_duration()
+    {
+        var segmenter = Create();
+        Configure(segmenter);
+        Feed(segmenter, SyntheticFrames.Interleaved(0, 6_000, gopFrames: 50));
+        // A scene-cut IDR 1.2 s into a GOP: waiting for the next keyframe (2 s later) would make a 3.2 s segment.
+        var frames = SyntheticFrames.Interleaved(6_000, 10_000, gopFrames: 50).Select(f =>
+            f.Kind == MediaKind.Video && f.Dts == 7_200 ? SyntheticFrames.Video(7_200, idr: true) : f).ToList();
+        Feed(segmenter, frames);
+        Assert.Equal(2, TargetDuration(segmenter));
+        Assert.All(segmenter.Window.Snapshot.Segments, s => Assert.True(s.Entry.Duration.TotalSeconds < 2.5, $"{s.Sequence}: {s.Entry.Duration}"));
+        Assert.All(segmenter.Window.Snapshot.Segments, s => Assert.True(s.Entry.Independent));
+    }
+
+    [Theory]
+    [InlineData(48_000)]
+    [InlineData(44_100)]
+    public void Audio_timestamps_follow_the_sample_count_across_segments_with_several_frames_a_pes(int sampleRate)
+    {
+        var segmenter = Create();
+        segmenter.BeginPublish();
+        Feed(segmenter, [SyntheticFrames.VideoConfig(), SyntheticFrames.AudioConfig(config: sampleRate == 48_000 ? SyntheticFrames.AacConfig48k : SyntheticFrames.AacConfig)]);
+        Feed(segmenter, SyntheticFrames.Interleaved(0, 12_000, gopFrames: 50, sampleRate: sampleRate)); // millisecond timestamps, as RTMP has them
+        segmenter.EndPublish();
+        var segments = segmenter.Window.Snapshot.Segments;
+        Assert.True(segments.Count >= 5);
+        var pes = TsChecker.AudioPes(segments);
+        Assert.True(pes.Count < pes.Sum(p => p.Frames) / 2, $"{pes.Count} PES for {pes.Sum(p => p.Frames)} frames");
+        Assert.All(pes, p => Assert.True(p.Frames * 1024 * 1000 / sampleRate <= 100, $"a PES of {p.Frames} frames"));
+        // Every frame's PTS (the PES's plus the frames before it in the PES) is the first frame's plus its samples.
+        var first = pes[0].Pts;
+        var index = 0L;
+        foreach (var (pts, frames) in pes)
+        {
+            var expected = first + index * 1024 * 90_000 / sampleRate;
+            Assert.True(Math.Abs(pts - expected) <= 1, $"PES at frame {index}: PTS {pts}, expected {expected}");
+            index += frames;
+        }
+        Assert.Equal(segmenter.Window.Snapshot.Segments.Count, segments.Count);
+        TsChecker.Check(segments, video: true);
+    }
+
+    [Fact]
+    public void Audio_timestamps_are_reanchored_when_the_encoder_drops_a_frame()
+    {
+        var segmenter = Create();
+        Configure(segmenter, video: false);
+        var frames = SyntheticFrames.Interleaved(0, 3_000, gopFrames: 1, video: false).ToList();
+        frames[40].Release();
+        frames.RemoveAt(40); // a frame lost: the next one is 23 ms later than the sample count says
+        Feed(segmenter, frames);
+        segmenter.EndPublish();
+        var pts = new List<long>();
+        var pes = TsChecker.AudioPes(segmenter.Window.Snapshot.Segments);
+        Assert.Equal(frames.Count, pes.Sum(p => p.Frames));
+        var gaps = pes.Zip(pes.Skip(1), (a, b) => (b.Pts - a.Pts) / (double)a.Frames).ToList();
+        // One PES spans the hole; every other PES advances by 1024 samples (2089.8 ticks) a frame.
+        Assert.Single(gaps, g => g > 2200);
+        Assert.All(gaps.Where(g => g <= 2200), g => Assert.InRange(g, 2089, 2090));
     }
 
     [Fact]
@@ -323,9 +407,10 @@ public sealed class SegmenterTests
         Feed(segmenter, SyntheticFrames.Interleaved(7_000, 4_100, gopFrames: 50)); // encoder stalled 4.5 s (under the jump threshold)
         segmenter.EndPublish();
         var segments = segmenter.Window.Snapshot.Segments;
-        Assert.All(segments, s => Assert.True(Math.Round(s.Entry.Duration.TotalSeconds) <= 3, $"{s.Sequence}: {s.Entry.Duration}"));
+        Assert.All(segments, s => Assert.True(Math.Round(s.Entry.Duration.TotalSeconds) <= 2, $"{s.Sequence}: {s.Entry.Duration}"));
         var stalled = segments[1];
-        Assert.Equal(3.0, stalled.Entry.Duration.TotalSeconds, 3);
+        Assert.Equal(2.0, stalled.Entry.Duration.TotalSeconds, 3); // TARGETDURATION
+        Assert.Equal(2, TargetDuration(segmenter));
         Assert.False(stalled.Entry.Discontinuity);
         Assert.True(segments[2].Entry.Discontinuity);
         TsChecker.Check(segments, video: true);
@@ -342,7 +427,9 @@ public sealed class SegmenterTests
         segmenter.EndPublish();
         var segments = segmenter.Window.Snapshot.Segments;
         Assert.DoesNotContain(segments, s => s.Entry.Discontinuity);
-        Assert.All(segments, s => Assert.True(Math.Round(s.Entry.Duration.TotalSeconds) <= 3));
+        Assert.All(segments, s => Assert.True(Math.Round(s.Entry.Duration.TotalSeconds) <= 2));
+        Assert.Equal(2, TargetDuration(segmenter));
+        Assert.Equal(2, segmenter.KeyframeInterval!.Value.TotalSeconds, 3); // the stall is not a GOP
         Assert.Equal(18.1, segments.Sum(s => s.Entry.Duration.TotalSeconds), 1);
         TsChecker.Check(segments, video: true);
     }

@@ -17,11 +17,14 @@ public static class SyntheticFrames
 
     public const double AacFrameMs = 1024 * 1000.0 / 44100;
 
+    /// <summary>AAC LC, 48 kHz, stereo.</summary>
+    public static readonly byte[] AacConfig48k = [0x11, 0x90];
+
     public static MediaFrame VideoConfig(long dts = 0) =>
         MediaFrame.Create(AvcRecord, MediaKind.Video, MediaFrameKind.SequenceHeader, dts, isKeyframe: true, videoCodec: VideoCodec.H264);
 
-    public static MediaFrame AudioConfig(long dts = 0) =>
-        MediaFrame.Create(AacConfig, MediaKind.Audio, MediaFrameKind.SequenceHeader, dts, audioCodec: AudioCodec.Aac);
+    public static MediaFrame AudioConfig(long dts = 0, byte[]? config = null) =>
+        MediaFrame.Create(config ?? AacConfig, MediaKind.Audio, MediaFrameKind.SequenceHeader, dts, audioCodec: AudioCodec.Aac);
 
     public static MediaFrame Video(long dts, bool idr, int compositionOffset = 0, int size = 600)
     {
@@ -41,8 +44,9 @@ public static class SyntheticFrames
     /// and AAC frames, from <paramref name="startMs"/> for <paramref name="durationMs"/>; each video frame carries
     /// <paramref name="videoSize"/> bytes of NAL unit.</summary>
     public static IEnumerable<MediaFrame> Interleaved(long startMs, long durationMs, int gopFrames, bool video = true, bool audio = true,
-        int videoSize = 600)
+        int videoSize = 600, int sampleRate = 44100)
     {
+        var aacFrameMs = 1024 * 1000.0 / sampleRate;
         var frames = new List<(double At, Func<MediaFrame> Make)>();
         if (video)
         {
@@ -54,9 +58,9 @@ public static class SyntheticFrames
         }
         if (audio)
         {
-            for (var i = 0; i * AacFrameMs < durationMs; i++)
+            for (var i = 0; i * aacFrameMs < durationMs; i++)
             {
-                var at = startMs + (long)(i * AacFrameMs);
+                var at = startMs + (long)Math.Round(i * aacFrameMs);
                 frames.Add((at + 0.5, () => Audio(at)));
             }
         }

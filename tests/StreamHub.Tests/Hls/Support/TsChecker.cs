@@ -85,4 +85,54 @@ public static class TsChecker
 
     private static long Timestamp(ReadOnlySpan<byte> b) =>
         (long)((b[0] >> 1) & 7) << 30 | (long)b[1] << 22 | (long)(b[2] >> 1) << 15 | (long)b[3] << 7 | (long)(b[4] >> 1);
+
+    /// <summary>Every audio PES of the segments, in order: its PTS and the ADTS frames it carries.</summary>
+    public static List<(long Pts, int Frames)> AudioPes(IEnumerable<Segment> segments)
+    {
+        var result = new List<(long Pts, int Frames)>();
+        var pes = new List<byte>();
+        void Finish()
+        {
+            if (pes.Count > 0)
+            {
+                var bytes = pes.ToArray();
+                var headerLength = 9 + bytes[8];
+                var frames = 0;
+                for (var at = headerLength; at + 7 <= bytes.Length;)
+                {
+                    Assert.True(bytes[at] == 0xFF && (bytes[at + 1] & 0xF0) == 0xF0, $"ADTS sync at {at}");
+                    var length = (bytes[at + 3] & 3) << 11 | bytes[at + 4] << 3 | bytes[at + 5] >> 5;
+                    at += length;
+                    frames++;
+                }
+                result.Add((Timestamp(bytes.AsSpan(9)), frames));
+                pes.Clear();
+            }
+        }
+        foreach (var segment in segments)
+        {
+            var data = segment.Data.ToArray();
+            for (var offset = 0; offset < data.Length; offset += 188)
+            {
+                if (Pid(data, offset) != 0x101)
+                {
+                    continue;
+                }
+                var packet = data.AsSpan(offset, 188);
+                var control = (packet[3] >> 4) & 3;
+                if ((control & 1) == 0)
+                {
+                    continue;
+                }
+                var payload = (control & 2) != 0 ? 5 + packet[4] : 4;
+                if ((packet[1] & 0x40) != 0)
+                {
+                    Finish();
+                }
+                pes.AddRange(packet[payload..].ToArray());
+            }
+        }
+        Finish();
+        return result;
+    }
 }
