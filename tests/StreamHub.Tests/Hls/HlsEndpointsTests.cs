@@ -196,5 +196,10 @@ public sealed class HlsEndpointsTests : IAsyncLifetime
         var json = await _client.GetStringAsync("/swagger/v1/swagger.json");
         Assert.Contains("/hls/{name}/index.m3u8", json);
         Assert.Contains("/hls/{name}/{segment}.ts", json);
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var responses = document.RootElement.GetProperty("paths").GetProperty("/hls/{name}/{segment}.ts").GetProperty("get").GetProperty("responses");
+        Assert.True(responses.TryGetProperty("206", out _), responses.ToString());
+        Assert.True(responses.TryGetProperty("416", out _), responses.ToString());
+        Assert.True(responses.TryGetProperty("200", out _), responses.ToString());
     }
 }
