@@ -113,7 +113,8 @@ public sealed partial class RtmpSession
 
     /// <summary>The application and what follows it: "live", "Live", "live/" and "live?token=x" all name the
     /// application "live" (compared without regard to case by the caller); "live/KEY" and "live/KEY/" are "live" and
-    /// "KEY". FFmpeg and librtmp send the latter for rtmp://host/live/KEY/, with an empty stream name.</summary>
+    /// "KEY". FFmpeg, librtmp and GStreamer's rtmp2sink send the latter for rtmp://host/live/KEY/, with an empty stream
+    /// name.</summary>
     private static (string Application, string Instance) SplitApplication(string? application)
     {
         if (application is null)
