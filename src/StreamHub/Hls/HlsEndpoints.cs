@@ -9,12 +9,16 @@ namespace StreamHub.Hls;
 /// <summary><c>/hls/{name}/index.m3u8</c> and <c>/hls/{name}/s{sequence}.ts</c>, served from memory: the playlist
 /// bytes are rendered once per segment and each segment is an immutable chain of pool blocks, written to every response
 /// as it is.
-/// CORS is open (players run on other origins); playlists are not cached, segments are immutable.</summary>
+/// CORS is open (players run on other origins); playlists are not cached, segments are immutable and served in single
+/// byte ranges on request (players and CDNs fetch parts of a segment).</summary>
 public static class HlsEndpoints
 {
     public const string SegmentContentType = "video/mp2t";
     public const string PlaylistCacheControl = "no-cache";
     public const string SegmentCacheControl = "public, max-age=86400, immutable";
+
+    /// <summary>Response headers a player's script on another origin may read: it checks what a range request got.</summary>
+    public const string ExposedSegmentHeaders = "Accept-Ranges, Content-Range";
 
     public static IEndpointRouteBuilder MapHlsEndpoints(this IEndpointRouteBuilder app)
     {
@@ -54,10 +58,24 @@ public static class HlsEndpoints
                 return NotFound($"There is no segment '{segment}.ts' in the HLS stream '{name}'.");
             }
             response.RegisterForDispose(lease);
+            response.Headers.AccessControlExposeHeaders = ExposedSegmentHeaders;
+            var length = found.Data.Length;
+            if (!ByteRange.TrySelect(context.Request, length, out var range))
+            {
+                // Not cached: a cache keys on the URL, not the Range, and would answer every later request with it.
+                response.Headers.CacheControl = PlaylistCacheControl;
+                response.Headers.AcceptRanges = SegmentHttpResult.AcceptRanges;
+                response.Headers.ContentRange = SegmentHttpResult.UnsatisfiedContentRange(length);
+                return TypedResults.Problem($"The Range header asks for bytes past the end of segment '{segment}.ts' ({length} bytes).",
+                    statusCode: StatusCodes.Status416RangeNotSatisfiable, title: "Range not satisfiable");
+            }
             response.Headers.CacheControl = SegmentCacheControl;
-            CountSent(context, traffic, metrics, name, found.Data.Length);
-            return new SegmentHttpResult(found.Data);
-        }).WithSummary("One MPEG-TS segment of a stream");
+            var result = new SegmentHttpResult(found.Data, range);
+            CountSent(context, traffic, metrics, name, result.BodyLength);
+            return result;
+        }).WithSummary("One MPEG-TS segment of a stream, or one byte range of it (Range: bytes=first-last, first- or -suffix)")
+          .ProducesProblem(StatusCodes.Status404NotFound)
+          .ProducesProblem(StatusCodes.Status416RangeNotSatisfiable);
 
         hls.MapMethods("/{file}", [HttpMethods.Options], (HttpRequest request, HttpResponse response) =>
         {

@@ -19,6 +19,9 @@ internal static partial class RtmpLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} refused at connect: the application name is not '{Application}' (publish URL must be rtmp://host/{Application}/streamKey)")]
     public static partial void WrongApplication(ILogger logger, string connectionId, string remoteAddress, string application);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "RTMP connection {ConnectionId} from {RemoteAddress} published with an empty stream name: the stream key is taken from the path after the application (a publish URL ending in '/')")]
+    public static partial void KeyFromApplicationPath(ILogger logger, string connectionId, string remoteAddress);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publishing stream {StreamName}")]
     public static partial void PublishStarted(ILogger logger, string connectionId, string remoteAddress, string streamName);
 

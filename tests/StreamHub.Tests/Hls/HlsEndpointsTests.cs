@@ -96,6 +96,37 @@ public sealed class HlsEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_range_is_206_and_counted_as_the_bytes_sent_a_range_past_the_end_is_416_problem_details()
+    {
+        Publish("live-range", 4_100, videoSize: 30_000);
+        Assert.True(_host.GetService<HlsPackager>().TryGetSnapshot("live-range", out var snapshot));
+        var segment = snapshot.Segments[0];
+        var path = $"/hls/live-range/{segment.Entry.Uri}";
+        var traffic = _host.GetService<StreamHub.Diagnostics.TrafficCounters>();
+        var before = traffic.BytesSent;
+
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(70_000, 70_999);
+        using var partial = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+        Assert.Equal($"bytes 70000-70999/{segment.Data.Length}", partial.Content.Headers.ContentRange?.ToString());
+        Assert.Equal(segment.Data.Slice(70_000, 1000).ToArray(), await partial.Content.ReadAsByteArrayAsync());
+        Assert.Equal("public, max-age=86400, immutable", partial.Headers.CacheControl?.ToString());
+        Assert.Contains("Content-Range", Assert.Single(partial.Headers.GetValues("Access-Control-Expose-Headers")));
+        Assert.Equal(before + 1000, traffic.BytesSent);
+
+        var past = new HttpRequestMessage(HttpMethod.Get, path);
+        past.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(segment.Data.Length, null);
+        using var unsatisfiable = await _client.SendAsync(past);
+        Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, unsatisfiable.StatusCode);
+        Assert.Equal($"bytes */{segment.Data.Length}", unsatisfiable.Content.Headers.ContentRange?.ToString());
+        Assert.Equal("application/problem+json", unsatisfiable.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Range", await unsatisfiable.Content.ReadAsStringAsync());
+        Assert.Equal("no-cache", unsatisfiable.Headers.CacheControl?.ToString());
+        Assert.Equal(before + 1000, traffic.BytesSent);
+    }
+
+    [Fact]
     public async Task Head_answers_headers_and_length_without_a_body()
     {
         Publish("live-three", 4_100);
@@ -196,5 +227,10 @@ public sealed class HlsEndpointsTests : IAsyncLifetime
         var json = await _client.GetStringAsync("/swagger/v1/swagger.json");
         Assert.Contains("/hls/{name}/index.m3u8", json);
         Assert.Contains("/hls/{name}/{segment}.ts", json);
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var responses = document.RootElement.GetProperty("paths").GetProperty("/hls/{name}/{segment}.ts").GetProperty("get").GetProperty("responses");
+        Assert.True(responses.TryGetProperty("206", out _), responses.ToString());
+        Assert.True(responses.TryGetProperty("416", out _), responses.ToString());
+        Assert.True(responses.TryGetProperty("200", out _), responses.ToString());
     }
 }

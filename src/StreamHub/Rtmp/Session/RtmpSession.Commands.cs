@@ -63,8 +63,8 @@ public sealed partial class RtmpSession
             RtmpThrow.ProtocolError(RtmpError.MalformedCommand, "connect sent twice");
         }
         var properties = command.CommandObject as AmfObject;
-        var application = NormalizeApplication(properties?.GetString("app"));
-        if (!string.Equals(application, _options.Application, StringComparison.Ordinal))
+        var (application, instance) = SplitApplication(properties?.GetString("app"));
+        if (!string.Equals(application, _options.Application, StringComparison.OrdinalIgnoreCase))
         {
             // The peer's text is not logged: a misconfigured URL can put the stream key where the application goes.
             RtmpLog.WrongApplication(_logger, _connectionId, _remoteAddress, _options.Application);
@@ -73,6 +73,8 @@ public sealed partial class RtmpSession
             State = RtmpSessionState.Closing;
             return;
         }
+        // What follows the application is kept, not logged: it is the stream key when the URL ended in a slash.
+        _applicationInstance = instance;
         _encoder = properties?.GetString("flashVer");
         var output = _transport.Output;
         ControlMessageWriter.WriteWindowAcknowledgementSize(output, (uint)_options.WindowAckSize, _outChunkSize);
@@ -95,7 +97,8 @@ public sealed partial class RtmpSession
         status["objectEncoding"] = properties?.GetNumber("objectEncoding") ?? 0.0;
         WriteCommand(0, CommandNames.Result, command.TransactionId, serverInfo, status);
         State = RtmpSessionState.Connected;
-        RtmpLog.Connected(_logger, _connectionId, _remoteAddress, application, _encoder);
+        // The configured name, not the peer's text, which may carry the key.
+        RtmpLog.Connected(_logger, _connectionId, _remoteAddress, _options.Application, _encoder);
     }
 
     private static bool IsKnownFourCc(object? value)
@@ -108,19 +111,42 @@ public sealed partial class RtmpSession
         return FourCc.ToVideoCodec(fourCc) != VideoCodec.Unknown || FourCc.ToAudioCodec(fourCc) != AudioCodec.Unknown;
     }
 
-    /// <summary>"live", "live/" and "live?token=x" all name the application "live".</summary>
-    private static string NormalizeApplication(string? application)
+    /// <summary>The application and what follows it: "live", "Live", "live/" and "live?token=x" all name the
+    /// application "live" (compared without regard to case by the caller); "live/KEY" and "live/KEY/" are "live" and
+    /// "KEY". FFmpeg, librtmp and GStreamer's rtmp2sink send the latter for rtmp://host/live/KEY/, with an empty stream
+    /// name.</summary>
+    private static (string Application, string Instance) SplitApplication(string? application)
     {
         if (application is null)
         {
-            return string.Empty;
+            return (string.Empty, string.Empty);
         }
         var query = application.IndexOf('?');
         if (query >= 0)
         {
             application = application[..query];
         }
-        return application.TrimEnd('/');
+        application = application.TrimEnd('/');
+        var slash = application.IndexOf('/');
+        return slash < 0 ? (application, string.Empty) : (application[..slash], application[(slash + 1)..]);
+    }
+
+    /// <summary>The stream key: the publish name without its query string, or, when that is empty, what followed the
+    /// application in connect (a URL pasted with a slash after the key).</summary>
+    private string PublishKey(RtmpCommand command)
+    {
+        var key = command.StringArgument(0) ?? string.Empty;
+        var query = key.IndexOf('?');
+        if (query >= 0)
+        {
+            key = key[..query];
+        }
+        if (key.Length == 0 && _applicationInstance.Length > 0)
+        {
+            RtmpLog.KeyFromApplicationPath(_logger, _connectionId, _remoteAddress);
+            return _applicationInstance;
+        }
+        return key;
     }
 
     /// <summary>publish(txn, null, key, "live"): the key is checked, the stream claimed, then StreamBegin and
@@ -132,12 +158,7 @@ public sealed partial class RtmpSession
         {
             RtmpThrow.ProtocolError(RtmpError.MalformedCommand, "publish sent twice on one connection");
         }
-        var key = command.StringArgument(0) ?? string.Empty;
-        var query = key.IndexOf('?');
-        if (query >= 0)
-        {
-            key = key[..query];
-        }
+        var key = PublishKey(command);
         // Refused the same way as a bad key, so a refused address learns nothing about keys.
         if (_policy?.Precheck(_remoteIp) is { } refusal)
         {

@@ -42,6 +42,7 @@ public sealed partial class RtmpSession : IAsyncDisposable
     private int _outChunkSize = ChunkReader.DefaultChunkSize;
     private bool _outputPending;
     private string? _encoder;
+    private string _applicationInstance = string.Empty;
     private uint _nextStreamId = 1;
     private LiveStream? _stream;
     private uint _publishStreamId;

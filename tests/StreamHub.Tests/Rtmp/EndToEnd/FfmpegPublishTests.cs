@@ -101,6 +101,39 @@ public sealed class FfmpegPublishTests(RtmpHostFixture fixture) : IClassFixture<
         Assert.NotEmpty(fixture.Sink.Frames("ff-query"));
     }
 
+    [Theory]
+    [InlineData("ff-case", "rtmp://127.0.0.1:{0}/Live/{1}")]
+    [InlineData("ff-slash", "rtmp://127.0.0.1:{0}/live/{1}/")] // ffmpeg sends app "live/KEY" and an empty stream name
+    [InlineData("ff-both", "rtmp://127.0.0.1:{0}/LIVE/{1}/")]
+    public async Task Ffmpeg_publish_urls_people_paste_go_live_and_reach_hls(string name, string url)
+    {
+        var key = await fixture.CreateStreamAsync(name);
+        var result = await PublishToAsync(string.Format(url, fixture.Host.RtmpPort, key), []);
+        Assert.True(result.ExitCode == 0, result.Output);
+        await fixture.Sink.WaitForEndAsync(name, TimeSpan.FromSeconds(10));
+        Assert.Equal(75, fixture.Sink.Frames(name).Count(f => f.Kind == MediaKind.Video && f.FrameKind == MediaFrameKind.Coded));
+
+        using var client = fixture.Host.CreateHttpClient(withAdminKey: false);
+        var playlist = await client.GetStringAsync($"/hls/{name}/index.m3u8");
+        var segment = playlist.Split('\n').First(l => l.EndsWith(".ts", StringComparison.Ordinal));
+        var bytes = await client.GetByteArrayAsync($"/hls/{name}/{segment}");
+        Assert.True(bytes.Length > 188 && bytes[0] == 0x47 && bytes[188] == 0x47, "an MPEG-TS segment");
+    }
+
+    [Theory]
+    [InlineData("rtmp://127.0.0.1:{0}/other/{1}")]
+    [InlineData("rtmp://127.0.0.1:{0}/other/{1}/")]
+    [InlineData("rtmp://127.0.0.1:{0}/lives/{1}")]
+    public async Task Ffmpeg_publishing_to_another_application_is_refused_quickly(string url)
+    {
+        var name = $"ff-app-{Guid.NewGuid():N}"[..20];
+        var key = await fixture.CreateStreamAsync(name);
+        var result = await PublishToAsync(string.Format(url, fixture.Host.RtmpPort, key), ["-t", "1"]);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.True(result.Elapsed < TimeSpan.FromSeconds(5), $"took {result.Elapsed}");
+        Assert.Empty(fixture.Sink.Frames(name));
+    }
+
     [Fact]
     public async Task Ffmpeg_publishing_a_stream_that_is_already_live_fails_while_the_first_publisher_carries_on()
     {
@@ -120,7 +153,9 @@ public sealed class FfmpegPublishTests(RtmpHostFixture fixture) : IClassFixture<
         Assert.False(fixture.Sink.HasEnded("ff-twice"));
     }
 
-    private Task<ExternalProcess.Result> PublishAsync(string key, string[] extra)
+    private Task<ExternalProcess.Result> PublishAsync(string key, string[] extra) => PublishToAsync(fixture.PublishUrl(key), extra);
+
+    private static Task<ExternalProcess.Result> PublishToAsync(string url, string[] extra)
     {
         var ffmpeg = ExternalProcess.Require("ffmpeg", "ffmpeg");
         string[] arguments =
@@ -132,7 +167,7 @@ public sealed class FfmpegPublishTests(RtmpHostFixture fixture) : IClassFixture<
             "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25",
             "-f", "lavfi", "-i", "sine=frequency=440",
             "-t", "3", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-bf", "0", .. extra,
-            "-c:a", "aac", "-f", "flv", fixture.PublishUrl(key),
+            "-c:a", "aac", "-f", "flv", url,
         ];
         return ExternalProcess.RunAsync(ffmpeg, arguments, Limit);
     }

@@ -58,4 +58,25 @@ public sealed class GStreamerPublishTests(RtmpHostFixture fixture) : IClassFixtu
         Assert.InRange(audio.Count, 80, 90); // 2 s of 44.1 kHz AAC = 86 frames
         Assert.All(audio, f => Assert.Equal(AudioCodec.Aac, f.AudioCodec));
     }
+
+    /// <summary>A publish URL pasted with a different case and a slash after the key, through both GStreamer RTMP
+    /// clients: librtmp (rtmpsink) and GStreamer's own (rtmp2sink).</summary>
+    [Theory]
+    [InlineData("rtmpsink", "gst-slash-librtmp")]
+    [InlineData("rtmp2sink", "gst-slash-rtmp2")]
+    public async Task Gstreamer_publishes_to_a_url_with_a_capitalised_application_and_a_trailing_slash(string sink, string name)
+    {
+        var gst = ExternalProcess.Require("gst-launch-1.0", "gstreamer1.0-tools and gstreamer1.0-plugins-bad");
+        var key = await fixture.CreateStreamAsync(name);
+        var url = $"rtmp://127.0.0.1:{fixture.Host.RtmpPort}/Live/{key}/";
+        var result = await ExternalProcess.RunAsync(gst,
+        [
+            "-q", "videotestsrc", "num-buffers=50", "!", "video/x-raw,framerate=25/1,width=320,height=240", "!",
+            "x264enc", "speed-preset=ultrafast", "key-int-max=25", "!", "h264parse", "!",
+            "flvmux", "streamable=true", "!", sink, sink == "rtmpsink" ? $"location={url} live=1" : $"location={url}",
+        ], TimeSpan.FromSeconds(40));
+        Assert.True(result.ExitCode == 0, result.Output);
+        await fixture.Sink.WaitForEndAsync(name, TimeSpan.FromSeconds(10));
+        Assert.Equal(50, fixture.Sink.Frames(name).Count(f => f.Kind == MediaKind.Video && f.FrameKind == MediaFrameKind.Coded));
+    }
 }

@@ -142,6 +142,84 @@ public sealed class RtmpSessionTests
         Assert.Contains(h.Logger.Lines, l => l.Contains("refused at connect") && l.Contains("'live'"));
     }
 
+    [Theory]
+    [InlineData("Live")]
+    [InlineData("LIVE")]
+    [InlineData("live/")]
+    [InlineData("Live?token=x")]
+    public async Task Application_name_is_compared_without_regard_to_case_and_logged_as_configured(string app)
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (code, _) = await h.Client.PublishAsync("key-cam1", app);
+
+        Assert.Equal(RtmpStatusCodes.PublishStart, code);
+        Assert.Equal(["key-cam1"], h.Authorizer.Asked);
+        Assert.Contains(h.Logger.Lines, l => l.Contains("connected to application live ("));
+    }
+
+    [Theory]
+    [InlineData("live/key-cam1")] // what FFmpeg and librtmp send for rtmp://host/live/key-cam1/
+    [InlineData("live/key-cam1/")]
+    [InlineData("Live/key-cam1")]
+    [InlineData("live/key-cam1?token=x")]
+    public async Task An_empty_stream_name_takes_the_key_from_after_the_application_and_never_logs_it(string app)
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (code, _) = await h.Client.PublishAsync("", app);
+
+        Assert.Equal(RtmpStatusCodes.PublishStart, code);
+        Assert.Equal(["key-cam1"], h.Authorizer.Asked);
+        Assert.NotNull(h.Registry.Find("cam1"));
+        Assert.Contains(h.Logger.Lines, l => l.Contains("connected to application live ("));
+        Assert.Contains(h.Logger.Lines, l => l.Contains("publishing stream cam1"));
+        Assert.DoesNotContain(h.Logger.Lines, l => l.Contains("key-cam1"));
+    }
+
+    [Fact]
+    public async Task A_stream_name_wins_over_what_follows_the_application()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (code, _) = await h.Client.PublishAsync("key-cam1", "live/instance");
+
+        Assert.Equal(RtmpStatusCodes.PublishStart, code);
+        Assert.Equal(["key-cam1"], h.Authorizer.Asked);
+    }
+
+    [Fact]
+    public async Task An_unknown_key_after_the_application_is_refused_and_not_logged()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (code, _) = await h.Client.PublishAsync("", "live/secret-wrong-key/");
+
+        Assert.Equal(RtmpStatusCodes.PublishBadName, code);
+        Assert.True(await h.Client.WaitForCloseAsync(Wait));
+        Assert.DoesNotContain(h.Logger.Lines, l => l.Contains("secret-wrong-key"));
+        Assert.Empty(h.Registry.All);
+    }
+
+    [Theory]
+    [InlineData("other/key-cam1")]
+    [InlineData("lives/key-cam1")]
+    [InlineData("key-cam1")]
+    [InlineData("")]
+    public async Task Another_application_is_refused_at_connect_even_with_a_key_after_it_and_not_logged(string app)
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var reply = await h.Client.ConnectAppAsync(app);
+
+        Assert.NotNull(reply);
+        Assert.Equal(CommandNames.Error, reply.Name);
+        Assert.True(await h.Client.WaitForCloseAsync(Wait));
+        Assert.Empty(h.Authorizer.Asked);
+        Assert.Contains(h.Logger.Lines, l => l.Contains("refused at connect"));
+        Assert.DoesNotContain(h.Logger.Lines, l => l.Contains("key-cam1"));
+    }
+
     [Fact]
     public async Task Query_string_on_the_stream_name_is_stripped_before_the_key_lookup()
     {
