@@ -18,6 +18,11 @@ public sealed class StartupTests
     [InlineData("StreamHub__Database__Provider", "Oracle", "StreamHub:Database:Provider")]
     [InlineData("StreamHub__Access__Publish__Allow__0", "10.0.0.300/8", "StreamHub:Access:Publish:Allow[0]")]
     [InlineData("StreamHub__Limits__MaxConnectionsPerAddress", "0", "StreamHub:Limits:MaxConnectionsPerAddress")]
+    [InlineData("StreamHub__Logging__MinimumLevel", "Infromation", "StreamHub:Logging:MinimumLevel")]
+    [InlineData("StreamHub__Logging__MinimumLevel", "7", "StreamHub:Logging:MinimumLevel")]
+    [InlineData("StreamHub__Logging__Format", "xml", "StreamHub:Logging:Format")]
+    [InlineData("StreamHub__Admin__ApiKey", "   ", "StreamHub:Admin:ApiKey")]
+    [InlineData("StreamHub__Admin__ApiKey", "caf\u00e9-admin-key", "StreamHub:Admin:ApiKey")]
     public async Task A_bad_setting_stops_startup_with_a_message_naming_it(string variable, string value, string setting)
     {
         var settings = StreamHubProcess.DefaultSettings();
@@ -30,6 +35,18 @@ public sealed class StartupTests
         Assert.Contains("Bad setting", server.Output);
         Assert.Contains(setting, server.Output);
         Assert.DoesNotContain("   at ", server.Output); // a message for a person, not a stack trace
+    }
+
+    [Fact]
+    public async Task A_bad_admin_key_setting_is_named_but_never_printed()
+    {
+        var settings = StreamHubProcess.DefaultSettings();
+        settings["StreamHub__Admin__ApiKey"] = " secret-admin-key-with-a-space ";
+        await using var server = StreamHubProcess.Start(settings);
+
+        Assert.Equal(2, await server.WaitForExitAsync(ExitTimeout));
+        Assert.Contains("StreamHub:Admin:ApiKey starts or ends with white space", server.Output);
+        Assert.DoesNotContain("secret-admin-key", server.Output);
     }
 
     [Fact]
