@@ -80,6 +80,48 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task A_busy_port_is_blamed_on_its_own_listener_not_on_one_whose_port_it_contains()
+    {
+        // As port 8080 busy must not be blamed on port 80's listener.
+        var (port, containing) = PortAndOneWhoseNumberStartsWithIt();
+        using var squatter = new TcpListener(IPAddress.Loopback, containing);
+        squatter.Start();
+        var settings = StreamHubProcess.DefaultSettings();
+        settings["StreamHub__Rtmp__Port"] = port.ToString();
+        settings["StreamHub__Http__Port"] = containing.ToString();
+        await using var server = StreamHubProcess.Start(settings);
+
+        Assert.Equal(3, await server.WaitForExitAsync(ExitTimeout));
+        var line = Assert.Single(server.Output.Split('\n'), l => l.Contains("Cannot listen on", StringComparison.Ordinal));
+        Assert.Contains($"127.0.0.1:{containing} for HTTP:", line);
+        Assert.Contains("already in use", line);
+        Assert.Contains("StreamHub:Http:Port", line);
+        Assert.DoesNotContain("StreamHub:Rtmp:Port", line);
+    }
+
+    [Fact]
+    public async Task A_port_that_kestrel_cannot_bind_is_found_from_the_endpoint_not_from_the_message_text()
+    {
+        // Two listeners given one port each pass the bind probe (it binds them one at a time) and the second fails in
+        // Kestrel, whose error names the endpoint only in its text ("127.0.0.1:40001: address already in use"), where
+        // the port-4000 listener's ":4000" also matches.
+        var (port, containing) = PortAndOneWhoseNumberStartsWithIt();
+        var settings = StreamHubProcess.DefaultSettings();
+        settings["StreamHub__Rtmp__Port"] = port.ToString();
+        settings["StreamHub__Http__Port"] = containing.ToString();
+        settings["StreamHub__Https__Port"] = containing.ToString();
+        await using var server = StreamHubProcess.Start(settings);
+
+        Assert.Equal(3, await server.WaitForExitAsync(ExitTimeout));
+        var line = Assert.Single(server.Output.Split('\n'), l => l.Contains("Cannot listen on", StringComparison.Ordinal));
+        Assert.Contains($"127.0.0.1:{containing} for HTTPS:", line);
+        Assert.Contains("already in use", line);
+        Assert.Contains("StreamHub:Https:Port", line);
+        Assert.DoesNotContain("StreamHub:Rtmp:Port", line);
+        Assert.DoesNotContain("   at ", server.Output);
+    }
+
+    [Fact]
     public async Task A_privileged_port_without_the_right_stops_startup_naming_port_reason_and_setting()
     {
         var data = Directory.CreateTempSubdirectory("streamhub-unpriv-");
@@ -128,6 +170,36 @@ public sealed class StartupTests
             client.Client.Shutdown(SocketShutdown.Both);
         }
         await server.WaitForOutputAsync("closed");
+    }
+
+    /// <summary>Two free ports, the second's number the first's followed by one digit (4000 and 40001): the first
+    /// below 6554, so the second is a port at all.</summary>
+    private static (int Port, int Containing) PortAndOneWhoseNumberStartsWithIt()
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(2000, 6554);
+            var containing = port * 10 + Random.Shared.Next(0, 10);
+            if (containing <= 65535 && IsFree(port) && IsFree(containing))
+            {
+                return (port, containing);
+            }
+        }
+        throw new InvalidOperationException("No free pair of ports such as 4000 and 40001 found.");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     private static async Task<bool> CanConnectAsync(int port)
