@@ -169,19 +169,6 @@ public sealed partial class RtmpPublishClient
         State = RtmpPublishClientState.Connected;
     }
 
-    /// <summary>The next _result or _error with <paramref name="transactionId"/>, within
-    /// <see cref="RtmpClientOptions.ReplyTimeout"/>; other messages are applied and passed over.</summary>
-    public Task<RtmpCommand> ReadReplyAsync(double transactionId, CancellationToken cancellationToken = default)
-    {
-        var step = $"transaction {transactionId}";
-        return WithinReplyTimeoutAsync(step, deadline => ReadCommandAsync(transactionId, step, deadline), cancellationToken);
-    }
-
-    /// <summary>The next onStatus, within <see cref="RtmpClientOptions.ReplyTimeout"/>; other messages are applied and
-    /// passed over.</summary>
-    public Task<RtmpCommand> ReadStatusAsync(CancellationToken cancellationToken = default) =>
-        WithinReplyTimeoutAsync("the status wait", deadline => ReadCommandAsync(null, "with onStatus", deadline), cancellationToken);
-
     /// <summary>The next _result/_error with <paramref name="transactionId"/>, or (null) the next onStatus.</summary>
     private async Task<RtmpCommand> ReadCommandAsync(double? transactionId, string step, CancellationToken cancellationToken)
     {
