@@ -10,17 +10,14 @@ namespace StreamHub.Hosting;
 public sealed class ListenerBindingTransport(IConnectionListenerFactory inner, ListenerTable table)
     : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
-    /// <summary>The transport this one wraps.</summary>
-    public IConnectionListenerFactory Inner { get; } = inner;
-
-    public bool CanBind(EndPoint endpoint) => Inner is not IConnectionListenerFactorySelector selector || selector.CanBind(endpoint);
+    public bool CanBind(EndPoint endpoint) => inner is not IConnectionListenerFactorySelector selector || selector.CanBind(endpoint);
 
     public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         var listener = table.Find(endpoint);
         try
         {
-            var bound = await Inner.BindAsync(endpoint, cancellationToken);
+            var bound = await inner.BindAsync(endpoint, cancellationToken);
             listener?.MarkBound();
             return bound;
         }
