@@ -98,6 +98,23 @@ public sealed class LivePublisherKeyChangeTests
     }
 
     [Fact]
+    public async Task A_key_that_expires_while_its_publisher_is_live_disconnects_it()
+    {
+        // This publisher sends nothing after publish: the idle timeout must not be what closes it.
+        await using var server = await StartAsync(("StreamHub__Rtmp__IdleTimeoutSeconds", "60"));
+        using var api = Api(server);
+        var name = UniqueNames.Stream("expiring");
+        var created = await api.PostAsJsonAsync("/api/streams", new { name, expiresAt = DateTimeOffset.UtcNow.AddSeconds(6) });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        await using var publisher = await PublishAsync(server, key);
+
+        // The expiry comes 6 s after creation, the check every 2 s: well inside the wait.
+        await server.WaitForOutputAsync($"Stream {name} key expired; the live publisher was disconnected", TimeSpan.FromSeconds(30));
+        Assert.True(await publisher.WaitForCloseAsync(CloseWait), "the publisher of an expired key is still connected");
+    }
+
+    [Fact]
     public async Task A_patch_with_disconnect_false_leaves_a_publisher_it_would_refuse_streaming()
     {
         await using var server = await StartAsync();
@@ -112,10 +129,14 @@ public sealed class LivePublisherKeyChangeTests
         Assert.False(await publisher.WaitForCloseAsync(TimeSpan.FromSeconds(3)), "the publisher was disconnected although disconnect=false");
     }
 
-    private static async Task<StreamHubProcess> StartAsync()
+    private static async Task<StreamHubProcess> StartAsync(params (string Name, string Value)[] extra)
     {
         var settings = StreamHubProcess.DefaultSettings();
         settings["StreamHub__Admin__ApiKey"] = Admin;
+        foreach (var (name, value) in extra)
+        {
+            settings[name] = value;
+        }
         var server = StreamHubProcess.Start(settings);
         await server.WaitUntilReadyAsync();
         return server;
