@@ -26,7 +26,8 @@ public sealed partial class StreamKeyExpiryWatch(IServiceScopeFactory scopes, Li
                 {
                     await StopExpiredAsync(stoppingToken);
                 }
-                catch (DbException ex)
+                // A failed check is logged and tried again on the next tick: letting it escape would stop the host.
+                catch (Exception ex) when (ex is DbException or InvalidOperationException)
                 {
                     LogCheckFailed(logger, ex.Message);
                 }
