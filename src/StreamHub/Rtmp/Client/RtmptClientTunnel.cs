@@ -122,12 +122,10 @@ public sealed class RtmptClientTunnel : IDuplexPipe, IAsyncDisposable
         {
             failure = new IOException($"RTMPT: the server did not answer a request within {_requestTimeout.TotalSeconds:0.###} s");
         }
-        catch (HttpRequestException e)
+        catch (Exception e)
         {
-            failure = new IOException($"RTMPT: {e.Message}", e);
-        }
-        catch (InvalidDataException e)
-        {
+            // Whatever broke the tunnel (HTTP, an answer over the limit, the connection), the client reading Input
+            // sees it as a broken connection, as it would on a socket.
             failure = new IOException($"RTMPT: {e.Message}", e);
         }
         await _fromServer.Writer.CompleteAsync(failure);
