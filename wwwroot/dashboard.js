@@ -618,8 +618,8 @@
 
   async function rotateKey(card) {
     const ok = await confirmAction('Rotate the key of ' + card.name + '?',
-      'A new key is issued and the current one stops working at once: encoders using it are refused when they next connect. ' +
-      'A publish already live carries on.', 'Rotate key');
+      'A new key is issued and the current one stops working at once: a live publisher using it is disconnected, and ' +
+      'encoders using it are refused when they next connect.', 'Rotate key');
     if (!ok) return;
     try {
       const rotated = await api('POST', '/api/streams/' + encodeURIComponent(card.name) + '/rotate-key');

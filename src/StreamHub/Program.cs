@@ -42,11 +42,10 @@ public sealed class Program
             .AddStreamHubSwagger()
             .AddStreamHubMetrics();
 
-        ListenerTable? listeners = null;
         try
         {
             var app = builder.Build();
-            listeners = app.Services.GetRequiredService<ListenerTable>();
+            var listeners = app.Services.GetRequiredService<ListenerTable>();
             if (listeners.FindUnbindable() is { } unbindable)
             {
                 LogCannotListen(unbindable.Listener, unbindable.Reason);
@@ -89,17 +88,9 @@ public sealed class Program
             }
             return 2;
         }
-        catch (IOException ex) when (ex.Message.StartsWith("Failed to bind", StringComparison.Ordinal))
+        catch (ListenerBindException ex)
         {
-            var (listener, reason) = listeners?.ExplainBindFailure(ex) ?? (null, ex.Message);
-            if (listener is null)
-            {
-                Log.ForContext("SourceContext", "StreamHub.Startup").Fatal("Cannot open a listener, StreamHub will not start: {Reason}", reason);
-            }
-            else
-            {
-                LogCannotListen(listener, reason);
-            }
+            LogCannotListen(ex.Listener, ex.Reason);
             return 3;
         }
         catch (Exception ex) when (ex is not HostAbortedException)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
@@ -12,19 +13,24 @@ public static class LoggingExtensions
     public const string TextTemplate = "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
 
     /// <summary>The logger used before the host exists, so a failure while starting still reaches the console.</summary>
+    /// <remarks>It reads the settings as they are, unchecked: a bad one is reported through this logger, at
+    /// Information, and stops start-up.</remarks>
     public static Serilog.ILogger CreateBootstrapLogger(IConfiguration configuration) =>
-        Configure(new LoggerConfiguration(), configuration).CreateBootstrapLogger();
+        Configure(new LoggerConfiguration(), configuration.GetSection(LoggingOptions.Section).Get<LoggingOptions>() ?? new LoggingOptions())
+            .CreateBootstrapLogger();
 
     public static WebApplicationBuilder AddStreamHubLogging(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSerilog((_, logger) => Configure(logger, builder.Configuration));
+        builder.Services.AddOptions<LoggingOptions>().BindConfiguration(LoggingOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<LoggingOptions>, LoggingOptionsValidator>();
+        // Through IOptions, so a bad setting throws here, as the host builds its logger, and stops start-up.
+        builder.Services.AddSerilog((services, logger) => Configure(logger, services.GetRequiredService<IOptions<LoggingOptions>>().Value));
         return builder;
     }
 
-    private static LoggerConfiguration Configure(LoggerConfiguration logger, IConfiguration configuration)
+    private static LoggerConfiguration Configure(LoggerConfiguration logger, LoggingOptions options)
     {
-        var options = configuration.GetSection(LoggingOptions.Section).Get<LoggingOptions>() ?? new LoggingOptions();
-        var level = Enum.TryParse<LogEventLevel>(options.MinimumLevel, ignoreCase: true, out var parsed) ? parsed : LogEventLevel.Information;
+        var level = LoggingOptions.ParseLevel(options.MinimumLevel) ?? LogEventLevel.Information;
         logger.MinimumLevel.Is(level)
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LogEventLevel.Warning)

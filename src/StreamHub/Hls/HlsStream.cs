@@ -20,6 +20,12 @@ internal sealed class HlsStream : IDisposable
     private readonly double _segmentTarget;
     private ITimer? _expiry;
 
+    // Written under _gate by publisher and timer threads, read without it by HTTP threads (IsExpired). A
+    // DateTimeOffset? is wider than one atomic write, so a reader could see half of an update: the end time is kept
+    // as UTC ticks in a long (0 while live) read and written with Volatile, and Removed is a volatile bool.
+    private long _endedAtTicks;
+    private volatile bool _removed;
+
     public HlsStream(string name, HlsOptions options, long firstSequence, TimeProvider time, SegmentBlockPool blocks, ILogger logger)
     {
         Name = name;
@@ -46,10 +52,18 @@ internal sealed class HlsStream : IDisposable
     public long ForcedCuts => _segmenter.ForcedCuts;
 
     /// <summary>When the last publisher stopped; null while one is live.</summary>
-    public DateTimeOffset? EndedAt { get; private set; }
+    public DateTimeOffset? EndedAt
+    {
+        get => Volatile.Read(ref _endedAtTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+        private set => Volatile.Write(ref _endedAtTicks, value?.UtcTicks ?? 0);
+    }
 
     /// <summary>Set once the stream has been dropped from the packager; a publisher arriving then makes a new one.</summary>
-    public bool Removed { get; private set; }
+    public bool Removed
+    {
+        get => _removed;
+        private set => _removed = value;
+    }
 
     /// <summary>Starts packaging for <paramref name="publisher"/>; false when this state was already removed.</summary>
     public bool Begin(LiveStream publisher)
@@ -160,6 +174,7 @@ internal sealed class HlsStream : IDisposable
         }
     }
 
+    /// <summary>Called from HTTP threads without the lock: each field is read once, atomically (see above).</summary>
     public bool IsExpired(DateTimeOffset now, TimeSpan grace) => Removed || (EndedAt is { } ended && now >= ended + grace);
 
     /// <summary>Log lines for a segment just listed: at Debug, the segment; as warnings, what the encoder should

@@ -4,8 +4,8 @@ namespace StreamHub.Hosting;
 
 /// <summary>Turns on .NET's inline socket completions for the server process: a completed receive continues on the
 /// socket's event thread instead of being queued to the thread pool. With <see cref="RtmpTransportFactory"/>'s inline
-/// scheduling, an RTMP read is then received, parsed and packaged on that one thread with no hand-off (at 200
-/// publishers: 0.267 → 0.241 % of a core per stream). The web ports are unaffected in what they run where: Kestrel
+/// scheduling, an RTMP read is then received, parsed and packaged on that one thread with no hand-off, which saves a
+/// thread wake-up per read (see benchmarks/README.md). The web ports are unaffected in what they run where: Kestrel
 /// still dispatches HTTP requests to the thread pool. The runtime reads the switch once, from the environment, before
 /// the first socket is used, so it is set at the top of <c>Main</c>; an explicit
 /// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c> (e.g. 0) wins. Not applied when StreamHub is hosted by another

@@ -27,6 +27,7 @@ public static partial class ListenerExtensions
         builder.Services.AddSingleton<RtmptTunnelTable>();
         // Registered after the default socket transport, so Kestrel asks it first; it binds only the RTMP port.
         builder.Services.AddSingleton<IConnectionListenerFactory, RtmpTransportFactory>();
+        ReportBindFailuresByListener(builder.Services);
 
         builder.WebHost.ConfigureKestrel((_, kestrel) =>
         {
@@ -136,6 +137,25 @@ public static partial class ListenerExtensions
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Every listener is turned off (StreamHub:Rtmp:Port, StreamHub:Http:Port and StreamHub:Https:Port are all 0)")]
     private static partial void LogNoListeners(ILogger logger);
+
+    /// <summary>Wraps every transport registered so far in a <see cref="ListenerBindingTransport"/>, in place, so Kestrel
+    /// still asks them in the same order (the last registered first).</summary>
+    private static void ReportBindFailuresByListener(IServiceCollection services)
+    {
+        for (var i = 0; i < services.Count; i++)
+        {
+            var descriptor = services[i];
+            if (descriptor.ServiceType != typeof(IConnectionListenerFactory) || descriptor.IsKeyedService)
+            {
+                continue;
+            }
+            services[i] = ServiceDescriptor.Singleton<IConnectionListenerFactory>(provider => new ListenerBindingTransport(
+                (IConnectionListenerFactory)(descriptor.ImplementationInstance
+                    ?? descriptor.ImplementationFactory?.Invoke(provider)
+                    ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!)),
+                provider.GetRequiredService<ListenerTable>()));
+        }
+    }
 
     private static string[] Protocols(params string?[] protocols) => [.. protocols.OfType<string>()];
 

@@ -1,11 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Connections;
 
 namespace StreamHub.Hosting;
 
-/// <summary>Every listener this process was configured with. Read by readiness, diagnostics and the bind-failure
-/// message at start-up.</summary>
+/// <summary>Every listener this process was configured with, in the order Kestrel binds them. Read by readiness,
+/// diagnostics and the bind-failure message at start-up.</summary>
 public sealed class ListenerTable
 {
     private readonly List<Listener> _listeners = [];
@@ -55,30 +54,33 @@ public sealed class ListenerTable
         return null;
     }
 
-    private static string Explain(SocketException ex) => ex.SocketErrorCode switch
+    /// <summary>The configured listener for <paramref name="endpoint"/>: the same address and port, and not bound yet
+    /// (two listeners given the same port share an endpoint; the one that fails is the one not bound).</summary>
+    public Listener? Find(EndPoint endpoint) => endpoint is IPEndPoint ip
+        ? _listeners.FirstOrDefault(l => l.Port == ip.Port && l.State != ListenerState.Bound
+            && IPAddress.TryParse(l.Address, out var address) && address.Equals(ip.Address))
+        : null;
+
+    /// <summary>The socket error behind a failed bind: the exception itself, or one it wraps (Kestrel's
+    /// AddressInUseException wraps the SocketException).</summary>
+    public static SocketException? SocketErrorOf(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is SocketException socketError)
+            {
+                return socketError;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>What a person can do about a failed bind.</summary>
+    public static string Explain(SocketException ex) => ex.SocketErrorCode switch
     {
         SocketError.AddressAlreadyInUse => "the port is already in use by another process",
         SocketError.AccessDenied => "permission denied (ports below 1024 need root or the CAP_NET_BIND_SERVICE capability)",
         SocketError.AddressNotAvailable => "the address is not on this machine (see StreamHub:BindAddress)",
         _ => ex.Message,
     };
-
-    /// <summary>Turns Kestrel's bind exception into the listener it concerns and a reason a person can act on.</summary>
-    public (Listener? Listener, string Reason) ExplainBindFailure(IOException exception)
-    {
-        var listener = _listeners.FirstOrDefault(l => exception.Message.Contains($":{l.Port}", StringComparison.Ordinal));
-        var socketError = exception.InnerException as SocketException
-            ?? exception.InnerException?.InnerException as SocketException;
-        var reason = exception.InnerException switch
-        {
-            AddressInUseException => "the port is already in use by another process",
-            _ when socketError?.SocketErrorCode == SocketError.AccessDenied =>
-                "permission denied (ports below 1024 need root or the CAP_NET_BIND_SERVICE capability)",
-            _ when socketError?.SocketErrorCode == SocketError.AddressNotAvailable =>
-                "the address is not on this machine (see StreamHub:BindAddress)",
-            _ => socketError?.Message ?? exception.InnerException?.Message ?? exception.Message,
-        };
-        listener?.MarkFailed(reason);
-        return (listener, reason);
-    }
 }

@@ -5,9 +5,9 @@ namespace StreamHub.Hosting;
 
 /// <summary>Receive buffers for the RTMP port: 64 KiB from the shared array pool, where Kestrel's own pool hands out
 /// 4 KiB blocks. Kestrel receives into whatever is left of the current block (at least 2 KiB), so with its blocks a
-/// publisher's 2.7 Mbit/s arrived in ~1.9 KiB reads, 177 receive calls a second per stream; with these, about one
-/// call per write the encoder makes (200 publishers: 35,400 → 21,500 receive calls/s, CPU −19 % in steady state).
-/// Each connection holds one or two buffers (64–128 KiB) while it is being read.</summary>
+/// publisher's media arrives in reads of a couple of KiB, several receive calls per write the encoder makes; with
+/// these, about one call per write, and receive calls are much of the CPU an RTMP connection costs (measured in
+/// benchmarks/README.md). Each connection holds one or two buffers (64–128 KiB) while it is being read.</summary>
 public sealed class RtmpReceiveBufferPool : MemoryPool<byte>, IMemoryPoolFactory<byte>
 {
     public const int BufferSize = 64 * 1024;

@@ -10,13 +10,13 @@ namespace StreamHub.Hosting;
 /// receive, chunk parsing and packaging on the thread that completed the read (Kestrel's
 /// <see cref="SocketTransportOptions.UnsafePreferInlineScheduling"/>). By default Kestrel hands every read of every
 /// connection from the socket thread to a transport queue and then to the thread pool before the application sees
-/// it: for hundreds of publishers each sending ~100 small writes a second, those hand-offs (thread wake-ups, queue
-/// locks) cost about as much as the media work itself (200 publishers, load test of issue #8: 0.40 → 0.31 % of a
-/// core per stream with this alone). The RTMP path is safe to run inline: it never blocks (packaging is
-/// in-memory and bounded; the one database read, the stream-key lookup of a publish, is an indexed SQLite
-/// read of well under a millisecond, and stays here on purpose: moved to the thread pool, 700 encoders reconnecting at
-/// once starved it and the first ones to publish hit the 10 s idle timeout before the last had been answered). The web ports keep the
-/// default scheduling, since request handlers may block. Off with <c>StreamHub:Rtmp:InlineScheduling=false</c>.</summary>
+/// it: for hundreds of publishers each sending many small writes a second, those hand-offs (thread wake-ups, queue
+/// locks) cost about as much as the media work itself (the load test's figures are in benchmarks/README.md). The RTMP
+/// path is safe to run inline: it never blocks (packaging is in-memory and bounded; the one database read, the
+/// stream-key lookup of a publish, is a single indexed SQLite read, and stays here on purpose: moved to the thread
+/// pool, a crowd of encoders reconnecting at once starved it, and the first to publish reached the idle timeout before
+/// the last had been answered). The web ports keep the default scheduling, since request handlers may block. Off with
+/// <c>StreamHub:Rtmp:InlineScheduling=false</c>.</summary>
 public sealed class RtmpTransportFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
     private readonly SocketTransportFactory _sockets;

@@ -16,8 +16,6 @@ public sealed class AddressRules
         _deny = deny;
     }
 
-    public static readonly AddressRules AllowAll = new([], []);
-
     public bool IsAllowed(IPAddress? address)
     {
         if (_allow.Length == 0 && _deny.Length == 0)

@@ -20,7 +20,6 @@ public sealed partial class AdminApiKey
         if (!string.IsNullOrWhiteSpace(configured))
         {
             _hash = Hash(configured);
-            Source = "setting StreamHub:Admin:ApiKey";
             return;
         }
 
@@ -28,7 +27,6 @@ public sealed partial class AdminApiKey
         if (File.Exists(path))
         {
             _hash = Hash(File.ReadAllText(path).Trim());
-            Source = path;
             LogFromFile(logger, path);
             return;
         }
@@ -41,7 +39,6 @@ public sealed partial class AdminApiKey
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
         _hash = Hash(key);
-        Source = path;
         // Printed once, straight to the console and not through the log pipeline, so it is not shipped to log stores.
         Console.Out.WriteLine();
         Console.Out.WriteLine("==================================================================================");
@@ -53,9 +50,6 @@ public sealed partial class AdminApiKey
         Console.Out.Flush();
         LogGenerated(logger, path);
     }
-
-    /// <summary>Where the key came from, for the start-up log (never the key itself).</summary>
-    public string Source { get; }
 
     public bool Matches(string? presented)
     {

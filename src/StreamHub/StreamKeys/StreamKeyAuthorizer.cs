@@ -20,14 +20,6 @@ public sealed class StreamKeyAuthorizer(IServiceScopeFactory scopes, TimeProvide
         {
             return new PublishDecision(PublishVerdict.Expired, stream.Name);
         }
-        var networks = new List<System.Net.IPNetwork>();
-        foreach (var entry in stream.AllowedPublisherList)
-        {
-            if (Security.AddressRules.TryParseNetwork(entry, out var network))
-            {
-                networks.Add(network);
-            }
-        }
-        return new PublishDecision(PublishVerdict.Allowed, stream.Name, networks);
+        return new PublishDecision(PublishVerdict.Allowed, stream.Name, stream.AllowedPublisherNetworks);
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using StreamHub.Hls;
@@ -30,6 +31,8 @@ public static partial class StreamKeyEndpoints
 
         streams.MapPatch("/{name}", UpdateAsync).WithName("UpdateStream")
             .WithSummary("Change a stream's description, expiry or publisher networks (never its key)")
+            .WithDescription("A change after which the stream's key would refuse its live publisher (an expiry already past, publisher " +
+                "networks that leave its address out) disconnects that publisher, unless disconnect=false.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -40,6 +43,8 @@ public static partial class StreamKeyEndpoints
 
         streams.MapPost("/{name}/rotate-key", RotateAsync).WithName("RotateStreamKey")
             .WithSummary("Issue a new key; the old one stops working at once")
+            .WithDescription("Returns the new key once. The live publisher, which holds the old key, is disconnected (a leaked key " +
+                "is the usual reason to rotate), unless disconnect=false; it then carries on until it disconnects.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
@@ -83,11 +88,15 @@ public static partial class StreamKeyEndpoints
         return stream is null ? NotFound(name) : TypedResults.Ok(StreamResponse.From(stream, time.GetUtcNow(), live.Find(name), HlsStats.For(name, hls, viewers)));
     }
 
+    /// <param name="name">The stream's name.</param>
+    /// <param name="request">The fields to change.</param>
+    /// <param name="disconnect">false leaves a live publisher that the change would refuse connected until it
+    /// disconnects by itself; by default it is disconnected at once.</param>
     private static async Task<Results<Ok<StreamResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(string name, UpdateStreamRequest? request,
         StreamKeyStore store, LiveStreamRegistry live, HlsPackager hls, HlsViewers viewers, TimeProvider time, ILoggerFactory loggers,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool disconnect = true)
     {
-        var errors = StreamKeyRequestValidator.Validate(request, time.GetUtcNow());
+        var errors = StreamKeyRequestValidator.Validate(request);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: "The update has invalid fields");
@@ -97,8 +106,26 @@ public static partial class StreamKeyEndpoints
         {
             return NotFound(name);
         }
-        LogUpdated(loggers.CreateLogger(typeof(StreamKeyEndpoints)), name);
-        return TypedResults.Ok(StreamResponse.From(stream, time.GetUtcNow(), live.Find(name), HlsStats.For(name, hls, viewers)));
+        var logger = loggers.CreateLogger(typeof(StreamKeyEndpoints));
+        var now = time.GetUtcNow();
+        var publishing = live.Find(name);
+        if (publishing is not null && WhyRefused(stream, publishing, now) is { } reason)
+        {
+            if (disconnect)
+            {
+                publishing.Stop();
+                LogUpdatedPublisherDisconnected(logger, name, reason);
+            }
+            else
+            {
+                LogUpdatedPublisherKept(logger, name, reason);
+            }
+        }
+        else
+        {
+            LogUpdated(logger, name);
+        }
+        return TypedResults.Ok(StreamResponse.From(stream, now, live.Find(name), HlsStats.For(name, hls, viewers)));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, StreamKeyStore store, LiveStreamRegistry live,
@@ -115,16 +142,47 @@ public static partial class StreamKeyEndpoints
         return TypedResults.NoContent();
     }
 
+    /// <param name="name">The stream's name.</param>
+    /// <param name="disconnect">false leaves the live publisher (which holds the old key) connected until it
+    /// disconnects by itself; by default it is disconnected at once.</param>
     private static async Task<Results<Ok<StreamWithKeyResponse>, ProblemHttpResult>> RotateAsync(string name, StreamKeyStore store,
-        IOptions<RtmpOptions> rtmp, ILoggerFactory loggers, CancellationToken cancellationToken)
+        LiveStreamRegistry live, IOptions<RtmpOptions> rtmp, ILoggerFactory loggers, CancellationToken cancellationToken, bool disconnect = true)
     {
         var rotated = await store.RotateKeyAsync(name, cancellationToken);
         if (rotated is not { } result)
         {
             return NotFound(name);
         }
-        LogRotated(loggers.CreateLogger(typeof(StreamKeyEndpoints)), name);
+        var logger = loggers.CreateLogger(typeof(StreamKeyEndpoints));
+        // After the store: a publisher that reconnects with the old key is refused.
+        var publishing = live.Find(name);
+        if (publishing is null)
+        {
+            LogRotated(logger, name);
+        }
+        else if (disconnect)
+        {
+            publishing.Stop();
+            LogRotatedPublisherDisconnected(logger, name);
+        }
+        else
+        {
+            LogRotatedPublisherKept(logger, name);
+        }
         return TypedResults.Ok(StreamWithKeyResponse.From(result.Stream, result.Key, rtmp.Value.Application));
+    }
+
+    /// <summary>Why the stream's key, as it now stands, would refuse <paramref name="publishing"/>; null when it
+    /// would still accept it.</summary>
+    private static string? WhyRefused(StreamRecord stream, LiveStream publishing, DateTimeOffset now)
+    {
+        if (stream.IsExpired(now))
+        {
+            return "its key has expired";
+        }
+        var address = IPEndPoint.TryParse(publishing.Publisher.RemoteAddress, out var endpoint) ? endpoint.Address : null;
+        var decision = new PublishDecision(PublishVerdict.Allowed, stream.Name, stream.AllowedPublisherNetworks);
+        return decision.AllowsAddress(address) ? null : $"its address {address?.ToString() ?? "(unknown)"} is no longer among the stream's publisher networks";
     }
 
     private static ProblemHttpResult NotFound(string name) => TypedResults.Problem(
@@ -140,6 +198,18 @@ public static partial class StreamKeyEndpoints
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName} updated")]
     private static partial void LogUpdated(ILogger logger, string streamName);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName} key rotated; the previous key no longer publishes")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName} updated; its live publisher was disconnected: {Reason}")]
+    private static partial void LogUpdatedPublisherDisconnected(ILogger logger, string streamName, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {StreamName} updated; its live publisher carries on (disconnect=false) although {Reason}")]
+    private static partial void LogUpdatedPublisherKept(ILogger logger, string streamName, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName} key rotated; the previous key no longer publishes (no publisher was live)")]
     private static partial void LogRotated(ILogger logger, string streamName);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName} key rotated; the live publisher was disconnected and the previous key no longer publishes")]
+    private static partial void LogRotatedPublisherDisconnected(ILogger logger, string streamName);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {StreamName} key rotated; the live publisher carries on with the previous key until it disconnects (disconnect=false), and the previous key no longer publishes")]
+    private static partial void LogRotatedPublisherKept(ILogger logger, string streamName);
 }

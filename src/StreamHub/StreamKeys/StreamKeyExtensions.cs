@@ -26,6 +26,7 @@ public static partial class StreamKeyExtensions
         });
         builder.Services.AddScoped<StreamKeyStore>();
         builder.Services.AddSingleton<IStreamKeyAuthorizer, StreamKeyAuthorizer>();
+        builder.Services.AddHostedService<StreamKeyExpiryWatch>();
         return builder;
     }
 

@@ -34,7 +34,7 @@ public static class StreamKeyRequestValidator
         return errors;
     }
 
-    public static Dictionary<string, string[]> Validate(UpdateStreamRequest? request, DateTimeOffset now)
+    public static Dictionary<string, string[]> Validate(UpdateStreamRequest? request)
     {
         var errors = new Dictionary<string, string[]>();
         if (request is null)
@@ -46,10 +46,7 @@ public static class StreamKeyRequestValidator
         {
             errors["description"] = [$"The description is {request.Description.Length} characters; at most {MaxDescriptionLength} are allowed."];
         }
-        if (request.ExpiresAt is { } expires && expires <= now)
-        {
-            errors["expiresAt"] = [$"The expiry {expires:O} is not in the future."];
-        }
+        // An expiry already past is allowed here: it is how an admin stops a key at once without deleting the stream.
         if (request.ExpiresAt is not null && request.ClearExpiry == true)
         {
             errors["clearExpiry"] = ["Give either expiresAt or clearExpiry, not both."];

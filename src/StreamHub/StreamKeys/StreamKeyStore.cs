@@ -94,6 +94,10 @@ public sealed class StreamKeyStore(StreamKeyDbContext db, TimeProvider time)
         return stream;
     }
 
+    /// <summary>The streams that have an expiry (compared in memory: SQLite cannot compare DateTimeOffset values).</summary>
+    public async Task<IReadOnlyList<StreamRecord>> ListWithExpiryAsync(CancellationToken cancellationToken) =>
+        await db.Streams.AsNoTracking().Where(s => s.ExpiresAt != null).ToListAsync(cancellationToken);
+
     /// <summary>The publish-path lookup: one seek on the unique key-hash index.</summary>
     public Task<StreamRecord?> FindByKeyAsync(string key, CancellationToken cancellationToken)
     {

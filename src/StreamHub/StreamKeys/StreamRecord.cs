@@ -22,5 +22,22 @@ public sealed class StreamRecord
 
     public string[] AllowedPublisherList => AllowedPublishers?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
 
+    /// <summary><see cref="AllowedPublishers"/> parsed (empty: any address).</summary>
+    public IReadOnlyList<System.Net.IPNetwork> AllowedPublisherNetworks
+    {
+        get
+        {
+            var networks = new List<System.Net.IPNetwork>();
+            foreach (var entry in AllowedPublisherList)
+            {
+                if (Security.AddressRules.TryParseNetwork(entry, out var network))
+                {
+                    networks.Add(network);
+                }
+            }
+            return networks;
+        }
+    }
+
     public bool IsExpired(DateTimeOffset now) => ExpiresAt is { } expires && expires <= now;
 }

@@ -2,7 +2,7 @@ namespace StreamHub.StreamKeys;
 
 /// <summary>Body of <c>PATCH /api/streams/{name}</c>: each field given replaces the stored one; absent fields stay.</summary>
 /// <param name="Description">New description ("" clears it).</param>
-/// <param name="ExpiresAt">New expiry (must be in the future).</param>
+/// <param name="ExpiresAt">New expiry. A time already past expires the key at once (and disconnects a live publisher).</param>
 /// <param name="ClearExpiry">true removes the expiry.</param>
 /// <param name="AllowedPublishers">New publisher networks ([] allows any address again).</param>
 public sealed record UpdateStreamRequest(string? Description, DateTimeOffset? ExpiresAt, bool? ClearExpiry, string[]? AllowedPublishers);

@@ -5,8 +5,8 @@ using StreamHub.Tests.Infrastructure;
 
 namespace StreamHub.Tests.Diagnostics;
 
-/// <summary><c>StreamHub probe</c> against StreamHub itself, a closed port, a plain HTTP server, a TLS port and a
-/// server that says nothing.</summary>
+/// <summary><c>StreamHub probe</c> against StreamHub itself (RTMP, RTMPS, RTMPT, RTMPTS), a closed port, a plain HTTP
+/// server, an HTTP server without tunnels, a TLS port and a server that says nothing.</summary>
 public sealed class ProbeCommandTests
 {
     [Fact]
@@ -31,6 +31,71 @@ public sealed class ProbeCommandTests
         Assert.Equal(0, code);
         Assert.Contains("ok    tls", output);
         Assert.Contains("warning: the certificate is not trusted", output);
+    }
+
+    [Fact]
+    public async Task Rtmpt_on_the_http_port_passes_every_stage_through_the_tunnel()
+    {
+        await using var host = StreamHubHost.Start();
+        var (code, output) = await ProbeAsync($"rtmpt://127.0.0.1:{host.HttpPort}/live");
+
+        Assert.Equal(0, code);
+        Assert.Contains("RTMPT, application 'live'", output);
+        Assert.Contains("ok    rtmpt open", output);
+        Assert.Contains("ok    handshake", output);
+        Assert.Contains("connect('live') accepted: NetConnection.Connect.Success", output);
+        Assert.Contains($"rtmpt://127.0.0.1:{host.HttpPort}/live/{{streamKey}}", output);
+    }
+
+    [Fact]
+    public async Task Rtmpts_on_the_https_port_passes_tls_and_the_tunnel()
+    {
+        await using var host = StreamHubHost.Start();
+        var (code, output) = await ProbeAsync($"rtmpts://localhost:{host.HttpsPort}/live");
+
+        Assert.Equal(0, code);
+        Assert.Contains("ok    tls", output);
+        Assert.Contains("ok    rtmpt open", output);
+        Assert.Contains("connect('live') accepted: NetConnection.Connect.Success", output);
+    }
+
+    [Fact]
+    public async Task Rtmpt_against_an_http_port_without_tunnels_fails_at_rtmpt_open_with_a_hint()
+    {
+        await using var host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Rtmp:AcceptTunnel"] = "false" });
+        var (code, output) = await ProbeAsync($"rtmpt://127.0.0.1:{host.HttpPort}/live");
+
+        Assert.Equal((int)ProbeFailure.TunnelFailed, code);
+        Assert.Contains("FAIL  rtmpt open", output);
+        Assert.Contains("does not open RTMPT tunnels", output);
+        Assert.Contains("StreamHub:Rtmp:AcceptTunnel", output);
+    }
+
+    [Fact]
+    public async Task Rtmpt_against_the_plain_rtmp_port_fails_at_rtmpt_open_and_suggests_rtmp()
+    {
+        await using var host = StreamHubHost.Start();
+        var (code, output) = await ProbeAsync($"rtmpt://127.0.0.1:{host.RtmpPort}/live", "--timeout", "3");
+
+        Assert.Equal((int)ProbeFailure.TunnelFailed, code);
+        Assert.Contains("FAIL  rtmpt open", output);
+        Assert.Contains($"rtmp://127.0.0.1:{host.RtmpPort}/live", output);
+    }
+
+    [Fact]
+    public async Task Rtmpt_against_a_server_that_accepts_and_says_nothing_fails_at_rtmpt_open_within_the_timeout()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        var accepting = silent.AcceptTcpClientAsync();
+
+        var (code, output) = await ProbeAsync($"rtmpt://127.0.0.1:{port}/live", "--timeout", "1");
+
+        Assert.Equal((int)ProbeFailure.TunnelFailed, code);
+        Assert.Contains("no HTTP answer within 1 s", output);
+        Assert.Contains("no HTTP server answered", output);
+        (await accepting).Dispose();
     }
 
     [Fact]
@@ -126,8 +191,9 @@ public sealed class ProbeCommandTests
 
     private static async Task<(int Code, string Output)> ProbeAsync(params string[] args)
     {
+        // Every stage is bounded by the probe's own timeout (5 s unless given): a probe that hangs fails here.
         var output = new StringWriter();
-        var code = await ProbeCommand.RunAsync(args, output);
+        var code = await ProbeCommand.RunAsync(args, output).WaitAsync(TimeSpan.FromSeconds(60));
         return (code, output.ToString());
     }
 }

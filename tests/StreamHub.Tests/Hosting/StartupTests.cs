@@ -18,6 +18,11 @@ public sealed class StartupTests
     [InlineData("StreamHub__Database__Provider", "Oracle", "StreamHub:Database:Provider")]
     [InlineData("StreamHub__Access__Publish__Allow__0", "10.0.0.300/8", "StreamHub:Access:Publish:Allow[0]")]
     [InlineData("StreamHub__Limits__MaxConnectionsPerAddress", "0", "StreamHub:Limits:MaxConnectionsPerAddress")]
+    [InlineData("StreamHub__Logging__MinimumLevel", "Infromation", "StreamHub:Logging:MinimumLevel")]
+    [InlineData("StreamHub__Logging__MinimumLevel", "7", "StreamHub:Logging:MinimumLevel")]
+    [InlineData("StreamHub__Logging__Format", "xml", "StreamHub:Logging:Format")]
+    [InlineData("StreamHub__Admin__ApiKey", "   ", "StreamHub:Admin:ApiKey")]
+    [InlineData("StreamHub__Admin__ApiKey", "caf\u00e9-admin-key", "StreamHub:Admin:ApiKey")]
     public async Task A_bad_setting_stops_startup_with_a_message_naming_it(string variable, string value, string setting)
     {
         var settings = StreamHubProcess.DefaultSettings();
@@ -30,6 +35,18 @@ public sealed class StartupTests
         Assert.Contains("Bad setting", server.Output);
         Assert.Contains(setting, server.Output);
         Assert.DoesNotContain("   at ", server.Output); // a message for a person, not a stack trace
+    }
+
+    [Fact]
+    public async Task A_bad_admin_key_setting_is_named_but_never_printed()
+    {
+        var settings = StreamHubProcess.DefaultSettings();
+        settings["StreamHub__Admin__ApiKey"] = " secret-admin-key-with-a-space ";
+        await using var server = StreamHubProcess.Start(settings);
+
+        Assert.Equal(2, await server.WaitForExitAsync(ExitTimeout));
+        Assert.Contains("StreamHub:Admin:ApiKey starts or ends with white space", server.Output);
+        Assert.DoesNotContain("secret-admin-key", server.Output);
     }
 
     [Fact]
@@ -60,6 +77,48 @@ public sealed class StartupTests
         Assert.Contains($"127.0.0.1:{port}", line);
         Assert.Contains("already in use", line);
         Assert.Contains("StreamHub:Rtmp:Port", line);
+    }
+
+    [Fact]
+    public async Task A_busy_port_is_blamed_on_its_own_listener_not_on_one_whose_port_it_contains()
+    {
+        // As port 8080 busy must not be blamed on port 80's listener.
+        var (port, containing) = PortAndOneWhoseNumberStartsWithIt();
+        using var squatter = new TcpListener(IPAddress.Loopback, containing);
+        squatter.Start();
+        var settings = StreamHubProcess.DefaultSettings();
+        settings["StreamHub__Rtmp__Port"] = port.ToString();
+        settings["StreamHub__Http__Port"] = containing.ToString();
+        await using var server = StreamHubProcess.Start(settings);
+
+        Assert.Equal(3, await server.WaitForExitAsync(ExitTimeout));
+        var line = Assert.Single(server.Output.Split('\n'), l => l.Contains("Cannot listen on", StringComparison.Ordinal));
+        Assert.Contains($"127.0.0.1:{containing} for HTTP:", line);
+        Assert.Contains("already in use", line);
+        Assert.Contains("StreamHub:Http:Port", line);
+        Assert.DoesNotContain("StreamHub:Rtmp:Port", line);
+    }
+
+    [Fact]
+    public async Task A_port_that_kestrel_cannot_bind_is_found_from_the_endpoint_not_from_the_message_text()
+    {
+        // Two listeners given one port each pass the bind probe (it binds them one at a time) and the second fails in
+        // Kestrel, whose error names the endpoint only in its text ("127.0.0.1:40001: address already in use"), where
+        // the port-4000 listener's ":4000" also matches.
+        var (port, containing) = PortAndOneWhoseNumberStartsWithIt();
+        var settings = StreamHubProcess.DefaultSettings();
+        settings["StreamHub__Rtmp__Port"] = port.ToString();
+        settings["StreamHub__Http__Port"] = containing.ToString();
+        settings["StreamHub__Https__Port"] = containing.ToString();
+        await using var server = StreamHubProcess.Start(settings);
+
+        Assert.Equal(3, await server.WaitForExitAsync(ExitTimeout));
+        var line = Assert.Single(server.Output.Split('\n'), l => l.Contains("Cannot listen on", StringComparison.Ordinal));
+        Assert.Contains($"127.0.0.1:{containing} for HTTPS:", line);
+        Assert.Contains("already in use", line);
+        Assert.Contains("StreamHub:Https:Port", line);
+        Assert.DoesNotContain("StreamHub:Rtmp:Port", line);
+        Assert.DoesNotContain("   at ", server.Output);
     }
 
     [Fact]
@@ -111,6 +170,36 @@ public sealed class StartupTests
             client.Client.Shutdown(SocketShutdown.Both);
         }
         await server.WaitForOutputAsync("closed");
+    }
+
+    /// <summary>Two free ports, the second's number the first's followed by one digit (4000 and 40001): the first
+    /// below 6554, so the second is a port at all.</summary>
+    private static (int Port, int Containing) PortAndOneWhoseNumberStartsWithIt()
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(2000, 6554);
+            var containing = port * 10 + Random.Shared.Next(0, 10);
+            if (containing <= 65535 && IsFree(port) && IsFree(containing))
+            {
+                return (port, containing);
+            }
+        }
+        throw new InvalidOperationException("No free pair of ports such as 4000 and 40001 found.");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     private static async Task<bool> CanConnectAsync(int port)

@@ -84,10 +84,9 @@ public sealed class DashboardTests(SharedHostFixture fixture) : IClassFixture<Sh
             Assert.NotEqual(key, newKey);
             Assert.Equal($"{server}/{newKey}", (await page.TextContentAsync("#ffmpeg-url"))!.Trim());
 
-            // The publish already live carries on; stop it, so the old key is refused for being old, not for a
-            // stream that is already live.
-            ffmpeg.Kill(entireProcessTree: true);
-            await ffmpeg.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
+            // The live publisher held the old key: the rotation disconnected it.
+            await ffmpeg.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
+            Assert.NotEqual(0, ffmpeg.ExitCode);
             await Assertions.Expect(row.GetByTestId("live-badge")).ToHaveTextAsync("Offline", new() { Timeout = 20_000 });
             await Assertions.Expect(row.GetByTestId("preview-status")).ToHaveTextAsync("The stream is not live.");
 

@@ -149,7 +149,7 @@ public sealed class StreamKeyApiTests(SharedHostFixture fixture) : IClassFixture
     }
 
     [Theory]
-    [InlineData("{\"expiresAt\":\"2001-01-01T00:00:00Z\"}", "expiresAt")]
+    [InlineData("{\"expiresAt\":\"yesterday\"}", "expiresAt")]
     [InlineData("{\"allowedPublishers\":[\"300.1.1.1\"]}", "allowedPublishers")]
     [InlineData("{\"expiresAt\":\"2099-01-01T00:00:00Z\",\"clearExpiry\":true}", "clearExpiry")]
     public async Task Patch_with_a_bad_field_is_400_naming_it(string json, string field)
@@ -297,6 +297,14 @@ public sealed class StreamKeyApiTests(SharedHostFixture fixture) : IClassFixture
         Assert.True(paths.GetProperty("/api/streams/{name}").TryGetProperty("delete", out _));
         Assert.True(paths.GetProperty("/api/streams/{name}").TryGetProperty("patch", out _));
         Assert.True(paths.GetProperty("/api/streams/{name}/rotate-key").TryGetProperty("post", out _));
+        foreach (var (path, method) in new[] { ("/api/streams/{name}/rotate-key", "post"), ("/api/streams/{name}", "patch") })
+        {
+            var disconnect = paths.GetProperty(path).GetProperty(method).GetProperty("parameters").EnumerateArray()
+                .Single(p => p.GetProperty("name").GetString() == "disconnect");
+            Assert.Equal("query", disconnect.GetProperty("in").GetString());
+            Assert.False(disconnect.TryGetProperty("required", out var required) && required.GetBoolean());
+            Assert.Contains("disconnected", disconnect.GetProperty("description").GetString());
+        }
         var scheme = json.GetProperty("components").GetProperty("securitySchemes").GetProperty("AdminApiKey");
         Assert.Equal("apiKey", scheme.GetProperty("type").GetString());
         Assert.Equal("header", scheme.GetProperty("in").GetString());

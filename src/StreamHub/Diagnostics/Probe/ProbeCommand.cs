@@ -3,7 +3,7 @@ using System.Globalization;
 namespace StreamHub.Diagnostics.Probe;
 
 /// <summary><c>StreamHub probe URL [--timeout SECONDS]</c>: checks, from where it runs, that an encoder can reach an
-/// RTMP server, and says where the path breaks. Exit code 0 when connect is accepted; otherwise the
+/// RTMP server (directly, in TLS, or tunnelled in HTTP), and says where the path breaks. Exit code 0 when connect is accepted; otherwise the
 /// <see cref="ProbeFailure"/> of the stage that failed.</summary>
 public static class ProbeCommand
 {
@@ -38,7 +38,7 @@ public static class ProbeCommand
             return Usage(output, error);
         }
 
-        output.WriteLine($"Probing {target.Url} ({target.Host}, port {target.Port}, {(target.Tls ? "RTMPS" : "RTMP")}, application '{target.Application}')");
+        output.WriteLine($"Probing {target.Url} ({target.Host}, port {target.Port}, {target.Protocol}, application '{target.Application}')");
         var report = await new PortProbe(timeout).RunAsync(target, cancellationToken);
         foreach (var step in report.Steps)
         {
@@ -57,6 +57,7 @@ public static class ProbeCommand
         ProbeStage.Resolve => "resolve",
         ProbeStage.Connect => "tcp connect",
         ProbeStage.Tls => "tls",
+        ProbeStage.TunnelOpen => "rtmpt open",
         ProbeStage.Handshake => "handshake",
         _ => "rtmp connect",
     };
@@ -64,7 +65,7 @@ public static class ProbeCommand
     private static int Usage(TextWriter output, string problem)
     {
         output.WriteLine($"StreamHub probe: {problem}");
-        output.WriteLine("usage: StreamHub probe rtmp://HOST[:PORT]/APP | rtmps://HOST[:PORT]/APP [--timeout SECONDS]");
+        output.WriteLine("usage: StreamHub probe rtmp://HOST[:PORT]/APP | rtmps://HOST[:PORT]/APP | rtmpt://HOST[:PORT]/APP | rtmpts://HOST[:PORT]/APP [--timeout SECONDS]");
         output.WriteLine("       e.g. dotnet run --project src/StreamHub -- probe rtmp://example.com:1935/live");
         return (int)ProbeFailure.BadUrl;
     }

@@ -12,4 +12,5 @@ public enum ProbeFailure
     NotRtmp = 14,
     HandshakeFailed = 15,
     ConnectRejected = 16,
+    TunnelFailed = 17,
 }

@@ -6,6 +6,10 @@ public enum ProbeStage
     Resolve,
     Connect,
     Tls,
+
+    /// <summary>RTMPT only: POST /open/1 answered with a tunnel id.</summary>
+    TunnelOpen,
+
     Handshake,
     ConnectApp,
 }

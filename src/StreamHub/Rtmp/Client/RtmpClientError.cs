@@ -24,4 +24,8 @@ public enum RtmpClientError
 
     /// <summary>publish was answered with an error onStatus (NetStream.Publish.BadName, NetStream.Publish.Denied).</summary>
     PublishRefused,
+
+    /// <summary>An RTMPT tunnel could not be opened: POST /open/1 was answered with an HTTP error, or without a
+    /// tunnel id (the HTTP server does not speak RTMPT).</summary>
+    TunnelRefused,
 }

@@ -6,10 +6,16 @@ namespace StreamHub.Rtmp.Client;
 /// <summary>The publish conversation failed: the server refused, went silent, closed or broke the protocol. The
 /// message names the step and the server's status code, never the description or the stream name: a server may echo
 /// the stream key, and the key to another server is a secret like any other.</summary>
-public sealed class RtmpClientException(RtmpClientError error, string message, RtmpCommand? reply = null, Exception? innerException = null)
+public sealed class RtmpClientException(RtmpClientError error, string message, RtmpCommand? reply = null, Exception? innerException = null,
+    byte[]? received = null)
     : Exception(message, innerException)
 {
     public RtmpClientError Error { get; } = error;
+
+    /// <summary>For a failed handshake, the start of what the server sent (empty when it sent nothing): "HTTP/" from
+    /// an HTTP server, 0x15 or 0x16 from a TLS one, 0x03 and less than S0, S1 and S2 from an RTMP server that stopped
+    /// half way.</summary>
+    public ReadOnlyMemory<byte> Received { get; } = received ?? [];
 
     /// <summary>The server's answer when it refused (_error or an error onStatus); null otherwise.</summary>
     public RtmpCommand? Reply { get; } = reply;

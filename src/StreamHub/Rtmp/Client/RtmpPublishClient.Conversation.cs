@@ -14,11 +14,19 @@ public sealed partial class RtmpPublishClient
 {
     private const string PublishType = "live";
 
+    /// <summary>How much of a broken handshake answer an exception carries: enough to tell HTTP or TLS from RTMP.</summary>
+    private const int HandshakeHeadSize = 16;
+
     private double _nextTransaction = 1;
     private string? _streamName;
 
+    /// <summary>The start of what the server has sent during the handshake, for the exception should it fail.</summary>
+    private byte[] _handshakeHead = [];
+
     /// <summary>C0 and C1, then S0, S1 and S2, then C2 (an echo of S1). <paramref name="scheme"/> Simple sends a
-    /// version-zero C1; Digest0 or Digest1 sends a signed one, as Flash Player and FFmpeg do.</summary>
+    /// version-zero C1; Digest0 or Digest1 sends a signed one, as Flash Player and FFmpeg do. When the server answers
+    /// with something else, cuts the answer short or says nothing, the exception's
+    /// <see cref="RtmpClientException.Received"/> holds the start of what it sent (an HTTP or TLS server shows there).</summary>
     public Task<HandshakeExchange> HandshakeAsync(HandshakeScheme scheme = HandshakeScheme.Simple, CancellationToken cancellationToken = default)
     {
         RequireState(RtmpPublishClientState.Handshake, "The handshake");
@@ -161,19 +169,6 @@ public sealed partial class RtmpPublishClient
         State = RtmpPublishClientState.Connected;
     }
 
-    /// <summary>The next _result or _error with <paramref name="transactionId"/>, within
-    /// <see cref="RtmpClientOptions.ReplyTimeout"/>; other messages are applied and passed over.</summary>
-    public Task<RtmpCommand> ReadReplyAsync(double transactionId, CancellationToken cancellationToken = default)
-    {
-        var step = $"transaction {transactionId}";
-        return WithinReplyTimeoutAsync(step, deadline => ReadCommandAsync(transactionId, step, deadline), cancellationToken);
-    }
-
-    /// <summary>The next onStatus, within <see cref="RtmpClientOptions.ReplyTimeout"/>; other messages are applied and
-    /// passed over.</summary>
-    public Task<RtmpCommand> ReadStatusAsync(CancellationToken cancellationToken = default) =>
-        WithinReplyTimeoutAsync("the status wait", deadline => ReadCommandAsync(null, "with onStatus", deadline), cancellationToken);
-
     /// <summary>The next _result/_error with <paramref name="transactionId"/>, or (null) the next onStatus.</summary>
     private async Task<RtmpCommand> ReadCommandAsync(double? transactionId, string step, CancellationToken cancellationToken)
     {
@@ -202,6 +197,10 @@ public sealed partial class RtmpPublishClient
             var result = await _input.ReadAsync(cancellationToken);
             var buffer = result.Buffer;
             var length = buffer.Length;
+            if (_handshakeHead.Length < HandshakeHeadSize && length > _handshakeHead.Length)
+            {
+                _handshakeHead = buffer.Slice(0, Math.Min(length, HandshakeHeadSize)).ToArray();
+            }
             var done = false;
             try
             {
@@ -209,7 +208,8 @@ public sealed partial class RtmpPublishClient
             }
             catch (RtmpProtocolException e)
             {
-                throw Violation(e);
+                throw new RtmpClientException(RtmpClientError.ProtocolViolation,
+                    $"the server broke the RTMP protocol ({e.Error}): {e.Message}", innerException: e, received: _handshakeHead);
             }
             finally
             {
@@ -229,7 +229,8 @@ public sealed partial class RtmpPublishClient
             }
             if (result.IsCompleted)
             {
-                throw Closed("before answering the handshake");
+                throw new RtmpClientException(RtmpClientError.ConnectionClosed,
+                    "the server closed the connection before answering the handshake", received: _handshakeHead);
             }
         }
     }
@@ -281,7 +282,8 @@ public sealed partial class RtmpPublishClient
     }
 
     private RtmpClientException TimedOut(string step) =>
-        new(RtmpClientError.Timeout, $"{step} timed out: no answer from the server within {Options.ReplyTimeout.TotalSeconds:0.###} s");
+        new(RtmpClientError.Timeout, $"{step} timed out: no answer from the server within {Options.ReplyTimeout.TotalSeconds:0.###} s",
+            received: State == RtmpPublishClientState.Handshake ? _handshakeHead : null);
 
     /// <summary>The refusal names the step and the status code only (see <see cref="RtmpClientException"/>).</summary>
     private static RtmpClientException Refused(RtmpClientError error, string step, RtmpCommand reply) =>

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Security.Cryptography;
 
 namespace StreamHub.Rtmp.Handshake;
@@ -79,6 +78,4 @@ public static class HandshakeDigest
         HMACSHA256.HashData(ServerKey, peerDigest, key);
         HMACSHA256.HashData(key, s2[..(PacketSize - DigestSize)], s2[(PacketSize - DigestSize)..]);
     }
-
-    internal static uint ReadTime(ReadOnlySpan<byte> packet) => BinaryPrimitives.ReadUInt32BigEndian(packet);
 }
