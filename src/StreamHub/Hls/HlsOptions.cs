@@ -20,6 +20,11 @@ public sealed class HlsOptions
     [Range(0, 86_400, ErrorMessage = "StreamHub:Hls:EndedStreamGraceSeconds must be between 0 and 86400.")]
     public int EndedStreamGraceSeconds { get; set; } = 60;
 
+    /// <summary>Most players counted per stream (a fixed 64-bit hash each, so the table's memory is bounded whatever
+    /// clients send); beyond it, new players are served but not counted until others leave.</summary>
+    [Range(1, 1_000_000, ErrorMessage = "StreamHub:Hls:MaxViewersPerStream must be between 1 and 1000000.")]
+    public int MaxViewersPerStream { get; set; } = 10_000;
+
     /// <summary>EXT-X-TARGETDURATION, fixed for every stream: ceil(1.5 × the segment duration). It tolerates keyframe
     /// intervals up to that long; a segment that reaches it without a keyframe is cut there.</summary>
     public int TargetDurationSeconds => (int)Math.Ceiling(SegmentDurationSeconds * 1.5);
