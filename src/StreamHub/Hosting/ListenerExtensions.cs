@@ -39,6 +39,7 @@ public static partial class ListenerExtensions
             var table = services.GetRequiredService<ListenerTable>();
             var gate = services.GetRequiredService<ConnectionGate>();
             var address = IPAddress.Parse(server.BindAddress);
+            var sniffLogger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RtmpSniffing).FullName!);
 
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
@@ -76,7 +77,7 @@ public static partial class ListenerExtensions
                     options.Use(gate.Middleware(listener.Name));
                     if (http.AcceptRtmp)
                     {
-                        options.Use(RtmpSniffing.RouteRtmpByFirstByte(services.GetRequiredService<RtmpConnectionHandler>(), TimeSpan.FromSeconds(rtmp.HandshakeTimeoutSeconds)));
+                        options.Use(RtmpSniffing.RouteRtmpByFirstByte(services.GetRequiredService<RtmpConnectionHandler>(), TimeSpan.FromSeconds(rtmp.HandshakeTimeoutSeconds), sniffLogger));
                     }
                 });
             }
@@ -93,7 +94,7 @@ public static partial class ListenerExtensions
                     options.UseHttps(certificates.GetCertificate());
                     if (https.AcceptRtmp)
                     {
-                        options.Use(RtmpSniffing.RouteRtmpByFirstByte(services.GetRequiredService<RtmpConnectionHandler>(), TimeSpan.FromSeconds(rtmp.HandshakeTimeoutSeconds)));
+                        options.Use(RtmpSniffing.RouteRtmpByFirstByte(services.GetRequiredService<RtmpConnectionHandler>(), TimeSpan.FromSeconds(rtmp.HandshakeTimeoutSeconds), sniffLogger));
                     }
                 });
             }

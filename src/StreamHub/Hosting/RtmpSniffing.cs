@@ -7,12 +7,13 @@ namespace StreamHub.Hosting;
 /// <summary>Connection middleware for the web ports: a connection whose first byte is 0x03 (RTMP's C0) goes to the
 /// RTMP handler, anything else to HTTP. Before <c>UseHttps</c> it sees plain bytes (RTMP on port 80); after it, the
 /// decrypted ones (RTMPS on port 443, with the HTTPS certificate). Every client of both protocols speaks first, so
-/// peeking one byte costs nothing; a connection that says nothing within the handshake timeout is closed.</summary>
-public static class RtmpSniffing
+/// peeking one byte costs nothing; a connection that says nothing within the handshake timeout is closed, and one
+/// reset before its first byte (a scanner, a client giving up) is logged at Debug, as networks do that every day.</summary>
+public static partial class RtmpSniffing
 {
     public const byte RtmpVersion = 0x03;
 
-    public static Func<ConnectionDelegate, ConnectionDelegate> RouteRtmpByFirstByte(RtmpConnectionHandler rtmp, TimeSpan silenceTimeout) =>
+    public static Func<ConnectionDelegate, ConnectionDelegate> RouteRtmpByFirstByte(RtmpConnectionHandler rtmp, TimeSpan silenceTimeout, ILogger logger) =>
         next => async connection =>
         {
             var input = connection.Transport.Input;
@@ -36,6 +37,11 @@ public static class RtmpSniffing
                     connection.Abort(new ConnectionAbortedException("Nothing received before the handshake timeout."));
                     return;
                 }
+                catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException or IOException)
+                {
+                    LogResetBeforeFirstByte(logger, connection.ConnectionId, connection.RemoteEndPoint?.ToString() ?? "unknown", ex.Message);
+                    return;
+                }
             }
             if (isRtmp)
             {
@@ -46,4 +52,7 @@ public static class RtmpSniffing
                 await next(connection);
             }
         };
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Connection {ConnectionId} from {RemoteAddress} on a web port ended before its first byte: {Reason}")]
+    private static partial void LogResetBeforeFirstByte(ILogger logger, string connectionId, string remoteAddress, string reason);
 }
