@@ -50,7 +50,7 @@ public static partial class ListenerExtensions
                 kestrel.Listen(address, rtmp.Port, options =>
                 {
                     options.Use(CountConnections(listener));
-                    options.Use(gate.Middleware(listener.Name));
+                    options.Use(gate.Middleware(listener.Name, ConnectionKind.Rtmp));
                     options.UseConnectionHandler<RtmpConnectionHandler>();
                 });
             }
@@ -61,7 +61,7 @@ public static partial class ListenerExtensions
                 kestrel.Listen(address, rtmps.Port, options =>
                 {
                     options.Use(CountConnections(listener));
-                    options.Use(gate.Middleware(listener.Name));
+                    options.Use(gate.Middleware(listener.Name, ConnectionKind.Rtmp));
                     options.UseHttps(certificates.GetCertificate());
                     options.UseConnectionHandler<RtmpConnectionHandler>();
                 });
@@ -74,10 +74,10 @@ public static partial class ListenerExtensions
                 {
                     options.Protocols = HttpProtocols.Http1;
                     options.Use(CountConnections(listener));
-                    options.Use(gate.Middleware(listener.Name));
+                    options.Use(gate.Middleware(listener.Name, ConnectionKind.Http));
                     if (http.AcceptRtmp)
                     {
-                        options.Use(RtmpSniffing.RouteRtmpByFirstByte(services.GetRequiredService<RtmpConnectionHandler>(), TimeSpan.FromSeconds(rtmp.HandshakeTimeoutSeconds), sniffLogger));
+                        options.Use(RtmpSniffing.RouteRtmpByFirstByte(services.GetRequiredService<RtmpConnectionHandler>(), TimeSpan.FromSeconds(rtmp.HandshakeTimeoutSeconds), sniffLogger, gate, listener.Name));
                     }
                 });
             }
@@ -90,11 +90,11 @@ public static partial class ListenerExtensions
                 {
                     options.Protocols = HttpProtocols.Http1AndHttp2;
                     options.Use(CountConnections(listener));
-                    options.Use(gate.Middleware(listener.Name));
+                    options.Use(gate.Middleware(listener.Name, ConnectionKind.Http));
                     options.UseHttps(certificates.GetCertificate());
                     if (https.AcceptRtmp)
                     {
-                        options.Use(RtmpSniffing.RouteRtmpByFirstByte(services.GetRequiredService<RtmpConnectionHandler>(), TimeSpan.FromSeconds(rtmp.HandshakeTimeoutSeconds), sniffLogger));
+                        options.Use(RtmpSniffing.RouteRtmpByFirstByte(services.GetRequiredService<RtmpConnectionHandler>(), TimeSpan.FromSeconds(rtmp.HandshakeTimeoutSeconds), sniffLogger, gate, listener.Name));
                     }
                 });
             }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Connections;
 using StreamHub.Rtmp;
+using StreamHub.Security;
 
 namespace StreamHub.Hosting;
 
@@ -13,7 +14,8 @@ public static partial class RtmpSniffing
 {
     public const byte RtmpVersion = 0x03;
 
-    public static Func<ConnectionDelegate, ConnectionDelegate> RouteRtmpByFirstByte(RtmpConnectionHandler rtmp, TimeSpan silenceTimeout, ILogger logger) =>
+    public static Func<ConnectionDelegate, ConnectionDelegate> RouteRtmpByFirstByte(RtmpConnectionHandler rtmp, TimeSpan silenceTimeout, ILogger logger,
+        ConnectionGate gate, string listener) =>
         next => async connection =>
         {
             var input = connection.Transport.Input;
@@ -45,6 +47,12 @@ public static partial class RtmpSniffing
             }
             if (isRtmp)
             {
+                // From here on it counts as the RTMP connection it is, against the address's RTMP limit.
+                if (!gate.TryReclassify(connection, ConnectionKind.Rtmp, listener))
+                {
+                    connection.Abort(new ConnectionAbortedException("Per-address RTMP connection limit reached."));
+                    return;
+                }
                 await rtmp.OnConnectedAsync(connection);
             }
             else

@@ -19,7 +19,7 @@ public static class SecurityExtensions
         builder.Services.AddSingleton<AdminApiKeyFilter>();
         builder.Services.AddSingleton<AccessPolicy>();
         builder.Services.AddSingleton<ConnectionGate>();
-        builder.Services.AddSingleton<BadKeyBackoff>();
+        builder.Services.AddSingleton<BadKeyThrottle>();
         builder.Services.AddSingleton<PublishPolicy>();
 
         builder.Services.AddRateLimiter(limiter =>
