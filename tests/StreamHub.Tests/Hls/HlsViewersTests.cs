@@ -81,7 +81,7 @@ public sealed class HlsViewersTests(ITestOutputHelper output)
     }
 
     /// <summary>One keep-alive connection sending GETs whose User-Agent is 30 KB and differs in its first bytes.</summary>
-    private static async Task FloodAsync(int port, string name, int worker, int count)
+    internal static async Task FloodAsync(int port, string name, int worker, int count)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, port);
