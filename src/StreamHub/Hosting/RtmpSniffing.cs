@@ -9,7 +9,7 @@ namespace StreamHub.Hosting;
 /// RTMP handler, anything else to HTTP. Before <c>UseHttps</c> it sees plain bytes (RTMP on port 80); after it, the
 /// decrypted ones (RTMPS on port 443, with the HTTPS certificate). Every client of both protocols speaks first, so
 /// peeking one byte costs nothing; a connection that says nothing within the handshake timeout is closed, and one
-/// reset before its first byte (a scanner, a client giving up) is logged at Debug, as networks do that every day.</summary>
+/// reset before its first byte is logged at Debug: scanners and clients that give up do that every day.</summary>
 public static partial class RtmpSniffing
 {
     public const byte RtmpVersion = 0x03;

@@ -27,7 +27,8 @@ public static class SecurityExtensions
             limiter.AddPolicy(AdminRateLimitPolicy, context =>
             {
                 var perMinute = context.RequestServices.GetRequiredService<IOptions<LimitsOptions>>().Value.AdminRequestsPerMinute;
-                var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                // Per address group, like the connection limits: an IPv6 host would otherwise get a fresh budget per address of its /64.
+                var address = context.Connection.RemoteIpAddress is { } remote ? AddressGroup.Of(remote).ToString() : "unknown";
                 return RateLimitPartition.GetFixedWindowLimiter(address, _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = perMinute,

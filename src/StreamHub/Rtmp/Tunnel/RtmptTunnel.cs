@@ -26,7 +26,7 @@ public sealed class RtmptTunnel : IAsyncDisposable, IDuplexPipe
         Touch();
     }
 
-    /// <summary>The session id: the tunnel's credential in every request URL. Never logged at Information.</summary>
+    /// <summary>The session id: the tunnel's credential in every request URL, so never logged.</summary>
     public string Id { get; }
 
     /// <summary>What logs call this tunnel's connection (<c>rtmpt-N</c>): not a secret.</summary>
