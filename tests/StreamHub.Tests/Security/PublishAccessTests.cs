@@ -40,7 +40,7 @@ public sealed class PublishAccessTests
         settings["StreamHub__Limits__BadKeyAttempts"] = "2";
         settings["StreamHub__Limits__BadKeyDelaySeconds"] = "2";
         await using var server = StreamHubProcess.Start(settings);
-        await server.WaitUntilReadyAsync();
+        await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
         var (_, key) = await CreateAsync(server, "guarded-cam");
 
         // A neighbour behind the same address guesses: the third bad key's refusal is held.
@@ -49,12 +49,12 @@ public sealed class PublishAccessTests
         var held = await PublishAsync(server.RtmpPort, "guess-3");
         Assert.NotEqual(0, held.ExitCode);
         Assert.Contains("Operation not permitted", held.Output);
-        await server.WaitForOutputAsync("the refusal is held 2 s (StreamHub:Limits:BadKeyDelaySeconds)");
 
         // The encoder with the right key is not locked out (ffmpeg's own bounded wait: PublishAsync's timeout).
         var withTheRightKey = await PublishAsync(server.RtmpPort, key);
         Assert.True(withTheRightKey.ExitCode == 0, withTheRightKey.Output);
         await server.WaitForOutputAsync("publishing stream guarded-cam");
+        await server.WaitForOutputAsync("the refusal is held 2 s (StreamHub:Limits:BadKeyDelaySeconds)");
     }
 
     [Fact]
