@@ -56,7 +56,11 @@ public sealed class Program
             _ = app.Services.GetRequiredService<AdminApiKey>();
 
             app.UseStreamHubListeners();
-            app.UseSerilogRequestLogging(options => options.GetLevel = RequestLogLevels.For);
+            app.UseSerilogRequestLogging(options =>
+            {
+                options.GetLevel = RequestLogLevels.For;
+                options.GetMessageTemplateProperties = RequestLogProperties.For;
+            });
             app.UseStreamHubProblemDetails();
             app.UseStreamHubSecurity();
             app.UseDefaultFiles();

@@ -3,18 +3,23 @@ using Serilog.Events;
 namespace StreamHub.Diagnostics;
 
 /// <summary>Request log levels: players fetch a playlist every couple of seconds and a segment per segment, so
-/// successful HLS, health and RTMPT tunnel requests are Debug (a thousand viewers would otherwise bury everything else); other
+/// successful HLS, health and RTMPT tunnel requests, and refused RTMPT opens, are Debug (a thousand viewers would otherwise bury everything else); other
 /// requests are Information, client errors Warning, server errors Error.</summary>
 public static class RequestLogLevels
 {
     public static LogEventLevel For(HttpContext context, double elapsedMs, Exception? exception)
     {
         var status = context.Response.StatusCode;
+        var path = context.Request.Path;
+        // A refused RTMPT open is a flood being held off; the tunnel table logs it at most every 10 s.
+        if (exception is null && path.StartsWithSegments("/open") && status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
+        {
+            return LogEventLevel.Debug;
+        }
         if (exception is not null || status >= 500)
         {
             return LogEventLevel.Error;
         }
-        var path = context.Request.Path;
         var routine = path.StartsWithSegments("/hls") || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz")
             || path.StartsWithSegments("/lib") || path.StartsWithSegments("/swagger")
             || path.StartsWithSegments("/send") || path.StartsWithSegments("/idle") || path.StartsWithSegments("/open")

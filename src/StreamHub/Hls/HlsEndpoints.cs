@@ -38,7 +38,7 @@ public static class HlsEndpoints
             {
                 return NotFound($"The stream '{name}' has no finished segment yet; try again in a few seconds.");
             }
-            viewers.Seen(name, $"{context.Connection.RemoteIpAddress}|{context.Request.Headers.UserAgent}");
+            viewers.Seen(name, context.Connection.RemoteIpAddress, context.Request.Headers.UserAgent);
             CountSent(context, traffic, metrics, name, snapshot.Playlist.Length);
             return TypedResults.Bytes(snapshot.Playlist, MediaPlaylistWriter.ContentType);
         }).WithSummary("The live media playlist of a stream (by its public name)");

@@ -22,6 +22,11 @@ public sealed class HlsOptions : IValidatableObject
     [Range(0, 86_400, ErrorMessage = "StreamHub:Hls:EndedStreamGraceSeconds must be between 0 and 86400.")]
     public int EndedStreamGraceSeconds { get; set; } = 60;
 
+    /// <summary>Most players counted per stream (a fixed 64-bit hash each, so the table's memory is bounded whatever
+    /// clients send); beyond it, new players are served but not counted until others leave.</summary>
+    [Range(1, 1_000_000, ErrorMessage = "StreamHub:Hls:MaxViewersPerStream must be between 1 and 1000000.")]
+    public int MaxViewersPerStream { get; set; } = 10_000;
+
     /// <summary>The longest segment: one that reaches it without a keyframe (a broken encoder) is cut there, with a
     /// warning, and does not start decodable. At least the segment duration.</summary>
     [Range(1.0, 60.0, ErrorMessage = "StreamHub:Hls:MaxSegmentDurationSeconds must be between 1 and 60 seconds.")]

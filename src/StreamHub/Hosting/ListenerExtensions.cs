@@ -40,6 +40,7 @@ public static partial class ListenerExtensions
             var table = services.GetRequiredService<ListenerTable>();
             var gate = services.GetRequiredService<ConnectionGate>();
             var address = IPAddress.Parse(server.BindAddress);
+            var sniffLogger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RtmpSniffing).FullName!);
 
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
@@ -50,7 +51,7 @@ public static partial class ListenerExtensions
                 kestrel.Listen(address, rtmp.Port, options =>
                 {
                     options.Use(CountConnections(listener));
-                    options.Use(gate.Middleware(listener.Name));
+                    options.Use(gate.Middleware(listener.Name, ConnectionKind.Rtmp));
                     options.UseConnectionHandler<RtmpConnectionHandler>();
                 });
             }
@@ -61,7 +62,7 @@ public static partial class ListenerExtensions
                 kestrel.Listen(address, rtmps.Port, options =>
                 {
                     options.Use(CountConnections(listener));
-                    options.Use(gate.Middleware(listener.Name));
+                    options.Use(gate.Middleware(listener.Name, ConnectionKind.Rtmp));
                     options.UseHttps(certificates.GetCertificate());
                     options.UseConnectionHandler<RtmpConnectionHandler>();
                 });
@@ -74,10 +75,10 @@ public static partial class ListenerExtensions
                 {
                     options.Protocols = HttpProtocols.Http1;
                     options.Use(CountConnections(listener));
-                    options.Use(gate.Middleware(listener.Name));
+                    options.Use(gate.Middleware(listener.Name, ConnectionKind.Http));
                     if (http.AcceptRtmp)
                     {
-                        options.Use(RtmpSniffing.RouteRtmpByFirstByte(services.GetRequiredService<RtmpConnectionHandler>(), TimeSpan.FromSeconds(rtmp.HandshakeTimeoutSeconds)));
+                        options.Use(RtmpSniffing.RouteRtmpByFirstByte(services.GetRequiredService<RtmpConnectionHandler>(), TimeSpan.FromSeconds(rtmp.HandshakeTimeoutSeconds), sniffLogger, gate, listener.Name));
                     }
                 });
             }
@@ -90,11 +91,11 @@ public static partial class ListenerExtensions
                 {
                     options.Protocols = HttpProtocols.Http1AndHttp2;
                     options.Use(CountConnections(listener));
-                    options.Use(gate.Middleware(listener.Name));
+                    options.Use(gate.Middleware(listener.Name, ConnectionKind.Http));
                     options.UseHttps(certificates.GetCertificate());
                     if (https.AcceptRtmp)
                     {
-                        options.Use(RtmpSniffing.RouteRtmpByFirstByte(services.GetRequiredService<RtmpConnectionHandler>(), TimeSpan.FromSeconds(rtmp.HandshakeTimeoutSeconds)));
+                        options.Use(RtmpSniffing.RouteRtmpByFirstByte(services.GetRequiredService<RtmpConnectionHandler>(), TimeSpan.FromSeconds(rtmp.HandshakeTimeoutSeconds), sniffLogger, gate, listener.Name));
                     }
                 });
             }

@@ -1,18 +1,21 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Connections;
 using StreamHub.Rtmp;
+using StreamHub.Security;
 
 namespace StreamHub.Hosting;
 
 /// <summary>Connection middleware for the web ports: a connection whose first byte is 0x03 (RTMP's C0) goes to the
 /// RTMP handler, anything else to HTTP. Before <c>UseHttps</c> it sees plain bytes (RTMP on port 80); after it, the
 /// decrypted ones (RTMPS on port 443, with the HTTPS certificate). Every client of both protocols speaks first, so
-/// peeking one byte costs nothing; a connection that says nothing within the handshake timeout is closed.</summary>
-public static class RtmpSniffing
+/// peeking one byte costs nothing; a connection that says nothing within the handshake timeout is closed, and one
+/// reset before its first byte is logged at Debug: scanners and clients that give up do that every day.</summary>
+public static partial class RtmpSniffing
 {
     public const byte RtmpVersion = 0x03;
 
-    public static Func<ConnectionDelegate, ConnectionDelegate> RouteRtmpByFirstByte(RtmpConnectionHandler rtmp, TimeSpan silenceTimeout) =>
+    public static Func<ConnectionDelegate, ConnectionDelegate> RouteRtmpByFirstByte(RtmpConnectionHandler rtmp, TimeSpan silenceTimeout, ILogger logger,
+        ConnectionGate gate, string listener) =>
         next => async connection =>
         {
             var input = connection.Transport.Input;
@@ -36,9 +39,20 @@ public static class RtmpSniffing
                     connection.Abort(new ConnectionAbortedException("Nothing received before the handshake timeout."));
                     return;
                 }
+                catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException or IOException)
+                {
+                    LogResetBeforeFirstByte(logger, connection.ConnectionId, connection.RemoteEndPoint?.ToString() ?? "unknown", ex.Message);
+                    return;
+                }
             }
             if (isRtmp)
             {
+                // From here on it counts as the RTMP connection it is, against the address's RTMP limit.
+                if (!gate.TryReclassify(connection, ConnectionKind.Rtmp, listener))
+                {
+                    connection.Abort(new ConnectionAbortedException("Per-address RTMP connection limit reached."));
+                    return;
+                }
                 await rtmp.OnConnectedAsync(connection);
             }
             else
@@ -46,4 +60,7 @@ public static class RtmpSniffing
                 await next(connection);
             }
         };
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Connection {ConnectionId} from {RemoteAddress} on a web port ended before its first byte: {Reason}")]
+    private static partial void LogResetBeforeFirstByte(ILogger logger, string connectionId, string remoteAddress, string reason);
 }

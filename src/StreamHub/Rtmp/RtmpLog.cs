@@ -43,8 +43,8 @@ internal static partial class RtmpLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish of stream {StreamName} refused: the address is not in the stream's allowed publisher networks")]
     public static partial void PublishStreamAddressDenied(ILogger logger, string connectionId, string remoteAddress, string streamName);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish refused without a lookup: too many bad stream keys from this address, {WaitSeconds} s left to wait (StreamHub:Limits:BadKeyAttempts)")]
-    public static partial void PublishBackoff(ILogger logger, string connectionId, string remoteAddress, int waitSeconds);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "RTMP connection {ConnectionId} from {RemoteAddress}: unknown stream key; too many from this address, the refusal is held {HoldSeconds} s (StreamHub:Limits:BadKeyDelaySeconds)")]
+    public static partial void PublishRefusalHeld(ILogger logger, string connectionId, string remoteAddress, int holdSeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} from {RemoteAddress} stream {StreamName}: stopped because the stream was deleted")]
     public static partial void PublishStoppedByAdmin(ILogger logger, string connectionId, string remoteAddress, string streamName);

@@ -4,7 +4,4 @@ public enum PublishRefusalReason
 {
     /// <summary>The address is outside StreamHub:Access:Publish.</summary>
     AddressDenied,
-
-    /// <summary>The address presented too many bad keys and must wait.</summary>
-    TooManyBadKeys,
 }

@@ -20,7 +20,7 @@ public static class SecurityExtensions
         builder.Services.AddSingleton<AdminApiKeyFilter>();
         builder.Services.AddSingleton<AccessPolicy>();
         builder.Services.AddSingleton<ConnectionGate>();
-        builder.Services.AddSingleton<BadKeyBackoff>();
+        builder.Services.AddSingleton<BadKeyThrottle>();
         builder.Services.AddSingleton<PublishPolicy>();
 
         builder.Services.AddRateLimiter(limiter =>
@@ -28,7 +28,8 @@ public static class SecurityExtensions
             limiter.AddPolicy(AdminRateLimitPolicy, context =>
             {
                 var perMinute = context.RequestServices.GetRequiredService<IOptions<LimitsOptions>>().Value.AdminRequestsPerMinute;
-                var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                // Per address group, like the connection limits: an IPv6 host would otherwise get a fresh budget per address of its /64.
+                var address = context.Connection.RemoteIpAddress is { } remote ? AddressGroup.Of(remote).ToString() : "unknown";
                 return RateLimitPartition.GetFixedWindowLimiter(address, _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = perMinute,

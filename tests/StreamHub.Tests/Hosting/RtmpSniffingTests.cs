@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Net.Http.Json;
+using System.Text.Json;
 using StreamHub.Tests.Infrastructure;
 
 namespace StreamHub.Tests.Hosting;
@@ -52,5 +54,51 @@ public sealed class RtmpSniffingTests
         }
         Assert.Equal(0, read);
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(12));
+    }
+
+    /// <summary>A client that connects to the web port and resets (RST: linger 0, then close) before or while the
+    /// first byte is looked at does what networks do every day: Debug, not an error with a stack trace.</summary>
+    [Theory]
+    [InlineData(new byte[0])]
+    [InlineData(new byte[] { 0x03 })]
+    [InlineData(new byte[] { (byte)'G' })]
+    public async Task A_reset_on_the_http_port_while_the_first_byte_is_awaited_logs_no_error(byte[] sent)
+    {
+        var settings = StreamHubProcess.DefaultSettings();
+        settings["StreamHub__Admin__ApiKey"] = "sniff-admin";
+        await using var server = StreamHubProcess.Start(settings);
+        await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(IPAddress.Loopback, server.HttpPort);
+            if (sent.Length > 0)
+            {
+                await socket.SendAsync(sent);
+            }
+            await Task.Delay(50); // the server is now waiting on the socket
+            socket.LingerState = new LingerOption(true, 0);
+            socket.Close();
+        }
+
+        // Once the server has closed its side of every reset connection, whatever it logs about them has been logged.
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.HttpPort}") };
+        http.DefaultRequestHeaders.Add("X-Api-Key", "sniff-admin");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        int open;
+        do
+        {
+            await Task.Delay(100);
+            var ports = await http.GetFromJsonAsync<JsonElement>("/api/diagnostics/ports");
+            open = ports.EnumerateArray().Single(l => l.GetProperty("name").GetString() == "HTTP").GetProperty("connections").GetInt32();
+        }
+        while (open > 1 && DateTime.UtcNow < deadline); // 1: this client's own connection
+        Assert.True(open == 1, $"{open} connections still open on the HTTP port:\n{server.Output}");
+        await Task.Delay(200);
+
+        var output = server.Output;
+        Assert.False(output.Contains(" ERR]", StringComparison.Ordinal) || output.Contains(" FTL]", StringComparison.Ordinal)
+            || output.Contains("   at ", StringComparison.Ordinal), output);
     }
 }

@@ -17,12 +17,15 @@ public sealed class StartupTests
     [InlineData("StreamHub__Rtmp__OutChunkSize", "1", "StreamHub:Rtmp:OutChunkSize")]
     [InlineData("StreamHub__Database__Provider", "Oracle", "StreamHub:Database:Provider")]
     [InlineData("StreamHub__Access__Publish__Allow__0", "10.0.0.300/8", "StreamHub:Access:Publish:Allow[0]")]
-    [InlineData("StreamHub__Limits__MaxConnectionsPerAddress", "0", "StreamHub:Limits:MaxConnectionsPerAddress")]
     [InlineData("StreamHub__Logging__MinimumLevel", "Infromation", "StreamHub:Logging:MinimumLevel")]
     [InlineData("StreamHub__Logging__MinimumLevel", "7", "StreamHub:Logging:MinimumLevel")]
     [InlineData("StreamHub__Logging__Format", "xml", "StreamHub:Logging:Format")]
     [InlineData("StreamHub__Admin__ApiKey", "   ", "StreamHub:Admin:ApiKey")]
     [InlineData("StreamHub__Admin__ApiKey", "caf\u00e9-admin-key", "StreamHub:Admin:ApiKey")]
+    [InlineData("StreamHub__Limits__MaxRtmpConnectionsPerAddress", "0", "StreamHub:Limits:MaxRtmpConnectionsPerAddress")]
+    [InlineData("StreamHub__Limits__MaxTunnelsPerAddress", "0", "StreamHub:Limits:MaxTunnelsPerAddress")]
+    [InlineData("StreamHub__Limits__MaxConnectionsPerAddress", "100", "StreamHub:Limits:MaxRtmpConnectionsPerAddress")] // replaced: named with its replacements
+    [InlineData("StreamHub__Hls__MaxViewersPerStream", "0", "StreamHub:Hls:MaxViewersPerStream")]
     public async Task A_bad_setting_stops_startup_with_a_message_naming_it(string variable, string value, string setting)
     {
         var settings = StreamHubProcess.DefaultSettings();

@@ -31,6 +31,14 @@ public sealed class StreamHubProcess : IAsyncDisposable
     }
 
     public bool HasExited => _process.HasExited;
+    public int ProcessId => _process.Id;
+
+    /// <summary>The server's resident set size now, from <c>/proc/{pid}/status</c> (Linux).</summary>
+    public long ResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0]) * 1024;
+    }
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Default test settings: loopback, free ports, a fresh data directory (or the one given).</summary>

@@ -25,7 +25,7 @@ public sealed class RtmpConnectionHandlerTests
         var handler = new RtmpConnectionHandler(logger, NullLogger<RtmpSession>.Instance,
             Options.Create(new RtmpOptions { HandshakeTimeoutSeconds = 1 }),
             new LiveStreamRegistry([], TimeProvider.System), new FakeStreamKeyAuthorizer(),
-            new PublishPolicy(new AccessPolicy(Options.Create(new AccessOptions())), new BadKeyBackoff(Options.Create(new LimitsOptions()), TimeProvider.System)));
+            new PublishPolicy(new AccessPolicy(Options.Create(new AccessOptions())), new BadKeyThrottle(Options.Create(new LimitsOptions()), TimeProvider.System)));
         var toServer = new Pipe();
         var toClient = new Pipe();
         var connection = new DefaultConnectionContext("conn-9",

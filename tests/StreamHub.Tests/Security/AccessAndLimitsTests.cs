@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
+using StreamHub.Live;
+using StreamHub.Security;
+using StreamHub.Tests.Hls.Support;
 using StreamHub.Tests.Infrastructure;
 
 namespace StreamHub.Tests.Security;
@@ -34,23 +37,63 @@ public sealed class AccessAndLimitsTests
     }
 
     [Fact]
-    public async Task Connections_over_the_per_address_limit_are_closed_at_once()
+    public async Task An_address_at_its_rtmp_connection_limit_is_refused_another_rtmp_connection_and_is_still_served_hls()
     {
-        await using var host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Limits:MaxConnectionsPerAddress"] = "2" });
+        await using var host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Limits:MaxRtmpConnectionsPerAddress"] = "2" });
+        var registry = host.GetService<LiveStreamRegistry>();
+        Assert.True(registry.TryBeginPublish("busy-address", new PublisherInfo("test", "127.0.0.1:1", null), out var stream));
+        TestPublisher.Write(stream, [SyntheticFrames.VideoConfig(), SyntheticFrames.AudioConfig()]);
+        TestPublisher.Write(stream, SyntheticFrames.Interleaved(0, 4_100, gopFrames: 50, videoSize: 600));
+        var gate = host.GetService<ConnectionGate>();
+
+        // One on the RTMP port, one found to be RTMP on the HTTP port: both count as RTMP.
         using var first = new TcpClient();
         using var second = new TcpClient();
         await first.ConnectAsync(IPAddress.Loopback, host.RtmpPort);
         await second.ConnectAsync(IPAddress.Loopback, host.HttpPort);
-        await Task.Delay(200); // both accepted and counted by the server
+        await second.GetStream().WriteAsync(new byte[] { 0x03 });
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (gate.OpenFrom(IPAddress.Loopback, ConnectionKind.Rtmp) < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        Assert.Equal(2, gate.OpenFrom(IPAddress.Loopback, ConnectionKind.Rtmp));
 
         using var third = new TcpClient();
-        await third.ConnectAsync(IPAddress.Loopback, host.HttpPort);
+        await third.ConnectAsync(IPAddress.Loopback, host.RtmpPort);
         Assert.Equal(0, await ReadOrClosedAsync(third));
+
+        // Viewers behind the same address still get their HLS, over several connections.
+        for (var i = 0; i < 5; i++)
+        {
+            using var viewer = host.CreateHttpClient(withAdminKey: false);
+            Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/hls/busy-address/index.m3u8")).StatusCode);
+        }
 
         // The first two are still open: the server has not closed them.
         first.Client.Blocking = false;
         Assert.True(first.Connected);
         Assert.False(first.Client.Poll(0, SelectMode.SelectRead) && first.Client.Available == 0);
+    }
+
+    [Fact]
+    public async Task Http_connections_over_their_per_address_limit_are_closed_at_once()
+    {
+        await using var host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Limits:MaxHttpConnectionsPerAddress"] = "2" });
+        using var first = new TcpClient();
+        using var second = new TcpClient();
+        await first.ConnectAsync(IPAddress.Loopback, host.HttpPort);
+        await second.ConnectAsync(IPAddress.Loopback, host.HttpPort);
+        var gate = host.GetService<ConnectionGate>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (gate.OpenFrom(IPAddress.Loopback, ConnectionKind.Http) < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        using var third = new TcpClient();
+        await third.ConnectAsync(IPAddress.Loopback, host.HttpPort);
+        Assert.Equal(0, await ReadOrClosedAsync(third));
     }
 
     [Fact]

@@ -160,16 +160,9 @@ public sealed partial class RtmpSession
         }
         var key = PublishKey(command);
         // Refused the same way as a bad key, so a refused address learns nothing about keys.
-        if (_policy?.Precheck(_remoteIp) is { } refusal)
+        if (_policy?.Precheck(_remoteIp) is { Reason: PublishRefusalReason.AddressDenied })
         {
-            if (refusal.Reason == PublishRefusalReason.AddressDenied)
-            {
-                RtmpLog.PublishAddressDenied(_logger, _connectionId, _remoteAddress);
-            }
-            else
-            {
-                RtmpLog.PublishBackoff(_logger, _connectionId, _remoteAddress, (int)Math.Ceiling(refusal.Wait.TotalSeconds));
-            }
+            RtmpLog.PublishAddressDenied(_logger, _connectionId, _remoteAddress);
             RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Unknown stream key.");
             return;
         }
@@ -177,8 +170,9 @@ public sealed partial class RtmpSession
         switch (decision.Verdict)
         {
             case PublishVerdict.Allowed when decision.StreamName is { } name && !decision.AllowsAddress(_remoteIp):
-                _policy?.Record(_remoteIp, PublishVerdict.UnknownKey);
+                var held = _policy?.Record(_remoteIp, PublishVerdict.UnknownKey) ?? TimeSpan.Zero;
                 RtmpLog.PublishStreamAddressDenied(_logger, _connectionId, _remoteAddress, name);
+                await HoldBadKeyRefusalAsync(held, closed);
                 RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Unknown stream key.");
                 return;
             case PublishVerdict.Allowed when decision.StreamName is { } name:
@@ -207,10 +201,22 @@ public sealed partial class RtmpSession
                 RefusePublish(messageStreamId, RtmpStatusCodes.PublishDenied, "Stream key expired.");
                 return;
             default:
-                _policy?.Record(_remoteIp, decision.Verdict);
+                held = _policy?.Record(_remoteIp, decision.Verdict) ?? TimeSpan.Zero;
                 RtmpLog.PublishUnknownKey(_logger, _connectionId, _remoteAddress);
+                await HoldBadKeyRefusalAsync(held, closed);
                 RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Unknown stream key.");
                 return;
+        }
+    }
+
+    /// <summary>An address that sent many bad keys waits for the refusal of each further one (BadKeyThrottle); the right
+    /// key never waits.</summary>
+    private async ValueTask HoldBadKeyRefusalAsync(TimeSpan held, CancellationToken closed)
+    {
+        if (held > TimeSpan.Zero)
+        {
+            RtmpLog.PublishRefusalHeld(_logger, _connectionId, _remoteAddress, (int)Math.Ceiling(held.TotalSeconds));
+            await Task.Delay(held, closed);
         }
     }
 

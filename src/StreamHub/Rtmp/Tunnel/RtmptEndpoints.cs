@@ -12,7 +12,8 @@ namespace StreamHub.Rtmp.Tunnel;
 /// <c>rtmpt://</c> and <c>rtmpts://</c>). The client opens a tunnel (<c>POST /open/1</c>, answered with its id), then
 /// sends its RTMP bytes (<c>/send/{id}/{seq}</c>) and polls (<c>/idle/{id}/{seq}</c>); each answer is one byte (the
 /// polling interval) followed by the server's RTMP bytes since the previous answer; <c>/close/{id}/{seq}</c> ends it.
-/// Served on the HTTP and HTTPS listeners.</summary>
+/// Served on the HTTP and HTTPS listeners. The id works only from the address that opened the tunnel (from any other
+/// it is an unknown id: 404), and logs name the tunnel <c>rtmpt-N</c>: its id, a credential, is never logged.</summary>
 public static partial class RtmptEndpoints
 {
     public const string ContentType = "application/x-fcs";
@@ -25,20 +26,25 @@ public static partial class RtmptEndpoints
         app.MapPost("/open/{version}", (HttpContext context, RtmptTunnelTable tunnels, IOptions<RtmpOptions> options,
             LiveStreamRegistry registry, IStreamKeyAuthorizer authorizer, PublishPolicy policy, ILoggerFactory loggers) =>
         {
-            var remote = context.Connection.RemoteIpAddress is { } ip ? new IPEndPoint(ip, context.Connection.RemotePort) : null;
-            var tunnel = tunnels.Open(remote);
-            if (tunnel is null)
+            var remote = new IPEndPoint(context.Connection.RemoteIpAddress ?? IPAddress.None, context.Connection.RemotePort);
+            var refusal = tunnels.TryOpen(remote, out var opened);
+            if (opened is not { } tunnel)
             {
-                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too many RTMPT tunnels are open");
+                // Logged by the table and the gate at most every 10 s; the request log has them at Debug.
+                return refusal == TunnelRefusal.AddressFull
+                    ? Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many RTMPT tunnels are open from this address",
+                        detail: "Close a tunnel before opening another (StreamHub:Limits:MaxTunnelsPerAddress).")
+                    : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too many RTMPT tunnels are open",
+                        detail: "The server holds its most tunnels (StreamHub:Limits:MaxTunnels); try again later.");
             }
             var logger = loggers.CreateLogger("StreamHub.Rtmp.Tunnel");
-            var connectionId = $"rtmpt-{tunnel.Id}";
-            var remoteText = remote?.ToString() ?? "unknown";
+            var connectionId = tunnel.Name;
+            var remoteText = remote.ToString();
             LogOpened(logger, connectionId, remoteText);
             _ = Task.Run(() => tunnel.RunAsync(async (pipe, closed) =>
             {
                 await using var session = new RtmpSession(pipe, connectionId, remoteText, options.Value, registry, authorizer,
-                    loggers.CreateLogger<RtmpSession>(), policy, remote?.Address);
+                    loggers.CreateLogger<RtmpSession>(), policy, remote.Address);
                 try
                 {
                     await session.RunAsync(closed);
@@ -62,9 +68,9 @@ public static partial class RtmptEndpoints
             ExchangeAsync(id, hasData: true, context, tunnels, options.Value)).ExcludeFromDescription();
         app.MapPost("/idle/{id}/{seq}", (string id, HttpContext context, RtmptTunnelTable tunnels, IOptions<RtmpOptions> options) =>
             ExchangeAsync(id, hasData: false, context, tunnels, options.Value)).ExcludeFromDescription();
-        app.MapPost("/close/{id}/{seq}", async (string id, RtmptTunnelTable tunnels) =>
+        app.MapPost("/close/{id}/{seq}", async (string id, HttpContext context, RtmptTunnelTable tunnels) =>
         {
-            if (tunnels.Find(id) is { } tunnel)
+            if (tunnels.Find(id, context.Connection.RemoteIpAddress) is { } tunnel)
             {
                 await tunnels.CloseAsync(tunnel);
             }
@@ -75,7 +81,7 @@ public static partial class RtmptEndpoints
 
     private static async Task<IResult> ExchangeAsync(string id, bool hasData, HttpContext context, RtmptTunnelTable tunnels, RtmpOptions options)
     {
-        var tunnel = tunnels.Find(id);
+        var tunnel = tunnels.Find(id, context.Connection.RemoteIpAddress);
         if (tunnel is null)
         {
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such RTMPT tunnel",

@@ -17,16 +17,22 @@ public sealed class RtmptTunnel : IAsyncDisposable, IDuplexPipe
     private readonly SemaphoreSlim _exchange = new(1, 1);
     private long _lastActivity;
 
-    public RtmptTunnel(string id, IPEndPoint? remote, TimeProvider time)
+    public RtmptTunnel(string id, string name, IPEndPoint remote, TimeProvider time)
     {
         Id = id;
+        Name = name;
         Remote = remote;
         Time = time;
         Touch();
     }
 
+    /// <summary>The session id: the tunnel's credential in every request URL, so never logged.</summary>
     public string Id { get; }
-    public IPEndPoint? Remote { get; }
+
+    /// <summary>What logs call this tunnel's connection (<c>rtmpt-N</c>): not a secret.</summary>
+    public string Name { get; }
+
+    public IPEndPoint Remote { get; }
     private TimeProvider Time { get; }
 
     /// <summary>Set when the session has ended: what it wrote is still delivered, then the id is forgotten.</summary>
