@@ -67,7 +67,7 @@ public sealed class PlayerPage : IAsyncDisposable
             await context.RouteAsync($"{pages}**", route => FulfilAsync(route, nodeModules));
             var page = await context.NewPageAsync();
             var opened = new PlayerPage(player, context, page);
-            page.SetDefaultTimeout(30_000);
+            page.SetDefaultTimeout(60_000);
             await page.GotoAsync($"{pages}{player}.html?src={Uri.EscapeDataString(playlist.ToString())}");
             return opened;
         }
@@ -90,7 +90,8 @@ public sealed class PlayerPage : IAsyncDisposable
         catch (TimeoutException)
         {
             var errors = await ErrorsAsync();
-            return [$"did not start playing within {timeout.TotalSeconds:0} s" + (errors.Count > 0 ? $" (errors: {string.Join("; ", errors)})" : "")];
+            return [$"did not start playing within {timeout.TotalSeconds:0} s ({await StateAsync()})" +
+                (errors.Count > 0 ? $"; errors: {string.Join("; ", errors)}" : "")];
         }
         return await FailuresAsync();
     }
@@ -104,6 +105,9 @@ public sealed class PlayerPage : IAsyncDisposable
 
     /// <summary>hls.js's own estimate of how far behind the live edge it plays (<c>hls.latency</c>, seconds).</summary>
     public async Task<double> LatencyAsync() => await Page.EvaluateAsync<double>("() => window.harness.latency()");
+
+    /// <summary>The media element's state, for failure messages: position, ready state, buffered ranges, stalls.</summary>
+    public async Task<string> StateAsync() => await Page.EvaluateAsync<string>("() => window.harness.state()");
 
     public async Task<IReadOnlyList<string>> FailuresAsync() => await Page.EvaluateAsync<string[]>("() => window.harness.failures.slice()");
 
@@ -184,6 +188,14 @@ public sealed class PlayerPage : IAsyncDisposable
             const video = document.getElementById('video');
             const harness = window.harness = { started: false, errors: [], failures: [], time: () => video.currentTime, latency: () => NaN };
             const fail = text => { if (!harness.failures.includes(text)) harness.failures.push(text); };
+            let waiting = 0;
+            harness.state = () => {
+              const ranges = [];
+              for (let i = 0; i < video.buffered.length; i++) ranges.push(`${video.buffered.start(i).toFixed(2)}-${video.buffered.end(i).toFixed(2)}`);
+              return `currentTime ${video.currentTime.toFixed(2)}, readyState ${video.readyState}, paused ${video.paused}, ` +
+                `buffered [${ranges.join(', ')}], ${waiting} 'waiting' events`;
+            };
+            video.addEventListener('waiting', () => { waiting++; });
             video.addEventListener('playing', () => { harness.started = true; });
             video.addEventListener('error', () => fail('media element error ' + (video.error ? video.error.code + ': ' + video.error.message : '')));
             window.addEventListener('unhandledrejection', e => fail('unhandled rejection: ' + (e.reason && e.reason.message || e.reason)));
