@@ -234,6 +234,6 @@ public sealed class KeyframeIntervalTests(KeyframeIntervalStreams streams, ITest
         var result = await MediaTools.RunAsync(ExternalProcess.Require("ffprobe", "ffmpeg"),
             ["-v", "quiet", "-select_streams", "v", "-show_entries", "packet=flags", "-of", "csv=p=0", file]);
         Assert.True(result.ExitCode == 0, $"ffprobe failed on {file}: {result.StandardError}");
-        return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "(no video packet)";
+        return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim().TrimEnd(',') ?? "(no video packet)";
     }
 }
