@@ -13,7 +13,9 @@ public enum RtmpError
     /// <summary>Nothing arrived for <see cref="RtmpOptions.IdleTimeoutSeconds"/>.</summary>
     IdleTimeout,
 
-    /// <summary>A chunk header announced a message longer than <see cref="RtmpOptions.MaxMessageSize"/>.</summary>
+    /// <summary>A chunk header announced a message longer than its limit: <see cref="RtmpOptions.MaxMessageSize"/> for
+    /// audio and video once publishing, <see cref="RtmpOptions.MaxCommandSize"/> for everything else and for any
+    /// message before publish.</summary>
     MessageTooLarge,
 
     /// <summary>Set Chunk Size of 0, with bit 31 set, or above <see cref="RtmpOptions.MaxChunkSize"/>.</summary>
@@ -37,6 +39,9 @@ public enum RtmpError
 
     /// <summary>AMF objects nested deeper than <see cref="RtmpOptions.MaxAmfDepth"/>.</summary>
     AmfTooDeep,
+
+    /// <summary>A command or data message holding more AMF values than <see cref="RtmpOptions.MaxAmfValues"/>.</summary>
+    TooManyAmfValues,
 
     /// <summary>An AMF marker this server does not read (reserved markers, AMF3 values beyond the command subset).</summary>
     UnsupportedAmfType,

@@ -16,6 +16,14 @@ internal static class RtmpThrow
         throw new RtmpProtocolException(RtmpError.MessageTooLarge, $"message of {length} bytes announced, limit is {limit}");
 
     [DoesNotReturn]
+    public static void MessageTooLarge(Messages.RtmpMessageType type, int length, int limit) =>
+        throw new RtmpProtocolException(RtmpError.MessageTooLarge, $"{type} message of {length} bytes announced, limit is {limit}");
+
+    [DoesNotReturn]
+    public static void TooManyAmfValues(int limit) =>
+        throw new RtmpProtocolException(RtmpError.TooManyAmfValues, $"more than {limit} AMF values in one message");
+
+    [DoesNotReturn]
     public static void InvalidChunkSize(uint size, int limit) =>
         throw new RtmpProtocolException(RtmpError.InvalidChunkSize, $"chunk size {size} is outside 1..{limit}");
 

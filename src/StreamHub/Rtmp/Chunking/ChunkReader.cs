@@ -27,19 +27,34 @@ public sealed class ChunkReader : IDisposable
 
     private readonly ChunkStreamTable _streams;
     private readonly int _maxMessageSize;
+    private readonly int _maxCommandSize;
     private readonly int _maxChunkSize;
     private readonly long _maxBufferedBytes;
     private long _bufferedBytes;
 
-    public ChunkReader(int maxMessageSize, int maxChunkSize, int maxChunkStreams)
+    /// <param name="maxMessageSize">Largest audio, video or aggregate message.</param>
+    /// <param name="maxCommandSize">Largest message of any other type (commands, data, control, shared objects):
+    /// AMF is parsed whole, so those stay small.</param>
+    public ChunkReader(int maxMessageSize, int maxChunkSize, int maxChunkStreams, int maxCommandSize = int.MaxValue)
     {
         _maxMessageSize = maxMessageSize;
+        _maxCommandSize = Math.Min(maxCommandSize, maxMessageSize);
+        MaxMediaMessageSize = maxMessageSize;
         _maxChunkSize = maxChunkSize;
         // Reassembly buffers of all chunk streams together: room for one largest message being assembled while
         // others (audio, commands) complete beside it. Many chunk streams each holding a large partial message is an
         // attack, not an encoder.
         _maxBufferedBytes = 2L * maxMessageSize + 64 * 1024;
         _streams = new ChunkStreamTable(maxChunkStreams);
+    }
+
+    /// <summary>Largest audio, video or aggregate message accepted now (at most the constructor's maxMessageSize): the
+    /// server keeps it at the command limit until a publish is accepted, so a peer without a key cannot make it
+    /// buffer megabytes.</summary>
+    public int MaxMediaMessageSize
+    {
+        get;
+        set => field = Math.Min(value, _maxMessageSize);
     }
 
     /// <summary>The peer's chunk size, set by its Set Chunk Size messages.</summary>
@@ -149,9 +164,10 @@ public sealed class ChunkReader : IDisposable
         {
             length = header[3] << 16 | header[4] << 8 | header[5];
             type = (RtmpMessageType)header[6];
-            if (length > _maxMessageSize)
+            var limit = type is RtmpMessageType.Audio or RtmpMessageType.Video or RtmpMessageType.Aggregate ? MaxMediaMessageSize : _maxCommandSize;
+            if (length > limit)
             {
-                RtmpThrow.MessageTooLarge(length, _maxMessageSize);
+                RtmpThrow.MessageTooLarge(type, length, limit);
             }
         }
         if (format == 0)

@@ -60,7 +60,7 @@ public sealed partial class RtmpSession : IAsyncDisposable
         _registry = registry;
         _authorizer = authorizer;
         _logger = logger;
-        _chunks = new ChunkReader(options.MaxMessageSize, options.MaxChunkSize, options.MaxChunkStreams);
+        _chunks = new ChunkReader(options.MaxMessageSize, options.MaxChunkSize, options.MaxChunkStreams, options.MaxCommandSize);
         _acknowledgements = new AcknowledgementWindow((uint)options.WindowAckSize);
     }
 
@@ -276,7 +276,7 @@ public sealed partial class RtmpSession : IAsyncDisposable
                 return null;
             case RtmpMessageType.Amf0Command:
             case RtmpMessageType.Amf3Command:
-                return OnCommand(Commands.AmfMessageReader.ReadCommand(message.Payload, message.Type == RtmpMessageType.Amf3Command, _options.MaxAmfDepth), message.StreamId);
+                return OnCommand(Commands.AmfMessageReader.ReadCommand(message.Payload, message.Type == RtmpMessageType.Amf3Command, _options.MaxAmfDepth, _options.MaxAmfValues), message.StreamId);
             case RtmpMessageType.Amf0Data:
             case RtmpMessageType.Amf3Data:
                 OnData(message.Payload, message.Type == RtmpMessageType.Amf3Data);
