@@ -13,6 +13,12 @@ public enum RtmpError
     /// <summary>Nothing arrived for <see cref="RtmpOptions.IdleTimeoutSeconds"/>.</summary>
     IdleTimeout,
 
+    /// <summary>A message begun more than <see cref="RtmpOptions.PartialMessageTimeoutSeconds"/> ago is still not whole.</summary>
+    PartialMessageTimeout,
+
+    /// <summary>The peer took nothing of what was written to it for <see cref="RtmpOptions.WriteTimeoutSeconds"/>.</summary>
+    WriteTimeout,
+
     /// <summary>A chunk header announced a message longer than its limit: <see cref="RtmpOptions.MaxMessageSize"/> for
     /// audio and video once publishing, <see cref="RtmpOptions.MaxCommandSize"/> for everything else and for any
     /// message before publish.</summary>

@@ -58,6 +58,16 @@ public sealed class RtmpOptions : IValidatableObject
     [Range(1, 3600, ErrorMessage = "StreamHub:Rtmp:IdleTimeoutSeconds must be between 1 and 3600.")]
     public int IdleTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>A message must arrive whole within this many seconds of its first chunk; a peer that starts messages and
+    /// never finishes them (keeping the connection alive with pings) is closed.</summary>
+    [Range(1, 300, ErrorMessage = "StreamHub:Rtmp:PartialMessageTimeoutSeconds must be between 1 and 300.")]
+    public int PartialMessageTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>A write the peer does not take (its receive window stays full) for this many seconds closes the
+    /// connection.</summary>
+    [Range(1, 300, ErrorMessage = "StreamHub:Rtmp:WriteTimeoutSeconds must be between 1 and 300.")]
+    public int WriteTimeoutSeconds { get; set; } = 10;
+
     /// <summary>Accept RTMPT (RTMP tunnelled in HTTP POSTs: /open, /send, /idle, /close) on the HTTP and HTTPS
     /// listeners, for encoders behind proxies that pass only HTTP.</summary>
     public bool AcceptTunnel { get; set; } = true;

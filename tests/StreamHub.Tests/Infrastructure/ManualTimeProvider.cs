@@ -1,11 +1,15 @@
 namespace StreamHub.Tests.Infrastructure;
 
-/// <summary>A clock the test moves by hand.</summary>
+/// <summary>A clock the test moves by hand: wall-clock time and the monotonic timestamp move together.</summary>
 public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
 {
     private DateTimeOffset _now = start;
 
     public override DateTimeOffset GetUtcNow() => _now;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => _now.UtcTicks;
 
     public void Advance(TimeSpan by) => _now += by;
 }

@@ -62,6 +62,27 @@ public sealed class ChunkReader : IDisposable
 
     public int ChunkStreamCount => _streams.Count;
 
+    /// <summary>A timestamp the caller sets before each read (the reader has no clock): a message that begins is stamped
+    /// with it, so <see cref="OldestPartialMessageStart"/> can say how long the oldest unfinished message has waited.</summary>
+    public long Now { get; set; }
+
+    /// <summary>When the oldest message still being reassembled began (its first chunk's <see cref="Now"/>), or
+    /// <see cref="long.MaxValue"/> when no message is part way.</summary>
+    public long OldestPartialMessageStart()
+    {
+        var oldest = long.MaxValue;
+        var all = _streams.All;
+        for (var i = 0; i < all.Count; i++)
+        {
+            var stream = all[i];
+            if (stream.InProgress && stream.MessageStartedAt < oldest)
+            {
+                oldest = stream.MessageStartedAt;
+            }
+        }
+        return oldest;
+    }
+
     /// <summary>Bytes held by the reassembly buffers of all chunk streams.</summary>
     public long BufferedBytes => _bufferedBytes;
 
@@ -242,6 +263,7 @@ public sealed class ChunkReader : IDisposable
             stream.MessageStreamId = streamId;
             stream.Received = 0;
             stream.Completed = false;
+            stream.MessageStartedAt = Now;
             stream.AdvanceClock();
         }
 

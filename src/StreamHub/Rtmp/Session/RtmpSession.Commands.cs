@@ -50,7 +50,7 @@ public sealed partial class RtmpSession
 
     private void RequireConnected(RtmpCommand command)
     {
-        if (State is RtmpSessionState.AwaitingConnect or RtmpSessionState.Handshake)
+        if (_state is RtmpSessionState.AwaitingConnect or RtmpSessionState.Handshake)
         {
             RtmpThrow.ProtocolError(RtmpError.MalformedCommand, $"{command.Name} before connect");
         }
@@ -58,7 +58,7 @@ public sealed partial class RtmpSession
 
     private void OnConnect(RtmpCommand command)
     {
-        if (State != RtmpSessionState.AwaitingConnect)
+        if (_state != RtmpSessionState.AwaitingConnect)
         {
             RtmpThrow.ProtocolError(RtmpError.MalformedCommand, "connect sent twice");
         }
@@ -70,7 +70,7 @@ public sealed partial class RtmpSession
             RtmpLog.WrongApplication(_logger, _connectionId, _remoteAddress, _options.Application);
             WriteCommand(0, CommandNames.Error, command.TransactionId, null,
                 CommandWriter.Status(RtmpStatusCodes.LevelError, RtmpStatusCodes.ConnectRejected, $"Unknown application; publish to rtmp://host/{_options.Application}/streamKey"));
-            State = RtmpSessionState.Closing;
+            _state = RtmpSessionState.Closing;
             return;
         }
         _encoder = properties?.GetString("flashVer");
@@ -94,7 +94,7 @@ public sealed partial class RtmpSession
         var status = CommandWriter.Status(RtmpStatusCodes.LevelStatus, RtmpStatusCodes.ConnectSuccess, "Connection succeeded.");
         status["objectEncoding"] = properties?.GetNumber("objectEncoding") ?? 0.0;
         WriteCommand(0, CommandNames.Result, command.TransactionId, serverInfo, status);
-        State = RtmpSessionState.Connected;
+        _state = RtmpSessionState.Connected;
         RtmpLog.Connected(_logger, _connectionId, _remoteAddress, application, _encoder);
     }
 
@@ -173,8 +173,8 @@ public sealed partial class RtmpSession
                 _stream = stream;
                 // An admin deleting the stream stops it: the pending read is cancelled and the connection closes.
                 _stopRegistration = stream.Stopped.Register(static state => ((RtmpSession)state!).StopByAdmin(), this);
-                _publishStreamId = messageStreamId;
-                State = RtmpSessionState.Publishing;
+                _state = RtmpSessionState.Publishing;
+                _chunks.MaxMediaMessageSize = _options.MaxMessageSize;
                 ControlMessageWriter.WriteUserControl(_transport.Output, UserControlEvent.StreamBegin, messageStreamId, _outChunkSize);
                 WriteCommand(messageStreamId, CommandNames.OnStatus, 0, null,
                     CommandWriter.Status(RtmpStatusCodes.LevelStatus, RtmpStatusCodes.PublishStart, $"{name} is now published."));
@@ -196,13 +196,14 @@ public sealed partial class RtmpSession
     private void RefusePublish(uint messageStreamId, string code, string description)
     {
         WriteCommand(messageStreamId, CommandNames.OnStatus, 0, null, CommandWriter.Status(RtmpStatusCodes.LevelError, code, description));
-        State = RtmpSessionState.Closing;
+        _state = RtmpSessionState.Closing;
     }
 
+    /// <summary>Runs on the admin's thread: the read loop, woken by the cancelled read, closes the session itself.</summary>
     private void StopByAdmin()
     {
         RtmpLog.PublishStoppedByAdmin(_logger, _connectionId, _remoteAddress, _stream?.Name ?? "?");
-        State = RtmpSessionState.Closing;
+        _stopRequested = true;
         _transport.Input.CancelPendingRead();
     }
 
@@ -216,7 +217,11 @@ public sealed partial class RtmpSession
         _stream = null;
         _stopRegistration.Dispose();
         _registry.EndPublish(stream);
-        State = State == RtmpSessionState.Publishing ? RtmpSessionState.Connected : State;
+        _chunks.MaxMediaMessageSize = _options.MaxCommandSize;
+        if (_state == RtmpSessionState.Publishing)
+        {
+            _state = RtmpSessionState.Connected;
+        }
         RtmpLog.PublishEnded(_logger, _connectionId, stream.Name, (long)(DateTimeOffset.UtcNow - stream.StartedAt).TotalSeconds,
             stream.BytesReceived, stream.VideoFrames, stream.AudioFrames, stream.TimestampAnomalies);
     }

@@ -511,7 +511,7 @@ public sealed class RtmpSessionTests
         var consulted = 0;
         await using var h = new SessionHarness(new RtmpOptions { IdleTimeoutSeconds = 1 }, hasUnreadInput: () => Interlocked.Increment(ref consulted) > 0);
         await h.Client.HandshakeAsync();
-        await h.Client.ConnectAppAsync();
+        await h.Client.PublishAsync("key-cam1");
         await h.Client.SetChunkSizeAsync(1024 * 1024);
         var header = new byte[] { 0x06, 0, 0, 0, 0x0F, 0x42, 0x40, (byte)RtmpMessageType.Video, 1, 0, 0, 0 }; // fmt 0, csid 6, 1,000,000 bytes
         await h.Client.SendRawAsync(header.Concat(new byte[100_000]).ToArray());
