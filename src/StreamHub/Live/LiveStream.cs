@@ -1,3 +1,4 @@
+using StreamHub.Diagnostics;
 using StreamHub.Diagnostics.Metrics;
 using StreamHub.Media;
 using StreamHub.Media.Aac;
@@ -81,7 +82,27 @@ public sealed class LiveStream
     /// <summary>Asks the publisher to stop (its connection is closed); the stream ends as on any disconnect.</summary>
     public void Stop() => _stopped.Cancel();
 
-    public void SetMetadata(IReadOnlyDictionary<string, object?> metadata) => Metadata = metadata;
+    /// <summary>Takes the encoder's onMetaData. Its strings are the peer's text, shown in the stats API and on the
+    /// dashboard: they are escaped and cut here (<see cref="PeerText"/>), names and nested values included.</summary>
+    public void SetMetadata(IReadOnlyDictionary<string, object?> metadata) => Metadata = SanitizeObject(metadata);
+
+    private static Dictionary<string, object?> SanitizeObject(IReadOnlyDictionary<string, object?> values)
+    {
+        var safe = new Dictionary<string, object?>(values.Count, StringComparer.Ordinal);
+        foreach (var (name, value) in values)
+        {
+            safe[PeerText.Sanitize(name, 64)!] = SanitizeValue(value);
+        }
+        return safe;
+    }
+
+    private static object? SanitizeValue(object? value) => value switch
+    {
+        string text => PeerText.Sanitize(text),
+        IReadOnlyDictionary<string, object?> nested => SanitizeObject(nested),
+        List<object?> items => items.Select(SanitizeValue).ToList(),
+        _ => value,
+    };
 
     /// <summary>Hands a frame to every sink. The caller keeps its own reference and releases it after this returns.</summary>
     public void Write(MediaFrame frame)

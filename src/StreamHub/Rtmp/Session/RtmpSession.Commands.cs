@@ -1,3 +1,4 @@
+using StreamHub.Diagnostics;
 using StreamHub.Live;
 using StreamHub.Media;
 using StreamHub.Media.Flv;
@@ -73,7 +74,8 @@ public sealed partial class RtmpSession
             _state = RtmpSessionState.Closing;
             return;
         }
-        _encoder = properties?.GetString("flashVer");
+        // Logged and shown on the dashboard: escaped and cut, since the peer chose it.
+        _encoder = PeerText.Sanitize(properties?.GetString("flashVer"));
         var output = _transport.Output;
         ControlMessageWriter.WriteWindowAcknowledgementSize(output, (uint)_options.WindowAckSize, _outChunkSize);
         ControlMessageWriter.WriteSetPeerBandwidth(output, (uint)_options.WindowAckSize, PeerBandwidthLimit.Dynamic, _outChunkSize);
