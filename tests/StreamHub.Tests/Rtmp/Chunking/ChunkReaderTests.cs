@@ -294,6 +294,29 @@ public sealed class ChunkReaderTests
     }
 
     [Fact]
+    public void The_oldest_partial_message_is_stamped_with_the_time_its_first_chunk_was_read()
+    {
+        using var reader = NewReader();
+        Assert.Equal(long.MaxValue, reader.OldestPartialMessageStart());
+        // Two 200-byte messages (chunk size 128) on chunk streams 4 and 6, begun at 100 and 250.
+        reader.Now = 100;
+        var first = new ReadOnlySequence<byte>((byte[])[0x04, 0, 0, 0, 0, 0, 200, 8, 1, 0, 0, 0, .. new byte[128]]);
+        Assert.False(reader.TryRead(ref first, out _));
+        reader.Now = 250;
+        var second = new ReadOnlySequence<byte>((byte[])[0x06, 0, 0, 0, 0, 0, 200, 9, 1, 0, 0, 0, .. new byte[128]]);
+        Assert.False(reader.TryRead(ref second, out _));
+        Assert.Equal(100, reader.OldestPartialMessageStart());
+
+        reader.Now = 300;
+        var rest = new ReadOnlySequence<byte>((byte[])[0xC4, .. new byte[72]]);
+        Assert.True(reader.TryRead(ref rest, out _));
+        Assert.Equal(250, reader.OldestPartialMessageStart());
+        var last = new ReadOnlySequence<byte>((byte[])[0xC6, .. new byte[72]]);
+        Assert.True(reader.TryRead(ref last, out _));
+        Assert.Equal(long.MaxValue, reader.OldestPartialMessageStart());
+    }
+
+    [Fact]
     public void Media_is_held_to_the_media_limit_set_now_not_the_largest_allowed()
     {
         using var reader = new ChunkReader(1024 * 1024, 0xFFFFFF, 64, maxCommandSize: 1000) { MaxMediaMessageSize = 1000 };

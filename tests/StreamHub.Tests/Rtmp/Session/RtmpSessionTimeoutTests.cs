@@ -141,6 +141,50 @@ public sealed class RtmpSessionTimeoutTests : IDisposable
         Assert.Equal(RtmpError.WriteTimeout, (await h.EndAsync())?.Error);
     }
 
+    [Fact]
+    public async Task A_peer_whose_bytes_wait_unread_is_not_closed_as_idle_until_none_wait()
+    {
+        // The server is behind, not the peer silent: the first time the idle deadline passes, bytes wait in the socket
+        // (as the socket probe would say); the second time, none do.
+        var consulted = 0;
+        await using var h = new SessionHarness(new RtmpOptions { IdleTimeoutSeconds = 10 }, heartbeat: _heartbeat,
+            hasUnreadInput: () => Interlocked.Increment(ref consulted) == 1);
+        await h.Client.HandshakeAsync();
+        await h.Client.ConnectAppAsync();
+
+        Pass(10);
+        await AssertRunningAsync(h);
+        Assert.Equal(1, consulted);
+        Assert.Contains(h.Logger.Lines, line => line.Contains("overloaded", StringComparison.Ordinal));
+        // A whole period more from the moment it was let off.
+        Pass(9);
+        await AssertRunningAsync(h);
+        Pass(1);
+        Assert.Equal(RtmpError.IdleTimeout, (await h.EndAsync())?.Error);
+        Assert.Equal(2, consulted);
+    }
+
+    [Fact]
+    public async Task A_publisher_stuck_half_way_through_a_huge_chunk_is_closed_as_idle_even_with_bytes_waiting()
+    {
+        // The socket always reports bytes waiting, but the session holds 100 KB of a 1 MB chunk it cannot parse yet:
+        // the peer is stuck (Kestrel stops receiving once its read buffer is full), not the server behind.
+        var consulted = 0;
+        await using var h = new SessionHarness(new RtmpOptions { IdleTimeoutSeconds = 10 }, heartbeat: _heartbeat,
+            hasUnreadInput: () => Interlocked.Increment(ref consulted) > 0);
+        await h.Client.HandshakeAsync();
+        var (_, streamId) = await h.Client.PublishAsync("key-cam1");
+        await h.Client.SetChunkSizeAsync(1024 * 1024);
+        // A ping first, in the same write, so its answer says the session has read the chunk's start.
+        byte[] header = [0x06, 0, 0, 0, 0x0F, 0x42, 0x40, (byte)RtmpMessageType.Video, (byte)streamId, 0, 0, 0]; // 1,000,000 bytes
+        await h.Client.SendRawAsync((byte[])[.. PingMessage(7), .. header, .. new byte[100_000]]);
+        await AwaitPongAsync(h, 7);
+
+        Pass(10);
+        Assert.Equal(RtmpError.IdleTimeout, (await h.EndAsync())?.Error);
+        Assert.Equal(0, consulted);
+    }
+
     private static byte[] PingMessage(uint value)
     {
         var payload = new byte[6];
