@@ -48,6 +48,15 @@ public sealed partial class RtmpSession
         Volatile.Write(ref _partialSince, Math.Min(_stalledSince, _chunks.OldestPartialMessageStart()));
     }
 
+    /// <summary>After a flush that had to wait for the peer: the read deadlines count from now, since nothing was read
+    /// while the session waited.</summary>
+    private void WriteWaited()
+    {
+        var now = _time.GetTimestamp();
+        Volatile.Write(ref _writeSince, NotTiming);
+        Volatile.Write(ref _lastInput, now);
+    }
+
     /// <summary>Called by the heartbeat, on its thread, once a second. A deadline that passes while bytes wait unread
     /// in the socket is not the peer's fault: the server is behind (CPU), the heartbeat's timer ran but this
     /// connection's socket thread has not read yet. Such a connection is kept, for one more full period, with a
@@ -60,9 +69,14 @@ public sealed partial class RtmpSession
             return;
         }
         var writeSince = Volatile.Read(ref _writeSince);
-        if (writeSince != NotTiming && now - writeSince >= _writeTimeout)
+        if (writeSince != NotTiming)
         {
-            TimeOut(RtmpError.WriteTimeout);
+            // The session waits for the peer to take its output, not for input: only the write deadline runs (bytes
+            // piling up unread meanwhile are the peer's, and would pass for a server that is behind).
+            if (now - writeSince >= _writeTimeout)
+            {
+                TimeOut(RtmpError.WriteTimeout);
+            }
             return;
         }
         if (_state == RtmpSessionState.Handshake)

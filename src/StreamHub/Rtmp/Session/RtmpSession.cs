@@ -220,7 +220,7 @@ public sealed partial class RtmpSession : IAsyncDisposable
                     }
                     finally
                     {
-                        Volatile.Write(ref _writeSince, NotTiming);
+                        WriteWaited();
                     }
                 }
                 if (flushed.IsCanceled)
@@ -259,7 +259,7 @@ public sealed partial class RtmpSession : IAsyncDisposable
         }
         finally
         {
-            Volatile.Write(ref _writeSince, NotTiming);
+            WriteWaited();
         }
         if (flushed.IsCanceled)
         {
