@@ -1,8 +1,10 @@
 using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StreamHub.Rtmp;
+using StreamHub.Rtmp.Session;
 using StreamHub.Rtmp.Tunnel;
 using StreamHub.Security;
 
@@ -24,6 +26,8 @@ public static partial class ListenerExtensions
         builder.Services.AddSingleton<ListenerTable>();
         builder.Services.AddSingleton<CertificateProvider>();
         builder.Services.AddSingleton<RtmpConnectionHandler>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(services => new RtmpHeartbeat(services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<RtmptTunnelTable>();
         // Registered after the default socket transport, so Kestrel asks it first; it binds only the RTMP port.
         builder.Services.AddSingleton<IConnectionListenerFactory, RtmpTransportFactory>();

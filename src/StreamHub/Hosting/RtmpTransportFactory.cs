@@ -19,6 +19,9 @@ namespace StreamHub.Hosting;
 /// <c>StreamHub:Rtmp:InlineScheduling=false</c>.</summary>
 public sealed class RtmpTransportFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
+    /// <summary>Bytes queued for sending per connection before a flush waits for the peer.</summary>
+    public const int MaxQueuedOutputBytes = 64 * 1024;
+
     private readonly SocketTransportFactory _sockets;
     private readonly int _port;
 
@@ -30,6 +33,10 @@ public sealed class RtmpTransportFactory : IConnectionListenerFactory, IConnecti
             UnsafePreferInlineScheduling = true,
             // One receive per readiness event (a zero-byte read first would double the receive calls).
             WaitForDataBeforeAllocatingBuffer = false,
+            // What a connection may have queued for sending before the session's flush waits (and the write timeout,
+            // StreamHub:Rtmp:WriteTimeoutSeconds, starts counting): a publisher is sent only small control messages,
+            // so a peer that stops reading holds at most this much here, besides the kernel's socket buffer.
+            MaxWriteBufferSize = MaxQueuedOutputBytes,
         };
         LargeReceiveBuffers = UseLargeReceiveBuffers(options);
         _sockets = new SocketTransportFactory(Options.Create(options), loggers);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using StreamHub.Diagnostics;
 using StreamHub.Diagnostics.Metrics;
 using StreamHub.Media;
 using StreamHub.Media.Aac;
@@ -11,6 +13,10 @@ namespace StreamHub.Live;
 public sealed class LiveStream
 {
     private readonly IMediaSink[] _sinks;
+
+    // A sink that threw is skipped for the rest of this publish: one error line, not one per frame.
+    private readonly bool[] _sinkFailed;
+    private readonly ILogger _logger;
     private MediaFrame? _videoSequenceHeader;
     private MediaFrame? _audioSequenceHeader;
     private readonly CancellationTokenSource _stopped = new();
@@ -28,12 +34,15 @@ public sealed class LiveStream
     /// <summary>A jump forward in a track's timestamps larger than this counts as an anomaly.</summary>
     public const long TimestampJumpMs = 5_000;
 
-    internal LiveStream(string name, PublisherInfo publisher, DateTimeOffset startedAt, IMediaSink[] sinks, TimeProvider? time = null, StreamHubMetrics? metrics = null)
+    internal LiveStream(string name, PublisherInfo publisher, DateTimeOffset startedAt, IMediaSink[] sinks, TimeProvider? time = null,
+        StreamHubMetrics? metrics = null, ILogger? logger = null)
     {
         Name = name;
         Publisher = publisher;
         StartedAt = startedAt;
         _sinks = sinks;
+        _sinkFailed = new bool[sinks.Length];
+        _logger = logger ?? NullLogger.Instance;
         Bitrate = new BitrateMeter(time ?? TimeProvider.System);
         _ingest = metrics?.IngestFor(name);
     }
@@ -81,7 +90,27 @@ public sealed class LiveStream
     /// <summary>Asks the publisher to stop (its connection is closed); the stream ends as on any disconnect.</summary>
     public void Stop() => _stopped.Cancel();
 
-    public void SetMetadata(IReadOnlyDictionary<string, object?> metadata) => Metadata = metadata;
+    /// <summary>Takes the encoder's onMetaData. Its strings are the peer's text, shown in the stats API and on the
+    /// dashboard: they are escaped and cut here (<see cref="PeerText"/>), names and nested values included.</summary>
+    public void SetMetadata(IReadOnlyDictionary<string, object?> metadata) => Metadata = SanitizeObject(metadata);
+
+    private static Dictionary<string, object?> SanitizeObject(IReadOnlyDictionary<string, object?> values)
+    {
+        var safe = new Dictionary<string, object?>(values.Count, StringComparer.Ordinal);
+        foreach (var (name, value) in values)
+        {
+            safe[PeerText.Sanitize(name, 64)!] = SanitizeValue(value);
+        }
+        return safe;
+    }
+
+    private static object? SanitizeValue(object? value) => value switch
+    {
+        string text => PeerText.Sanitize(text),
+        IReadOnlyDictionary<string, object?> nested => SanitizeObject(nested),
+        List<object?> items => items.Select(SanitizeValue).ToList(),
+        _ => value,
+    };
 
     /// <summary>Hands a frame to every sink. The caller keeps its own reference and releases it after this returns.</summary>
     public void Write(MediaFrame frame)
@@ -123,10 +152,28 @@ public sealed class LiveStream
             }
         }
 
-        foreach (var sink in _sinks)
+        for (var i = 0; i < _sinks.Length; i++)
         {
-            sink.OnFrame(this, frame);
+            if (_sinkFailed[i])
+            {
+                continue;
+            }
+            try
+            {
+                _sinks[i].OnFrame(this, frame);
+            }
+            catch (Exception ex)
+            {
+                SinkFailed(i, ex, "frame");
+            }
         }
+    }
+
+    /// <summary>A sink's bug is its own: the publisher (whose read loop calls the sinks) and the other sinks go on.</summary>
+    private void SinkFailed(int index, Exception exception, string phase)
+    {
+        _sinkFailed[index] = true;
+        LiveLog.SinkFailed(_logger, exception, _sinks[index].GetType().Name, Name, phase);
     }
 
     private void CheckTimestamp(ref long last, long dts)
@@ -166,17 +213,32 @@ public sealed class LiveStream
 
     internal void Start()
     {
-        foreach (var sink in _sinks)
+        for (var i = 0; i < _sinks.Length; i++)
         {
-            sink.OnPublishStarted(this);
+            try
+            {
+                _sinks[i].OnPublishStarted(this);
+            }
+            catch (Exception ex)
+            {
+                SinkFailed(i, ex, "publish start");
+            }
         }
     }
 
     internal void End()
     {
-        foreach (var sink in _sinks)
+        // Every sink hears of the end, a failed one too: it may hold resources of this publish to let go.
+        for (var i = 0; i < _sinks.Length; i++)
         {
-            sink.OnPublishEnded(this);
+            try
+            {
+                _sinks[i].OnPublishEnded(this);
+            }
+            catch (Exception ex)
+            {
+                SinkFailed(i, ex, "publish end");
+            }
         }
         Interlocked.Exchange(ref _videoSequenceHeader, null)?.Release();
         Interlocked.Exchange(ref _audioSequenceHeader, null)?.Release();

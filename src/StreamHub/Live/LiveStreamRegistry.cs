@@ -5,7 +5,8 @@ namespace StreamHub.Live;
 
 /// <summary>The streams live now, by public name. One publisher per name: a second publish of a live stream is
 /// refused while the first carries on.</summary>
-public sealed class LiveStreamRegistry(IEnumerable<IMediaSink> sinks, TimeProvider time, StreamHubMetrics? metrics = null)
+public sealed class LiveStreamRegistry(IEnumerable<IMediaSink> sinks, TimeProvider time, StreamHubMetrics? metrics = null,
+    ILogger<LiveStream>? logger = null)
 {
     private readonly IMediaSink[] _sinks = sinks.ToArray();
     private readonly ConcurrentDictionary<string, LiveStream> _live = new(StringComparer.Ordinal);
@@ -25,7 +26,7 @@ public sealed class LiveStreamRegistry(IEnumerable<IMediaSink> sinks, TimeProvid
     /// <summary>Claims <paramref name="name"/> for a publisher; false when it is already live.</summary>
     public bool TryBeginPublish(string name, PublisherInfo publisher, out LiveStream stream)
     {
-        var candidate = new LiveStream(name, publisher, time.GetUtcNow(), _sinks, time, metrics);
+        var candidate = new LiveStream(name, publisher, time.GetUtcNow(), _sinks, time, metrics, logger);
         if (!_live.TryAdd(name, candidate))
         {
             stream = null!;

@@ -1,7 +1,13 @@
+using StreamHub.Diagnostics;
+
 namespace StreamHub.Live;
 
 /// <summary>Who publishes a stream: for logs, stats and the dashboard. Never the stream key.</summary>
 /// <param name="ConnectionId">The transport connection id, as in the connection's log lines.</param>
 /// <param name="RemoteAddress">The encoder's address and port.</param>
 /// <param name="Encoder">What the encoder says it is (connect's flashVer, or onMetaData's encoder).</param>
-public sealed record PublisherInfo(string ConnectionId, string RemoteAddress, string? Encoder);
+public sealed record PublisherInfo(string ConnectionId, string RemoteAddress, string? Encoder)
+{
+    /// <summary>Escaped and cut (<see cref="PeerText"/>): the peer chose it, and it is logged and shown.</summary>
+    public string? Encoder { get; init; } = PeerText.Sanitize(Encoder);
+}

@@ -9,23 +9,26 @@ using StreamHub.StreamKeys;
 namespace StreamHub.Rtmp;
 
 /// <summary>Serves RTMP on the connections Kestrel hands it. Stateless: each connection's state lives in its
-/// <see cref="RtmpSession"/>. The one place <see cref="RtmpProtocolException"/> is caught: one log line, then close.</summary>
+/// <see cref="RtmpSession"/>. The one place <see cref="RtmpProtocolException"/> is caught: one log line, then the
+/// connection is aborted rather than closed gracefully — a graceful close first sends what is queued, and a peer that
+/// broke the protocol or stopped reading may never take it.</summary>
 public sealed partial class RtmpConnectionHandler(
     ILogger<RtmpConnectionHandler> logger,
     ILogger<RtmpSession> sessionLogger,
     IOptions<RtmpOptions> options,
     LiveStreamRegistry registry,
     IStreamKeyAuthorizer authorizer,
-    PublishPolicy policy) : ConnectionHandler
+    PublishPolicy policy,
+    RtmpHeartbeat heartbeat) : ConnectionHandler
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var remote = connection.RemoteEndPoint?.ToString() ?? "unknown";
         LogOpened(logger, connection.ConnectionId, remote);
-        // Bytes waiting in the socket when the idle timer fires mean the server is behind, not the peer silent.
+        // Bytes waiting in the socket when a read deadline passes mean the server is behind, not the peer silent.
         var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
         var session = new RtmpSession(connection.Transport, connection.ConnectionId, remote, options.Value, registry, authorizer, sessionLogger,
-            policy, (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address, socket is null ? null : () => HasUnreadBytes(socket));
+            policy, (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address, socket is null ? null : () => HasUnreadBytes(socket), heartbeat);
         try
         {
             await session.RunAsync(connection.ConnectionClosed);
@@ -33,6 +36,7 @@ public sealed partial class RtmpConnectionHandler(
         catch (RtmpProtocolException ex)
         {
             RtmpLog.ProtocolViolation(logger, connection.ConnectionId, remote, ex.Error, ex.Message);
+            connection.Abort(new ConnectionAbortedException($"RTMP {ex.Error}"));
         }
         catch (Exception ex) when (ex is OperationCanceledException or ConnectionResetException or IOException or ConnectionAbortedException)
         {

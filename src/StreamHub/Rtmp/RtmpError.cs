@@ -13,7 +13,15 @@ public enum RtmpError
     /// <summary>Nothing arrived for <see cref="RtmpOptions.IdleTimeoutSeconds"/>.</summary>
     IdleTimeout,
 
-    /// <summary>A chunk header announced a message longer than <see cref="RtmpOptions.MaxMessageSize"/>.</summary>
+    /// <summary>A message begun more than <see cref="RtmpOptions.PartialMessageTimeoutSeconds"/> ago is still not whole.</summary>
+    PartialMessageTimeout,
+
+    /// <summary>The peer took nothing of what was written to it for <see cref="RtmpOptions.WriteTimeoutSeconds"/>.</summary>
+    WriteTimeout,
+
+    /// <summary>A chunk header announced a message longer than its limit: <see cref="RtmpOptions.MaxMessageSize"/> for
+    /// audio and video once publishing, <see cref="RtmpOptions.MaxCommandSize"/> for everything else and for any
+    /// message before publish.</summary>
     MessageTooLarge,
 
     /// <summary>Set Chunk Size of 0, with bit 31 set, or above <see cref="RtmpOptions.MaxChunkSize"/>.</summary>
@@ -37,6 +45,9 @@ public enum RtmpError
 
     /// <summary>AMF objects nested deeper than <see cref="RtmpOptions.MaxAmfDepth"/>.</summary>
     AmfTooDeep,
+
+    /// <summary>A command or data message holding more AMF values than <see cref="RtmpOptions.MaxAmfValues"/>.</summary>
+    TooManyAmfValues,
 
     /// <summary>An AMF marker this server does not read (reserved markers, AMF3 values beyond the command subset).</summary>
     UnsupportedAmfType,

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace StreamHub.Rtmp;
 
 /// <summary>RTMP ingest, bound from <c>StreamHub:Rtmp</c>. Every limit is on by default.</summary>
-public sealed class RtmpOptions
+public sealed class RtmpOptions : IValidatableObject
 {
     public const string Section = "StreamHub:Rtmp";
 
@@ -23,6 +23,16 @@ public sealed class RtmpOptions
     /// <summary>Largest RTMP message accepted; a peer announcing a longer one is disconnected.</summary>
     [Range(1024, 64 * 1024 * 1024, ErrorMessage = "StreamHub:Rtmp:MaxMessageSize must be between 1024 and 67108864 bytes.")]
     public int MaxMessageSize { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Largest command or data message (AMF: connect, createStream, publish, onMetaData, ...), and largest
+    /// message of any kind before a publish is accepted. AMF is parsed into objects on the connection's thread, so a
+    /// command must stay small: audio and video keep <see cref="MaxMessageSize"/>.</summary>
+    [Range(1024, 64 * 1024 * 1024, ErrorMessage = "StreamHub:Rtmp:MaxCommandSize must be between 1024 and 67108864 bytes.")]
+    public int MaxCommandSize { get; set; } = 64 * 1024;
+
+    /// <summary>Most AMF values (properties and array elements, at every depth) in one command or data message.</summary>
+    [Range(16, 1_000_000, ErrorMessage = "StreamHub:Rtmp:MaxAmfValues must be between 16 and 1000000.")]
+    public int MaxAmfValues { get; set; } = 1024;
 
     /// <summary>Largest chunk size a peer may set.</summary>
     [Range(128, 0xFFFFFF, ErrorMessage = "StreamHub:Rtmp:MaxChunkSize must be between 128 and 16777215.")]
@@ -48,6 +58,16 @@ public sealed class RtmpOptions
     [Range(1, 3600, ErrorMessage = "StreamHub:Rtmp:IdleTimeoutSeconds must be between 1 and 3600.")]
     public int IdleTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>A message must arrive whole within this many seconds of its first chunk; a peer that starts messages and
+    /// never finishes them (keeping the connection alive with pings) is closed.</summary>
+    [Range(1, 300, ErrorMessage = "StreamHub:Rtmp:PartialMessageTimeoutSeconds must be between 1 and 300.")]
+    public int PartialMessageTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>A write the peer does not take (its receive window stays full) for this many seconds closes the
+    /// connection.</summary>
+    [Range(1, 300, ErrorMessage = "StreamHub:Rtmp:WriteTimeoutSeconds must be between 1 and 300.")]
+    public int WriteTimeoutSeconds { get; set; } = 10;
+
     /// <summary>Accept RTMPT (RTMP tunnelled in HTTP POSTs: /open, /send, /idle, /close) on the HTTP and HTTPS
     /// listeners, for encoders behind proxies that pass only HTTP.</summary>
     public bool AcceptTunnel { get; set; } = true;
@@ -56,4 +76,14 @@ public sealed class RtmpOptions
     /// read instead of handing them to the thread pool (plain RTMP port only); see <see cref="Hosting.RtmpTransportFactory"/>.
     /// Turn it off only to compare.</summary>
     public bool InlineScheduling { get; set; } = true;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MaxCommandSize > MaxMessageSize)
+        {
+            yield return new ValidationResult(
+                $"StreamHub:Rtmp:MaxCommandSize ({MaxCommandSize}) must not be larger than StreamHub:Rtmp:MaxMessageSize ({MaxMessageSize}).",
+                [nameof(MaxCommandSize)]);
+        }
+    }
 }

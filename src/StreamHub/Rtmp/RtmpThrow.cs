@@ -12,8 +12,12 @@ internal static class RtmpThrow
     public static T ProtocolError<T>(RtmpError error, string message) => throw new RtmpProtocolException(error, message);
 
     [DoesNotReturn]
-    public static void MessageTooLarge(int length, int limit) =>
-        throw new RtmpProtocolException(RtmpError.MessageTooLarge, $"message of {length} bytes announced, limit is {limit}");
+    public static void MessageTooLarge(Messages.RtmpMessageType type, int length, int limit) =>
+        throw new RtmpProtocolException(RtmpError.MessageTooLarge, $"{type} message of {length} bytes announced, limit is {limit}");
+
+    [DoesNotReturn]
+    public static void TooManyAmfValues(int limit) =>
+        throw new RtmpProtocolException(RtmpError.TooManyAmfValues, $"more than {limit} AMF values in one message");
 
     [DoesNotReturn]
     public static void InvalidChunkSize(uint size, int limit) =>

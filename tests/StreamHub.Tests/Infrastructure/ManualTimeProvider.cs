@@ -1,6 +1,6 @@
 namespace StreamHub.Tests.Infrastructure;
 
-/// <summary>A clock the test moves by hand.</summary>
+/// <summary>A clock the test moves by hand: wall-clock time and the monotonic timestamp move together.</summary>
 public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
 {
     private DateTimeOffset _now = start;

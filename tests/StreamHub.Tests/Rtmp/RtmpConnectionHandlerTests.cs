@@ -22,10 +22,12 @@ public sealed class RtmpConnectionHandlerTests
     public async Task A_protocol_violation_is_logged_once_with_connection_id_address_and_reason(byte[] bytes, string reason)
     {
         var logger = new ListLogger<RtmpConnectionHandler>();
+        using var heartbeat = new RtmpHeartbeat(TimeProvider.System);
         var handler = new RtmpConnectionHandler(logger, NullLogger<RtmpSession>.Instance,
             Options.Create(new RtmpOptions { HandshakeTimeoutSeconds = 1 }),
             new LiveStreamRegistry([], TimeProvider.System), new FakeStreamKeyAuthorizer(),
-            new PublishPolicy(new AccessPolicy(Options.Create(new AccessOptions())), new BadKeyThrottle(Options.Create(new LimitsOptions()), TimeProvider.System)));
+            new PublishPolicy(new AccessPolicy(Options.Create(new AccessOptions())), new BadKeyThrottle(Options.Create(new LimitsOptions()), TimeProvider.System)),
+            heartbeat);
         var toServer = new Pipe();
         var toClient = new Pipe();
         var connection = new DefaultConnectionContext("conn-9",

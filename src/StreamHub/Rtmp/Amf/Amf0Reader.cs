@@ -5,23 +5,40 @@ namespace StreamHub.Rtmp.Amf;
 
 /// <summary>Reads AMF0 values structurally (AMF0 spec §2; PROTOCOL-NOTES §4): the ECMA array count is advisory (parsed
 /// to the terminator), strict arrays, long strings, dates, typed objects and the AMF3 switch are read, every length is
-/// checked against the bytes present, and nesting is bounded. Truncated input returns false and consumes nothing.</summary>
+/// checked against the bytes present, and nesting and the number of values are bounded (a small message can
+/// hold a great many one-byte values, each costing far more to build than to send). Truncated input returns false and
+/// consumes nothing.</summary>
 public static class Amf0Reader
 {
     public static bool TryReadValue(ref ReadOnlySequence<byte> buffer, int maxDepth, out object? value)
     {
+        var budget = int.MaxValue;
+        return TryReadValue(ref buffer, maxDepth, ref budget, int.MaxValue, out value);
+    }
+
+    /// <summary>Reads one value, counting it and every property and element inside it against
+    /// <paramref name="valueBudget"/> (what is left of <paramref name="maxValues"/>); going past it raises
+    /// <see cref="RtmpError.TooManyAmfValues"/>. The budget is only spent when the value is read whole.</summary>
+    public static bool TryReadValue(ref ReadOnlySequence<byte> buffer, int maxDepth, ref int valueBudget, int maxValues, out object? value)
+    {
         var reader = new SequenceReader<byte>(buffer);
-        if (!TryReadValue(ref reader, 0, maxDepth, out value))
+        var budget = valueBudget;
+        if (!TryReadValue(ref reader, 0, maxDepth, ref budget, maxValues, out value))
         {
             return false;
         }
+        valueBudget = budget;
         buffer = buffer.Slice(reader.Position);
         return true;
     }
 
-    internal static bool TryReadValue(ref SequenceReader<byte> reader, int depth, int maxDepth, out object? value)
+    internal static bool TryReadValue(ref SequenceReader<byte> reader, int depth, int maxDepth, ref int budget, int maxValues, out object? value)
     {
         value = null;
+        if (--budget < 0)
+        {
+            RtmpThrow.TooManyAmfValues(maxValues);
+        }
         if (!reader.TryRead(out var marker))
         {
             return false;
@@ -52,22 +69,22 @@ public static class Amf0Reader
             case Amf0Marker.Unsupported:
                 return true;
             case Amf0Marker.Object:
-                return TryReadProperties(ref reader, depth, maxDepth, new AmfObject(), out value);
+                return TryReadProperties(ref reader, depth, maxDepth, ref budget, maxValues, new AmfObject(), out value);
             case Amf0Marker.EcmaArray:
                 // The count is advisory (Flash and FMLE send 0): read to the terminator.
                 if (!reader.TryReadBigEndian(out int _))
                 {
                     return false;
                 }
-                return TryReadProperties(ref reader, depth, maxDepth, new AmfObject { IsEcmaArray = true }, out value);
+                return TryReadProperties(ref reader, depth, maxDepth, ref budget, maxValues, new AmfObject { IsEcmaArray = true }, out value);
             case Amf0Marker.TypedObject:
                 if (!TryReadShortString(ref reader, out var className))
                 {
                     return false;
                 }
-                return TryReadProperties(ref reader, depth, maxDepth, new AmfObject { ClassName = (string)className! }, out value);
+                return TryReadProperties(ref reader, depth, maxDepth, ref budget, maxValues, new AmfObject { ClassName = (string)className! }, out value);
             case Amf0Marker.StrictArray:
-                return TryReadStrictArray(ref reader, depth, maxDepth, out value);
+                return TryReadStrictArray(ref reader, depth, maxDepth, ref budget, maxValues, out value);
             case Amf0Marker.Date:
                 if (!reader.TryReadBigEndian(out long dateBits) || !reader.TryReadBigEndian(out short _))
                 {
@@ -91,7 +108,7 @@ public static class Amf0Reader
         }
     }
 
-    private static bool TryReadProperties(ref SequenceReader<byte> reader, int depth, int maxDepth, AmfObject target, out object? value)
+    private static bool TryReadProperties(ref SequenceReader<byte> reader, int depth, int maxDepth, ref int budget, int maxValues, AmfObject target, out object? value)
     {
         value = null;
         if (depth + 1 > maxDepth)
@@ -118,7 +135,7 @@ public static class Amf0Reader
                 }
             }
             if (!TryReadUtf8(ref reader, (ushort)nameLength, out var name)
-                || !TryReadValue(ref reader, depth + 1, maxDepth, out var property))
+                || !TryReadValue(ref reader, depth + 1, maxDepth, ref budget, maxValues, out var property))
             {
                 return false;
             }
@@ -126,7 +143,7 @@ public static class Amf0Reader
         }
     }
 
-    private static bool TryReadStrictArray(ref SequenceReader<byte> reader, int depth, int maxDepth, out object? value)
+    private static bool TryReadStrictArray(ref SequenceReader<byte> reader, int depth, int maxDepth, ref int budget, int maxValues, out object? value)
     {
         value = null;
         if (!reader.TryReadBigEndian(out int signedCount))
@@ -143,10 +160,15 @@ public static class Amf0Reader
             // Every value takes at least one byte: either the rest has not arrived or the count is a lie.
             return false;
         }
+        if (count > (uint)budget)
+        {
+            // Refused before the list is sized from the peer's count.
+            RtmpThrow.TooManyAmfValues(maxValues);
+        }
         var items = new List<object?>((int)count);
         for (var i = 0u; i < count; i++)
         {
-            if (!TryReadValue(ref reader, depth + 1, maxDepth, out var item))
+            if (!TryReadValue(ref reader, depth + 1, maxDepth, ref budget, maxValues, out var item))
             {
                 return false;
             }

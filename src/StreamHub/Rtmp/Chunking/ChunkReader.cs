@@ -27,13 +27,19 @@ public sealed class ChunkReader : IDisposable
 
     private readonly ChunkStreamTable _streams;
     private readonly int _maxMessageSize;
+    private readonly int _maxCommandSize;
     private readonly int _maxChunkSize;
     private readonly long _maxBufferedBytes;
     private long _bufferedBytes;
 
-    public ChunkReader(int maxMessageSize, int maxChunkSize, int maxChunkStreams)
+    /// <param name="maxMessageSize">Largest audio, video or aggregate message.</param>
+    /// <param name="maxCommandSize">Largest message of any other type (commands, data, control, shared objects):
+    /// AMF is parsed whole, so those stay small.</param>
+    public ChunkReader(int maxMessageSize, int maxChunkSize, int maxChunkStreams, int maxCommandSize = int.MaxValue)
     {
         _maxMessageSize = maxMessageSize;
+        _maxCommandSize = Math.Min(maxCommandSize, maxMessageSize);
+        MaxMediaMessageSize = maxMessageSize;
         _maxChunkSize = maxChunkSize;
         // Reassembly buffers of all chunk streams together: room for one largest message being assembled while
         // others (audio, commands) complete beside it. Many chunk streams each holding a large partial message is an
@@ -42,10 +48,40 @@ public sealed class ChunkReader : IDisposable
         _streams = new ChunkStreamTable(maxChunkStreams);
     }
 
+    /// <summary>Largest audio, video or aggregate message accepted now (at most the constructor's maxMessageSize): the
+    /// server keeps it at the command limit until a publish is accepted, so a peer without a key cannot make it
+    /// buffer megabytes.</summary>
+    public int MaxMediaMessageSize
+    {
+        get;
+        set => field = Math.Min(value, _maxMessageSize);
+    }
+
     /// <summary>The peer's chunk size, set by its Set Chunk Size messages.</summary>
     public int ChunkSize { get; private set; } = DefaultChunkSize;
 
     public int ChunkStreamCount => _streams.Count;
+
+    /// <summary>A timestamp the caller sets before each read (the reader has no clock): a message that begins is stamped
+    /// with it, so <see cref="OldestPartialMessageStart"/> can say how long the oldest unfinished message has waited.</summary>
+    public long Now { get; set; }
+
+    /// <summary>When the oldest message still being reassembled began (its first chunk's <see cref="Now"/>), or
+    /// <see cref="long.MaxValue"/> when no message is part way.</summary>
+    public long OldestPartialMessageStart()
+    {
+        var oldest = long.MaxValue;
+        var all = _streams.All;
+        for (var i = 0; i < all.Count; i++)
+        {
+            var stream = all[i];
+            if (stream.InProgress && stream.MessageStartedAt < oldest)
+            {
+                oldest = stream.MessageStartedAt;
+            }
+        }
+        return oldest;
+    }
 
     /// <summary>Bytes held by the reassembly buffers of all chunk streams.</summary>
     public long BufferedBytes => _bufferedBytes;
@@ -149,9 +185,10 @@ public sealed class ChunkReader : IDisposable
         {
             length = header[3] << 16 | header[4] << 8 | header[5];
             type = (RtmpMessageType)header[6];
-            if (length > _maxMessageSize)
+            var limit = type is RtmpMessageType.Audio or RtmpMessageType.Video or RtmpMessageType.Aggregate ? MaxMediaMessageSize : _maxCommandSize;
+            if (length > limit)
             {
-                RtmpThrow.MessageTooLarge(length, _maxMessageSize);
+                RtmpThrow.MessageTooLarge(type, length, limit);
             }
         }
         if (format == 0)
@@ -226,6 +263,7 @@ public sealed class ChunkReader : IDisposable
             stream.MessageStreamId = streamId;
             stream.Received = 0;
             stream.Completed = false;
+            stream.MessageStartedAt = Now;
             stream.AdvanceClock();
         }
 

@@ -28,6 +28,9 @@ internal sealed class ChunkStream(int id)
     public byte[] Buffer = [];
     public int Received;
 
+    /// <summary>The reader's <see cref="ChunkReader.Now"/> when the message being reassembled began.</summary>
+    public long MessageStartedAt;
+
     /// <summary>True between the chunk that completed a message and the next chunk on this id.</summary>
     public bool Completed;
 

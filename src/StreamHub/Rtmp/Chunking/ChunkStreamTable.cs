@@ -5,9 +5,13 @@ namespace StreamHub.Rtmp.Chunking;
 internal sealed class ChunkStreamTable(int maxStreams) : IDisposable
 {
     private readonly ChunkStream?[] _small = new ChunkStream?[64];
+    private readonly List<ChunkStream> _all = [];
     private Dictionary<int, ChunkStream>? _large;
 
     public int Count { get; private set; }
+
+    /// <summary>Every chunk stream, in the order they were opened.</summary>
+    public IReadOnlyList<ChunkStream> All => _all;
 
     public ChunkStream GetOrAdd(int id)
     {
@@ -40,7 +44,9 @@ internal sealed class ChunkStreamTable(int maxStreams) : IDisposable
             RtmpThrow.TooManyChunkStreams(maxStreams);
         }
         Count++;
-        return new ChunkStream(id);
+        var stream = new ChunkStream(id);
+        _all.Add(stream);
+        return stream;
     }
 
     public void Dispose()

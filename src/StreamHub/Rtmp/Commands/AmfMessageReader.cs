@@ -7,9 +7,12 @@ namespace StreamHub.Rtmp.Commands;
 /// malformed (<see cref="RtmpError.MalformedAmf"/>).</summary>
 public static class AmfMessageReader
 {
-    /// <summary>All values of a data message (type 18, or 15 with its leading 0x00 skipped).</summary>
-    public static List<object?> ReadValues(ReadOnlySequence<byte> payload, bool amf3, int maxDepth)
+    /// <summary>All values of a data message (type 18, or 15 with its leading 0x00 skipped). More than
+    /// <paramref name="maxValues"/> values in all (properties and elements included) is
+    /// <see cref="RtmpError.TooManyAmfValues"/>.</summary>
+    public static List<object?> ReadValues(ReadOnlySequence<byte> payload, bool amf3, int maxDepth, int maxValues = int.MaxValue)
     {
+        var budget = maxValues;
         if (amf3 && new SequenceReader<byte>(payload).TryPeek(out var first) && first == 0)
         {
             payload = payload.Slice(1);
@@ -17,7 +20,7 @@ public static class AmfMessageReader
         var values = new List<object?>();
         while (!payload.IsEmpty)
         {
-            if (!Amf0Reader.TryReadValue(ref payload, maxDepth, out var value))
+            if (!Amf0Reader.TryReadValue(ref payload, maxDepth, ref budget, maxValues, out var value))
             {
                 RtmpThrow.MalformedAmf("AMF data ends inside a value");
             }
@@ -26,9 +29,9 @@ public static class AmfMessageReader
         return values;
     }
 
-    public static RtmpCommand ReadCommand(ReadOnlySequence<byte> payload, bool amf3, int maxDepth)
+    public static RtmpCommand ReadCommand(ReadOnlySequence<byte> payload, bool amf3, int maxDepth, int maxValues = int.MaxValue)
     {
-        var values = ReadValues(payload, amf3, maxDepth);
+        var values = ReadValues(payload, amf3, maxDepth, maxValues);
         if (values.Count < 1 || values[0] is not string name)
         {
             return RtmpThrow.ProtocolError<RtmpCommand>(RtmpError.MalformedCommand, "command message without a name");

@@ -1,3 +1,4 @@
+using StreamHub.Diagnostics;
 using StreamHub.Live;
 using StreamHub.Media;
 using StreamHub.Media.Flv;
@@ -50,7 +51,7 @@ public sealed partial class RtmpSession
 
     private void RequireConnected(RtmpCommand command)
     {
-        if (State is RtmpSessionState.AwaitingConnect or RtmpSessionState.Handshake)
+        if (_state is RtmpSessionState.AwaitingConnect or RtmpSessionState.Handshake)
         {
             RtmpThrow.ProtocolError(RtmpError.MalformedCommand, $"{command.Name} before connect");
         }
@@ -58,7 +59,7 @@ public sealed partial class RtmpSession
 
     private void OnConnect(RtmpCommand command)
     {
-        if (State != RtmpSessionState.AwaitingConnect)
+        if (_state != RtmpSessionState.AwaitingConnect)
         {
             RtmpThrow.ProtocolError(RtmpError.MalformedCommand, "connect sent twice");
         }
@@ -70,12 +71,13 @@ public sealed partial class RtmpSession
             RtmpLog.WrongApplication(_logger, _connectionId, _remoteAddress, _options.Application);
             WriteCommand(0, CommandNames.Error, command.TransactionId, null,
                 CommandWriter.Status(RtmpStatusCodes.LevelError, RtmpStatusCodes.ConnectRejected, $"Unknown application; publish to rtmp://host/{_options.Application}/streamKey"));
-            State = RtmpSessionState.Closing;
+            _state = RtmpSessionState.Closing;
             return;
         }
         // What follows the application is kept, not logged: it is the stream key when the URL ended in a slash.
         _applicationInstance = instance;
-        _encoder = properties?.GetString("flashVer");
+        // Logged and shown on the dashboard: escaped and cut, since the peer chose it.
+        _encoder = PeerText.Sanitize(properties?.GetString("flashVer"));
         var output = _transport.Output;
         ControlMessageWriter.WriteWindowAcknowledgementSize(output, (uint)_options.WindowAckSize, _outChunkSize);
         ControlMessageWriter.WriteSetPeerBandwidth(output, (uint)_options.WindowAckSize, PeerBandwidthLimit.Dynamic, _outChunkSize);
@@ -96,7 +98,7 @@ public sealed partial class RtmpSession
         var status = CommandWriter.Status(RtmpStatusCodes.LevelStatus, RtmpStatusCodes.ConnectSuccess, "Connection succeeded.");
         status["objectEncoding"] = properties?.GetNumber("objectEncoding") ?? 0.0;
         WriteCommand(0, CommandNames.Result, command.TransactionId, serverInfo, status);
-        State = RtmpSessionState.Connected;
+        _state = RtmpSessionState.Connected;
         // The configured name, not the peer's text, which may carry the key.
         RtmpLog.Connected(_logger, _connectionId, _remoteAddress, _options.Application, _encoder);
     }
@@ -188,8 +190,8 @@ public sealed partial class RtmpSession
                 _stream = stream;
                 // An admin deleting the stream stops it: the pending read is cancelled and the connection closes.
                 _stopRegistration = stream.Stopped.Register(static state => ((RtmpSession)state!).StopByAdmin(), this);
-                _publishStreamId = messageStreamId;
-                State = RtmpSessionState.Publishing;
+                _state = RtmpSessionState.Publishing;
+                _chunks.MaxMediaMessageSize = _options.MaxMessageSize;
                 ControlMessageWriter.WriteUserControl(_transport.Output, UserControlEvent.StreamBegin, messageStreamId, _outChunkSize);
                 WriteCommand(messageStreamId, CommandNames.OnStatus, 0, null,
                     CommandWriter.Status(RtmpStatusCodes.LevelStatus, RtmpStatusCodes.PublishStart, $"{name} is now published."));
@@ -223,13 +225,14 @@ public sealed partial class RtmpSession
     private void RefusePublish(uint messageStreamId, string code, string description)
     {
         WriteCommand(messageStreamId, CommandNames.OnStatus, 0, null, CommandWriter.Status(RtmpStatusCodes.LevelError, code, description));
-        State = RtmpSessionState.Closing;
+        _state = RtmpSessionState.Closing;
     }
 
+    /// <summary>Runs on the admin's thread: the read loop, woken by the cancelled read, closes the session itself.</summary>
     private void StopByAdmin()
     {
         RtmpLog.PublishStoppedByAdmin(_logger, _connectionId, _remoteAddress, _stream?.Name ?? "?");
-        State = RtmpSessionState.Closing;
+        _stopRequested = true;
         _transport.Input.CancelPendingRead();
     }
 
@@ -243,7 +246,11 @@ public sealed partial class RtmpSession
         _stream = null;
         _stopRegistration.Dispose();
         _registry.EndPublish(stream);
-        State = State == RtmpSessionState.Publishing ? RtmpSessionState.Connected : State;
+        _chunks.MaxMediaMessageSize = _options.MaxCommandSize;
+        if (_state == RtmpSessionState.Publishing)
+        {
+            _state = RtmpSessionState.Connected;
+        }
         RtmpLog.PublishEnded(_logger, _connectionId, stream.Name, (long)(DateTimeOffset.UtcNow - stream.StartedAt).TotalSeconds,
             stream.BytesReceived, stream.VideoFrames, stream.AudioFrames, stream.TimestampAnomalies);
     }

@@ -45,7 +45,7 @@ public sealed partial class RtmpSession
     /// <summary>onMetaData, with or without FFmpeg's "@setDataFrame" in front.</summary>
     private void OnData(ReadOnlySequence<byte> payload, bool amf3)
     {
-        var values = AmfMessageReader.ReadValues(payload, amf3, _options.MaxAmfDepth);
+        var values = AmfMessageReader.ReadValues(payload, amf3, _options.MaxAmfDepth, _options.MaxAmfValues);
         var start = values.Count > 0 && values[0] is CommandNames.SetDataFrame ? 1 : 0;
         if (_stream is null || values.Count < start + 2 || values[start] is not CommandNames.OnMetaData)
         {

@@ -18,12 +18,6 @@ public sealed partial class RtmpSession : IAsyncDisposable
     private const int CommandChunkStreamId = 3;
     private const int StreamChunkStreamId = 5;
 
-    /// <summary>Bytes waiting in the socket count as "this server is behind" only while the session holds less than
-    /// this unparsed (a partial chunk of an encoder's usual 4 KiB chunks). A peer can announce chunks of up to
-    /// MaxChunkSize and stop half way: the session then waits for the rest of the chunk, Kestrel stops receiving once
-    /// its read buffer is full, and the socket keeps bytes that will never be read — that peer is stuck, not late.</summary>
-    private const long MaxUnparsedWhileBehind = 64 * 1024;
-
     private readonly IDuplexPipe _transport;
     private readonly RtmpOptions _options;
     private readonly LiveStreamRegistry _registry;
@@ -36,7 +30,6 @@ public sealed partial class RtmpSession : IAsyncDisposable
     private readonly ArrayBufferWriter<byte> _scratch = new(512);
     private readonly PublishPolicy? _policy;
     private readonly IPAddress? _remoteIp;
-    private readonly Func<bool>? _hasUnreadInput;
     private CancellationTokenRegistration _stopRegistration;
 
     private int _outChunkSize = ChunkReader.DefaultChunkSize;
@@ -45,11 +38,17 @@ public sealed partial class RtmpSession : IAsyncDisposable
     private string _applicationInstance = string.Empty;
     private uint _nextStreamId = 1;
     private LiveStream? _stream;
-    private uint _publishStreamId;
 
+    // Written by the read loop only; the admin thread asks for a stop through _stopRequested.
+    private volatile RtmpSessionState _state = RtmpSessionState.Handshake;
+    private volatile bool _stopRequested;
+
+    /// <param name="hasUnreadInput">Whether bytes wait unread in the socket: asked only when a read deadline passes,
+    /// to tell a server that is behind from a peer that is silent (see <see cref="OnHeartbeat"/>).</param>
+    /// <param name="heartbeat">The server's heartbeat; null uses <see cref="RtmpHeartbeat.System"/>.</param>
     public RtmpSession(IDuplexPipe transport, string connectionId, string remoteAddress, RtmpOptions options,
         LiveStreamRegistry registry, IStreamKeyAuthorizer authorizer, ILogger logger, PublishPolicy? policy = null, IPAddress? remoteIp = null,
-        Func<bool>? hasUnreadInput = null)
+        Func<bool>? hasUnreadInput = null, RtmpHeartbeat? heartbeat = null)
     {
         _hasUnreadInput = hasUnreadInput;
         _policy = policy;
@@ -61,37 +60,62 @@ public sealed partial class RtmpSession : IAsyncDisposable
         _registry = registry;
         _authorizer = authorizer;
         _logger = logger;
-        _chunks = new ChunkReader(options.MaxMessageSize, options.MaxChunkSize, options.MaxChunkStreams);
+        // Until a publish is accepted, audio and video are held to the command limit too: a peer without a key has
+        // no use for large messages, and must not make the server buffer them.
+        _chunks = new ChunkReader(options.MaxMessageSize, options.MaxChunkSize, options.MaxChunkStreams, options.MaxCommandSize)
+        {
+            MaxMediaMessageSize = options.MaxCommandSize,
+        };
         _acknowledgements = new AcknowledgementWindow((uint)options.WindowAckSize);
+        _heartbeat = heartbeat ?? RtmpHeartbeat.System;
+        _time = _heartbeat.Time;
+        var frequency = _time.TimestampFrequency;
+        _handshakeTimeout = options.HandshakeTimeoutSeconds * frequency;
+        _idleTimeout = options.IdleTimeoutSeconds * frequency;
+        _partialTimeout = options.PartialMessageTimeoutSeconds * frequency;
+        _writeTimeout = options.WriteTimeoutSeconds * frequency;
     }
 
-    public RtmpSessionState State { get; private set; } = RtmpSessionState.Handshake;
+    public RtmpSessionState State => _state;
 
     /// <summary>The stream this connection publishes, once publish has been accepted.</summary>
     public LiveStream? Stream => _stream;
 
     /// <summary>Runs the connection until the peer closes it, the session closes it (a refused key, a wrong
-    /// application), or <paramref name="closed"/> fires. Protocol violations surface as
+    /// application), or <paramref name="closed"/> fires. Protocol violations and timeouts surface as
     /// <see cref="RtmpProtocolException"/>.</summary>
     public async Task RunAsync(CancellationToken closed)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(closed);
-        if (!await HandshakeAsync(timeout, closed))
+        _startedAt = _time.GetTimestamp();
+        Volatile.Write(ref _lastInput, _startedAt);
+        _heartbeat.Add(this);
+        try
         {
-            return;
+            if (!await HandshakeAsync(closed))
+            {
+                return;
+            }
+            Volatile.Write(ref _lastInput, _time.GetTimestamp());
+            _state = RtmpSessionState.AwaitingConnect;
+            await ReadMessagesAsync(closed);
         }
-        State = RtmpSessionState.AwaitingConnect;
-        await ReadMessagesAsync(timeout, closed);
+        finally
+        {
+            _heartbeat.Remove(this);
+        }
     }
 
-    private async Task<bool> HandshakeAsync(CancellationTokenSource timeout, CancellationToken closed)
+    private async Task<bool> HandshakeAsync(CancellationToken closed)
     {
-        timeout.CancelAfter(TimeSpan.FromSeconds(_options.HandshakeTimeoutSeconds));
         var c1 = new byte[HandshakeDigest.PacketSize];
         var answered = false;
         while (true)
         {
-            var result = await ReadAsync(timeout, closed, RtmpError.HandshakeTimeout, _options.HandshakeTimeoutSeconds);
+            var result = await _transport.Input.ReadAsync(closed);
+            if (result.IsCanceled)
+            {
+                ThrowIfTimedOut();
+            }
             var buffer = result.Buffer;
             var length = buffer.Length;
             var done = false;
@@ -136,87 +160,78 @@ public sealed partial class RtmpSession : IAsyncDisposable
         }
     }
 
-    private async Task ReadMessagesAsync(CancellationTokenSource handshakeTimeout, CancellationToken closed)
+    private async Task ReadMessagesAsync(CancellationToken closed)
     {
-        var timeout = handshakeTimeout;
-        try
+        while (_state != RtmpSessionState.Closing)
         {
-            // Re-arming the timer takes the timer queue's lock, and a publisher's reads come ~100 times a second: it is
-            // re-armed at most once a second, for one second more, so a silent peer is closed between IdleTimeoutSeconds
-            // and IdleTimeoutSeconds + 1 s after its last byte, never earlier.
-            var idle = TimeSpan.FromSeconds(_options.IdleTimeoutSeconds + 1);
-            var armedAt = Environment.TickCount64 - 1000;
-            long unparsed = 0;
-            while (State != RtmpSessionState.Closing)
+            // Read and flush are awaited here, not through helpers, so the loop suspends on this one state machine
+            // and allocates nothing per read. A read stores a timestamp for the heartbeat, and that is all the
+            // timeouts cost here.
+            var result = await _transport.Input.ReadAsync(closed);
+            if (result.IsCanceled)
             {
-                var now = Environment.TickCount64;
-                if (now - armedAt >= 1000)
+                ThrowIfTimedOut();
+                if (_stopRequested)
                 {
-                    timeout.CancelAfter(idle);
-                    armedAt = now;
-                }
-                // Read and flush are awaited here, not through helpers, so the loop suspends on this one state machine
-                // and allocates nothing per read.
-                ReadResult result;
-                try
-                {
-                    result = await _transport.Input.ReadAsync(timeout.Token);
-                }
-                catch (OperationCanceledException) when (!closed.IsCancellationRequested)
-                {
-                    if (unparsed >= MaxUnparsedWhileBehind || _hasUnreadInput?.Invoke() != true)
-                    {
-                        throw TimedOut(RtmpError.IdleTimeout, _options.IdleTimeoutSeconds);
-                    }
-                    // Bytes are waiting in the socket: the peer is not silent, this server is behind (overloaded). Keep
-                    // the connection: its stream is late, not dead. A fresh timer, since a cancelled one cannot be re-armed.
-                    RtmpLog.BehindNotIdle(_logger, _connectionId, _remoteAddress, _options.IdleTimeoutSeconds);
-                    if (timeout != handshakeTimeout)
-                    {
-                        timeout.Dispose();
-                    }
-                    timeout = CancellationTokenSource.CreateLinkedTokenSource(closed);
-                    armedAt = Environment.TickCount64 - 1000;
-                    continue;
-                }
-                var buffer = result.Buffer;
-                var unaccounted = buffer.Length;
-                try
-                {
-                    while (State != RtmpSessionState.Closing && _chunks.TryRead(ref buffer, out var message))
-                    {
-                        // Counted per message, not per read, so a read holding several windows gets several ACKs.
-                        Acknowledge(unaccounted - buffer.Length);
-                        unaccounted = buffer.Length;
-                        var publish = HandleMessage(message);
-                        if (publish is not null)
-                        {
-                            await PublishAsync(publish, message.StreamId, closed);
-                        }
-                    }
-                }
-                finally
-                {
-                    Acknowledge(unaccounted - buffer.Length);
-                    unparsed = buffer.Length;
-                    _transport.Input.AdvanceTo(buffer.Start, buffer.End);
-                }
-                if (_outputPending)
-                {
-                    _outputPending = false;
-                    await _transport.Output.FlushAsync(closed);
-                }
-                if (result.IsCompleted || result.IsCanceled)
-                {
+                    _state = RtmpSessionState.Closing;
                     break;
                 }
             }
-        }
-        finally
-        {
-            if (timeout != handshakeTimeout)
+            var now = _time.GetTimestamp();
+            Volatile.Write(ref _lastInput, now);
+            _chunks.Now = now;
+            var buffer = result.Buffer;
+            var received = buffer.Length;
+            var unaccounted = received;
+            try
             {
-                timeout.Dispose();
+                while (_state != RtmpSessionState.Closing && _chunks.TryRead(ref buffer, out var message))
+                {
+                    // Counted per message, not per read, so a read holding several windows gets several ACKs.
+                    Acknowledge(unaccounted - buffer.Length);
+                    unaccounted = buffer.Length;
+                    var publish = HandleMessage(message);
+                    if (publish is not null)
+                    {
+                        await PublishAsync(publish, message.StreamId, closed);
+                    }
+                }
+            }
+            finally
+            {
+                Acknowledge(unaccounted - buffer.Length);
+                TrackPartialInput(now, consumed: buffer.Length < received, unparsed: buffer.Length);
+                _transport.Input.AdvanceTo(buffer.Start, buffer.End);
+            }
+            if (_outputPending)
+            {
+                _outputPending = false;
+                var flush = _transport.Output.FlushAsync(closed);
+                FlushResult flushed;
+                if (flush.IsCompleted)
+                {
+                    flushed = flush.Result;
+                }
+                else
+                {
+                    Volatile.Write(ref _writeSince, _time.GetTimestamp());
+                    try
+                    {
+                        flushed = await flush;
+                    }
+                    finally
+                    {
+                        WriteWaited();
+                    }
+                }
+                if (flushed.IsCanceled)
+                {
+                    ThrowIfTimedOut();
+                }
+            }
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                break;
             }
         }
     }
@@ -230,26 +245,26 @@ public sealed partial class RtmpSession : IAsyncDisposable
         }
     }
 
-    private async ValueTask<ReadResult> ReadAsync(CancellationTokenSource timeout, CancellationToken closed, RtmpError onTimeout, int seconds)
-    {
-        try
-        {
-            return await _transport.Input.ReadAsync(timeout.Token);
-        }
-        catch (OperationCanceledException) when (!closed.IsCancellationRequested)
-        {
-            throw TimedOut(onTimeout, seconds);
-        }
-    }
-
-    private static RtmpProtocolException TimedOut(RtmpError error, int seconds) => new(error, $"nothing received for {seconds} s");
-
     private async ValueTask FlushAsync(CancellationToken closed)
     {
-        if (_outputPending)
+        if (!_outputPending)
         {
-            _outputPending = false;
-            await _transport.Output.FlushAsync(closed);
+            return;
+        }
+        _outputPending = false;
+        Volatile.Write(ref _writeSince, _time.GetTimestamp());
+        FlushResult flushed;
+        try
+        {
+            flushed = await _transport.Output.FlushAsync(closed);
+        }
+        finally
+        {
+            WriteWaited();
+        }
+        if (flushed.IsCanceled)
+        {
+            ThrowIfTimedOut();
         }
     }
 
@@ -277,7 +292,7 @@ public sealed partial class RtmpSession : IAsyncDisposable
                 return null;
             case RtmpMessageType.Amf0Command:
             case RtmpMessageType.Amf3Command:
-                return OnCommand(Commands.AmfMessageReader.ReadCommand(message.Payload, message.Type == RtmpMessageType.Amf3Command, _options.MaxAmfDepth), message.StreamId);
+                return OnCommand(Commands.AmfMessageReader.ReadCommand(message.Payload, message.Type == RtmpMessageType.Amf3Command, _options.MaxAmfDepth, _options.MaxAmfValues), message.StreamId);
             case RtmpMessageType.Amf0Data:
             case RtmpMessageType.Amf3Data:
                 OnData(message.Payload, message.Type == RtmpMessageType.Amf3Data);

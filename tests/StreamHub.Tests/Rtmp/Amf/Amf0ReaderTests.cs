@@ -160,4 +160,38 @@ public sealed class Amf0ReaderTests
         var buffer = new ReadOnlySequence<byte>(new byte[] { 0x0A, 0x7F, 0xFF, 0xFF, 0xFF, 0x05 });
         Assert.False(Amf0Reader.TryReadValue(ref buffer, 16, out _));
     }
+
+    [Fact]
+    public void Values_past_the_budget_raise_TooManyAmfValues()
+    {
+        // An object of 3 properties is 4 values (the object itself and its properties).
+        byte[] three = [0x03, .. Name("a"), 0x05, .. Name("b"), 0x05, .. Name("c"), 0x05, 0x00, 0x00, 0x09];
+        var enough = new ReadOnlySequence<byte>(three);
+        var budget = 4;
+        Assert.True(Amf0Reader.TryReadValue(ref enough, 16, ref budget, 4, out var value));
+        Assert.Equal(3, Assert.IsType<AmfObject>(value).Count);
+        Assert.Equal(0, budget);
+
+        var tight = new ReadOnlySequence<byte>(three);
+        budget = 3;
+        Assert.Equal(RtmpError.TooManyAmfValues, Assert.Throws<RtmpProtocolException>(() => Amf0Reader.TryReadValue(ref tight, 16, ref budget, 3, out _)).Error);
+    }
+
+    [Fact]
+    public void A_strict_array_count_over_the_budget_is_refused_before_its_elements()
+    {
+        // Claims 1,000 elements and carries 1,000 nulls: the count alone goes past a budget of 100.
+        var buffer = new ReadOnlySequence<byte>((byte[])[0x0A, 0x00, 0x00, 0x03, 0xE8, .. Enumerable.Repeat((byte)0x05, 1000)]);
+        var budget = 100;
+        Assert.Equal(RtmpError.TooManyAmfValues, Assert.Throws<RtmpProtocolException>(() => Amf0Reader.TryReadValue(ref buffer, 16, ref budget, 100, out _)).Error);
+    }
+
+    [Fact]
+    public void A_truncated_value_returns_false_and_spends_no_budget()
+    {
+        var buffer = new ReadOnlySequence<byte>((byte[])[0x03, .. Name("a"), 0x05, .. Name("b")]);
+        var budget = 10;
+        Assert.False(Amf0Reader.TryReadValue(ref buffer, 16, ref budget, 10, out _));
+        Assert.Equal(10, budget);
+    }
 }

@@ -275,6 +275,59 @@ public sealed class ChunkReaderTests
     }
 
     [Theory]
+    [InlineData(RtmpMessageType.Amf0Command)]
+    [InlineData(RtmpMessageType.Amf3Command)]
+    [InlineData(RtmpMessageType.Amf0Data)]
+    [InlineData(RtmpMessageType.Amf0SharedObject)]
+    public void Commands_and_data_over_the_command_limit_are_refused_from_the_header_while_media_of_that_length_is_read(RtmpMessageType type)
+    {
+        using var reader = new ChunkReader(1024 * 1024, 0xFFFFFF, 64, maxCommandSize: 1000);
+        // 1,001 bytes announced: over the command limit.
+        var command = new ReadOnlySequence<byte>(new byte[] { 0x03, 0, 0, 0, 0x00, 0x03, 0xE9, (byte)type, 0, 0, 0, 0 });
+        Assert.Equal(RtmpError.MessageTooLarge, Assert.Throws<RtmpProtocolException>(() => reader.TryRead(ref command, out _)).Error);
+
+        using var media = new ChunkReader(1024 * 1024, 0xFFFFFF, 64, maxCommandSize: 1000);
+        media.SetChunkSize(4096);
+        var video = new ReadOnlySequence<byte>((byte[])[0x06, 0, 0, 0, 0x00, 0x03, 0xE9, 9, 1, 0, 0, 0, .. new byte[1001]]);
+        Assert.True(media.TryRead(ref video, out var message));
+        Assert.Equal(1001, message.Payload.Length);
+    }
+
+    [Fact]
+    public void The_oldest_partial_message_is_stamped_with_the_time_its_first_chunk_was_read()
+    {
+        using var reader = NewReader();
+        Assert.Equal(long.MaxValue, reader.OldestPartialMessageStart());
+        // Two 200-byte messages (chunk size 128) on chunk streams 4 and 6, begun at 100 and 250.
+        reader.Now = 100;
+        var first = new ReadOnlySequence<byte>((byte[])[0x04, 0, 0, 0, 0, 0, 200, 8, 1, 0, 0, 0, .. new byte[128]]);
+        Assert.False(reader.TryRead(ref first, out _));
+        reader.Now = 250;
+        var second = new ReadOnlySequence<byte>((byte[])[0x06, 0, 0, 0, 0, 0, 200, 9, 1, 0, 0, 0, .. new byte[128]]);
+        Assert.False(reader.TryRead(ref second, out _));
+        Assert.Equal(100, reader.OldestPartialMessageStart());
+
+        reader.Now = 300;
+        var rest = new ReadOnlySequence<byte>((byte[])[0xC4, .. new byte[72]]);
+        Assert.True(reader.TryRead(ref rest, out _));
+        Assert.Equal(250, reader.OldestPartialMessageStart());
+        var last = new ReadOnlySequence<byte>((byte[])[0xC6, .. new byte[72]]);
+        Assert.True(reader.TryRead(ref last, out _));
+        Assert.Equal(long.MaxValue, reader.OldestPartialMessageStart());
+    }
+
+    [Fact]
+    public void Media_is_held_to_the_media_limit_set_now_not_the_largest_allowed()
+    {
+        using var reader = new ChunkReader(1024 * 1024, 0xFFFFFF, 64, maxCommandSize: 1000) { MaxMediaMessageSize = 1000 };
+        var video = new ReadOnlySequence<byte>(new byte[] { 0x06, 0, 0, 0, 0x00, 0x03, 0xE9, 9, 1, 0, 0, 0 });
+        Assert.Equal(RtmpError.MessageTooLarge, Assert.Throws<RtmpProtocolException>(() => reader.TryRead(ref video, out _)).Error);
+
+        using var raised = new ChunkReader(1024 * 1024, 0xFFFFFF, 64, maxCommandSize: 1000) { MaxMediaMessageSize = int.MaxValue };
+        Assert.Equal(1024 * 1024, raised.MaxMediaMessageSize);
+    }
+
+    [Theory]
     [InlineData(0x86)]
     [InlineData(0xC6)]
     public void Fmt2_or_fmt3_on_a_fresh_chunk_stream_is_refused(byte first)

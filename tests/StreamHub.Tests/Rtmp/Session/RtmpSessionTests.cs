@@ -557,48 +557,6 @@ public sealed class RtmpSessionTests
     }
 
     [Fact]
-    public async Task A_silent_peer_is_closed_by_the_idle_timeout()
-    {
-        await using var h = new SessionHarness(new RtmpOptions { IdleTimeoutSeconds = 1 });
-        await h.Client.HandshakeAsync();
-        await h.Client.ConnectAppAsync();
-
-        Assert.Equal(RtmpError.IdleTimeout, (await h.EndAsync(TimeSpan.FromSeconds(5)))?.Error);
-    }
-
-    [Fact]
-    public async Task A_peer_whose_bytes_wait_unread_is_not_closed_as_idle()
-    {
-        // The first time the idle timer fires, bytes are waiting in the socket (the server is behind); the second
-        // time, none are (the peer is silent).
-        var consulted = 0;
-        await using var h = new SessionHarness(new RtmpOptions { IdleTimeoutSeconds = 1 }, hasUnreadInput: () => Interlocked.Increment(ref consulted) == 1);
-        await h.Client.HandshakeAsync();
-        await h.Client.ConnectAppAsync();
-
-        Assert.Equal(RtmpError.IdleTimeout, (await h.EndAsync(TimeSpan.FromSeconds(15)))?.Error);
-        Assert.Equal(2, consulted);
-        Assert.Contains(h.Logger.Lines, line => line.Contains("overloaded", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public async Task A_peer_stuck_half_way_through_a_huge_chunk_is_closed_as_idle_even_with_bytes_waiting()
-    {
-        // The socket always reports bytes waiting, but the session holds 100 KB of a 1 MB chunk it cannot parse yet:
-        // the peer is stuck (Kestrel stops receiving once its read buffer is full), not the server behind.
-        var consulted = 0;
-        await using var h = new SessionHarness(new RtmpOptions { IdleTimeoutSeconds = 1 }, hasUnreadInput: () => Interlocked.Increment(ref consulted) > 0);
-        await h.Client.HandshakeAsync();
-        await h.Client.ConnectAppAsync();
-        await h.Client.SetChunkSizeAsync(1024 * 1024);
-        var header = new byte[] { 0x06, 0, 0, 0, 0x0F, 0x42, 0x40, (byte)RtmpMessageType.Video, 1, 0, 0, 0 }; // fmt 0, csid 6, 1,000,000 bytes
-        await h.Client.SendRawAsync(header.Concat(new byte[100_000]).ToArray());
-
-        Assert.Equal(RtmpError.IdleTimeout, (await h.EndAsync(TimeSpan.FromSeconds(10)))?.Error);
-        Assert.Equal(0, consulted);
-    }
-
-    [Fact]
     public async Task ReleaseStream_and_FCPublish_get_result_with_a_null_and_createStream_gets_null_then_id()
     {
         await using var h = new SessionHarness();

@@ -14,12 +14,14 @@ public sealed class SessionHarness : IAsyncDisposable
 {
     private readonly CancellationTokenSource _closed = new();
     private readonly Pipe _toServer = new();
-    private readonly Pipe _toClient = new();
+    private readonly Pipe _toClient;
     private readonly RtmpSession _session;
 
     public SessionHarness(RtmpOptions? options = null, LiveStreamRegistry? registry = null, RecordingMediaSink? sink = null,
-        FakeStreamKeyAuthorizer? authorizer = null, Func<bool>? hasUnreadInput = null)
+        FakeStreamKeyAuthorizer? authorizer = null, Func<bool>? hasUnreadInput = null, RtmpHeartbeat? heartbeat = null,
+        PipeOptions? toClient = null)
     {
+        _toClient = new Pipe(toClient ?? PipeOptions.Default);
         Options = options ?? new RtmpOptions();
         Sink = sink ?? new RecordingMediaSink();
         Registry = registry ?? new LiveStreamRegistry([Sink], TimeProvider.System);
@@ -28,7 +30,7 @@ public sealed class SessionHarness : IAsyncDisposable
         Authorizer.Keys.TryAdd("key-old", new PublishDecision(PublishVerdict.Expired, "old"));
         Logger = new ListLogger();
         _session = new RtmpSession(new TestDuplexPipe(_toServer.Reader, _toClient.Writer), "conn-test", "127.0.0.1:5000",
-            Options, Registry, Authorizer, Logger, hasUnreadInput: hasUnreadInput);
+            Options, Registry, Authorizer, Logger, hasUnreadInput: hasUnreadInput, heartbeat: heartbeat);
         Client = new TestRtmpClient(_toClient.Reader, _toServer.Writer);
         Run = Task.Run(async () =>
         {

@@ -1,0 +1,8 @@
+namespace StreamHub.Live;
+
+/// <summary>Log lines of the live streams and their fan-out.</summary>
+internal static partial class LiveLog
+{
+    [LoggerMessage(Level = LogLevel.Error, Message = "Media sink {Sink} failed on stream {StreamName} ({Phase}); it gets nothing more of this publish, the publisher and the other sinks carry on")]
+    public static partial void SinkFailed(ILogger logger, Exception exception, string sink, string streamName, string phase);
+}
