@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StreamHub.Rtmp;
 using StreamHub.Rtmp.Tunnel;
@@ -22,6 +23,7 @@ public static partial class ListenerExtensions
         builder.Services.AddSingleton<IValidateOptions<ServerOptions>, ServerOptionsValidator>();
         builder.Services.AddSingleton<IValidateOptions<HttpsOptions>, HttpsOptionsValidator>();
         builder.Services.AddSingleton<ListenerTable>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CertificateProvider>();
         builder.Services.AddSingleton<RtmpConnectionHandler>();
         builder.Services.AddSingleton<RtmptTunnelTable>();
@@ -55,13 +57,13 @@ public static partial class ListenerExtensions
             }
             if (rtmps.Port != 0)
             {
-                var certificates = services.GetRequiredService<CertificateProvider>();
+                var certificates = LoadedCertificates(services);
                 var listener = table.Add("RTMPS", "StreamHub:Rtmps:Port", server.BindAddress, rtmps.Port, "RTMPS");
                 kestrel.Listen(address, rtmps.Port, options =>
                 {
                     options.Use(CountConnections(listener));
                     options.Use(gate.Middleware(listener.Name));
-                    options.UseHttps(certificates.GetCertificate());
+                    options.UseHttps(certificates.CreateTlsHandshakeOptions());
                     options.UseConnectionHandler<RtmpConnectionHandler>();
                 });
             }
@@ -82,7 +84,7 @@ public static partial class ListenerExtensions
             }
             if (https.Port != 0)
             {
-                var certificates = services.GetRequiredService<CertificateProvider>();
+                var certificates = LoadedCertificates(services);
                 var listener = table.Add("HTTPS", "StreamHub:Https:Port", server.BindAddress, https.Port,
                     Protocols("HTTPS", https.AcceptRtmp ? "RTMPS" : null, rtmp.AcceptTunnel ? "RTMPTS" : null));
                 kestrel.Listen(address, https.Port, options =>
@@ -90,7 +92,7 @@ public static partial class ListenerExtensions
                     options.Protocols = HttpProtocols.Http1AndHttp2;
                     options.Use(CountConnections(listener));
                     options.Use(gate.Middleware(listener.Name));
-                    options.UseHttps(certificates.GetCertificate());
+                    options.UseHttps(certificates.CreateTlsHandshakeOptions());
                     if (https.AcceptRtmp)
                     {
                         options.Use(RtmpSniffing.RouteRtmpByFirstByte(services.GetRequiredService<RtmpConnectionHandler>(), TimeSpan.FromSeconds(rtmp.HandshakeTimeoutSeconds)));
@@ -136,6 +138,15 @@ public static partial class ListenerExtensions
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Every listener is turned off (StreamHub:Rtmp:Port, StreamHub:Http:Port and StreamHub:Https:Port are all 0)")]
     private static partial void LogNoListeners(ILogger logger);
+
+    /// <summary>The certificate is loaded here, while the listeners are set up, so a pair that does not load stops
+    /// start-up rather than the first handshake.</summary>
+    private static CertificateProvider LoadedCertificates(IServiceProvider services)
+    {
+        var certificates = services.GetRequiredService<CertificateProvider>();
+        _ = certificates.Current;
+        return certificates;
+    }
 
     private static string[] Protocols(params string?[] protocols) => [.. protocols.OfType<string>()];
 
