@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using StreamHub.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace StreamHub.Tests.Hosting;
 
@@ -9,7 +10,7 @@ namespace StreamHub.Tests.Hosting;
 /// fetching the challenge from StreamHub's HTTP port, certbot (webroot) obtains and later renews a certificate for
 /// <c>localhost</c>, StreamHub takes each one without a restart, and ffmpeg (RTMPS) and curl (HLS over HTTPS) verify
 /// it against pebble's root alone.</summary>
-public sealed class AcmeCertbotTests
+public sealed class AcmeCertbotTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
@@ -51,14 +52,17 @@ public sealed class AcmeCertbotTests
         var obtained = await ExternalProcess.RunAsync(certbot,
             ["certonly", "--webroot", "-w", webroot, "-d", "localhost", "--deploy-hook", hook, .. CertbotOptions(pebble, letsencrypt, work)], Timeout);
         Assert.True(obtained.ExitCode == 0, $"certbot certonly failed ({obtained.ExitCode}):\n{obtained.Output}\n{server.Output}\n{pebble.Output}");
+        // Pebble's validation reached StreamHub's HTTP port and was answered there.
         Assert.Contains("ACME challenge", server.Output);
+        Assert.Contains("served to 127.0.0.1", server.Output);
         var issued = TestCertificates.FingerprintOfPemFile(Path.Combine(letsencrypt, "live", "localhost", "cert.pem"));
         await TestCertificates.WaitForPresentedAsync(server.HttpsPort, issued, TimeSpan.FromSeconds(30), () => server.Output);
         Assert.Contains($"SHA-256 fingerprint {issued} (was {placeholder})", server.Output);
 
         // ffmpeg publishes over RTMPS, verifying the chain (leaf and pebble's intermediate) against the root alone;
         // certbot renews while it does, and certbot's own link swap in live/ is what StreamHub sees.
-        var publish = ExternalProcess.RunAsync(ffmpeg, ["-v", "error", .. Clip(seconds: 12, realTime: true), "-f", "flv",
+        // 45 s: long enough to outlast the renewal on a loaded machine (certbot renew took 22 s under a load of 100).
+        var publish = ExternalProcess.RunAsync(ffmpeg, ["-v", "error", .. Clip(seconds: 45, realTime: true), "-f", "flv",
             "-tls_verify", "1", "-ca_file", root, rtmps], Timeout);
         await WaitForPlaylistAsync(httpPort, name, playlist => playlist.Contains("#EXTINF"));
         var renewed = await ExternalProcess.RunAsync(certbot,
@@ -68,6 +72,7 @@ public sealed class AcmeCertbotTests
         Assert.NotEqual(issued, renewal);
         await TestCertificates.WaitForPresentedAsync(server.HttpsPort, renewal, TimeSpan.FromSeconds(30), () => server.Output);
         Assert.Contains($"SHA-256 fingerprint {renewal} (was {issued})", server.Output);
+        Assert.False(publish.IsCompleted, "ffmpeg's publish ended before the renewal was taken, so it proves nothing about open connections.");
         var published = await publish;
         Assert.True(published.ExitCode == 0, $"ffmpeg's RTMPS publish (begun before the renewal) failed ({published.ExitCode}):\n{published.Output}\n{server.Output}");
 
@@ -83,6 +88,9 @@ public sealed class AcmeCertbotTests
             "--output", segmentFile, $"https://localhost:{server.HttpsPort}/hls/{name}/{segment}"], Timeout);
         Assert.True(fetchedSegment.ExitCode == 0, $"curl failed ({fetchedSegment.ExitCode}): {fetchedSegment.StandardError}");
         Assert.True(new FileInfo(segmentFile).Length > 0);
+
+        output.WriteLine($"certbot certonly {obtained.Elapsed.TotalSeconds:F1} s, certbot renew {renewed.Elapsed.TotalSeconds:F1} s, RTMPS publish {published.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine(server.Output);
     }
 
     /// <summary>certbot against pebble, all state in the test's folder. Pebble's own HTTPS certificate is one the test

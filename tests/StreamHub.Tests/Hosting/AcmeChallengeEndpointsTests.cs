@@ -52,14 +52,16 @@ public sealed class AcmeChallengeEndpointsTests(AcmeChallengeHostFixture fixture
     }
 
     [Fact]
-    public async Task A_challenge_is_served_on_the_https_port()
+    public async Task A_challenge_is_served_on_the_https_port_over_http2_negotiated_by_alpn()
     {
         var (token, keyAuthorization) = WriteChallenge();
 
-        var result = await CurlAsync($"https://127.0.0.1:{_host.HttpsPort}{AcmeChallengeEndpoints.PathPrefix}/{token}", "--insecure");
+        var result = await CurlAsync($"https://127.0.0.1:{_host.HttpsPort}{AcmeChallengeEndpoints.PathPrefix}/{token}", "--insecure", "--http2");
 
         Assert.Equal("200", result.Status);
         Assert.Equal(keyAuthorization, result.Body);
+        // The per-handshake certificate selection keeps ALPN: curl asked for h2 and got it.
+        Assert.Equal("2", result.HttpVersion);
     }
 
     [Fact]
@@ -101,7 +103,7 @@ public sealed class AcmeChallengeEndpointsTests(AcmeChallengeHostFixture fixture
         return (token, keyAuthorization);
     }
 
-    private sealed record CurlResult(string Status, string ContentType, string Body);
+    private sealed record CurlResult(string Status, string HttpVersion, string ContentType, string Body);
 
     private static async Task<CurlResult> CurlAsync(string url, params string[] options)
     {
@@ -110,10 +112,10 @@ public sealed class AcmeChallengeEndpointsTests(AcmeChallengeHostFixture fixture
         try
         {
             var result = await ExternalProcess.RunAsync(curl,
-                ["--silent", "--show-error", "--max-time", "20", "--output", bodyFile, "--write-out", "%{http_code} %{content_type}", .. options, url], Timeout);
+                ["--silent", "--show-error", "--max-time", "20", "--output", bodyFile, "--write-out", "%{http_code} %{http_version} %{content_type}", .. options, url], Timeout);
             Assert.True(result.ExitCode == 0, $"curl {url} failed ({result.ExitCode}): {result.StandardError}");
-            var parts = result.StandardOutput.Split(' ', 2);
-            return new CurlResult(parts[0], parts.Length > 1 ? parts[1] : "", await File.ReadAllTextAsync(bodyFile));
+            var parts = result.StandardOutput.Split(' ', 3);
+            return new CurlResult(parts[0], parts[1], parts.Length > 2 ? parts[2] : "", await File.ReadAllTextAsync(bodyFile));
         }
         finally
         {
