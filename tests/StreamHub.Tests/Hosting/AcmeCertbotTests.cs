@@ -61,7 +61,7 @@ public sealed class AcmeCertbotTests(ITestOutputHelper output)
 
         // ffmpeg publishes over RTMPS, verifying the chain (leaf and pebble's intermediate) against the root alone;
         // certbot renews while it does, and certbot's own link swap in live/ is what StreamHub sees.
-        // 45 s: long enough to outlast the renewal on a loaded machine (certbot renew took 22 s under a load of 100).
+        // Long enough to outlast the renewal even when certbot is slow on a loaded machine.
         var publish = ExternalProcess.RunAsync(ffmpeg, ["-v", "error", .. Clip(seconds: 45, realTime: true), "-f", "flv",
             "-tls_verify", "1", "-ca_file", root, rtmps], Timeout);
         await WaitForPlaylistAsync(httpPort, name, playlist => playlist.Contains("#EXTINF"));
