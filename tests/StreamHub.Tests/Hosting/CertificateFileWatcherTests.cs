@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamHub.Hosting;
+using StreamHub.Tests.Hls.Support;
 
 namespace StreamHub.Tests.Hosting;
 
@@ -63,6 +64,19 @@ public sealed class CertificateFileWatcherTests : IDisposable
         await Task.Delay(CertificateFileWatcher.QuietPeriod * 2);
         File.WriteAllText(Path.Combine(_archive, "fullchain2.pem"), "two, rewritten");
         await WaitForAsync(() => Volatile.Read(ref calls) > before);
+    }
+
+    [Fact]
+    public void With_no_file_event_at_all_the_poll_timer_still_calls_the_check()
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.UnixEpoch);
+        var calls = 0;
+        using var watcher = new CertificateFileWatcher([Path.Combine(_live, "fullchain.pem")], () => calls++, time, NullLogger.Instance);
+
+        var poll = Assert.Single(time.Timers, t => t.DueTime == CertificateFileWatcher.PollInterval);
+        poll.Callback(poll.State);
+
+        Assert.Equal(1, calls);
     }
 
     private static async Task WaitForAsync(Func<bool> condition)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using StreamHub.Hosting;
 using StreamHub.Tests.Infrastructure;
+using ManualTimeProvider = StreamHub.Tests.Hls.Support.ManualTimeProvider;
 
 namespace StreamHub.Tests.Hosting;
 
@@ -46,6 +47,23 @@ public sealed class CertificateProviderTests : IDisposable
         Assert.Contains("CN=second.example", line);
         Assert.Contains($"valid until {_provider.Current.NotAfter:u}", line);
         Assert.Contains($"SHA-256 fingerprint {second} (was {_first})", line);
+    }
+
+    [Fact]
+    public void A_watching_provider_swaps_in_a_new_pair_when_its_poll_timer_fires()
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        using var watching = new CertificateProvider(
+            Options.Create(new HttpsOptions { CertificatePath = CertificatePath, KeyPath = KeyPath }),
+            Options.Create(new ServerOptions { DataDirectory = _directory }),
+            time, new ListLogger<CertificateProvider>());
+        Assert.Equal(_first, watching.Current.Fingerprint);
+
+        var second = TestCertificates.WriteSelfSignedPair(_directory, "second.example");
+        var poll = Assert.Single(time.Timers, t => t.DueTime == CertificateFileWatcher.PollInterval);
+        poll.Callback(poll.State);
+
+        Assert.Equal(second, watching.Current.Fingerprint);
     }
 
     [Fact]
