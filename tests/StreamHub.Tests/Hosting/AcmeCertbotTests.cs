@@ -53,11 +53,10 @@ public sealed class AcmeCertbotTests(ITestOutputHelper output)
             ["certonly", "--webroot", "-w", webroot, "-d", "localhost", "--deploy-hook", hook, .. CertbotOptions(pebble, letsencrypt, work)], Timeout);
         Assert.True(obtained.ExitCode == 0, $"certbot certonly failed ({obtained.ExitCode}):\n{obtained.Output}\n{server.Output}\n{pebble.Output}");
         // Pebble's validation reached StreamHub's HTTP port and was answered there.
-        Assert.Contains("ACME challenge", server.Output);
-        Assert.Contains("served to 127.0.0.1", server.Output);
+        await server.WaitForOutputAsync("served to 127.0.0.1", TimeSpan.FromSeconds(30));
         var issued = TestCertificates.FingerprintOfPemFile(Path.Combine(letsencrypt, "live", "localhost", "cert.pem"));
         await TestCertificates.WaitForPresentedAsync(server.HttpsPort, issued, TimeSpan.FromSeconds(30), () => server.Output);
-        Assert.Contains($"SHA-256 fingerprint {issued} (was {placeholder})", server.Output);
+        await server.WaitForOutputAsync($"SHA-256 fingerprint {issued} (was {placeholder})", TimeSpan.FromSeconds(30));
 
         // ffmpeg publishes over RTMPS, verifying the chain (leaf and pebble's intermediate) against the root alone;
         // certbot renews while it does, and certbot's own link swap in live/ is what StreamHub sees.
@@ -71,7 +70,7 @@ public sealed class AcmeCertbotTests(ITestOutputHelper output)
         var renewal = TestCertificates.FingerprintOfPemFile(Path.Combine(letsencrypt, "live", "localhost", "cert.pem"));
         Assert.NotEqual(issued, renewal);
         await TestCertificates.WaitForPresentedAsync(server.HttpsPort, renewal, TimeSpan.FromSeconds(30), () => server.Output);
-        Assert.Contains($"SHA-256 fingerprint {renewal} (was {issued})", server.Output);
+        await server.WaitForOutputAsync($"SHA-256 fingerprint {renewal} (was {issued})", TimeSpan.FromSeconds(30));
         Assert.False(publish.IsCompleted, "ffmpeg's publish ended before the renewal was taken, so it proves nothing about open connections.");
         var published = await publish;
         Assert.True(published.ExitCode == 0, $"ffmpeg's RTMPS publish (begun before the renewal) failed ({published.ExitCode}):\n{published.Output}\n{server.Output}");
