@@ -68,6 +68,7 @@ public sealed class Program
             app.UseStreamHubSwagger();
 
             app.MapHealthEndpoints();
+            app.MapAcmeChallengeEndpoint();
             app.MapMetricsEndpoint();
             app.MapPageEndpoints();
             app.MapHlsEndpoints();

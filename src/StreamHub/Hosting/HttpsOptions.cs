@@ -22,4 +22,13 @@ public sealed class HttpsOptions
 
     /// <summary>PEM private key file (unencrypted PKCS#8, PKCS#1 or SEC1).</summary>
     public string? KeyPath { get; set; }
+
+    /// <summary>The webroot an ACME client writes http-01 challenges into (<c>certbot --webroot -w</c> this directory):
+    /// <c>/.well-known/acme-challenge/{token}</c> is served from <c>{AcmeWebroot}/.well-known/acme-challenge/</c> on the
+    /// HTTP and HTTPS ports. Empty: <c>{DataDirectory}/acme-webroot</c>.</summary>
+    public string? AcmeWebroot { get; set; }
+
+    public string ResolveAcmeWebroot(ServerOptions server) => string.IsNullOrWhiteSpace(AcmeWebroot)
+        ? Path.Combine(server.ResolveDataDirectory(), "acme-webroot")
+        : Path.GetFullPath(AcmeWebroot);
 }

@@ -24,6 +24,10 @@ public sealed class HttpsOptionsValidator : IValidateOptions<HttpsOptions>
         {
             return ValidateOptionsResult.Fail($"StreamHub:Https:KeyPath: the file '{Path.GetFullPath(options.KeyPath!)}' does not exist.");
         }
+        if (hasCert && !ServerCertificate.TryLoadPem(options.CertificatePath!, options.KeyPath!, out _, out var problem))
+        {
+            return ValidateOptionsResult.Fail($"StreamHub:Https:CertificatePath/KeyPath: {problem}");
+        }
         return ValidateOptionsResult.Success;
     }
 }

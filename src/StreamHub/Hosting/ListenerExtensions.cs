@@ -24,9 +24,9 @@ public static partial class ListenerExtensions
         builder.Services.AddSingleton<IValidateOptions<ServerOptions>, ServerOptionsValidator>();
         builder.Services.AddSingleton<IValidateOptions<HttpsOptions>, HttpsOptionsValidator>();
         builder.Services.AddSingleton<ListenerTable>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CertificateProvider>();
         builder.Services.AddSingleton<RtmpConnectionHandler>();
-        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(services => new RtmpHeartbeat(services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<RtmptTunnelTable>();
         // Registered after the default socket transport, so Kestrel asks it first; it binds only the RTMP port.
@@ -61,13 +61,13 @@ public static partial class ListenerExtensions
             }
             if (rtmps.Port != 0)
             {
-                var certificates = services.GetRequiredService<CertificateProvider>();
+                var certificates = LoadedCertificates(services);
                 var listener = table.Add("RTMPS", "StreamHub:Rtmps:Port", server.BindAddress, rtmps.Port, "RTMPS");
                 kestrel.Listen(address, rtmps.Port, options =>
                 {
                     options.Use(CountConnections(listener));
                     options.Use(gate.Middleware(listener.Name, ConnectionKind.Rtmp));
-                    options.UseHttps(certificates.GetCertificate());
+                    options.UseHttps(certificates.CreateTlsHandshakeOptions());
                     options.UseConnectionHandler<RtmpConnectionHandler>();
                 });
             }
@@ -88,7 +88,7 @@ public static partial class ListenerExtensions
             }
             if (https.Port != 0)
             {
-                var certificates = services.GetRequiredService<CertificateProvider>();
+                var certificates = LoadedCertificates(services);
                 var listener = table.Add("HTTPS", "StreamHub:Https:Port", server.BindAddress, https.Port,
                     Protocols("HTTPS", https.AcceptRtmp ? "RTMPS" : null, rtmp.AcceptTunnel ? "RTMPTS" : null));
                 kestrel.Listen(address, https.Port, options =>
@@ -96,7 +96,7 @@ public static partial class ListenerExtensions
                     options.Protocols = HttpProtocols.Http1AndHttp2;
                     options.Use(CountConnections(listener));
                     options.Use(gate.Middleware(listener.Name, ConnectionKind.Http));
-                    options.UseHttps(certificates.GetCertificate());
+                    options.UseHttps(certificates.CreateTlsHandshakeOptions());
                     if (https.AcceptRtmp)
                     {
                         options.Use(RtmpSniffing.RouteRtmpByFirstByte(services.GetRequiredService<RtmpConnectionHandler>(), TimeSpan.FromSeconds(rtmp.HandshakeTimeoutSeconds), sniffLogger, gate, listener.Name));
@@ -160,6 +160,15 @@ public static partial class ListenerExtensions
                     ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!)),
                 provider.GetRequiredService<ListenerTable>()));
         }
+    }
+
+    /// <summary>The certificate is loaded here, while the listeners are set up, so a pair that does not load stops
+    /// start-up rather than the first handshake.</summary>
+    private static CertificateProvider LoadedCertificates(IServiceProvider services)
+    {
+        var certificates = services.GetRequiredService<CertificateProvider>();
+        _ = certificates.Current;
+        return certificates;
     }
 
     private static string[] Protocols(params string?[] protocols) => [.. protocols.OfType<string>()];

@@ -61,7 +61,8 @@ public static class SecurityExtensions
     }
 
     /// <summary>Security headers on every response, HSTS on HTTPS ones; the optional redirect of the dashboard and API
-    /// to HTTPS (HLS stays on HTTP for players that cannot do TLS); play rules on HLS and the player page.</summary>
+    /// to HTTPS (HLS stays on HTTP for players that cannot do TLS, ACME challenges for a first certificate while the
+    /// HTTPS one is still self-signed); play rules on HLS and the player page.</summary>
     public static WebApplication UseStreamHubSecurity(this WebApplication app)
     {
         var http = app.Services.GetRequiredService<IOptions<HttpOptions>>().Value;
@@ -83,7 +84,8 @@ public static class SecurityExtensions
             {
                 headers.StrictTransportSecurity = "max-age=31536000";
             }
-            else if (http.RedirectToHttps && https.Port != 0 && !path.StartsWithSegments("/hls") && !path.StartsWithSegments("/healthz") && !path.StartsWithSegments("/readyz"))
+            else if (http.RedirectToHttps && https.Port != 0 && !path.StartsWithSegments("/hls") && !path.StartsWithSegments("/healthz") && !path.StartsWithSegments("/readyz")
+                && !path.StartsWithSegments(AcmeChallengeEndpoints.PathPrefix))
             {
                 var host = context.Request.Host.Host;
                 var port = https.Port == 443 ? "" : $":{https.Port}";

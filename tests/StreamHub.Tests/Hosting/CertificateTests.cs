@@ -53,6 +53,24 @@ public sealed class CertificateTests
         Assert.False(Directory.Exists(Path.Combine(server.DataDirectory, "tls")));
     }
 
+    [Fact]
+    public async Task A_pem_pair_whose_key_belongs_to_another_certificate_stops_start_up_naming_the_settings_and_the_file()
+    {
+        var directory = Directory.CreateTempSubdirectory("streamhub-pem-").FullName;
+        TestCertificates.WriteSelfSignedPair(directory, "one.example");
+        var other = Directory.CreateTempSubdirectory("streamhub-pem-").FullName;
+        TestCertificates.WriteSelfSignedPair(other, "two.example");
+        var settings = StreamHubProcess.DefaultSettings();
+        settings["StreamHub__Https__CertificatePath"] = Path.Combine(directory, "fullchain.pem");
+        settings["StreamHub__Https__KeyPath"] = Path.Combine(other, "privkey.pem");
+
+        await using var server = StreamHubProcess.Start(settings);
+
+        Assert.Equal(2, await server.WaitForExitAsync(TimeSpan.FromSeconds(120)));
+        Assert.Contains("Bad setting", server.Output);
+        Assert.Contains($"StreamHub:Https:CertificatePath/KeyPath: {Path.Combine(other, "privkey.pem")} does not hold the private key of the certificate in {Path.Combine(directory, "fullchain.pem")}", server.Output);
+    }
+
     private static async Task<string> PresentedFingerprintAsync(int port)
     {
         using var tcp = new TcpClient();

@@ -24,7 +24,7 @@ public static partial class RtmptEndpoints
     public static IEndpointRouteBuilder MapRtmptEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/open/{version}", (HttpContext context, RtmptTunnelTable tunnels, IOptions<RtmpOptions> options,
-            LiveStreamRegistry registry, IStreamKeyAuthorizer authorizer, PublishPolicy policy, ILoggerFactory loggers) =>
+            LiveStreamRegistry registry, IStreamKeyAuthorizer authorizer, PublishPolicy policy, RtmpHeartbeat heartbeat, ILoggerFactory loggers) =>
         {
             var remote = new IPEndPoint(context.Connection.RemoteIpAddress ?? IPAddress.None, context.Connection.RemotePort);
             var refusal = tunnels.TryOpen(remote, out var opened);
@@ -44,7 +44,7 @@ public static partial class RtmptEndpoints
             _ = Task.Run(() => tunnel.RunAsync(async (pipe, closed) =>
             {
                 await using var session = new RtmpSession(pipe, connectionId, remoteText, options.Value, registry, authorizer,
-                    loggers.CreateLogger<RtmpSession>(), policy, remote.Address);
+                    loggers.CreateLogger<RtmpSession>(), policy, remote.Address, heartbeat: heartbeat);
                 try
                 {
                     await session.RunAsync(closed);
