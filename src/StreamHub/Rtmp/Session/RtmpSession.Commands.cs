@@ -92,8 +92,9 @@ public sealed partial class RtmpSession
         };
         if (properties?.GetValueOrDefault("fourCcList") is List<object?> requested)
         {
-            // Enhanced RTMP: answer with the requested FourCCs this server passes through.
-            serverInfo["fourCcList"] = requested.Where(IsKnownFourCc).ToList();
+            // Enhanced RTMP: answer only with the requested FourCCs a viewer can get today, so an encoder that offers
+            // several falls back to one of these instead of sending video that nothing packages.
+            serverInfo["fourCcList"] = requested.Where(IsServedFourCc).ToList();
         }
         var status = CommandWriter.Status(RtmpStatusCodes.LevelStatus, RtmpStatusCodes.ConnectSuccess, "Connection succeeded.");
         status["objectEncoding"] = properties?.GetNumber("objectEncoding") ?? 0.0;
@@ -103,14 +104,16 @@ public sealed partial class RtmpSession
         RtmpLog.Connected(_logger, _connectionId, _remoteAddress, _options.Application, _encoder);
     }
 
-    private static bool IsKnownFourCc(object? value)
+    /// <summary>H.264 (<c>avc1</c>) and AAC (<c>mp4a</c>): the codecs the HLS packager writes into segments. The
+    /// readers recognise more (hvc1, av01, vp09, Opus, ...), but those frames are dropped by every output so far.</summary>
+    private static bool IsServedFourCc(object? value)
     {
         if (value is not string { Length: 4 } text)
         {
             return false;
         }
         var fourCc = (uint)(text[0] << 24 | text[1] << 16 | text[2] << 8 | text[3]);
-        return FourCc.ToVideoCodec(fourCc) != VideoCodec.Unknown || FourCc.ToAudioCodec(fourCc) != AudioCodec.Unknown;
+        return FourCc.ToVideoCodec(fourCc) == VideoCodec.H264 || FourCc.ToAudioCodec(fourCc) == AudioCodec.Aac;
     }
 
     /// <summary>The application and what follows it: "live", "Live", "live/" and "live?token=x" all name the

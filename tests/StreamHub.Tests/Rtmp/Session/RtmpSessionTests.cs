@@ -476,18 +476,33 @@ public sealed class RtmpSessionTests
     }
 
     [Fact]
-    public async Task Enhanced_rtmp_connect_gets_the_known_fourccs_back()
+    public async Task Enhanced_rtmp_connect_gets_back_only_the_fourccs_it_can_serve()
     {
         await using var h = new SessionHarness();
         await h.Client.HandshakeAsync();
         await h.Client.SendCommandAsync(0, CommandNames.Connect, 1, new AmfObject
         {
             ["app"] = "live",
-            ["fourCcList"] = new List<object?> { "hvc1", "av01", "zzz9" },
+            ["fourCcList"] = new List<object?> { "hvc1", "av01", "avc1" },
         });
 
         var reply = await h.Client.ReadCommandAsync();
-        Assert.Equal(["hvc1", "av01"], Assert.IsType<List<object?>>(((AmfObject)reply!.CommandObject!)["fourCcList"]));
+        Assert.Equal(["avc1"], Assert.IsType<List<object?>>(((AmfObject)reply!.CommandObject!)["fourCcList"]));
+    }
+
+    [Fact]
+    public async Task Enhanced_rtmp_connect_keeps_aac_and_drops_unserved_audio_and_unknown_fourccs()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        await h.Client.SendCommandAsync(0, CommandNames.Connect, 1, new AmfObject
+        {
+            ["app"] = "live",
+            ["fourCcList"] = new List<object?> { "Opus", "mp4a", "zzz9", "avc1", "vp09" },
+        });
+
+        var reply = await h.Client.ReadCommandAsync();
+        Assert.Equal(["mp4a", "avc1"], Assert.IsType<List<object?>>(((AmfObject)reply!.CommandObject!)["fourCcList"]));
     }
 
     [Fact]
