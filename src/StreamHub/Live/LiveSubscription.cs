@@ -27,7 +27,9 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     private readonly LiveStream? _stream;
     private readonly Lock _drainGate = new();
 
-    // Producer-owned (publisher's thread); _tail published with a release write, read by the consumer.
+    // Producer-owned (publisher's thread). _written counts what was pushed; _tail is what the reader may see, published
+    // with a release write once the slots are written.
+    private long _written;
     private long _tail;
     private long _lastDts;
     private bool _dropping;
@@ -189,7 +191,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
 
     internal void OfferMetadata(IReadOnlyDictionary<string, object?> metadata)
     {
-        if (_dropping || _tail - Volatile.Read(ref _head) >= _capacity)
+        if (_dropping || _written - Volatile.Read(ref _head) >= _capacity)
         {
             _headersStale = true;
             return;
@@ -204,7 +206,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     {
         if (frame.FrameKind != MediaFrameKind.Coded)
         {
-            if (_dropping || _tail - Volatile.Read(ref _head) >= _capacity)
+            if (_dropping || _written - Volatile.Read(ref _head) >= _capacity)
             {
                 _headersStale = true;
                 return true;
@@ -272,7 +274,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     private bool Fits(MediaFrame frame, int spareSlots)
     {
         var head = Volatile.Read(ref _head);
-        var count = _tail - head;
+        var count = _written - head;
         if (count + 1 + spareSlots > _capacity || Interlocked.Read(ref _queuedBytes) + frame.Payload.Length > _maxBytes)
         {
             return false;
@@ -297,21 +299,21 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
 
     private void Push(object value, long dts)
     {
-        ref var slot = ref _ring[_tail & _mask];
+        ref var slot = ref _ring[_written & _mask];
         slot.Dts = dts;
         slot.Value = value;
         if (value is MediaFrame frame)
         {
             Interlocked.Add(ref _queuedBytes, frame.Payload.Length);
         }
-        _tail++;
+        _written++;
     }
 
     /// <summary>Makes what was pushed visible to the reader, wakes it if it waits, and releases the entries itself
     /// when the reader has already gone (Dispose raced this frame).</summary>
     private void Publish()
     {
-        Volatile.Write(ref _tail, _tail);
+        Volatile.Write(ref _tail, _written);
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _disposed) != 0)
         {

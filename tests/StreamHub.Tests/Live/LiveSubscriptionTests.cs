@@ -263,8 +263,13 @@ public sealed class LiveSubscriptionTests
     }
 
     [Fact]
-    public void Settings_where_the_gop_cache_would_not_fit_a_subscriber_queue_are_refused()
+    public void Settings_where_the_gop_cache_would_not_fit_a_subscriber_queue_are_refused_and_the_defaults_are_valid()
     {
+        var defaults = new LiveOptions();
+        Assert.True(System.ComponentModel.DataAnnotations.Validator.TryValidateObject(defaults,
+            new System.ComponentModel.DataAnnotations.ValidationContext(defaults), [], validateAllProperties: true));
+        Assert.Equal((10.0, 8 * 1024 * 1024, 15.0, 16 * 1024 * 1024, 2048, 10.0), (defaults.GopCacheMaxSeconds, defaults.GopCacheMaxBytes,
+            defaults.SubscriberQueueMaxSeconds, defaults.SubscriberQueueMaxBytes, defaults.SubscriberQueueMaxFrames, defaults.SubscriberMaxBehindSeconds));
         var options = new LiveOptions { GopCacheMaxSeconds = 20, SubscriberQueueMaxSeconds = 15 };
         var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
         Assert.False(System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options,
