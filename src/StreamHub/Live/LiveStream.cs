@@ -38,6 +38,10 @@ public sealed class LiveStream
     private int _unprimed;
     private readonly LiveOptions _liveOptions;
     private readonly GopCache _gop;
+
+    // The GOP cache holds a GOP of pooled frames per stream: it starts with the first subscription, so a stream that
+    // nobody subscribes to holds (and churns through the pool) no more than before.
+    private volatile bool _gopCached;
     private long _lastDts;
 
     /// <summary>A jump forward in a track's timestamps larger than this counts as an anomaly.</summary>
@@ -129,11 +133,13 @@ public sealed class LiveStream
 
     /// <summary>Subscribes a consumer: from the publisher's next frame on, it is handed the sequence headers,
     /// onMetaData and the GOP cache, then every live frame, in order, with no gap or duplicate between the two (the
-    /// publisher's thread does both). On a stream that has ended, the subscription is already ended.</summary>
+    /// publisher's thread does both). On a stream that has ended, the subscription is already ended. The stream
+    /// keeps a GOP cache from its first subscription on (the first subscriber starts at the next keyframe).</summary>
     public LiveSubscription Subscribe(SubscriptionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var subscription = new LiveSubscription(this, options, _liveOptions);
+        _gopCached = true;
         while (true)
         {
             var current = Volatile.Read(ref _subscriptions);
@@ -252,7 +258,10 @@ public sealed class LiveStream
                 Interlocked.Increment(ref _audioFrames);
                 CheckTimestamp(ref _lastAudioDts, frame.Dts);
             }
-            _gop.Add(frame, _videoSequenceHeader is not null);
+            if (_gopCached)
+            {
+                _gop.Add(frame, _videoSequenceHeader is not null);
+            }
         }
         _lastDts = frame.Dts;
 

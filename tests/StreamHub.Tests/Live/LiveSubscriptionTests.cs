@@ -64,6 +64,8 @@ public sealed class LiveSubscriptionTests
     {
         var registry = Registry();
         var stream = Begin(registry);
+        // The stream keeps a GOP cache from its first subscription on.
+        var early = stream.Subscribe(new SubscriptionOptions("early"));
         stream.SetMetadata(new Dictionary<string, object?> { ["width"] = 1280.0 });
         var videoHeader = Publish(stream, SyntheticFrames.VideoConfig());
         var audioHeader = Publish(stream, SyntheticFrames.AudioConfig());
@@ -83,6 +85,33 @@ public sealed class LiveSubscriptionTests
         Assert.Equal(0, subscription.DroppedFrames);
 
         subscription.Dispose();
+        early.Dispose();
+        registry.EndPublish(stream);
+        AssertEveryFrameReleased();
+    }
+
+    [Fact]
+    public void A_stream_nobody_subscribed_to_keeps_no_gop_and_its_first_subscriber_starts_at_the_next_keyframe()
+    {
+        var registry = Registry();
+        var stream = Begin(registry);
+        Publish(stream, SyntheticFrames.VideoConfig());
+        // Keyframes at 0, 1000 and 2000 ms; the subscriber comes at 1500.
+        var frames2500 = SyntheticFrames.Interleaved(0, 2500, 25).ToList();
+        PublishAll(stream, frames2500.Where(f => f.Dts < 1500));
+        Assert.Equal((0, 0L), stream.GopCacheSize);
+
+        var first = stream.Subscribe(new SubscriptionOptions("first"));
+        var after = PublishAll(stream, frames2500.Where(f => f.Dts >= 1500));
+        var frames = Drain(first).OfType<MediaFrame>().ToList();
+
+        Assert.Equal(MediaFrameKind.SequenceHeader, frames[0].FrameKind);
+        var keyframe = after.FindIndex(f => f.Kind == MediaKind.Video && f.IsKeyframe);
+        Assert.Equal(2000, after[keyframe].Dts);
+        // Audio passes from the start; video from the first keyframe on.
+        Assert.Equal(after.Where((f, i) => f.Kind == MediaKind.Audio || i >= keyframe), frames.Skip(1));
+        Assert.True(stream.GopCacheSize.Frames > 0);
+        first.Dispose();
         registry.EndPublish(stream);
         AssertEveryFrameReleased();
     }
