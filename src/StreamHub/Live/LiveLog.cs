@@ -5,4 +5,7 @@ internal static partial class LiveLog
 {
     [LoggerMessage(Level = LogLevel.Error, Message = "Media sink {Sink} failed on stream {StreamName} ({Phase}); it gets nothing more of this publish, the publisher and the other sinks carry on")]
     public static partial void SinkFailed(ILogger logger, Exception exception, string sink, string streamName, string phase);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Subscriber {Subscriber} removed from stream {StreamName}: {Reason}; the publisher and the other subscribers carry on")]
+    public static partial void SubscriberRemoved(ILogger logger, string streamName, string subscriber, string reason);
 }

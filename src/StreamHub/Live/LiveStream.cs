@@ -9,7 +9,8 @@ namespace StreamHub.Live;
 
 /// <summary>One publish of one stream, from publish to unpublish, keyed by the stream's public name. The publisher
 /// hands every frame to <see cref="Write"/>; the stream keeps the latest sequence headers and metadata (for consumers
-/// that join late) and fans each frame out to the sinks.</summary>
+/// that join late) and fans each frame out to the sinks, which it calls directly, and to the subscriptions
+/// (<see cref="Subscribe"/>), which it queues to.</summary>
 public sealed class LiveStream
 {
     private readonly IMediaSink[] _sinks;
@@ -31,12 +32,26 @@ public sealed class LiveStream
     private long _lastKeyframeDts = long.MinValue;
     private long _keyframeIntervalMs = -1;
 
+    // Copy-on-write: Subscribe and Unsubscribe swap a new array in with Interlocked; the publisher reads one snapshot
+    // per frame, so the fan-out takes no lock. Null once the publish has ended.
+    private LiveSubscription[]? _subscriptions = [];
+    private int _unprimed;
+    private readonly LiveOptions _liveOptions;
+    private readonly GopCache _gop;
+
+    // The GOP cache holds a GOP of pooled frames per stream: it starts with the first subscription, so a stream that
+    // nobody subscribes to holds (and churns through the pool) no more than before.
+    private volatile bool _gopCached;
+    private long _lastDts;
+
     /// <summary>A jump forward in a track's timestamps larger than this counts as an anomaly.</summary>
     public const long TimestampJumpMs = 5_000;
 
     internal LiveStream(string name, PublisherInfo publisher, DateTimeOffset startedAt, IMediaSink[] sinks, TimeProvider? time = null,
-        StreamHubMetrics? metrics = null, ILogger? logger = null)
+        StreamHubMetrics? metrics = null, ILogger? logger = null, LiveOptions? liveOptions = null)
     {
+        _liveOptions = liveOptions ?? new LiveOptions();
+        _gop = new GopCache(_liveOptions);
         Name = name;
         Publisher = publisher;
         StartedAt = startedAt;
@@ -91,8 +106,100 @@ public sealed class LiveStream
     public void Stop() => _stopped.Cancel();
 
     /// <summary>Takes the encoder's onMetaData. Its strings are the peer's text, shown in the stats API and on the
-    /// dashboard: they are escaped and cut here (<see cref="PeerText"/>), names and nested values included.</summary>
-    public void SetMetadata(IReadOnlyDictionary<string, object?> metadata) => Metadata = SanitizeObject(metadata);
+    /// dashboard: they are escaped and cut here (<see cref="PeerText"/>), names and nested values included.
+    /// Called on the publisher's thread; subscribers get the new metadata in order with the frames.</summary>
+    public void SetMetadata(IReadOnlyDictionary<string, object?> metadata)
+    {
+        var safe = SanitizeObject(metadata);
+        PrimeNewSubscribers();
+        Metadata = safe;
+        if (Volatile.Read(ref _subscriptions) is { } subscriptions)
+        {
+            foreach (var subscription in subscriptions)
+            {
+                if (subscription.Primed)
+                {
+                    subscription.OfferMetadata(safe);
+                }
+            }
+        }
+    }
+
+    /// <summary>Subscribers now, for stats.</summary>
+    public int SubscriberCount => Volatile.Read(ref _subscriptions)?.Length ?? 0;
+
+    /// <summary>The GOP cache's frames and payload bytes now (publisher's view; for stats and tests).</summary>
+    internal (int Frames, long Bytes) GopCacheSize => (_gop.Count, _gop.Bytes);
+
+    /// <summary>Subscribes a consumer: from the publisher's next frame on, it is handed the sequence headers,
+    /// onMetaData and the GOP cache, then every live frame, in order, with no gap or duplicate between the two (the
+    /// publisher's thread does both). On a stream that has ended, the subscription is already ended. The stream
+    /// keeps a GOP cache from its first subscription on (the first subscriber starts at the next keyframe).</summary>
+    public LiveSubscription Subscribe(SubscriptionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var subscription = new LiveSubscription(this, options, _liveOptions);
+        _gopCached = true;
+        while (true)
+        {
+            var current = Volatile.Read(ref _subscriptions);
+            if (current is null)
+            {
+                subscription.Complete(SubscriptionEnd.PublishEnded);
+                return subscription;
+            }
+            LiveSubscription[] next = [.. current, subscription];
+            if (Interlocked.CompareExchange(ref _subscriptions, next, current) == current)
+            {
+                Interlocked.Increment(ref _unprimed);
+                return subscription;
+            }
+        }
+    }
+
+    /// <summary>Takes a subscription out of the fan-out (its Dispose, or the publisher removing it).</summary>
+    internal bool Unsubscribe(LiveSubscription subscription)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _subscriptions);
+            var index = current is null ? -1 : Array.IndexOf(current, subscription);
+            if (index < 0)
+            {
+                return false;
+            }
+            var next = new LiveSubscription[current!.Length - 1];
+            Array.Copy(current, 0, next, 0, index);
+            Array.Copy(current, index + 1, next, index, next.Length - index);
+            if (Interlocked.CompareExchange(ref _subscriptions, next, current) == current)
+            {
+                if (subscription.ClaimPriming())
+                {
+                    // Never primed: the publisher will not see it again, so it must not wait for it.
+                    Interlocked.Decrement(ref _unprimed);
+                }
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Publisher's thread: hands new subscribers the start of the stream as it stands before the frame
+    /// being written.</summary>
+    private void PrimeNewSubscribers()
+    {
+        if (Volatile.Read(ref _unprimed) == 0 || Volatile.Read(ref _subscriptions) is not { } subscriptions)
+        {
+            return;
+        }
+        foreach (var subscription in subscriptions)
+        {
+            if (subscription.ClaimPriming())
+            {
+                subscription.Prime(_videoSequenceHeader, _audioSequenceHeader, Metadata, _gop, _lastDts);
+                Interlocked.Decrement(ref _unprimed);
+            }
+        }
+    }
 
     private static Dictionary<string, object?> SanitizeObject(IReadOnlyDictionary<string, object?> values)
     {
@@ -115,6 +222,7 @@ public sealed class LiveStream
     /// <summary>Hands a frame to every sink. The caller keeps its own reference and releases it after this returns.</summary>
     public void Write(MediaFrame frame)
     {
+        PrimeNewSubscribers();
         Interlocked.Add(ref _bytes, frame.Payload.Length);
         Bitrate.Add(frame.Payload.Length);
         if (frame.FrameKind == MediaFrameKind.SequenceHeader)
@@ -150,7 +258,12 @@ public sealed class LiveStream
                 Interlocked.Increment(ref _audioFrames);
                 CheckTimestamp(ref _lastAudioDts, frame.Dts);
             }
+            if (_gopCached)
+            {
+                _gop.Add(frame, _videoSequenceHeader is not null);
+            }
         }
+        _lastDts = frame.Dts;
 
         for (var i = 0; i < _sinks.Length; i++)
         {
@@ -166,6 +279,30 @@ public sealed class LiveStream
             {
                 SinkFailed(i, ex, "frame");
             }
+        }
+
+        if (Volatile.Read(ref _subscriptions) is { Length: > 0 } subscriptions)
+        {
+            // A place a subscriber that dropped frames can resume from: a video keyframe, or any audio frame of a
+            // stream without video.
+            var syncPoint = frame.Kind == MediaKind.Video ? frame.IsKeyframe : _videoSequenceHeader is null;
+            foreach (var subscription in subscriptions)
+            {
+                if (subscription.Primed && !subscription.Offer(frame, syncPoint))
+                {
+                    RemoveBehind(subscription);
+                }
+            }
+        }
+    }
+
+    private void RemoveBehind(LiveSubscription subscription)
+    {
+        if (Unsubscribe(subscription))
+        {
+            subscription.Complete(SubscriptionEnd.FellBehind);
+            LiveLog.SubscriberRemoved(_logger, Name, subscription.Name,
+                $"behind for more than {_liveOptions.SubscriberMaxBehindSeconds:0.###} s, {subscription.DroppedFrames} frames ({subscription.DroppedBytes} bytes) dropped");
         }
     }
 
@@ -240,6 +377,15 @@ public sealed class LiveStream
                 SinkFailed(i, ex, "publish end");
             }
         }
+        // Every subscriber is completed: it reads what is queued, then sees the end; its Dispose releases the rest.
+        if (Interlocked.Exchange(ref _subscriptions, null) is { } subscriptions)
+        {
+            foreach (var subscription in subscriptions)
+            {
+                subscription.Complete(SubscriptionEnd.PublishEnded);
+            }
+        }
+        _gop.Clear();
         Interlocked.Exchange(ref _videoSequenceHeader, null)?.Release();
         Interlocked.Exchange(ref _audioSequenceHeader, null)?.Release();
     }

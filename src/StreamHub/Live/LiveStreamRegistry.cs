@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 using StreamHub.Diagnostics.Metrics;
 
 namespace StreamHub.Live;
@@ -6,7 +7,7 @@ namespace StreamHub.Live;
 /// <summary>The streams live now, by public name. One publisher per name: a second publish of a live stream is
 /// refused while the first carries on.</summary>
 public sealed class LiveStreamRegistry(IEnumerable<IMediaSink> sinks, TimeProvider time, StreamHubMetrics? metrics = null,
-    ILogger<LiveStream>? logger = null)
+    ILogger<LiveStream>? logger = null, IOptions<LiveOptions>? liveOptions = null)
 {
     private readonly IMediaSink[] _sinks = sinks.ToArray();
     private readonly ConcurrentDictionary<string, LiveStream> _live = new(StringComparer.Ordinal);
@@ -26,7 +27,7 @@ public sealed class LiveStreamRegistry(IEnumerable<IMediaSink> sinks, TimeProvid
     /// <summary>Claims <paramref name="name"/> for a publisher; false when it is already live.</summary>
     public bool TryBeginPublish(string name, PublisherInfo publisher, out LiveStream stream)
     {
-        var candidate = new LiveStream(name, publisher, time.GetUtcNow(), _sinks, time, metrics, logger);
+        var candidate = new LiveStream(name, publisher, time.GetUtcNow(), _sinks, time, metrics, logger, liveOptions?.Value);
         if (!_live.TryAdd(name, candidate))
         {
             stream = null!;

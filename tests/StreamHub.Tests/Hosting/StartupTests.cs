@@ -26,6 +26,8 @@ public sealed class StartupTests
     [InlineData("StreamHub__Limits__MaxTunnelsPerAddress", "0", "StreamHub:Limits:MaxTunnelsPerAddress")]
     [InlineData("StreamHub__Limits__MaxConnectionsPerAddress", "100", "StreamHub:Limits:MaxRtmpConnectionsPerAddress")] // replaced: named with its replacements
     [InlineData("StreamHub__Hls__MaxViewersPerStream", "0", "StreamHub:Hls:MaxViewersPerStream")]
+    [InlineData("StreamHub__Live__SubscriberQueueMaxFrames", "1", "StreamHub:Live:SubscriberQueueMaxFrames")]
+    [InlineData("StreamHub__Live__GopCacheMaxSeconds", "30", "StreamHub:Live:SubscriberQueueMaxSeconds")]
     public async Task A_bad_setting_stops_startup_with_a_message_naming_it(string variable, string value, string setting)
     {
         var settings = StreamHubProcess.DefaultSettings();

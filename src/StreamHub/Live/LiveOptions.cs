@@ -1,0 +1,49 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace StreamHub.Live;
+
+/// <summary>Subscriptions on live streams and their GOP cache, bound from <c>StreamHub:Live</c>.</summary>
+public sealed class LiveOptions : IValidatableObject
+{
+    public const string Section = "StreamHub:Live";
+
+    /// <summary>Longest GOP kept for late joiners (media time since the last video keyframe); a longer GOP is not
+    /// cached, and a late joiner waits for the next keyframe. 0 turns the cache off.</summary>
+    [Range(0.0, 60.0, ErrorMessage = "StreamHub:Live:GopCacheMaxSeconds must be between 0 and 60 seconds.")]
+    public double GopCacheMaxSeconds { get; set; } = 10;
+
+    /// <summary>Most payload bytes kept in the GOP cache.</summary>
+    [Range(0, 256 * 1024 * 1024, ErrorMessage = "StreamHub:Live:GopCacheMaxBytes must be between 0 and 268435456.")]
+    public int GopCacheMaxBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Most media time queued for one subscriber (oldest unread to newest frame).</summary>
+    [Range(0.5, 120.0, ErrorMessage = "StreamHub:Live:SubscriberQueueMaxSeconds must be between 0.5 and 120 seconds.")]
+    public double SubscriberQueueMaxSeconds { get; set; } = 15;
+
+    /// <summary>Most payload bytes queued for one subscriber.</summary>
+    [Range(64 * 1024, 1024 * 1024 * 1024, ErrorMessage = "StreamHub:Live:SubscriberQueueMaxBytes must be between 65536 and 1073741824.")]
+    public int SubscriberQueueMaxBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Most frames queued for one subscriber: the size of its ring (rounded up to a power of two), 16 bytes a slot.</summary>
+    [Range(64, 65_536, ErrorMessage = "StreamHub:Live:SubscriberQueueMaxFrames must be between 64 and 65536.")]
+    public int SubscriberQueueMaxFrames { get; set; } = 2048;
+
+    /// <summary>A subscriber that keeps dropping frames (its queue full) for this much media time is removed.</summary>
+    [Range(0.5, 600.0, ErrorMessage = "StreamHub:Live:SubscriberMaxBehindSeconds must be between 0.5 and 600 seconds.")]
+    public double SubscriberMaxBehindSeconds { get; set; } = 10;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // A late joiner is handed the whole GOP cache at once: it must fit in its queue.
+        if (SubscriberQueueMaxSeconds <= GopCacheMaxSeconds)
+        {
+            yield return new ValidationResult("StreamHub:Live:SubscriberQueueMaxSeconds must be longer than StreamHub:Live:GopCacheMaxSeconds.",
+                [nameof(SubscriberQueueMaxSeconds)]);
+        }
+        if (SubscriberQueueMaxBytes <= GopCacheMaxBytes)
+        {
+            yield return new ValidationResult("StreamHub:Live:SubscriberQueueMaxBytes must be larger than StreamHub:Live:GopCacheMaxBytes.",
+                [nameof(SubscriberQueueMaxBytes)]);
+        }
+    }
+}

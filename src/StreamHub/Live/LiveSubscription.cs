@@ -1,0 +1,375 @@
+using System.Threading.Tasks.Sources;
+using StreamHub.Media;
+
+namespace StreamHub.Live;
+
+/// <summary>One consumer's place on a live stream: a bounded single-producer single-consumer ring of frames, filled
+/// on the publisher's thread (<see cref="LiveStream.Write"/>) and read at the consumer's own pace. Frames are shared by
+/// reference count, never copied. When the ring would exceed its bounds (frames, bytes, media time) the subscription
+/// drops whole frames up to the next video keyframe and counts them; one that keeps dropping past
+/// <see cref="LiveOptions.SubscriberMaxBehindSeconds"/> is removed.
+/// <para>One reader: <see cref="WaitToReadAsync"/> and <see cref="TryRead"/> from one logical thread, then
+/// <see cref="Dispose"/> (which releases whatever is still queued).</para></summary>
+public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThreadPoolWorkItem
+{
+    private struct Slot
+    {
+        public object? Value;
+        public long Dts;
+    }
+
+    private readonly Slot[] _ring;
+    private readonly int _mask;
+    private readonly int _capacity;
+    private readonly long _maxBytes;
+    private readonly long _maxMediaMs;
+    private readonly long _maxBehindMs;
+    private readonly LiveStream? _stream;
+    private readonly Lock _drainGate = new();
+
+    // Producer-owned (publisher's thread). _written counts what was pushed; _tail is what the reader may see, published
+    // with a release write once the slots are written.
+    private long _written;
+    private long _tail;
+    private long _lastDts;
+    private bool _dropping;
+    private bool _awaitingKeyframe;
+    private bool _headersStale;
+    private long _dropStartDts;
+    private long _droppedFrames;
+    private long _droppedBytes;
+
+    // Consumer-owned; _head published for the producer's bound checks.
+    private long _head;
+
+    private long _queuedBytes;
+    private int _end;
+    private int _disposed;
+    private int _waiting;
+    private ManualResetValueTaskSourceCore<bool> _waiter;
+
+    internal LiveSubscription(LiveStream? stream, SubscriptionOptions options, LiveOptions limits)
+    {
+        _stream = stream;
+        Name = options.Name;
+        _capacity = limits.SubscriberQueueMaxFrames;
+        var size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)_capacity);
+        _ring = new Slot[size];
+        _mask = size - 1;
+        _maxBytes = limits.SubscriberQueueMaxBytes;
+        _maxMediaMs = (long)(limits.SubscriberQueueMaxSeconds * 1000);
+        _maxBehindMs = (long)(limits.SubscriberMaxBehindSeconds * 1000);
+        _waiter.RunContinuationsAsynchronously = false;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Frames dropped because this subscriber was behind (whole frames, up to the next keyframe).</summary>
+    public long DroppedFrames => Volatile.Read(ref _droppedFrames);
+
+    /// <summary>Payload bytes of those frames.</summary>
+    public long DroppedBytes => Volatile.Read(ref _droppedBytes);
+
+    /// <summary>Payload bytes queued now.</summary>
+    public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
+    /// <summary>Entries queued now.</summary>
+    public int QueuedItems => (int)(Volatile.Read(ref _tail) - Volatile.Read(ref _head));
+
+    /// <summary>Why the subscription ended, or <see cref="SubscriptionEnd.None"/> while it is live.</summary>
+    public SubscriptionEnd End => (SubscriptionEnd)Volatile.Read(ref _end);
+
+    /// <summary>Set by the publisher's thread once the subscription has been handed the stream's start (headers,
+    /// metadata, GOP cache); only the publisher's thread reads or writes it.</summary>
+    internal bool Primed;
+
+    private int _primingClaimed;
+
+    /// <summary>Exactly one of the publisher (priming it) and Unsubscribe (before it was primed) wins this, so the
+    /// stream's count of subscriptions waiting to be primed is decremented once.</summary>
+    internal bool ClaimPriming() => Interlocked.CompareExchange(ref _primingClaimed, 1, 0) == 0;
+
+    /// <summary>Takes the next entry; a frame taken is the caller's to release. False when the queue is empty, and
+    /// at once when the subscription was removed (behind) or disposed.</summary>
+    public bool TryRead(out LiveItem item)
+    {
+        var head = _head;
+        if (head == Volatile.Read(ref _tail) || Volatile.Read(ref _end) > (int)SubscriptionEnd.PublishEnded)
+        {
+            item = default;
+            return false;
+        }
+        ref var slot = ref _ring[head & _mask];
+        var value = slot.Value!;
+        slot.Value = null;
+        if (value is MediaFrame frame)
+        {
+            Interlocked.Add(ref _queuedBytes, -frame.Payload.Length);
+        }
+        Volatile.Write(ref _head, head + 1);
+        item = new LiveItem(value);
+        return true;
+    }
+
+    /// <summary>Completes with true when there is something to read, false when the subscription has ended and
+    /// nothing is left for the reader. Allocates nothing. <see cref="Dispose"/> ends a pending wait.</summary>
+    public ValueTask<bool> WaitToReadAsync()
+    {
+        if (HasSomethingForReader(out var result))
+        {
+            return new ValueTask<bool>(result);
+        }
+        _waiter.Reset();
+        Interlocked.Exchange(ref _waiting, 1);
+        // Re-check after announcing the wait: the producer publishes, fences, then looks at _waiting (Dekker).
+        if (HasSomethingForReader(out result) && Interlocked.Exchange(ref _waiting, 0) == 1)
+        {
+            return new ValueTask<bool>(result);
+        }
+        return new ValueTask<bool>(this, _waiter.Version);
+    }
+
+    private bool HasSomethingForReader(out bool result)
+    {
+        var end = Volatile.Read(ref _end);
+        if (end > (int)SubscriptionEnd.PublishEnded)
+        {
+            result = false;
+            return true;
+        }
+        if (Volatile.Read(ref _head) != Volatile.Read(ref _tail))
+        {
+            result = true;
+            return true;
+        }
+        result = false;
+        return end != (int)SubscriptionEnd.None;
+    }
+
+    /// <summary>Leaves the stream (the publisher stops feeding it) and releases every frame still queued.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        _stream?.Unsubscribe(this);
+        Interlocked.CompareExchange(ref _end, (int)SubscriptionEnd.Unsubscribed, (int)SubscriptionEnd.None);
+        Drain();
+        Wake();
+    }
+
+    // ---- publisher's thread ----
+
+    /// <summary>Hands a late joiner the stream's start: sequence headers, onMetaData, then the GOP cache. A joiner
+    /// without a GOP (none cached yet) skips video up to the next keyframe.</summary>
+    internal void Prime(MediaFrame? videoHeader, MediaFrame? audioHeader, IReadOnlyDictionary<string, object?> metadata,
+        GopCache gop, long lastDts)
+    {
+        Primed = true;
+        _lastDts = lastDts;
+        if (metadata.Count > 0)
+        {
+            Push(metadata, lastDts);
+        }
+        if (videoHeader is not null)
+        {
+            Push(videoHeader.Retain(), videoHeader.Dts);
+        }
+        if (audioHeader is not null)
+        {
+            Push(audioHeader.Retain(), audioHeader.Dts);
+        }
+        _awaitingKeyframe = !gop.StartsWithKeyframe;
+        for (var i = 0; i < gop.Count; i++)
+        {
+            var frame = gop[i];
+            Push(frame.Retain(), frame.Dts);
+        }
+        Publish();
+    }
+
+    internal void OfferMetadata(IReadOnlyDictionary<string, object?> metadata)
+    {
+        if (_dropping || _written - Volatile.Read(ref _head) >= _capacity)
+        {
+            _headersStale = true;
+            return;
+        }
+        Push(metadata, _lastDts);
+        Publish();
+    }
+
+    /// <summary>Queues <paramref name="frame"/> (retaining it) or drops it; false when the subscriber has been
+    /// behind too long and must be removed.</summary>
+    internal bool Offer(MediaFrame frame, bool syncPoint)
+    {
+        if (frame.FrameKind != MediaFrameKind.Coded)
+        {
+            if (_dropping || _written - Volatile.Read(ref _head) >= _capacity)
+            {
+                _headersStale = true;
+                return true;
+            }
+            Enqueue(frame);
+            return true;
+        }
+        if (_dropping)
+        {
+            if (syncPoint && Fits(frame, 4))
+            {
+                _dropping = false;
+                if (_headersStale)
+                {
+                    RepeatStart();
+                }
+                Enqueue(frame);
+                return true;
+            }
+            CountDrop(frame);
+            return frame.Dts - _dropStartDts <= _maxBehindMs;
+        }
+        if (_awaitingKeyframe && frame.Kind == MediaKind.Video)
+        {
+            if (!frame.IsKeyframe)
+            {
+                return true;
+            }
+            _awaitingKeyframe = false;
+        }
+        if (!Fits(frame, 0))
+        {
+            _dropping = true;
+            _dropStartDts = frame.Dts;
+            CountDrop(frame);
+            return true;
+        }
+        Enqueue(frame);
+        return true;
+    }
+
+    /// <summary>Headers or metadata changed while this subscriber was dropping: hand it the current ones again
+    /// before the keyframe it resumes at.</summary>
+    private void RepeatStart()
+    {
+        _headersStale = false;
+        if (_stream is null)
+        {
+            return;
+        }
+        if (_stream.Metadata.Count > 0)
+        {
+            Push(_stream.Metadata, _lastDts);
+        }
+        if (_stream.VideoSequenceHeader is { } video)
+        {
+            Push(video.Retain(), video.Dts);
+        }
+        if (_stream.AudioSequenceHeader is { } audio)
+        {
+            Push(audio.Retain(), audio.Dts);
+        }
+    }
+
+    private bool Fits(MediaFrame frame, int spareSlots)
+    {
+        var head = Volatile.Read(ref _head);
+        var count = _written - head;
+        if (count + 1 + spareSlots > _capacity || Interlocked.Read(ref _queuedBytes) + frame.Payload.Length > _maxBytes)
+        {
+            return false;
+        }
+        // The slot at head is not written by the producer until the consumer moves past it: its Dts is stable
+        // (or stale, which only makes the check stricter).
+        return count == 0 || frame.Dts - _ring[head & _mask].Dts <= _maxMediaMs;
+    }
+
+    private void CountDrop(MediaFrame frame)
+    {
+        Volatile.Write(ref _droppedFrames, _droppedFrames + 1);
+        Volatile.Write(ref _droppedBytes, _droppedBytes + frame.Payload.Length);
+    }
+
+    private void Enqueue(MediaFrame frame)
+    {
+        Push(frame.Retain(), frame.Dts);
+        _lastDts = frame.Dts;
+        Publish();
+    }
+
+    private void Push(object value, long dts)
+    {
+        ref var slot = ref _ring[_written & _mask];
+        slot.Dts = dts;
+        slot.Value = value;
+        if (value is MediaFrame frame)
+        {
+            Interlocked.Add(ref _queuedBytes, frame.Payload.Length);
+        }
+        _written++;
+    }
+
+    /// <summary>Makes what was pushed visible to the reader, wakes it if it waits, and releases the entries itself
+    /// when the reader has already gone (Dispose raced this frame).</summary>
+    private void Publish()
+    {
+        Volatile.Write(ref _tail, _written);
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            Drain();
+            return;
+        }
+        Wake();
+    }
+
+    internal void Complete(SubscriptionEnd reason)
+    {
+        Interlocked.CompareExchange(ref _end, (int)reason, (int)SubscriptionEnd.None);
+        Interlocked.MemoryBarrier();
+        Wake();
+    }
+
+    private void Wake()
+    {
+        if (Volatile.Read(ref _waiting) == 1 && Interlocked.Exchange(ref _waiting, 0) == 1)
+        {
+            // The reader's continuation runs on the thread pool, never on the publisher's thread. The subscription is
+            // its own work item: no allocation per wake-up.
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        HasSomethingForReader(out var result);
+        _waiter.SetResult(result || Volatile.Read(ref _end) == (int)SubscriptionEnd.None);
+    }
+
+    /// <summary>Releases every queued entry; after Dispose only, from the consumer or the producer, one at a time.</summary>
+    private void Drain()
+    {
+        lock (_drainGate)
+        {
+            var tail = Volatile.Read(ref _tail);
+            for (var head = _head; head < tail; head++)
+            {
+                ref var slot = ref _ring[head & _mask];
+                if (slot.Value is MediaFrame frame)
+                {
+                    Interlocked.Add(ref _queuedBytes, -frame.Payload.Length);
+                    frame.Release();
+                }
+                slot.Value = null;
+            }
+            Volatile.Write(ref _head, tail);
+        }
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token) => _waiter.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _waiter.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token,
+        ValueTaskSourceOnCompletedFlags flags) => _waiter.OnCompleted(continuation, state, token, flags);
+}

@@ -1,0 +1,308 @@
+using Microsoft.Extensions.Options;
+using StreamHub.Live;
+using StreamHub.Media;
+using StreamHub.Tests.Hls.Support;
+using StreamHub.Tests.Infrastructure;
+
+namespace StreamHub.Tests.Live;
+
+/// <summary>Subscriptions on a live stream built as the registry builds it, fed SyntheticFrames on the test's thread
+/// (the publisher's). Every frame the test creates is checked released at the end: a released frame's payload is
+/// empty, and a second release would throw.</summary>
+public sealed class LiveSubscriptionTests
+{
+    private readonly List<MediaFrame> _created = [];
+    private readonly Dictionary<MediaFrame, int> _sizes = new(ReferenceEqualityComparer.Instance);
+    private readonly ListLogger<LiveStream> _logger = new();
+
+    private LiveStreamRegistry Registry(LiveOptions? options = null) =>
+        new([], TimeProvider.System, logger: _logger, liveOptions: Options.Create(options ?? new LiveOptions()));
+
+    private static LiveStream Begin(LiveStreamRegistry registry, string name = "subs")
+    {
+        Assert.True(registry.TryBeginPublish(name, new PublisherInfo("c1", "127.0.0.1:1", "enc"), out var stream));
+        return stream;
+    }
+
+    /// <summary>Writes as RtmpSession does (the publisher releases its own reference after Write); returns the frame.</summary>
+    private MediaFrame Publish(LiveStream stream, MediaFrame frame)
+    {
+        _created.Add(frame);
+        _sizes[frame] = frame.Payload.Length;
+        stream.Write(frame);
+        frame.Release();
+        return frame;
+    }
+
+    private List<MediaFrame> PublishAll(LiveStream stream, IEnumerable<MediaFrame> frames) => frames.Select(f => Publish(stream, f)).ToList();
+
+    private static List<object> Drain(LiveSubscription subscription, List<MediaFrame>? released = null)
+    {
+        var items = new List<object>();
+        while (subscription.TryRead(out var item))
+        {
+            if (item.Frame is { } frame)
+            {
+                items.Add(frame);
+                frame.Release();
+            }
+            else
+            {
+                items.Add(item.Metadata!);
+            }
+        }
+        return items;
+    }
+
+    private void AssertEveryFrameReleased()
+    {
+        Assert.All(_created, frame => Assert.Equal(0, frame.Payload.Length));
+    }
+
+    [Fact]
+    public void A_late_joiner_gets_metadata_headers_and_the_gop_then_live_frames_in_order_without_gap_or_duplicate()
+    {
+        var registry = Registry();
+        var stream = Begin(registry);
+        // The stream keeps a GOP cache from its first subscription on.
+        var early = stream.Subscribe(new SubscriptionOptions("early"));
+        stream.SetMetadata(new Dictionary<string, object?> { ["width"] = 1280.0 });
+        var videoHeader = Publish(stream, SyntheticFrames.VideoConfig());
+        var audioHeader = Publish(stream, SyntheticFrames.AudioConfig());
+        // Keyframes at 0, 1000, 2000 ms (GOP of 25 frames at 25 fps); 2.5 s published before the join.
+        var before = PublishAll(stream, SyntheticFrames.Interleaved(0, 2500, 25));
+        var subscription = stream.Subscribe(new SubscriptionOptions("late"));
+        var after = PublishAll(stream, SyntheticFrames.Interleaved(2500, 1500, 25).Select(f => f));
+
+        var items = Drain(subscription);
+
+        var gopStart = before.FindIndex(f => f.Kind == MediaKind.Video && f.IsKeyframe && f.Dts == 2000);
+        var metadata = Assert.IsAssignableFrom<IReadOnlyDictionary<string, object?>>(items[0]);
+        Assert.Equal(1280.0, metadata["width"]);
+        Assert.Same(videoHeader, items[1]);
+        Assert.Same(audioHeader, items[2]);
+        Assert.Equal(before.Skip(gopStart).Concat(after).ToList<object>(), items.Skip(3).ToList());
+        Assert.Equal(0, subscription.DroppedFrames);
+
+        subscription.Dispose();
+        early.Dispose();
+        registry.EndPublish(stream);
+        AssertEveryFrameReleased();
+    }
+
+    [Fact]
+    public void A_stream_nobody_subscribed_to_keeps_no_gop_and_its_first_subscriber_starts_at_the_next_keyframe()
+    {
+        var registry = Registry();
+        var stream = Begin(registry);
+        Publish(stream, SyntheticFrames.VideoConfig());
+        // Keyframes at 0, 1000 and 2000 ms; the subscriber comes at 1500.
+        var frames2500 = SyntheticFrames.Interleaved(0, 2500, 25).ToList();
+        PublishAll(stream, frames2500.Where(f => f.Dts < 1500));
+        Assert.Equal((0, 0L), stream.GopCacheSize);
+
+        var first = stream.Subscribe(new SubscriptionOptions("first"));
+        var after = PublishAll(stream, frames2500.Where(f => f.Dts >= 1500));
+        var frames = Drain(first).OfType<MediaFrame>().ToList();
+
+        Assert.Equal(MediaFrameKind.SequenceHeader, frames[0].FrameKind);
+        var keyframe = after.FindIndex(f => f.Kind == MediaKind.Video && f.IsKeyframe);
+        Assert.Equal(2000, after[keyframe].Dts);
+        // Audio passes from the start; video from the first keyframe on.
+        Assert.Equal(after.Where((f, i) => f.Kind == MediaKind.Audio || i >= keyframe), frames.Skip(1));
+        Assert.True(stream.GopCacheSize.Frames > 0);
+        first.Dispose();
+        registry.EndPublish(stream);
+        AssertEveryFrameReleased();
+    }
+
+    [Fact]
+    public void Subscribers_read_at_their_own_pace_and_each_gets_every_frame()
+    {
+        var registry = Registry();
+        var stream = Begin(registry);
+        Publish(stream, SyntheticFrames.VideoConfig());
+        var fast = stream.Subscribe(new SubscriptionOptions("fast"));
+        var slow = stream.Subscribe(new SubscriptionOptions("slow"));
+        var fastItems = new List<object>();
+        var slowItems = new List<object>();
+        var written = new List<MediaFrame>();
+
+        var i = 0;
+        foreach (var frame in SyntheticFrames.Interleaved(0, 4000, 25))
+        {
+            written.Add(Publish(stream, frame));
+            fastItems.AddRange(Drain(fast));
+            if (++i % 40 == 0)
+            {
+                slowItems.AddRange(Drain(slow));
+            }
+        }
+        slowItems.AddRange(Drain(slow));
+
+        // Both joined before the first coded frame: the header, then every frame written.
+        Assert.Equal(written.ToList<object>(), fastItems.Skip(1).ToList());
+        Assert.Equal(fastItems, slowItems);
+        Assert.Equal(2, stream.SubscriberCount);
+        fast.Dispose();
+        Assert.Equal(1, stream.SubscriberCount);
+        slow.Dispose();
+        registry.EndPublish(stream);
+        AssertEveryFrameReleased();
+    }
+
+    [Fact]
+    public void A_stalled_subscriber_drops_whole_frames_up_to_the_next_keyframe_and_counts_them_while_a_fast_one_gets_everything()
+    {
+        var registry = Registry(new LiveOptions { GopCacheMaxSeconds = 1, SubscriberQueueMaxSeconds = 2, SubscriberMaxBehindSeconds = 60 });
+        var stream = Begin(registry);
+        Publish(stream, SyntheticFrames.VideoConfig());
+        Publish(stream, SyntheticFrames.AudioConfig());
+        var fast = stream.Subscribe(new SubscriptionOptions("fast"));
+        var stalled = stream.Subscribe(new SubscriptionOptions("stalled"));
+        var fastFrames = new List<MediaFrame>();
+        var stalledFrames = new List<MediaFrame>();
+        var written = new List<MediaFrame>();
+
+        // 4 s without the stalled one reading (its queue holds 2 s), then 4 s with it keeping up.
+        foreach (var frame in SyntheticFrames.Interleaved(0, 8000, 25, videoSize: 2000))
+        {
+            var dts = frame.Dts;
+            written.Add(Publish(stream, frame));
+            fastFrames.AddRange(Drain(fast).OfType<MediaFrame>());
+            if (dts >= 4000)
+            {
+                stalledFrames.AddRange(Drain(stalled).OfType<MediaFrame>());
+            }
+        }
+
+        Assert.Equal(written, fastFrames.Where(f => f.FrameKind == MediaFrameKind.Coded));
+        Assert.Equal(0, fast.DroppedFrames);
+        var received = stalledFrames.Where(f => f.FrameKind == MediaFrameKind.Coded).ToList();
+        var firstMissing = received.Select((f, i) => (f, i)).First(p => !ReferenceEquals(p.f, written[p.i])).i;
+        var resumedAt = written.IndexOf(received[firstMissing]);
+        var gap = written.GetRange(firstMissing, resumedAt - firstMissing);
+        Assert.True(received[firstMissing] is { Kind: MediaKind.Video, IsKeyframe: true }, "resumes at a keyframe");
+        Assert.Equal(written.Skip(resumedAt), received.Skip(firstMissing));
+        Assert.Equal(gap.Count, stalled.DroppedFrames);
+        Assert.Equal(gap.Sum(f => (long)_sizes[f]), stalled.DroppedBytes);
+        Assert.InRange(firstMissing, 1, written.Count - 1);
+        Assert.Equal(SubscriptionEnd.None, stalled.End);
+        Assert.Empty(_logger.Lines);
+
+        fast.Dispose();
+        stalled.Dispose();
+        registry.EndPublish(stream);
+        AssertEveryFrameReleased();
+    }
+
+    [Fact]
+    public async Task A_subscriber_behind_past_the_limit_is_removed_with_one_log_line_and_the_others_carry_on()
+    {
+        var registry = Registry(new LiveOptions { GopCacheMaxSeconds = 0.5, SubscriberQueueMaxSeconds = 1, SubscriberMaxBehindSeconds = 2 });
+        var stream = Begin(registry, "behind");
+        Publish(stream, SyntheticFrames.VideoConfig());
+        var fast = stream.Subscribe(new SubscriptionOptions("fast-viewer"));
+        var stalled = stream.Subscribe(new SubscriptionOptions("stalled-viewer"));
+        var written = new List<MediaFrame>();
+        var fastFrames = new List<MediaFrame>();
+
+        foreach (var frame in SyntheticFrames.Interleaved(0, 6000, 25))
+        {
+            written.Add(Publish(stream, frame));
+            fastFrames.AddRange(Drain(fast).OfType<MediaFrame>().Where(f => f.FrameKind == MediaFrameKind.Coded));
+        }
+
+        Assert.Equal(SubscriptionEnd.FellBehind, stalled.End);
+        Assert.False(stalled.TryRead(out _));
+        Assert.False(await stalled.WaitToReadAsync());
+        Assert.True(stalled.DroppedFrames > 0);
+        Assert.Equal(1, stream.SubscriberCount);
+        Assert.Equal(written, fastFrames);
+        var line = Assert.Single(_logger.Lines);
+        Assert.StartsWith("Warning", line);
+        Assert.Contains("behind", line);
+        Assert.Contains("stalled-viewer", line);
+        Assert.Contains("behind for more than 2 s", line);
+
+        stalled.Dispose();
+        fast.Dispose();
+        registry.EndPublish(stream);
+        AssertEveryFrameReleased();
+    }
+
+    [Fact]
+    public async Task The_end_of_the_publish_completes_every_reader_and_every_frame_is_released()
+    {
+        var registry = Registry();
+        var stream = Begin(registry);
+        Publish(stream, SyntheticFrames.VideoConfig());
+        var reader = stream.Subscribe(new SubscriptionOptions("reader"));
+        var idle = stream.Subscribe(new SubscriptionOptions("idle"));
+        var waiting = stream.Subscribe(new SubscriptionOptions("waiting"));
+        var written = PublishAll(stream, SyntheticFrames.Interleaved(0, 1000, 25));
+        Drain(waiting);
+        var wait = waiting.WaitToReadAsync();
+        Assert.False(wait.IsCompleted);
+
+        registry.EndPublish(stream);
+
+        Assert.False(await wait);
+        Assert.Equal(SubscriptionEnd.PublishEnded, waiting.End);
+        // What was queued is still read, then the end.
+        var items = new List<object>();
+        while (await reader.WaitToReadAsync())
+        {
+            items.AddRange(Drain(reader));
+        }
+        Assert.Equal(written.ToList<object>(), items.Skip(1).ToList());
+        Assert.Equal(SubscriptionEnd.PublishEnded, reader.End);
+        Assert.True(idle.QueuedItems > 0);
+        idle.Dispose();
+        Assert.Equal(0, idle.QueuedBytes);
+        reader.Dispose();
+        waiting.Dispose();
+
+        var late = stream.Subscribe(new SubscriptionOptions("too-late"));
+        Assert.Equal(SubscriptionEnd.PublishEnded, late.End);
+        Assert.False(await late.WaitToReadAsync());
+        late.Dispose();
+        AssertEveryFrameReleased();
+    }
+
+    [Fact]
+    public async Task A_waiting_reader_is_woken_by_the_next_frame_and_dispose_ends_a_wait()
+    {
+        var registry = Registry();
+        var stream = Begin(registry);
+        var subscription = stream.Subscribe(new SubscriptionOptions("waiter"));
+        var wait = subscription.WaitToReadAsync();
+        Assert.False(wait.IsCompleted);
+        Publish(stream, SyntheticFrames.VideoConfig());
+        Assert.True(await wait.AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        Drain(subscription);
+
+        var pending = subscription.WaitToReadAsync();
+        subscription.Dispose();
+        Assert.False(await pending.AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(SubscriptionEnd.Unsubscribed, subscription.End);
+        Assert.Equal(0, stream.SubscriberCount);
+        registry.EndPublish(stream);
+        AssertEveryFrameReleased();
+    }
+
+    [Fact]
+    public void Settings_where_the_gop_cache_would_not_fit_a_subscriber_queue_are_refused_and_the_defaults_are_valid()
+    {
+        var defaults = new LiveOptions();
+        Assert.True(System.ComponentModel.DataAnnotations.Validator.TryValidateObject(defaults,
+            new System.ComponentModel.DataAnnotations.ValidationContext(defaults), [], validateAllProperties: true));
+        Assert.Equal((10.0, 8 * 1024 * 1024, 15.0, 16 * 1024 * 1024, 2048, 10.0), (defaults.GopCacheMaxSeconds, defaults.GopCacheMaxBytes,
+            defaults.SubscriberQueueMaxSeconds, defaults.SubscriberQueueMaxBytes, defaults.SubscriberQueueMaxFrames, defaults.SubscriberMaxBehindSeconds));
+        var options = new LiveOptions { GopCacheMaxSeconds = 20, SubscriberQueueMaxSeconds = 15 };
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        Assert.False(System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options,
+            new System.ComponentModel.DataAnnotations.ValidationContext(options), results, validateAllProperties: true));
+        Assert.Contains(results, r => r.ErrorMessage!.Contains("StreamHub:Live:SubscriberQueueMaxSeconds"));
+    }
+}
