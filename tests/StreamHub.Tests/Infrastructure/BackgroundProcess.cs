@@ -39,18 +39,7 @@ public sealed class BackgroundProcess : IAsyncDisposable
 
     public static BackgroundProcess Start(string name, string path, IEnumerable<string> arguments, string? workingDirectory = null)
     {
-        var info = new ProcessStartInfo(path)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
+        var info = ExternalProcess.StartInfo(path, arguments, workingDirectory);
         var process = new Process { StartInfo = info };
         var running = new BackgroundProcess(name, process);
         process.OutputDataReceived += (_, e) => running.Keep(e.Data);

@@ -27,7 +27,9 @@ public static class ExternalProcess
         return binary;
     }
 
-    public static async Task<Result> RunAsync(string path, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
+    /// <summary>How every client here is started: output and error captured, standard input redirected (so the
+    /// caller can close it), no shell.</summary>
+    public static ProcessStartInfo StartInfo(string path, IEnumerable<string> arguments, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(path)
         {
@@ -41,6 +43,12 @@ public static class ExternalProcess
         {
             info.ArgumentList.Add(argument);
         }
+        return info;
+    }
+
+    public static async Task<Result> RunAsync(string path, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
+    {
+        var info = StartInfo(path, arguments, workingDirectory);
         var watch = Stopwatch.StartNew();
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {path}.");
         process.StandardInput.Close();

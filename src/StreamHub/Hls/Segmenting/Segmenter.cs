@@ -142,9 +142,6 @@ public sealed class Segmenter
     /// Read from any thread.</summary>
     public TimeSpan? KeyframeInterval => _keyframes.Longest is var ticks and > 0 ? TimeSpan.FromTicks(ticks * TimeSpan.TicksPerSecond / 90_000) : null;
 
-    /// <summary>The latest AAC configuration (for stats).</summary>
-    public AudioSpecificConfig? AudioConfiguration => _aac;
-
     /// <summary>A (new) publisher starts: an open segment is closed; after a previous publish the next segment starts
     /// with a discontinuity, the clock carries on, and the playlist loses its ENDLIST.</summary>
     public void BeginPublish()
