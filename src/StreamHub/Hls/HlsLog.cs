@@ -27,6 +27,6 @@ internal static partial class HlsLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "HLS {StreamName}: the encoder's keyframe interval grew; EXT-X-TARGETDURATION raised from {Previous} to {TargetDuration} so segments still start with a keyframe")]
     public static partial void TargetDurationRaised(ILogger logger, string streamName, int previous, int targetDuration);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "HLS {StreamName}: no keyframe for {MaxSeconds} s (StreamHub:Hls:MaxSegmentDurationSeconds); segment cut without one, players may show errors until the next keyframe")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HLS {StreamName}: segment cut without a keyframe (none for {MaxSeconds} s, StreamHub:Hls:MaxSegmentDurationSeconds, or the segment reached its 32 MiB cap); players may show errors until the next keyframe")]
     public static partial void CutWithoutKeyframe(ILogger logger, string streamName, double maxSeconds);
 }
