@@ -7,6 +7,7 @@ using StreamHub.Hls;
 using StreamHub.Hosting;
 using StreamHub.Live;
 using StreamHub.Pages;
+using StreamHub.Playback;
 using StreamHub.Rtmp.Tunnel;
 using StreamHub.Security;
 using StreamHub.StreamKeys;
@@ -37,6 +38,7 @@ public sealed class Program
             .AddStreamHubSecurity()
             .AddStreamKeys()
             .AddLiveStreams()
+            .AddPlayback()
             .AddHls()
             .AddStreamHubProblemDetails()
             .AddStreamHubSwagger()

@@ -12,6 +12,11 @@ public sealed class LiveOptions : IValidatableObject
     [Range(0.0, 60.0, ErrorMessage = "StreamHub:Live:GopCacheMaxSeconds must be between 0 and 60 seconds.")]
     public double GopCacheMaxSeconds { get; set; } = 10;
 
+    /// <summary>Keep the GOP cache from the moment a stream goes live, so even its first viewer starts at once. Off, the
+    /// cache starts with a stream's first subscriber (who waits for the next keyframe, up to one GOP) and a stream
+    /// nobody watches holds no GOP of pooled frames.</summary>
+    public bool GopCacheAlways { get; set; }
+
     /// <summary>Most payload bytes kept in the GOP cache.</summary>
     [Range(0, 256 * 1024 * 1024, ErrorMessage = "StreamHub:Live:GopCacheMaxBytes must be between 0 and 268435456.")]
     public int GopCacheMaxBytes { get; set; } = 8 * 1024 * 1024;

@@ -52,6 +52,7 @@ public sealed class LiveStream
     {
         _liveOptions = liveOptions ?? new LiveOptions();
         _gop = new GopCache(_liveOptions);
+        _gopCached = _liveOptions.GopCacheAlways;
         Name = name;
         Publisher = publisher;
         StartedAt = startedAt;

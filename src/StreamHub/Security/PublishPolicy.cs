@@ -20,6 +20,9 @@ public sealed class PublishPolicy(AccessPolicy access, BadKeyThrottle throttle, 
         return null;
     }
 
+    /// <summary>Whether <paramref name="address"/> may play streams back (StreamHub:Access:Play).</summary>
+    public bool MayPlay(IPAddress? address) => access.IsAllowed(AccessAction.Play, address);
+
     /// <summary>Records the key check's outcome; for a bad key, returns how long to hold its refusal (zero for the first
     /// few from an address).</summary>
     public TimeSpan Record(IPAddress? address, PublishVerdict verdict, bool alreadyLive = false)
