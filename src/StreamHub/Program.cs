@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Serilog;
+using StreamHub.Admission;
 using StreamHub.Diagnostics;
 using StreamHub.Diagnostics.Metrics;
 using StreamHub.Diagnostics.Probe;
@@ -38,6 +39,7 @@ public sealed class Program
             .AddStreamHubSecurity()
             .AddStreamKeys()
             .AddLiveStreams()
+            .AddStreamAdmission()
             .AddPlayback()
             .AddHls()
             .AddStreamHubProblemDetails()

@@ -21,7 +21,6 @@ public static class SecurityExtensions
         builder.Services.AddSingleton<AccessPolicy>();
         builder.Services.AddSingleton<ConnectionGate>();
         builder.Services.AddSingleton<BadKeyThrottle>();
-        builder.Services.AddSingleton<PublishPolicy>();
 
         builder.Services.AddRateLimiter(limiter =>
         {

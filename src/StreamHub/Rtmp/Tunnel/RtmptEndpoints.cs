@@ -1,10 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
-using StreamHub.Live;
-using StreamHub.Rtmp.Session;
-using StreamHub.Security;
-using StreamHub.StreamKeys;
 
 namespace StreamHub.Rtmp.Tunnel;
 
@@ -14,7 +10,7 @@ namespace StreamHub.Rtmp.Tunnel;
 /// polling interval) followed by the server's RTMP bytes since the previous answer; <c>/close/{id}/{seq}</c> ends it.
 /// Served on the HTTP and HTTPS listeners. The id works only from the address that opened the tunnel (from any other
 /// it is an unknown id: 404), and logs name the tunnel <c>rtmpt-N</c>: its id, a credential, is never logged.</summary>
-public static partial class RtmptEndpoints
+public static class RtmptEndpoints
 {
     public const string ContentType = "application/x-fcs";
 
@@ -23,8 +19,7 @@ public static partial class RtmptEndpoints
 
     public static IEndpointRouteBuilder MapRtmptEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/open/{version}", (HttpContext context, RtmptTunnelTable tunnels, IOptions<RtmpOptions> options,
-            LiveStreamRegistry registry, IStreamKeyAuthorizer authorizer, PublishPolicy policy, RtmpHeartbeat heartbeat, ILoggerFactory loggers) =>
+        app.MapPost("/open/{version}", (HttpContext context, RtmptTunnelTable tunnels, RtmpSessionHost host) =>
         {
             var remote = new IPEndPoint(context.Connection.RemoteIpAddress ?? IPAddress.None, context.Connection.RemotePort);
             var refusal = tunnels.TryOpen(remote, out var opened);
@@ -37,30 +32,11 @@ public static partial class RtmptEndpoints
                     : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too many RTMPT tunnels are open",
                         detail: "The server holds its most tunnels (StreamHub:Limits:MaxTunnels); try again later.");
             }
-            var logger = loggers.CreateLogger("StreamHub.Rtmp.Tunnel");
-            var connectionId = tunnel.Name;
-            var remoteText = remote.ToString();
-            LogOpened(logger, connectionId, remoteText);
-            _ = Task.Run(() => tunnel.RunAsync(async (pipe, closed) =>
-            {
-                await using var session = new RtmpSession(pipe, connectionId, remoteText, options.Value, registry, authorizer,
-                    loggers.CreateLogger<RtmpSession>(), policy, remote.Address, heartbeat: heartbeat);
-                try
-                {
-                    await session.RunAsync(closed);
-                }
-                catch (RtmpProtocolException ex)
-                {
-                    RtmpLog.ProtocolViolation(logger, connectionId, remoteText, ex.Error, ex.Message);
-                }
-                catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or IOException)
-                {
-                }
-                finally
-                {
-                    LogClosed(logger, connectionId, remoteText);
-                }
-            }));
+            var scheme = context.Request.IsHttps ? RtmpScheme.Rtmpts : RtmpScheme.Rtmpt;
+            // The session runs past this request. A protocol violation needs nothing beyond ending the session: the
+            // tunnel then answers what the session wrote, and its next request is a 404.
+            _ = Task.Run(() => tunnel.RunAsync((pipe, closed) =>
+                host.RunAsync(scheme, pipe, tunnel.Name, remote, hasUnreadInput: null, onViolation: null, closed)));
             return Results.Bytes(System.Text.Encoding.ASCII.GetBytes(tunnel.Id + "\n"), ContentType);
         }).ExcludeFromDescription();
 
@@ -103,10 +79,4 @@ public static partial class RtmptEndpoints
         answer.CopyTo(body, 1);
         return Results.Bytes(body, ContentType);
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} opened from {RemoteAddress} (RTMPT tunnel)")]
-    private static partial void LogOpened(ILogger logger, string connectionId, string remoteAddress);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} from {RemoteAddress} closed (RTMPT tunnel)")]
-    private static partial void LogClosed(ILogger logger, string connectionId, string remoteAddress);
 }

@@ -4,6 +4,7 @@ using StreamHub.Live;
 using StreamHub.Rtmp;
 using StreamHub.Rtmp.Session;
 using StreamHub.StreamKeys;
+using StreamHub.Tests.Admission;
 using StreamHub.Tests.Infrastructure;
 
 namespace StreamHub.Tests.Rtmp.Session;
@@ -30,7 +31,7 @@ public sealed class SessionHarness : IAsyncDisposable
         Authorizer.Keys.TryAdd("key-old", new PublishDecision(PublishVerdict.Expired, "old"));
         Logger = new ListLogger();
         _session = new RtmpSession(new TestDuplexPipe(_toServer.Reader, _toClient.Writer), "conn-test", "127.0.0.1:5000",
-            Options, Registry, Authorizer, Logger, hasUnreadInput: hasUnreadInput, heartbeat: heartbeat);
+            Options, Registry, TestAdmission.Create(Registry, Authorizer), Logger, hasUnreadInput: hasUnreadInput, heartbeat: heartbeat);
         Client = new TestRtmpClient(_toClient.Reader, _toServer.Writer);
         Run = Task.Run(async () =>
         {
