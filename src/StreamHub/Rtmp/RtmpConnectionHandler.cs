@@ -4,9 +4,9 @@ using Microsoft.AspNetCore.Connections.Features;
 namespace StreamHub.Rtmp;
 
 /// <summary>Serves RTMP on the connections Kestrel hands it (the RTMP and RTMPS ports, and RTMP sniffed on the web
-/// ports). Stateless: the session runs in <see cref="RtmpSessionHost"/>. A peer that broke the protocol has its
-/// connection aborted rather than closed gracefully — a graceful close first sends what is queued, and a peer that
-/// broke the protocol or stopped reading may never take it.</summary>
+/// ports). Stateless: the session runs in <see cref="RtmpSessionHost"/>. A peer that broke the protocol, or a player
+/// removed for falling behind, has its connection aborted rather than closed gracefully — a graceful close first sends
+/// what is queued, and a peer that broke the protocol or stopped reading may never take it.</summary>
 public sealed class RtmpConnectionHandler(RtmpSessionHost host) : ConnectionHandler
 {
     public override Task OnConnectedAsync(ConnectionContext connection)
@@ -17,7 +17,7 @@ public sealed class RtmpConnectionHandler(RtmpSessionHost host) : ConnectionHand
         var scheme = connection.Features.Get<ITlsHandshakeFeature>() is null ? RtmpScheme.Rtmp : RtmpScheme.Rtmps;
         return host.RunAsync(scheme, connection.Transport, connection.ConnectionId, connection.RemoteEndPoint,
             socket is null ? null : () => HasUnreadBytes(socket),
-            violation => connection.Abort(new ConnectionAbortedException($"RTMP {violation.Error}")),
+            reason => connection.Abort(new ConnectionAbortedException(reason)),
             connection.ConnectionClosed);
     }
 

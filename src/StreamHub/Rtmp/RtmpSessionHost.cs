@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using StreamHub.Admission;
 using StreamHub.Live;
+using StreamHub.Playback;
 using StreamHub.Rtmp.Session;
 
 namespace StreamHub.Rtmp;
@@ -11,39 +12,46 @@ namespace StreamHub.Rtmp;
 /// <summary>The one way an RTMP session runs, whatever carries it (<see cref="RtmpScheme"/>): TCP connections from
 /// <see cref="RtmpConnectionHandler"/>, tunnels from <see cref="Tunnel.RtmptEndpoints"/>. It creates the session, runs
 /// it, disposes it, and writes its opened and closed lines. The one place <see cref="RtmpProtocolException"/> is caught:
-/// one log line, then the transport's own reaction (a TCP connection is aborted).</summary>
+/// one log line, then the transport's own abort (a TCP connection's); the same abort for a player removed for falling
+/// behind.</summary>
 public sealed partial class RtmpSessionHost(
     ILogger<RtmpSessionHost> logger,
     ILogger<RtmpSession> sessionLogger,
     IOptions<RtmpOptions> options,
     LiveStreamRegistry registry,
     StreamAdmission admission,
-    RtmpHeartbeat heartbeat)
+    RtmpHeartbeat heartbeat,
+    PlayerRegistry players)
 {
     /// <summary>Runs one session over <paramref name="transport"/> until it ends; never throws for what a peer or a
     /// dropped connection can cause.</summary>
     /// <param name="connectionId">What the log lines call the connection (never a credential: the tunnel passes its
     /// name, not its id).</param>
     /// <param name="hasUnreadInput">Whether bytes wait unread below the pipe (a socket); null when nothing can tell.</param>
-    /// <param name="onViolation">What the transport does when the peer broke the protocol, after the log line; null
-    /// when ending the session is enough.</param>
+    /// <param name="abort">Drops the transport without sending what is queued, given why: after a protocol violation's
+    /// log line, or when a player was removed for falling behind. Null when ending the session is all a transport can
+    /// do (a tunnel: it answers what the session wrote, then its next request is a 404).</param>
     /// <param name="closed">Fires when the transport is gone.</param>
     public async Task RunAsync(RtmpScheme scheme, IDuplexPipe transport, string connectionId, EndPoint? remote,
-        Func<bool>? hasUnreadInput, Action<RtmpProtocolException>? onViolation, CancellationToken closed)
+        Func<bool>? hasUnreadInput, Action<string>? abort, CancellationToken closed)
     {
         var remoteText = remote?.ToString() ?? "unknown";
         var schemeText = Text(scheme);
         LogOpened(logger, connectionId, remoteText, schemeText);
         var session = new RtmpSession(transport, connectionId, remoteText, options.Value, registry, admission, sessionLogger,
-            (remote as IPEndPoint)?.Address, hasUnreadInput, heartbeat);
+            (remote as IPEndPoint)?.Address, hasUnreadInput, heartbeat, players, schemeText);
         try
         {
             await session.RunAsync(closed);
+            if (session.AbortRequested)
+            {
+                abort?.Invoke("RTMP player removed: it fell behind");
+            }
         }
         catch (RtmpProtocolException ex)
         {
             RtmpLog.ProtocolViolation(logger, connectionId, remoteText, ex.Error, ex.Message);
-            onViolation?.Invoke(ex);
+            abort?.Invoke($"RTMP {ex.Error}");
         }
         catch (Exception ex) when (IsTransportGone(ex))
         {

@@ -26,7 +26,8 @@ public sealed class RtmpConnectionHandlerTests
         var registry = new LiveStreamRegistry([], TimeProvider.System);
         var handler = new RtmpConnectionHandler(new RtmpSessionHost(logger, NullLogger<RtmpSession>.Instance,
             Options.Create(new RtmpOptions { HandshakeTimeoutSeconds = 1 }), registry,
-            TestAdmission.Create(registry, new FakeStreamKeyAuthorizer()), heartbeat));
+            TestAdmission.Create(registry, new FakeStreamKeyAuthorizer()), heartbeat,
+            new StreamHub.Playback.PlayerRegistry(TimeProvider.System, NullLogger<StreamHub.Playback.PlayerRegistry>.Instance)));
         var toServer = new Pipe();
         var toClient = new Pipe();
         var connection = new DefaultConnectionContext("conn-9",

@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StreamHub.Live;
+using StreamHub.Playback;
 using StreamHub.Rtmp;
 using StreamHub.Rtmp.Session;
 using StreamHub.Tests.Admission;
@@ -27,7 +28,8 @@ public sealed class RtmpSessionHostTests : IDisposable
     {
         var registry = new LiveStreamRegistry([], TimeProvider.System);
         _host = new RtmpSessionHost(_logger, NullLogger<RtmpSession>.Instance, Options.Create(new RtmpOptions { HandshakeTimeoutSeconds = 1 }),
-            registry, TestAdmission.Create(registry, new FakeStreamKeyAuthorizer()), _heartbeat);
+            registry, TestAdmission.Create(registry, new FakeStreamKeyAuthorizer()), _heartbeat,
+            new PlayerRegistry(TimeProvider.System, NullLogger<PlayerRegistry>.Instance));
     }
 
     private TestDuplexPipe Server => new(_toServer.Reader, _toClient.Writer);
@@ -37,7 +39,7 @@ public sealed class RtmpSessionHostTests : IDisposable
     {
         await _toServer.Writer.WriteAsync(new byte[] { 6 });
 
-        await _host.RunAsync(RtmpScheme.Rtmpt, Server, "rtmpt-7", Remote, null, onViolation: null, CancellationToken.None)
+        await _host.RunAsync(RtmpScheme.Rtmpt, Server, "rtmpt-7", Remote, null, abort: null, CancellationToken.None)
             .WaitAsync(TimeSpan.FromSeconds(10));
 
         var lines = _logger.Lines;
@@ -48,16 +50,16 @@ public sealed class RtmpSessionHostTests : IDisposable
     }
 
     [Fact]
-    public async Task A_violation_is_handed_to_the_transport_after_its_log_line()
+    public async Task A_violation_aborts_the_transport_after_its_log_line()
     {
         await _toServer.Writer.WriteAsync(new byte[] { 6 });
-        var seen = new List<(RtmpError Error, int LinesBefore)>();
+        var seen = new List<(string Reason, int LinesBefore)>();
 
         await _host.RunAsync(RtmpScheme.Rtmps, Server, "conn-3", Remote, null,
-            violation => seen.Add((violation.Error, _logger.Lines.Count)), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+            reason => seen.Add((reason, _logger.Lines.Count)), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
 
-        var (error, linesBefore) = Assert.Single(seen);
-        Assert.Equal(RtmpError.UnsupportedVersion, error);
+        var (reason, linesBefore) = Assert.Single(seen);
+        Assert.Equal("RTMP UnsupportedVersion", reason);
         Assert.Equal(2, linesBefore);
         Assert.Contains(_logger.Lines, l => l == "Information: RTMP connection conn-3 opened from 127.0.0.1:4242 (rtmps)");
     }

@@ -38,10 +38,14 @@ public sealed partial class RtmpSession
             case CommandNames.Publish:
                 RequireConnected(command);
                 return command;
+            case CommandNames.Play:
+                OnPlay(command, messageStreamId);
+                return null;
             case CommandNames.FcUnpublish:
             case CommandNames.CloseStream:
             case CommandNames.DeleteStream:
                 EndPublish();
+                StopPlaying($"the player sent {command.Name}");
                 return null;
             default:
                 return null;
@@ -161,6 +165,10 @@ public sealed partial class RtmpSession
         if (_stream is not null)
         {
             RtmpThrow.ProtocolError(RtmpError.MalformedCommand, "publish sent twice on one connection");
+        }
+        if (_player is not null)
+        {
+            RtmpThrow.ProtocolError(RtmpError.MalformedCommand, "publish on a connection that plays");
         }
         var key = PublishKey(command);
         var admission = await _admission.AdmitPublishAsync(key, _remoteIp, new PublisherInfo(_connectionId, _remoteAddress, _encoder), closed);

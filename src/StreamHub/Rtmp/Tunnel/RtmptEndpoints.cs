@@ -33,10 +33,11 @@ public static class RtmptEndpoints
                         detail: "The server holds its most tunnels (StreamHub:Limits:MaxTunnels); try again later.");
             }
             var scheme = context.Request.IsHttps ? RtmpScheme.Rtmpts : RtmpScheme.Rtmpt;
-            // The session runs past this request. A protocol violation needs nothing beyond ending the session: the
-            // tunnel then answers what the session wrote, and its next request is a 404.
+            // The session runs past this request. There is no connection to abort (after a protocol violation, or a
+            // player that fell behind): ending the session is enough, the tunnel answers what the session wrote and
+            // its next request is a 404.
             _ = Task.Run(() => tunnel.RunAsync((pipe, closed) =>
-                host.RunAsync(scheme, pipe, tunnel.Name, remote, hasUnreadInput: null, onViolation: null, closed)));
+                host.RunAsync(scheme, pipe, tunnel.Name, remote, hasUnreadInput: null, abort: null, closed)));
             return Results.Bytes(System.Text.Encoding.ASCII.GetBytes(tunnel.Id + "\n"), ContentType);
         }).ExcludeFromDescription();
 
