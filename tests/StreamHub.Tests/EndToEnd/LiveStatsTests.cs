@@ -166,6 +166,11 @@ public sealed class LiveStatsTests(SharedHostFixture fixture) : IClassFixture<Sh
             Assert.Equal(1, listed.GetProperty("viewers").GetProperty("httpFlv").GetInt32());
             Assert.Equal(1234, listed.GetProperty("players").GetProperty("bytesSent").GetInt64());
 
+            // The server's total, in /api/stats (other tests' players may share the host).
+            var server = (await client.GetFromJsonAsync<JsonElement>("/api/stats")).GetProperty("players");
+            Assert.True(server.GetProperty("rtmp").GetInt32() >= 2 && server.GetProperty("httpFlv").GetInt32() >= 1, server.ToString());
+            Assert.True(server.GetProperty("bytesSent").GetInt64() >= 1234, server.ToString());
+
             rtmpTwo.Dispose();
             var left = await client.GetFromJsonAsync<JsonElement>($"/api/streams/{name}");
             Assert.Equal(1, left.GetProperty("viewers").GetProperty("rtmp").GetInt32());
