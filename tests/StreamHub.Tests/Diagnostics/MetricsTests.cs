@@ -1,5 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using StreamHub.Diagnostics.Metrics;
+using StreamHub.Live;
 using StreamHub.Playback;
 using StreamHub.Tests.EndToEnd;
 using StreamHub.Tests.Infrastructure;
@@ -102,6 +104,43 @@ public sealed class MetricsTests(SharedHostFixture fixture) : IClassFixture<Shar
                 ffmpeg.Kill(entireProcessTree: true);
             }
         }
+    }
+
+    [Fact]
+    public async Task Past_the_cap_streams_players_share_one_overflow_series_that_sums_them_and_the_server_total_counts_everyone()
+    {
+        await using var host = StreamHubHost.Start();
+        var live = host.GetService<LiveStreamRegistry>();
+        var registry = host.GetService<PlayerRegistry>();
+        var extra = 11;
+        var sessions = new List<PlayerSession>();
+        var streams = new List<LiveStream>();
+        for (var i = 0; i < StreamHubMetrics.MaxPlayerStreams + extra; i++)
+        {
+            Assert.True(live.TryBeginPublish($"cap-{i:0000}", new PublisherInfo($"c{i}", "127.0.0.1:1", "test"), out var stream));
+            streams.Add(stream);
+            var session = registry.Join(stream, PlaybackProtocol.Rtmp, "rtmp", $"p{i}", "127.0.0.1:2");
+            session.AddBytesSent(10);
+            sessions.Add(session);
+        }
+        using var anonymous = host.CreateHttpClient(withAdminKey: false);
+
+        var series = Parse(await anonymous.GetStringAsync("/metrics"));
+
+        var perStream = series.Keys.Where(k => k.StartsWith("streamhub_players{", StringComparison.Ordinal) && k.Contains("protocol=\"rtmp\",stream=")).ToList();
+        Assert.Equal(StreamHubMetrics.MaxPlayerStreams, perStream.Count);
+        Assert.All(perStream, k => Assert.Equal(1, series[k]));
+        Assert.Equal(extra, series["streamhub_players{overflow=\"true\",protocol=\"rtmp\"}"]);
+        Assert.Equal(10 * extra, series["streamhub_player_sent_bytes_total{overflow=\"true\",protocol=\"rtmp\"}"]);
+        Assert.True(series.Keys.Count(k => k.StartsWith("streamhub_players{", StringComparison.Ordinal)) <= PrometheusExporter.MaxSeriesPerInstrument);
+        Assert.Equal(StreamHubMetrics.MaxPlayerStreams + extra, series["streamhub_players_connected{protocol=\"rtmp\"}"]);
+
+        sessions.ForEach(s => s.Dispose());
+        streams.ForEach(live.EndPublish);
+        // Ended and unwatched, the names are let go: no per-stream player series remain.
+        var after = Parse(await anonymous.GetStringAsync("/metrics"));
+        Assert.DoesNotContain(after.Keys, k => k.StartsWith("streamhub_players{", StringComparison.Ordinal));
+        Assert.Equal(0, after["streamhub_players_connected{protocol=\"rtmp\"}"]);
     }
 
     /// <summary>Sample lines as "name{labels}" -> value.</summary>

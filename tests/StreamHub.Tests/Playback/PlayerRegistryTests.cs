@@ -196,6 +196,51 @@ public sealed class PlayerRegistryTests
     }
 
     [Fact]
+    public async Task Players_joining_and_leaving_from_many_threads_while_names_are_forgotten_lose_no_byte_and_the_total_never_goes_back()
+    {
+        // Half the streams have ended: their players join ended subscriptions and leave at once, so their names are
+        // forgotten and made again under the joiners' feet.
+        var streams = Enumerable.Range(0, 8).Select(i => Begin($"race-{i}")).ToArray();
+        foreach (var stream in streams.Where((_, i) => i % 2 == 1))
+        {
+            _live.EndPublish(stream);
+        }
+        using var stop = new CancellationTokenSource();
+        var reader = Task.Run(() =>
+        {
+            long lastBytes = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                var bytes = _players.Total.BytesSent;
+                Assert.True(bytes >= lastBytes, $"the total went back from {lastBytes} to {bytes}");
+                lastBytes = bytes;
+                _ = _players.PerStream();
+            }
+        });
+        const int Threads = 4, Joins = 2000;
+        await Task.WhenAll(Enumerable.Range(0, Threads).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < Joins; i++)
+            {
+                using var session = Join(streams[(t + i) % streams.Length], i % 3 == 0 ? PlaybackProtocol.HttpFlv : PlaybackProtocol.Rtmp, $"t{t}-{i}");
+                session.AddBytesSent(1);
+            }
+        })));
+        await stop.CancelAsync();
+        await reader;
+
+        var total = _players.Total;
+        Assert.Equal((0, 0, (long)Threads * Joins), (total.Rtmp, total.HttpFlv, total.BytesSent));
+        Assert.Equal(total.BytesSent, total.RtmpBytesSent + total.HttpFlvBytesSent);
+        // Only the live streams' names are held; every ended one has been let go.
+        Assert.Equal(streams.Where((_, i) => i % 2 == 0).Select(s => s.Name).Order(), _players.StreamNames.Order());
+        foreach (var stream in streams.Where((_, i) => i % 2 == 0))
+        {
+            _live.EndPublish(stream);
+        }
+    }
+
+    [Fact]
     public void Joining_and_leaving_log_one_line_each_with_address_protocol_duration_bytes_and_frames_dropped()
     {
         var stream = Begin("logged");
