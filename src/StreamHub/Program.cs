@@ -8,6 +8,7 @@ using StreamHub.Hosting;
 using StreamHub.Live;
 using StreamHub.Pages;
 using StreamHub.Playback;
+using StreamHub.Playback.HttpFlv;
 using StreamHub.Rtmp.Tunnel;
 using StreamHub.Security;
 using StreamHub.StreamKeys;
@@ -74,6 +75,7 @@ public sealed class Program
             app.MapMetricsEndpoint();
             app.MapPageEndpoints();
             app.MapHlsEndpoints();
+            app.MapHttpFlvEndpoints();
             if (app.Services.GetRequiredService<IOptions<StreamHub.Rtmp.RtmpOptions>>().Value.AcceptTunnel)
             {
                 app.MapRtmptEndpoints();
