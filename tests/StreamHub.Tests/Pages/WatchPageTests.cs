@@ -64,7 +64,7 @@ public sealed class WatchPageTests(SharedHostFixture fixture) : IClassFixture<Sh
     }
 
     [Fact]
-    public async Task The_watch_page_low_latency_mode_loads_mpegtsjs_and_waits_for_a_stream_that_is_not_live()
+    public async Task The_watch_page_low_latency_mode_shows_the_flv_url_and_waits_for_a_stream_that_is_not_live()
     {
         await using var browser = await Browser.LaunchAsync();
         var page = await browser.Instance.NewPageAsync();

@@ -23,6 +23,7 @@ internal sealed class HttpFlvPlayer
     private readonly TrafficCounters _traffic;
     private readonly TimeSpan _writeTimeout;
     private readonly LiveFlvWriter _flv = new();
+    private volatile bool _timedOut;
 
     public HttpFlvPlayer(HttpContext context, PlayerSession session, TrafficCounters traffic, TimeSpan writeTimeout)
     {
@@ -40,7 +41,7 @@ internal sealed class HttpFlvPlayer
         // A subscription's wait takes no token: ending it (as the stream does) wakes a reader waiting on a stream that
         // sends nothing, so a player that leaves, or whose write times out, does not stay joined until the next frame.
         // Complete, unlike Dispose, is safe beside a read in progress; the loop disposes once it has stopped reading.
-        using var wake = writeDeadline.Token.UnsafeRegister(static state => ((LiveSubscription)state!).Complete(SubscriptionEnd.Unsubscribed), subscription);
+        using var wake = writeDeadline.Token.UnsafeRegister(static state => ((HttpFlvPlayer)state!).WriteCancelled(), this);
         var (hasAudio, hasVideo) = LiveFlvWriter.TracksOf(_session.Stream);
         long pending = LiveFlvWriter.WriteHeader(output, hasAudio, hasVideo);
         try
@@ -77,6 +78,14 @@ internal sealed class HttpFlvPlayer
         }
     }
 
+    /// <summary>The player left, or a flush timed out: which is known only now (Kestrel aborts the request when a
+    /// flush is cancelled, so later both look alike).</summary>
+    private void WriteCancelled()
+    {
+        _timedOut = !_context.RequestAborted.IsCancellationRequested;
+        _session.Subscription.Complete(SubscriptionEnd.Unsubscribed);
+    }
+
     /// <summary>Flushes, bounded by the write timeout; false when the player is gone.</summary>
     private async ValueTask<bool> FlushAsync(PipeWriter output, long bytes, CancellationTokenSource writeDeadline)
     {
@@ -104,7 +113,7 @@ internal sealed class HttpFlvPlayer
         {
             _context.Abort();
         }
-        else if (writeDeadline.IsCancellationRequested && !_context.RequestAborted.IsCancellationRequested)
+        else if (_timedOut)
         {
             _session.SetLeaveReason($"it took nothing written to it for {_writeTimeout.TotalSeconds:0} s (StreamHub:Live:PlayerWriteTimeoutSeconds)");
             _context.Abort();

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using StreamHub.Live;
 using StreamHub.Playback;
 using StreamHub.Tests.Hls.Support;
@@ -13,7 +15,8 @@ public sealed class HttpFlvEndTests
     [Fact]
     public async Task The_publisher_stopping_ends_the_response_and_curl_and_ffmpeg_exit_0()
     {
-        await using var host = StreamHubHost.Start();
+        var log = new ListLogger<PlayerRegistry>();
+        await using var host = StreamHubHost.Start(configureServices: services => services.AddSingleton<ILogger<PlayerRegistry>>(log));
         var (name, key) = await host.CreateStreamAsync("flv-end");
         // A finite live publish: 8 s in real time, then ffmpeg unpublishes and exits.
         await using var publisher = BackgroundProcess.Start("finite publisher", ExternalProcess.Require("ffmpeg", "ffmpeg"),
@@ -48,6 +51,9 @@ public sealed class HttpFlvEndTests
 
             var players = host.GetService<PlayerRegistry>().CountsFor(name);
             Assert.Equal(0, players.HttpFlv);
+            var left = log.Lines.Where(l => l.Contains($"left stream {name}")).ToList();
+            Assert.Equal(2, left.Count);
+            Assert.All(left, l => Assert.EndsWith("the publisher stopped", l));
         }
         finally
         {
