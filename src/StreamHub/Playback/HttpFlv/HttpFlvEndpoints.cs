@@ -40,7 +40,7 @@ public static class HttpFlvEndpoints
           .WithSummary("A live stream (by its public name) as FLV over one chunked response, for low-latency players (mpegts.js, ffplay, VLC)")
           .WithDescription("Starts with the FLV header, onMetaData, the sequence headers and the frames since the last keyframe, then sends every "
               + "frame as it arrives; the response ends when the publisher stops. A player that falls too far behind is cut off.")
-          .Produces(StatusCodes.Status200OK, contentType: ContentType)
+          .Produces<Stream>(StatusCodes.Status200OK, ContentType)
           .ProducesProblem(StatusCodes.Status404NotFound)
           .ProducesProblem(StatusCodes.Status403Forbidden);
 

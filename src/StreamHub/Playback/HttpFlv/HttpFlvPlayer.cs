@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using StreamHub.Diagnostics;
 using StreamHub.Live;
 
@@ -86,7 +87,9 @@ internal sealed class HttpFlvPlayer
         _session.Subscription.Complete(SubscriptionEnd.Unsubscribed);
     }
 
-    /// <summary>Flushes, bounded by the write timeout; false when the player is gone.</summary>
+    /// <summary>Flushes, bounded by the write timeout; false when the player is gone. Pooled: a flush that waits on the
+    /// socket allocates no state machine box.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> FlushAsync(PipeWriter output, long bytes, CancellationTokenSource writeDeadline)
     {
         writeDeadline.CancelAfter(_writeTimeout);

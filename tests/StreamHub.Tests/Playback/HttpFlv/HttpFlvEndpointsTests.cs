@@ -41,6 +41,46 @@ public sealed class HttpFlvEndpointsTests(HttpFlvLiveFixture live) : IClassFixtu
     }
 
     [Fact]
+    public async Task Curl_gets_the_same_over_https()
+    {
+        var folder = Directory.CreateTempSubdirectory("streamhub-flv-curl-").FullName;
+        try
+        {
+            var headers = Path.Combine(folder, "headers");
+            var body = Path.Combine(folder, "out.flv");
+            var curl = await ExternalProcess.RunAsync(ExternalProcess.Require("curl", "curl"),
+                ["-sS", "-k", "--http1.1", "-D", headers, "-o", body, "--max-time", "2", $"https://127.0.0.1:{live.Host.HttpsPort}/flv/{live.Name}.flv"],
+                TimeSpan.FromSeconds(20));
+
+            Assert.True(curl.ExitCode == 28, $"curl exit {curl.ExitCode} (28 = stopped at --max-time): {curl.StandardError}");
+            var lines = File.ReadAllLines(headers);
+            Assert.StartsWith("HTTP/1.1 200", lines[0]);
+            Assert.Contains(lines, l => l.Equals("Content-Type: video/x-flv", StringComparison.OrdinalIgnoreCase));
+            Assert.Contains(lines, l => l.Equals("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase));
+            var bytes = File.ReadAllBytes(body);
+            Assert.True(bytes.Length > 10_000, $"only {bytes.Length} bytes in 2 s");
+            Assert.Equal("FLV"u8.ToArray(), bytes[..3]);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_flv_endpoint_appears_in_the_api_description()
+    {
+        using var client = live.Host.CreateHttpClient();
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/swagger/v1/swagger.json"));
+
+        var get = document.RootElement.GetProperty("paths").GetProperty("/flv/{name}.flv").GetProperty("get");
+        var responses = get.GetProperty("responses");
+        Assert.True(responses.GetProperty("200").GetProperty("content").TryGetProperty("video/x-flv", out _), responses.ToString());
+        Assert.True(responses.TryGetProperty("404", out _), responses.ToString());
+        Assert.Equal("HTTP-FLV", get.GetProperty("tags")[0].GetString());
+    }
+
+    [Fact]
     public async Task Ffprobe_finds_an_h264_and_an_aac_stream()
     {
         var result = await MediaTools.RunAsync(MediaTools.Ffprobe, ["-v", "error", "-show_entries", "stream=codec_type,codec_name,width,height,sample_rate",

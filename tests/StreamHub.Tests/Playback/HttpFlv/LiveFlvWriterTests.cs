@@ -69,6 +69,34 @@ public sealed class LiveFlvWriterTests
     }
 
     [Fact]
+    public void Writing_a_frame_allocates_nothing()
+    {
+        var output = new ArrayBufferWriter<byte>(1024 * 1024);
+        var writer = new LiveFlvWriter();
+        var video = SyntheticFrames.Video(0, idr: true, size: 4_000);
+        var audio = SyntheticFrames.Audio(0);
+        void Run(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                output.ResetWrittenCount();
+                writer.Write(output, new LiveItem(video.Retain()));
+                writer.Write(output, new LiveItem(audio.Retain()));
+            }
+        }
+
+        Run(100);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Run(1_000);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(11 + 5 + 4_004 + 4 + 11 + 2 + 200 + 4, output.WrittenCount); // the last pair: both tags were written
+        video.Release();
+        audio.Release();
+    }
+
+    [Fact]
     public void The_header_flags_come_from_the_stream_sequence_headers_and_default_to_both()
     {
         var stream = new LiveStream("flags", new PublisherInfo("test", "127.0.0.1:1", null), DateTimeOffset.UtcNow, []);
