@@ -26,12 +26,18 @@ internal sealed class HttpFlvPlayer
     private readonly LiveFlvWriter _flv = new();
     private volatile bool _timedOut;
 
-    public HttpFlvPlayer(HttpContext context, PlayerSession session, TrafficCounters traffic, TimeSpan writeTimeout)
+    /// <summary>How often a player stuck in a flush is checked for having been removed from the stream.</summary>
+    public static readonly TimeSpan RemovalCheckPeriod = TimeSpan.FromMilliseconds(500);
+
+    private readonly TimeProvider _time;
+
+    public HttpFlvPlayer(HttpContext context, PlayerSession session, TrafficCounters traffic, TimeSpan writeTimeout, TimeProvider time)
     {
         _context = context;
         _session = session;
         _traffic = traffic;
         _writeTimeout = writeTimeout;
+        _time = time;
     }
 
     public async Task RunAsync()
@@ -43,6 +49,10 @@ internal sealed class HttpFlvPlayer
         // sends nothing, so a player that leaves, or whose write times out, does not stay joined until the next frame.
         // Complete, unlike Dispose, is safe beside a read in progress; the loop disposes once it has stopped reading.
         using var wake = writeDeadline.Token.UnsafeRegister(static state => ((HttpFlvPlayer)state!).WriteCancelled(), this);
+        // The stream removes a player that stays behind, but a player that reads slowly is mostly inside a flush, which
+        // only its socket ends: it would stay connected, its socket buffers draining at its pace, long after. Checked
+        // twice a second (a timer per player, not per frame), a removed player is cut off at once.
+        using var removal = _time.CreateTimer(static state => ((HttpFlvPlayer)state!).AbortIfRemoved(), this, RemovalCheckPeriod, RemovalCheckPeriod);
         var (hasAudio, hasVideo) = LiveFlvWriter.TracksOf(_session.Stream);
         long pending = LiveFlvWriter.WriteHeader(output, hasAudio, hasVideo);
         try
@@ -76,6 +86,14 @@ internal sealed class HttpFlvPlayer
         finally
         {
             Finish(writeDeadline);
+        }
+    }
+
+    private void AbortIfRemoved()
+    {
+        if (_session.Subscription.End == SubscriptionEnd.FellBehind)
+        {
+            _context.Abort();
         }
     }
 

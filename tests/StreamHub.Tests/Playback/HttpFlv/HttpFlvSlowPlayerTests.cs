@@ -99,6 +99,83 @@ public sealed class HttpFlvSlowPlayerTests
         }
     }
 
+    [Fact]
+    public async Task A_player_that_reads_too_slowly_drops_to_keyframes_and_is_cut_off_once_the_stream_removes_it()
+    {
+        var log = new ListLogger<PlayerRegistry>();
+        await using var host = StreamHubHost.Start(new Dictionary<string, string?>
+        {
+            // Behind for 1 s of media and it is removed; the write timeout is far away, so it is not what cuts it off.
+            ["StreamHub:Live:GopCacheMaxSeconds"] = "1",
+            ["StreamHub:Live:SubscriberQueueMaxSeconds"] = "2",
+            ["StreamHub:Live:SubscriberMaxBehindSeconds"] = "1",
+            ["StreamHub:Live:PlayerWriteTimeoutSeconds"] = "60",
+        }, configureServices: services => services.AddSingleton<ILogger<PlayerRegistry>>(log));
+        var registry = host.GetService<LiveStreamRegistry>();
+        var players = host.GetService<PlayerRegistry>();
+        Assert.True(registry.TryBeginPublish("behind-flv", new PublisherInfo("test", "127.0.0.1:1", null), out var stream));
+        TestPublisher.Write(stream, [SyntheticFrames.VideoConfig(), SyntheticFrames.AudioConfig()]);
+        using var stop = new CancellationTokenSource();
+        var publishing = Task.Run(async () =>
+        {
+            for (long at = 0; !stop.IsCancellationRequested; at += 200)
+            {
+                TestPublisher.Write(stream, SyntheticFrames.Interleaved(at, 200, gopFrames: 25, videoSize: 50_000));
+                await Task.Delay(200);
+            }
+        });
+        try
+        {
+            using var slow = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+            await slow.ConnectAsync(IPAddress.Loopback, host.HttpPort);
+            await slow.SendAsync(Encoding.ASCII.GetBytes($"GET /flv/behind-flv.flv HTTP/1.1\r\nHost: 127.0.0.1:{host.HttpPort}\r\n\r\n"));
+            await WaitForAsync(() => players.CountsFor("behind-flv").HttpFlv == 1, "the slow player to join");
+
+            // 40 KB/s of a 10 Mbit/s stream: it keeps reading, so its writes never time out, but it falls behind.
+            var buffer = new byte[4096];
+            var reset = false;
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                while (clock.Elapsed < TimeSpan.FromSeconds(30) && !log.Lines.Any(l => l.Contains("left stream behind-flv")))
+                {
+                    using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    if (await slow.ReceiveAsync(buffer, wait.Token) == 0)
+                    {
+                        break;
+                    }
+                    await Task.Delay(100);
+                }
+                using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                var large = new byte[256 * 1024];
+                while (await slow.ReceiveAsync(large, drain.Token) > 0)
+                {
+                }
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                reset = true;
+            }
+
+            var cutAfter = clock.Elapsed;
+
+            var left = Assert.Single(log.Lines, l => l.Contains("left stream behind-flv"));
+            // 2 s of queue and 1 s behind, in media time at real speed, and the check twice a second: well within 10 s.
+            Assert.True(cutAfter < TimeSpan.FromSeconds(10), $"cut off {cutAfter} after it joined");
+            Assert.Contains("it fell behind for too long and was removed", left);
+            Assert.DoesNotContain(" 0 frames dropped", left);
+            Assert.True(reset, "the removed player's response ended cleanly instead of being aborted");
+            Assert.True(players.CountsFor("behind-flv").FramesDropped > 0);
+            Assert.Same(stream, registry.Find("behind-flv"));
+        }
+        finally
+        {
+            stop.Cancel();
+            await publishing;
+            registry.EndPublish(stream);
+        }
+    }
+
     private static async Task WaitForAsync(Func<bool> condition, string what, int seconds = 10)
     {
         var deadline = Stopwatch.StartNew();
