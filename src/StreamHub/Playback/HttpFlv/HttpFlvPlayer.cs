@@ -19,17 +19,16 @@ internal sealed class HttpFlvPlayer
     /// and not in one buffer the size of the GOP.</summary>
     public const int BatchBytes = 64 * 1024;
 
+    /// <summary>How often a player stuck in a flush is checked for having been removed from the stream.</summary>
+    public static readonly TimeSpan RemovalCheckPeriod = TimeSpan.FromMilliseconds(500);
+
     private readonly HttpContext _context;
     private readonly PlayerSession _session;
     private readonly TrafficCounters _traffic;
     private readonly TimeSpan _writeTimeout;
+    private readonly TimeProvider _time;
     private readonly LiveFlvWriter _flv = new();
     private volatile bool _timedOut;
-
-    /// <summary>How often a player stuck in a flush is checked for having been removed from the stream.</summary>
-    public static readonly TimeSpan RemovalCheckPeriod = TimeSpan.FromMilliseconds(500);
-
-    private readonly TimeProvider _time;
 
     public HttpFlvPlayer(HttpContext context, PlayerSession session, TrafficCounters traffic, TimeSpan writeTimeout, TimeProvider time)
     {
