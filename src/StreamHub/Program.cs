@@ -9,6 +9,7 @@ using StreamHub.Hosting;
 using StreamHub.Live;
 using StreamHub.Pages;
 using StreamHub.Playback;
+using StreamHub.Playback.HttpFlv;
 using StreamHub.Rtmp.Tunnel;
 using StreamHub.Security;
 using StreamHub.StreamKeys;
@@ -76,6 +77,7 @@ public sealed class Program
             app.MapMetricsEndpoint();
             app.MapPageEndpoints();
             app.MapHlsEndpoints();
+            app.MapHttpFlvEndpoints();
             if (app.Services.GetRequiredService<IOptions<StreamHub.Rtmp.RtmpOptions>>().Value.AcceptTunnel)
             {
                 app.MapRtmptEndpoints();
