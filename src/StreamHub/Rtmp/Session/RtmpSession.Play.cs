@@ -78,6 +78,7 @@ public sealed partial class RtmpSession
             return;
         }
         _player = _players.Join(stream, PlaybackProtocol.Rtmp, _transportName, _connectionId, _remoteAddress);
+        _player.Subscription.OnFellBehind(AbortFellBehind);
         _playStreamId = messageStreamId;
         _state = RtmpSessionState.Playing;
         var output = _transport.Output;
@@ -274,6 +275,16 @@ public sealed partial class RtmpSession
         {
             _outputGate.Release();
         }
+        RequestClose();
+    }
+
+    /// <summary>The player was removed for falling behind (publisher's thread). Its play loop may be blocked in a flush
+    /// that a peer which stopped reading never lets complete, and would only notice at the write timeout: the flush is
+    /// cancelled and the connection aborted now, which also lets go of the frames still queued for it.</summary>
+    private void AbortFellBehind()
+    {
+        _abortRequested = true;
+        _transport.Output.CancelPendingFlush();
         RequestClose();
     }
 

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using StreamHub.Rtmp.Commands;
+using StreamHub.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace StreamHub.Tests.Rtmp.Playback;
+
+/// <summary>A server whose players may fall only a little behind: 2 s of media queued at most, removed after 1 s of
+/// dropping; the publisher sends a noisy picture (a few Mbit/s), so a player that stops reading fills its socket and
+/// its queue within a second or two.</summary>
+public sealed class SlowPlayerFixture : PlaybackServerFixture
+{
+    public const double QueueSeconds = 2;
+    public const int QueueBytes = 2 * 1024 * 1024;
+    public const double BehindSeconds = 1;
+
+    protected override bool Noisy => true;
+
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    {
+        ["StreamHub__Live__SubscriberQueueMaxSeconds"] = QueueSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["StreamHub__Live__SubscriberQueueMaxBytes"] = QueueBytes.ToString(),
+        ["StreamHub__Live__SubscriberMaxBehindSeconds"] = BehindSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["StreamHub__Live__GopCacheMaxSeconds"] = "1.5",
+        ["StreamHub__Live__GopCacheMaxBytes"] = (1024 * 1024).ToString(),
+        // The backstop for a peer that takes nothing: longer than falling behind takes here, so the test sees the
+        // subscription's own limit act (and would see this one, with its own reason, if that one failed to).
+        ["StreamHub__Rtmp__WriteTimeoutSeconds"] = "8",
+        ["StreamHub__Hls__SegmentDurationSeconds"] = "1",
+    };
+}
+
+/// <summary>A player that stops reading (a raw RTMP client with a small socket receive buffer that plays, then never
+/// reads again) is dropped to keyframes and then disconnected within the configured limits, while the publisher, the
+/// HLS output and a second player carry on, and the server's memory stays bounded.</summary>
+public sealed class SlowPlayerTests(SlowPlayerFixture fixture, ITestOutputHelper output) : IClassFixture<SlowPlayerFixture>
+{
+    [Fact]
+    public async Task A_player_that_stops_reading_is_removed_while_the_publisher_hls_and_another_player_carry_on()
+    {
+        using var hlsStop = new CancellationTokenSource();
+        var hls = PollHlsAsync(hlsStop.Token);
+        var second = FfmpegPlayTests.PlayAsync(fixture.PlayUrl(), seconds: 8);
+        await Task.Delay(500);
+        var baseline = fixture.Server.ResidentBytes();
+
+        await using var stuck = await RtmpPlayClient.ConnectAsync(fixture.Server.RtmpPort, receiveBuffer: 4096);
+        Assert.Equal(RtmpStatusCodes.PlayReset, await stuck.PlayAsync(fixture.Name));
+        var clock = Stopwatch.StartNew();
+        // From here on it reads nothing. It is removed once its socket and output buffers are full (well under a
+        // second at this bitrate), its queue holds QueueSeconds of media, and it has then dropped for BehindSeconds;
+        // 1 s more for the keyframe it might resume at, 3 s for a loaded machine.
+        var limit = TimeSpan.FromSeconds(1 + SlowPlayerFixture.QueueSeconds + SlowPlayerFixture.BehindSeconds + 1 + 3);
+        var leaveMarker = $"from 127.0.0.1:{stuck.LocalPort} after";
+        long peak = baseline;
+        string? left = null;
+        while (left is null && clock.Elapsed < limit + TimeSpan.FromSeconds(5))
+        {
+            peak = Math.Max(peak, fixture.Server.ResidentBytes());
+            left = fixture.Server.Output.Split('\n').FirstOrDefault(l => l.Contains(leaveMarker, StringComparison.Ordinal));
+            await Task.Delay(100);
+        }
+        var removedAfter = clock.Elapsed;
+        Assert.True(left is not null, $"the player that stopped reading was never disconnected:\n{fixture.Server.Output}");
+        output.WriteLine($"removed after {removedAfter.TotalSeconds:F1} s: {left}");
+        Assert.True(removedAfter < limit, $"removed after {removedAfter}, limit {limit}");
+        Assert.Contains("it fell behind for too long and was removed", left);
+        var dropped = long.Parse(Regex.Match(left, @"(\d+) frames dropped").Groups[1].Value);
+        Assert.True(dropped > 0, left);
+        await fixture.WaitForLogLineAsync("removed", alsoContaining: "behind for more than 1 s");
+        Assert.True(await stuck.Client.WaitForCloseAsync(TimeSpan.FromSeconds(5)), "the stuck player's connection is still open");
+
+        var played = await second;
+        fixture.Publisher.AssertRunning();
+        Assert.True(played.ExitCode == 0 && string.IsNullOrWhiteSpace(played.StandardError),
+            $"the second player exited {played.ExitCode}:\n{played.StandardError}");
+        Assert.InRange(FfmpegPlayTests.DecodedFrames(played), 220, 245);
+
+        hlsStop.CancelAfter(TimeSpan.FromSeconds(1));
+        var sequences = await hls;
+        // Segments kept coming (1 s segments over the whole test), and no poll skipped one.
+        Assert.True(sequences[^1].Last - sequences[0].Last >= 5, $"HLS went from segment {sequences[0].Last} to {sequences[^1].Last}");
+
+        // Memory: the stuck player holds at most its queue (QueueBytes of payload, the frames shared with every
+        // other consumer by reference), the play loop's batch (64 KiB) and its connection's output buffer (64 KiB).
+        // RSS also moves with the runtime's own work (GC heap growth, JIT of the paths just taken): 24 MiB is allowed
+        // for that. A player whose queue ignored its limits, or frames copied per player, would not show here at this
+        // bitrate within seconds; this bounds a gross leak, and the log line above proves the limit acted.
+        var bound = SlowPlayerFixture.QueueBytes + 128 * 1024 + 24 * 1024 * 1024;
+        output.WriteLine($"RSS {baseline / 1048576.0:F1} MiB → peak {peak / 1048576.0:F1} MiB");
+        Assert.True(peak - baseline < bound, $"RSS grew by {(peak - baseline) / 1048576.0:F1} MiB (bound {bound / 1048576.0:F1} MiB)");
+    }
+
+    /// <summary>Polls the playlist until cancelled; fails on a gap: a poll whose media sequence is past the end of the
+    /// previous poll's window (a segment that no poll ever saw). Returns each poll's (first, last) media sequence.</summary>
+    private async Task<List<(long First, long Last)>> PollHlsAsync(CancellationToken stop)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{fixture.Server.HttpPort}/"), Timeout = TimeSpan.FromSeconds(5) };
+        List<(long First, long Last)> polls = [];
+        while (!stop.IsCancellationRequested)
+        {
+            var playlist = await client.GetStringAsync($"/hls/{fixture.Name}/index.m3u8", CancellationToken.None);
+            var first = long.Parse(playlist.Split('\n').First(l => l.StartsWith("#EXT-X-MEDIA-SEQUENCE:", StringComparison.Ordinal))["#EXT-X-MEDIA-SEQUENCE:".Length..]);
+            var last = first + playlist.Split('\n').Count(l => l.EndsWith(".ts", StringComparison.Ordinal)) - 1;
+            if (polls.Count > 0)
+            {
+                var previous = polls[^1];
+                Assert.True(first >= previous.First && first <= previous.Last + 1, $"HLS media sequence went from {previous} to {first}..{last}");
+                Assert.True(last >= previous.Last, $"HLS window went back from {previous.Last} to {last}");
+            }
+            polls.Add((first, last));
+            try
+            {
+                await Task.Delay(250, stop);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        return polls;
+    }
+}
