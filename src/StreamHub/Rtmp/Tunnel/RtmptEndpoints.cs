@@ -41,12 +41,14 @@ public static partial class RtmptEndpoints
             var logger = loggers.CreateLogger("StreamHub.Rtmp.Tunnel");
             var connectionId = tunnel.Name;
             var remoteText = remote.ToString();
+            // Read now: the session runs on after this request has ended, when its HttpContext is no longer ours.
+            var transportName = context.Request.IsHttps ? "rtmpts" : "rtmpt";
             LogOpened(logger, connectionId, remoteText);
             _ = Task.Run(() => tunnel.RunAsync(async (pipe, closed) =>
             {
                 await using var session = new RtmpSession(pipe, connectionId, remoteText, options.Value, registry, authorizer,
                     loggers.CreateLogger<RtmpSession>(), policy, remote.Address, heartbeat: heartbeat, players: players,
-                    transportName: context.Request.IsHttps ? "rtmpts" : "rtmpt");
+                    transportName: transportName);
                 try
                 {
                     await session.RunAsync(closed);

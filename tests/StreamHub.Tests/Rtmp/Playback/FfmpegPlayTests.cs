@@ -13,7 +13,7 @@ public sealed class FfmpegPlayTests(PlaybackServerFixture fixture)
         var result = await PlayAsync(fixture.PlayUrl(), seconds: 5);
 
         Assert.True(result.ExitCode == 0, $"ffmpeg exited {result.ExitCode}:\n{result.StandardError}");
-        Assert.True(string.IsNullOrWhiteSpace(result.StandardError), $"ffmpeg reported errors:\n{result.StandardError}");
+        AssertNoErrors(result);
         // 5 s at 30 fps is 150 frames; -t counts from the first timestamp, which may be a little before the first picture.
         Assert.InRange(DecodedFrames(result), 130, 155);
     }
@@ -22,8 +22,15 @@ public sealed class FfmpegPlayTests(PlaybackServerFixture fixture)
     public async Task Every_played_packet_carries_the_publishers_timestamps_composition_offset_and_size()
     {
         var played = await ProbedPacket.ProbeAsync(fixture.PlayUrl(), packets: 250);
-        await Task.Delay(500); // the publisher's file lags what it sent by its write buffer
-        var published = (await ProbedPacket.ProbeAsync(fixture.PublishedFile)).ToLookup(p => (p.Kind, p.Dts));
+        // The publisher's file lags what it sent by its write buffer: wait (bounded) until it holds what was played.
+        var playedUntil = played.Max(p => p.Dts);
+        ILookup<(string Kind, long Dts), ProbedPacket> published;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while ((published = (await ProbedPacket.ProbeAsync(fixture.PublishedFile)).ToLookup(p => (p.Kind, p.Dts))).Max(g => g.Key.Dts) < playedUntil + 300
+            && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+        }
 
         var video = played.Where(p => p.Kind == "video").ToList();
         var audio = played.Where(p => p.Kind == "audio").ToList();
@@ -40,13 +47,15 @@ public sealed class FfmpegPlayTests(PlaybackServerFixture fixture)
 
         // The same packets as the publisher wrote to its file: same PTS (so the same composition offset), same size.
         var compared = 0;
-        foreach (var packet in played.Where(p => p.Dts <= published.Max(g => g.Key.Dts)))
+        // The file is still being written: its last tags may be cut short. Compare what is well inside it.
+        var complete = published.Max(g => g.Key.Dts) - 200;
+        foreach (var packet in played.Where(p => p.Dts <= complete))
         {
             var match = Assert.Single(published[(packet.Kind, packet.Dts)]);
             Assert.Equal(match, packet);
             compared++;
         }
-        Assert.True(compared > played.Count / 2, $"only {compared} of {played.Count} packets were in the publisher's file yet");
+        Assert.True(compared == played.Count, $"only {compared} of {played.Count} packets were in the publisher's file");
     }
 
     [Fact]
@@ -68,14 +77,31 @@ public sealed class FfmpegPlayTests(PlaybackServerFixture fixture)
         Assert.Equal("44100", audio.GetProperty("sample_rate").GetString());
     }
 
-    /// <summary>ffmpeg decodes <paramref name="seconds"/> of <paramref name="url"/> to nothing, printing only errors
-    /// (on stderr) and its progress (on stdout).</summary>
+    /// <summary>ffmpeg decodes <paramref name="seconds"/> of <paramref name="url"/> to nothing, printing its log
+    /// with levels (on stderr) and its progress (on stdout).</summary>
+    /// <remarks>The decoded video keeps the stream's millisecond time base (<c>-enc_time_base:v 1:1000</c>), so the
+    /// null muxer's check that timestamps strictly increase holds the decoded pictures to the millisecond. With
+    /// ffmpeg's default (1/30 s for 30 fps) the 33/34 ms steps are rounded to ticks, and a stream whose first timestamp
+    /// (its first audio frame, 17 ms after the keyframe, say) puts the pictures half a tick off rounds two of them to
+    /// one tick: "non monotonically increasing dts to muxer" every third frame, from ffmpeg's re-timing of input whose
+    /// packets are the publisher's own (see the packet test below); at 1/1000 the same play reports nothing.</remarks>
     internal static Task<ExternalProcess.Result> PlayAsync(string url, int seconds)
     {
         var ffmpeg = ExternalProcess.Require("ffmpeg", "ffmpeg");
         return ExternalProcess.RunAsync(ffmpeg,
-            ["-hide_banner", "-v", "error", "-nostdin", "-i", url, "-t", seconds.ToString(), "-progress", "pipe:1", "-f", "null", "-"],
+            ["-hide_banner", "-loglevel", "level+info", "-nostdin", "-i", url, "-t", seconds.ToString(), "-enc_time_base:v", "1:1000",
+                "-progress", "pipe:1", "-f", "null", "-"],
             PlaybackServerFixture.ClientLimit);
+    }
+
+    /// <summary>No line of ffmpeg's log at error level or worse (decode errors, timestamps its muxer refused); the
+    /// failure shows the streams it found.</summary>
+    internal static void AssertNoErrors(ExternalProcess.Result result, string? context = null)
+    {
+        var lines = result.StandardError.Split('\n');
+        var errors = lines.Where(l => l.Contains("[error]", StringComparison.Ordinal) || l.Contains("[fatal]", StringComparison.Ordinal)).ToList();
+        Assert.True(errors.Count == 0, $"ffmpeg reported {errors.Count} errors:\n{string.Join('\n', errors.Take(10))}\n" +
+            $"{string.Join('\n', lines.Where(l => l.Contains("Stream #", StringComparison.Ordinal) || l.Contains("Input #", StringComparison.Ordinal)))}\n{context}");
     }
 
     /// <summary>The last <c>frame=</c> of ffmpeg's -progress output: video frames decoded.</summary>
