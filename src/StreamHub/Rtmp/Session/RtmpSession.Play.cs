@@ -233,6 +233,9 @@ public sealed partial class RtmpSession
     }
 
     /// <summary>Flushes the play loop's batch, timed by the heartbeat's write deadline; false when it timed out.</summary>
+    /// <remarks>Pooled: a flush that waits for the peer suspends this method, and its state machine would otherwise be
+    /// allocated each time (once a batch for a player whose socket is full).</remarks>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> FlushPlayAsync(PipeWriter output, CancellationToken closed)
     {
         var flush = output.FlushAsync(closed);
