@@ -13,13 +13,6 @@ using Xunit.Abstractions;
 
 namespace StreamHub.Tests.Rtmp.Session;
 
-/// <summary>Tests that count every byte the process allocates: they run alone, after the parallel ones.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ProcessAllocationCollection
-{
-    public const string Name = "Process-wide allocation counts";
-}
-
 /// <summary>The play path in steady state (a frame written to the live stream, queued to the player's subscription,
 /// taken by the session's play loop, written as the chunks shared by players of its chunk size, flushed to the
 /// player's pipe) allocates nothing per frame. The play loop runs on the thread pool, so the count is the process's
