@@ -23,13 +23,7 @@ public sealed class PlaybackEndTests(PlaybackServerFixture fixture)
         var url = fixture.PlayUrl(name);
         string File(string client) => Path.Combine(directory, client + ".flv");
 
-        var clients = new Dictionary<string, Task<ExternalProcess.Result>>
-        {
-            ["ffmpeg"] = Run("ffmpeg", "ffmpeg", ["-hide_banner", "-v", "error", "-nostdin", "-i", url, "-c", "copy", "-f", "flv", File("ffmpeg")]),
-            ["rtmpdump"] = Run("rtmpdump", "rtmpdump", ["-q", "-r", url, "--live", "-o", File("rtmpdump")]),
-            ["rtmp2src"] = Run("gst-launch-1.0", "gstreamer1.0-plugins-bad", ["-q", "rtmp2src", $"location={url}", "!", "filesink", $"location={File("rtmp2src")}"]),
-            ["rtmpsrc"] = Run("gst-launch-1.0", "gstreamer1.0-plugins-bad", ["-q", "rtmpsrc", $"location={url} live=1", "!", "filesink", $"location={File("rtmpsrc")}"]),
-        };
+        var clients = PlayerClients.RecordUntilEnd(url, File);
         await Task.WhenAll(clients.Values);
 
         foreach (var (client, run) in clients)

@@ -96,8 +96,8 @@ public class PlaybackServerFixture : IAsyncLifetime
 
     /// <summary>An ffmpeg publisher in real time (-re) of <paramref name="seconds"/> of 30 fps video with B-frames and
     /// AAC audio.</summary>
-    public static BackgroundProcess StartPublisher(string name, string url, int seconds) =>
-        BackgroundProcess.Start(name, ExternalProcess.Require("ffmpeg", "ffmpeg"), [.. PublishArguments(seconds), url]);
+    public static BackgroundProcess StartPublisher(string name, string url, int seconds, params string[] extra) =>
+        BackgroundProcess.Start(name, ExternalProcess.Require("ffmpeg", "ffmpeg"), [.. PublishArguments(seconds)[..^2], .. extra, "-f", "flv", url]);
 
     /// <summary>The publisher's arguments, ending with "-f flv" (the URL follows).</summary>
     /// <param name="noisy">Noise over the picture: a few Mbit/s instead of a few hundred kbit/s.</param>
