@@ -173,7 +173,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     // ---- publisher's thread ----
 
     /// <summary>Hands a late joiner the stream's start: sequence headers, onMetaData, then the GOP cache. A joiner
-    /// without a GOP (none cached yet) skips video up to the next keyframe.</summary>
+    /// without a GOP (none cached yet) skips video up to the next keyframe, and audio with it when the stream has video.</summary>
     internal void Prime(MediaFrame? videoHeader, MediaFrame? audioHeader, IReadOnlyDictionary<string, object?> metadata,
         GopCache gop, long lastDts)
     {
