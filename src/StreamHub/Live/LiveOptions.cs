@@ -13,7 +13,7 @@ public sealed class LiveOptions : IValidatableObject
     public double GopCacheMaxSeconds { get; set; } = 10;
 
     /// <summary>Keep the GOP cache from the moment a stream goes live, so even its first viewer starts at once. Off, the
-    /// cache starts with a stream's first subscriber (who waits for the next keyframe, up to one GOP) and a stream
+    /// cache starts with a stream's first subscriber (who waits for the next keyframe, up to one GOP, for sound and picture alike) and a stream
     /// nobody watches holds no GOP of pooled frames.</summary>
     public bool GopCacheAlways { get; set; }
 

@@ -38,6 +38,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     private long _lastDts;
     private bool _dropping;
     private bool _awaitingKeyframe;
+    private bool _audioAwaitsKeyframe;
     private bool _headersStale;
     private long _dropStartDts;
     private long _droppedFrames;
@@ -51,6 +52,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     private int _disposed;
     private int _waiting;
     private ManualResetValueTaskSourceCore<bool> _waiter;
+    private Action? _fellBehind;
 
     internal LiveSubscription(LiveStream? stream, SubscriptionOptions options, LiveOptions limits)
     {
@@ -176,7 +178,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     // ---- publisher's thread ----
 
     /// <summary>Hands a late joiner the stream's start: sequence headers, onMetaData, then the GOP cache. A joiner
-    /// without a GOP (none cached yet) skips video up to the next keyframe.</summary>
+    /// without a GOP (none cached yet) skips video up to the next keyframe, and audio with it when the stream has video.</summary>
     internal void Prime(MediaFrame? videoHeader, MediaFrame? audioHeader, IReadOnlyDictionary<string, object?> metadata,
         GopCache gop, long lastDts)
     {
@@ -195,6 +197,9 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
             Push(audioHeader.Retain(), audioHeader.Dts);
         }
         _awaitingKeyframe = !gop.StartsWithKeyframe;
+        // A stream with video: audio waits for the keyframe too, so a player's audio and video start together rather
+        // than up to a GOP of sound over no picture.
+        _audioAwaitsKeyframe = _awaitingKeyframe && videoHeader is not null;
         for (var i = 0; i < gop.Count; i++)
         {
             var frame = gop[i];
@@ -243,13 +248,20 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
             CountDrop(frame);
             return frame.Dts - _dropStartDts <= _maxBehindMs;
         }
-        if (_awaitingKeyframe && frame.Kind == MediaKind.Video)
+        if (_awaitingKeyframe)
         {
-            if (!frame.IsKeyframe)
+            if (frame.Kind == MediaKind.Video)
+            {
+                if (!frame.IsKeyframe)
+                {
+                    return true;
+                }
+                _awaitingKeyframe = false;
+            }
+            else if (_audioAwaitsKeyframe)
             {
                 return true;
             }
-            _awaitingKeyframe = false;
         }
         if (!Fits(frame, 0))
         {
@@ -357,9 +369,26 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
 
     internal void Complete(SubscriptionEnd reason)
     {
-        Interlocked.CompareExchange(ref _end, (int)reason, (int)SubscriptionEnd.None);
+        var ended = Interlocked.CompareExchange(ref _end, (int)reason, (int)SubscriptionEnd.None) == (int)SubscriptionEnd.None;
         Interlocked.MemoryBarrier();
         Wake();
+        if (ended && reason == SubscriptionEnd.FellBehind)
+        {
+            Interlocked.Exchange(ref _fellBehind, null)?.Invoke();
+        }
+    }
+
+    /// <summary>Runs <paramref name="callback"/> once when the subscription is removed for falling behind, on the
+    /// publisher's thread (it must be quick and must not block), or at once if it already was. A reader blocked in a
+    /// write to a peer that stopped reading never comes back to <see cref="WaitToReadAsync"/> to see the end: this is
+    /// how it is told, so the connection goes at the removal rather than at the write timeout.</summary>
+    public void OnFellBehind(Action callback)
+    {
+        Volatile.Write(ref _fellBehind, callback);
+        if (End == SubscriptionEnd.FellBehind)
+        {
+            Interlocked.Exchange(ref _fellBehind, null)?.Invoke();
+        }
     }
 
     private void Wake()

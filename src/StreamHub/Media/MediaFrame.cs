@@ -13,7 +13,7 @@ public sealed class MediaFrame
     private int _references;
 
     // One shared encoded form of the frame (see GetOrAddEncoding): made by the first consumer that asks, read by the
-    // rest. _encodingState: 0 none, 1 being written, 2 ready.
+    // rest. _encodingState: 0 none, 1 being written, 2 ready, 3 the encoder threw (no shared form).
     private byte[]? _encoded;
     private int _encodedLength;
     private int _encodingKey;
@@ -98,10 +98,20 @@ public sealed class MediaFrame
     public ReadOnlyMemory<byte> GetOrAddEncoding(int key, int maxLength, Encoder encode)
     {
         var state = Volatile.Read(ref _encodingState);
-        if (state == 0 && Interlocked.CompareExchange(ref _encodingState, 1, 0) == 0)
+        if (state == 0 && (state = Interlocked.CompareExchange(ref _encodingState, 1, 0)) == 0)
         {
             var buffer = ArrayPool<byte>.Shared.Rent(maxLength);
-            _encodedLength = encode(this, buffer, key);
+            try
+            {
+                _encodedLength = encode(this, buffer, key);
+            }
+            catch
+            {
+                // Consumers spinning on the form being written must not spin for ever: they encode for themselves.
+                ArrayPool<byte>.Shared.Return(buffer);
+                Volatile.Write(ref _encodingState, 3);
+                throw;
+            }
             _encoded = buffer;
             _encodingKey = key;
             Volatile.Write(ref _encodingState, 2);

@@ -108,9 +108,30 @@ public sealed class LiveSubscriptionTests
         Assert.Equal(MediaFrameKind.SequenceHeader, frames[0].FrameKind);
         var keyframe = after.FindIndex(f => f.Kind == MediaKind.Video && f.IsKeyframe);
         Assert.Equal(2000, after[keyframe].Dts);
-        // Audio passes from the start; video from the first keyframe on.
-        Assert.Equal(after.Where((f, i) => f.Kind == MediaKind.Audio || i >= keyframe), frames.Skip(1));
+        // Audio and video both from the first keyframe on, so a player's sound and picture start together.
+        Assert.Equal(after.Skip(keyframe), frames.Skip(1));
         Assert.True(stream.GopCacheSize.Frames > 0);
+        first.Dispose();
+        registry.EndPublish(stream);
+        AssertEveryFrameReleased();
+    }
+
+    [Fact]
+    public void The_first_subscriber_of_an_audio_only_stream_gets_audio_at_once()
+    {
+        var registry = Registry();
+        var stream = Begin(registry);
+        Publish(stream, SyntheticFrames.AudioConfig());
+        var audio = SyntheticFrames.Interleaved(0, 2000, 25, video: false).ToList();
+        PublishAll(stream, audio.Where(f => f.Dts < 1000));
+
+        var first = stream.Subscribe(new SubscriptionOptions("first"));
+        var after = PublishAll(stream, audio.Where(f => f.Dts >= 1000));
+        var frames = Drain(first).OfType<MediaFrame>().ToList();
+
+        // No video will ever come to wait for: every audio frame is a place to start.
+        Assert.Equal(MediaFrameKind.SequenceHeader, frames[0].FrameKind);
+        Assert.Equal(after, frames.Skip(1));
         first.Dispose();
         registry.EndPublish(stream);
         AssertEveryFrameReleased();

@@ -81,6 +81,7 @@ public sealed partial class RtmpSession
         }
         var stream = admission.Stream;
         _player = _players.Join(stream, PlaybackProtocol.Rtmp, _transportName, _connectionId, _remoteAddress);
+        _player.Subscription.OnFellBehind(AbortFellBehind);
         _playStreamId = messageStreamId;
         _state = RtmpSessionState.Playing;
         var output = _transport.Output;
@@ -235,6 +236,9 @@ public sealed partial class RtmpSession
     }
 
     /// <summary>Flushes the play loop's batch, timed by the heartbeat's write deadline; false when it timed out.</summary>
+    /// <remarks>Pooled: a flush that waits for the peer suspends this method, and its state machine would otherwise be
+    /// allocated each time (once a batch for a player whose socket is full).</remarks>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> FlushPlayAsync(PipeWriter output, CancellationToken closed)
     {
         var flush = output.FlushAsync(closed);
@@ -277,6 +281,16 @@ public sealed partial class RtmpSession
         {
             _outputGate.Release();
         }
+        RequestClose();
+    }
+
+    /// <summary>The player was removed for falling behind (publisher's thread). Its play loop may be blocked in a flush
+    /// that a peer which stopped reading never lets complete, and would only notice at the write timeout: the flush is
+    /// cancelled and the connection aborted now, which also lets go of the frames still queued for it.</summary>
+    private void AbortFellBehind()
+    {
+        _abortRequested = true;
+        _transport.Output.CancelPendingFlush();
         RequestClose();
     }
 

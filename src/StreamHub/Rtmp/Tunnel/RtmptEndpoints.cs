@@ -32,6 +32,7 @@ public static class RtmptEndpoints
                     : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too many RTMPT tunnels are open",
                         detail: "The server holds its most tunnels (StreamHub:Limits:MaxTunnels); try again later.");
             }
+            // Read now: the session runs on after this request has ended, when its HttpContext is no longer ours.
             var scheme = context.Request.IsHttps ? RtmpScheme.Rtmpts : RtmpScheme.Rtmpt;
             // The session runs past this request. There is no connection to abort (after a protocol violation, or a
             // player that fell behind): ending the session is enough, the tunnel answers what the session wrote and
