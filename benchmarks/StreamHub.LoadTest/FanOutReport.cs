@@ -45,7 +45,7 @@ public static class FanOutReport
             Row("server CPU, % of a core total", r => r.ServerCpuPercent, "F1");
             Row("  of which publisher-only baseline", r => r.BaselineCpuPercent, "F1", ratio: false);
             Row("memory per player (RSS − baseline) / N, KB", r => r.MemoryPerPlayerKb, "F1");
-            Row("RSS, MB (publisher-only baseline)", r => r.RssMb, "F1");
+            Row("server RSS at the end of the window, MB", r => r.RssMb, "F1");
             Row("  baseline RSS, MB", r => r.BaselineRssMb, "F1", ratio: false);
             Row("frame latency, median ms", r => r.LatencyMedianMs, "F2");
             Row("frame latency, p99 ms", r => r.LatencyP99Ms, "F2");

@@ -97,6 +97,7 @@ public static class FanOutRun
                 var clock = Stopwatch.StartNew();
                 latency.Open(Stopwatch.GetTimestamp());
                 await Task.Delay(TimeSpan.FromSeconds(options.FanOutSeconds), cancellationToken);
+                latency.EndWindow(Stopwatch.GetTimestamp());
                 var elapsed = clock.Elapsed.TotalSeconds;
                 var cpuPercent = 100 * (ProcessStats.CpuSeconds(server.Pid) - cpu0) / elapsed;
                 var selfPercent = 100 * (ProcessStats.CpuSecondsOf(Environment.ProcessId) - self0) / elapsed;
@@ -104,7 +105,7 @@ public static class FanOutRun
                 var framesSent = sendLog.FramesSent - frames0;
                 var received = viewers.Sum(v => v.BytesReceived) - received0;
                 // Let the frames sent at the very end of the window arrive before the histogram is read.
-                await Task.Delay(200, cancellationToken);
+                await Task.Delay(500, cancellationToken);
                 latency.Close();
                 var newest = sendLog.LastTimestamp;
                 var ended = viewers.Where(v => v.Ended is not null).ToArray();

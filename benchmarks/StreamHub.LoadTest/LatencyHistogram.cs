@@ -21,12 +21,20 @@ public sealed class LatencyHistogram
 
     private long _unmatched;
 
+    /// <summary>Stopwatch ticks; frames sent at or after it are not counted (they belong to no window).</summary>
+    public long WindowEnd { get; private set; } = long.MaxValue;
+
     public void Open(long windowStart)
     {
         Array.Clear(_buckets);
         Interlocked.Exchange(ref _unmatched, 0);
+        WindowEnd = long.MaxValue;
         WindowStart = windowStart;
     }
+
+    /// <summary>Frames sent from <paramref name="windowEnd"/> on no longer count; those sent before still do when
+    /// they arrive, until <see cref="Close"/>.</summary>
+    public void EndWindow(long windowEnd) => WindowEnd = windowEnd;
 
     public void Close() => WindowStart = long.MaxValue;
 
@@ -43,7 +51,7 @@ public sealed class LatencyHistogram
             Interlocked.Increment(ref _unmatched);
             return;
         }
-        if (sentAt < windowStart)
+        if (sentAt < windowStart || sentAt >= WindowEnd)
         {
             return;
         }
