@@ -146,6 +146,15 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         return end != (int)SubscriptionEnd.None;
     }
 
+    /// <summary>Asks the reader to stop, from any thread: the publisher stops feeding the subscription, the reader's
+    /// wait completes with false and <see cref="TryRead"/> returns nothing more; the reader then disposes it, which
+    /// releases what is still queued.</summary>
+    public void Leave()
+    {
+        _stream?.Unsubscribe(this);
+        Complete(SubscriptionEnd.Unsubscribed);
+    }
+
     /// <summary>Leaves the stream (the publisher stops feeding it) and releases every frame still queued.</summary>
     public void Dispose()
     {

@@ -12,6 +12,13 @@ public sealed class MediaFrame
     private int _length;
     private int _references;
 
+    // One shared encoded form of the frame (see GetOrAddEncoding): made by the first consumer that asks, read by the
+    // rest. _encodingState: 0 none, 1 being written, 2 ready.
+    private byte[]? _encoded;
+    private int _encodedLength;
+    private int _encodingKey;
+    private int _encodingState;
+
     private MediaFrame(byte[] buffer, int length)
     {
         _buffer = buffer;
@@ -77,6 +84,40 @@ public sealed class MediaFrame
         TrackId = trackId,
     };
 
+    /// <summary>Writes this frame's encoded form for one output into <c>destination</c> and returns its length.</summary>
+    public delegate int Encoder(MediaFrame frame, Span<byte> destination, int key);
+
+    /// <summary>The bytes an output sends for this frame (RTMP chunks at one chunk size, say), encoded once by the first
+    /// consumer that asks and shared by every other consumer asking with the same <paramref name="key"/>: fan-out to N
+    /// players formats each frame once, not N times. The bytes live in a pooled array returned with the payload, so
+    /// they are valid while the caller holds its reference to the frame. Returns an empty memory when the frame's one
+    /// slot holds another key's form: the caller then encodes the frame itself. Takes no lock: a consumer that finds
+    /// the form being written spins for the few microseconds it takes.</summary>
+    /// <param name="maxLength">An upper bound of the encoded length for this frame.</param>
+    /// <param name="encode">A static method or lambda: nothing is allocated per call.</param>
+    public ReadOnlyMemory<byte> GetOrAddEncoding(int key, int maxLength, Encoder encode)
+    {
+        var state = Volatile.Read(ref _encodingState);
+        if (state == 0 && Interlocked.CompareExchange(ref _encodingState, 1, 0) == 0)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(maxLength);
+            _encodedLength = encode(this, buffer, key);
+            _encoded = buffer;
+            _encodingKey = key;
+            Volatile.Write(ref _encodingState, 2);
+            return new ReadOnlyMemory<byte>(buffer, 0, _encodedLength);
+        }
+        if (state == 1)
+        {
+            var spin = new SpinWait();
+            while ((state = Volatile.Read(ref _encodingState)) == 1)
+            {
+                spin.SpinOnce();
+            }
+        }
+        return state == 2 && _encodingKey == key ? new ReadOnlyMemory<byte>(_encoded, 0, _encodedLength) : ReadOnlyMemory<byte>.Empty;
+    }
+
     public MediaFrame Retain()
     {
         if (Interlocked.Increment(ref _references) <= 1)
@@ -95,6 +136,11 @@ public sealed class MediaFrame
             _buffer = [];
             _length = 0;
             ArrayPool<byte>.Shared.Return(buffer);
+            if (_encoded is { } encoded)
+            {
+                _encoded = null;
+                ArrayPool<byte>.Shared.Return(encoded);
+            }
         }
         else if (left < 0)
         {

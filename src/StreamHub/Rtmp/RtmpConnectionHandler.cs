@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Options;
 using StreamHub.Live;
+using StreamHub.Playback;
 using StreamHub.Rtmp.Session;
 using StreamHub.Security;
 using StreamHub.StreamKeys;
@@ -19,7 +20,8 @@ public sealed partial class RtmpConnectionHandler(
     LiveStreamRegistry registry,
     IStreamKeyAuthorizer authorizer,
     PublishPolicy policy,
-    RtmpHeartbeat heartbeat) : ConnectionHandler
+    RtmpHeartbeat heartbeat,
+    PlayerRegistry players) : ConnectionHandler
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
@@ -28,10 +30,15 @@ public sealed partial class RtmpConnectionHandler(
         // Bytes waiting in the socket when a read deadline passes mean the server is behind, not the peer silent.
         var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
         var session = new RtmpSession(connection.Transport, connection.ConnectionId, remote, options.Value, registry, authorizer, sessionLogger,
-            policy, (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address, socket is null ? null : () => HasUnreadBytes(socket), heartbeat);
+            policy, (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address, socket is null ? null : () => HasUnreadBytes(socket), heartbeat,
+            players, connection.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>() is null ? "rtmp" : "rtmps");
         try
         {
             await session.RunAsync(connection.ConnectionClosed);
+            if (session.AbortRequested)
+            {
+                connection.Abort(new ConnectionAbortedException("RTMP player removed: it fell behind"));
+            }
         }
         catch (RtmpProtocolException ex)
         {

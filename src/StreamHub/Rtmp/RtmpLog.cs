@@ -48,4 +48,10 @@ internal static partial class RtmpLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} from {RemoteAddress} stream {StreamName}: stopped because the stream was deleted")]
     public static partial void PublishStoppedByAdmin(ILogger logger, string connectionId, string remoteAddress, string streamName);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} play refused: the address is not allowed to play (StreamHub:Access:Play)")]
+    public static partial void PlayAddressDenied(ILogger logger, string connectionId, string remoteAddress);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} from {RemoteAddress} play refused: no live stream of the requested name (the name is not logged: it may be a key pasted by mistake)")]
+    public static partial void PlayNotLive(ILogger logger, string connectionId, string remoteAddress);
 }

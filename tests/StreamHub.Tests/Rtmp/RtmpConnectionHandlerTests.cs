@@ -27,7 +27,7 @@ public sealed class RtmpConnectionHandlerTests
             Options.Create(new RtmpOptions { HandshakeTimeoutSeconds = 1 }),
             new LiveStreamRegistry([], TimeProvider.System), new FakeStreamKeyAuthorizer(),
             new PublishPolicy(new AccessPolicy(Options.Create(new AccessOptions())), new BadKeyThrottle(Options.Create(new LimitsOptions()), TimeProvider.System)),
-            heartbeat);
+            heartbeat, new StreamHub.Playback.PlayerRegistry(TimeProvider.System, NullLogger<StreamHub.Playback.PlayerRegistry>.Instance));
         var toServer = new Pipe();
         var toClient = new Pipe();
         var connection = new DefaultConnectionContext("conn-9",

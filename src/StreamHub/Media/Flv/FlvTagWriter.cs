@@ -30,7 +30,10 @@ public static class FlvTagWriter
     public const int PreviousTagSizeLength = 4;
 
     /// <summary>Tag header plus the longest body prefix (multitrack video: byte, multitrack byte, FourCC, trackId, SI24).</summary>
-    public const int MaxTagPrefixLength = TagHeaderLength + 10;
+    public const int MaxTagPrefixLength = TagHeaderLength + MaxBodyPrefixLength;
+
+    /// <summary>The longest audio/video tag header before the payload (multitrack video).</summary>
+    public const int MaxBodyPrefixLength = 10;
 
     /// <summary>DataSize is a UI24.</summary>
     public const int MaxDataSize = 0xFFFFFF;
@@ -93,15 +96,20 @@ public static class FlvTagWriter
         {
             ThrowArgument("The destination is shorter than MaxTagPrefixLength.", nameof(destination));
         }
-        var bodyPrefixLength = frame.Kind switch
-        {
-            MediaKind.Video => WriteVideoPrefix(destination[TagHeaderLength..], frame),
-            MediaKind.Audio => WriteAudioPrefix(destination[TagHeaderLength..], frame),
-            _ => ThrowUnwritable(frame),
-        };
+        var bodyPrefixLength = WriteBodyPrefix(destination[TagHeaderLength..], frame);
         WriteTagHeader(destination, (FlvTagType)frame.Kind, bodyPrefixLength + frame.Payload.Length, frame.Dts);
         return TagHeaderLength + bodyPrefixLength;
     }
+
+    /// <summary>Writes the audio/video tag header that goes before the frame's payload (an RTMP audio or video
+    /// message is exactly this and the payload) into <paramref name="destination"/> (at least
+    /// <see cref="MaxBodyPrefixLength"/> bytes); returns its length.</summary>
+    public static int WriteBodyPrefix(Span<byte> destination, MediaFrame frame) => frame.Kind switch
+    {
+        MediaKind.Video => WriteVideoPrefix(destination, frame),
+        MediaKind.Audio => WriteAudioPrefix(destination, frame),
+        _ => ThrowUnwritable(frame),
+    };
 
     /// <summary>The PreviousTagSize that ends a tag whose prefix and payload took <paramref name="tagLength"/> bytes
     /// (11 + DataSize).</summary>

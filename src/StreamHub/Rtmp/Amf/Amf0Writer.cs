@@ -126,6 +126,16 @@ public static class Amf0Writer
                 }
                 WriteObjectEnd(output);
                 break;
+            case IReadOnlyDictionary<string, object?> properties:
+                // onMetaData as the live stream keeps it (sanitised into a plain dictionary): an anonymous object.
+                WriteObjectStart(output);
+                foreach (var (name, property) in properties)
+                {
+                    WritePropertyName(output, name);
+                    WriteValue(output, property);
+                }
+                WriteObjectEnd(output);
+                break;
             case IReadOnlyList<object?> items:
                 WriteStrictArrayStart(output, items.Count);
                 foreach (var item in items)

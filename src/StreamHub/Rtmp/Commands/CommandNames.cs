@@ -1,6 +1,6 @@
 namespace StreamHub.Rtmp.Commands;
 
-/// <summary>Command and data message names on the publish path (RTMP 1.0 §7.2; FMLE/OBS/FFmpeg extras).</summary>
+/// <summary>Command and data message names on the publish and play paths (RTMP 1.0 §7.2; FMLE/OBS/FFmpeg extras).</summary>
 public static class CommandNames
 {
     public const string Connect = "connect";
@@ -15,6 +15,9 @@ public static class CommandNames
     public const string CloseStream = "closeStream";
     public const string Publish = "publish";
     public const string GetStreamLength = "getStreamLength";
+    public const string Play = "play";
+    public const string Pause = "pause";
+    public const string RtmpSampleAccess = "|RtmpSampleAccess";
     public const string SetDataFrame = "@setDataFrame";
     public const string OnMetaData = "onMetaData";
 }

@@ -10,4 +10,10 @@ public static class RtmpStatusCodes
     public const string PublishStart = "NetStream.Publish.Start";
     public const string PublishBadName = "NetStream.Publish.BadName";
     public const string PublishDenied = "NetStream.Publish.Denied";
+    public const string PlayReset = "NetStream.Play.Reset";
+    public const string PlayStart = "NetStream.Play.Start";
+    public const string PlayStop = "NetStream.Play.Stop";
+    public const string PlayFailed = "NetStream.Play.Failed";
+    public const string PlayStreamNotFound = "NetStream.Play.StreamNotFound";
+    public const string PlayUnpublishNotify = "NetStream.Play.UnpublishNotify";
 }

@@ -39,10 +39,14 @@ public sealed partial class RtmpSession
             case CommandNames.Publish:
                 RequireConnected(command);
                 return command;
+            case CommandNames.Play:
+                OnPlay(command, messageStreamId);
+                return null;
             case CommandNames.FcUnpublish:
             case CommandNames.CloseStream:
             case CommandNames.DeleteStream:
                 EndPublish();
+                StopPlaying($"the player sent {command.Name}");
                 return null;
             default:
                 return null;
@@ -162,6 +166,10 @@ public sealed partial class RtmpSession
         if (_stream is not null)
         {
             RtmpThrow.ProtocolError(RtmpError.MalformedCommand, "publish sent twice on one connection");
+        }
+        if (_player is not null)
+        {
+            RtmpThrow.ProtocolError(RtmpError.MalformedCommand, "publish on a connection that plays");
         }
         var key = PublishKey(command);
         // Refused the same way as a bad key, so a refused address learns nothing about keys.

@@ -90,7 +90,8 @@ public sealed partial class RtmpSession
         RtmpError late;
         int seconds;
         var partialSince = Volatile.Read(ref _partialSince);
-        if (now - Math.Max(Volatile.Read(ref _lastInput), _graceFrom) >= _idleTimeout)
+        // A player need send nothing while it plays: the write deadline is what notices one that went away.
+        if (_state != RtmpSessionState.Playing && now - Math.Max(Volatile.Read(ref _lastInput), _graceFrom) >= _idleTimeout)
         {
             (late, seconds) = (RtmpError.IdleTimeout, _options.IdleTimeoutSeconds);
         }

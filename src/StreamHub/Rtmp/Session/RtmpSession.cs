@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using StreamHub.Live;
+using StreamHub.Playback;
 using StreamHub.Rtmp.Chunking;
 using StreamHub.Rtmp.Handshake;
 using StreamHub.Rtmp.Messages;
@@ -30,6 +31,8 @@ public sealed partial class RtmpSession : IAsyncDisposable
     private readonly ArrayBufferWriter<byte> _scratch = new(512);
     private readonly PublishPolicy? _policy;
     private readonly IPAddress? _remoteIp;
+    private readonly PlayerRegistry? _players;
+    private readonly string _transportName;
     private CancellationTokenRegistration _stopRegistration;
 
     private int _outChunkSize = ChunkReader.DefaultChunkSize;
@@ -46,10 +49,14 @@ public sealed partial class RtmpSession : IAsyncDisposable
     /// <param name="hasUnreadInput">Whether bytes wait unread in the socket: asked only when a read deadline passes,
     /// to tell a server that is behind from a peer that is silent (see <see cref="OnHeartbeat"/>).</param>
     /// <param name="heartbeat">The server's heartbeat; null uses <see cref="RtmpHeartbeat.System"/>.</param>
+    /// <param name="players">Where players join streams; null refuses play (as for a stream that is not live).</param>
+    /// <param name="transportName">rtmp, rtmps or rtmpt: for the player's log lines.</param>
     public RtmpSession(IDuplexPipe transport, string connectionId, string remoteAddress, RtmpOptions options,
         LiveStreamRegistry registry, IStreamKeyAuthorizer authorizer, ILogger logger, PublishPolicy? policy = null, IPAddress? remoteIp = null,
-        Func<bool>? hasUnreadInput = null, RtmpHeartbeat? heartbeat = null)
+        Func<bool>? hasUnreadInput = null, RtmpHeartbeat? heartbeat = null, PlayerRegistry? players = null, string transportName = "rtmp")
     {
+        _players = players;
+        _transportName = transportName;
         _hasUnreadInput = hasUnreadInput;
         _policy = policy;
         _remoteIp = remoteIp;
@@ -177,6 +184,14 @@ public sealed partial class RtmpSession : IAsyncDisposable
                     break;
                 }
             }
+            // Once a play loop writes too, this loop writes and flushes only while it holds the output gate.
+            var gated = _playLoop is not null;
+            if (gated)
+            {
+                await _outputGate.WaitAsync(closed);
+            }
+            try
+            {
             var now = _time.GetTimestamp();
             Volatile.Write(ref _lastInput, now);
             _chunks.Now = now;
@@ -228,6 +243,18 @@ public sealed partial class RtmpSession : IAsyncDisposable
                 {
                     ThrowIfTimedOut();
                 }
+            }
+            }
+            finally
+            {
+                if (gated)
+                {
+                    _outputGate.Release();
+                }
+            }
+            if (_startPlayLoop)
+            {
+                StartPlayLoop(closed);
             }
             if (result.IsCompleted || result.IsCanceled)
             {
@@ -329,10 +356,10 @@ public sealed partial class RtmpSession : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         EndPublish();
+        await EndPlayAsync();
         _chunks.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

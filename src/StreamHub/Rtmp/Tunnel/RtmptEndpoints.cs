@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using StreamHub.Live;
+using StreamHub.Playback;
 using StreamHub.Rtmp.Session;
 using StreamHub.Security;
 using StreamHub.StreamKeys;
@@ -24,7 +25,7 @@ public static partial class RtmptEndpoints
     public static IEndpointRouteBuilder MapRtmptEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/open/{version}", (HttpContext context, RtmptTunnelTable tunnels, IOptions<RtmpOptions> options,
-            LiveStreamRegistry registry, IStreamKeyAuthorizer authorizer, PublishPolicy policy, RtmpHeartbeat heartbeat, ILoggerFactory loggers) =>
+            LiveStreamRegistry registry, IStreamKeyAuthorizer authorizer, PublishPolicy policy, RtmpHeartbeat heartbeat, PlayerRegistry players, ILoggerFactory loggers) =>
         {
             var remote = new IPEndPoint(context.Connection.RemoteIpAddress ?? IPAddress.None, context.Connection.RemotePort);
             var refusal = tunnels.TryOpen(remote, out var opened);
@@ -44,7 +45,8 @@ public static partial class RtmptEndpoints
             _ = Task.Run(() => tunnel.RunAsync(async (pipe, closed) =>
             {
                 await using var session = new RtmpSession(pipe, connectionId, remoteText, options.Value, registry, authorizer,
-                    loggers.CreateLogger<RtmpSession>(), policy, remote.Address, heartbeat: heartbeat);
+                    loggers.CreateLogger<RtmpSession>(), policy, remote.Address, heartbeat: heartbeat, players: players,
+                    transportName: context.Request.IsHttps ? "rtmpts" : "rtmpt");
                 try
                 {
                     await session.RunAsync(closed);

@@ -1,0 +1,325 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using StreamHub.Live;
+using StreamHub.Media;
+using StreamHub.Media.Flv;
+using StreamHub.Playback;
+using StreamHub.Rtmp.Amf;
+using StreamHub.Rtmp.Chunking;
+using StreamHub.Rtmp.Commands;
+using StreamHub.Rtmp.Messages;
+using StreamHub.Rtmp.Playback;
+
+namespace StreamHub.Rtmp.Session;
+
+/// <summary>The play conversation (PROTOCOL-NOTES §3): play(name) by the stream's public name, answered with
+/// StreamBegin, NetStream.Play.Reset and .Start and |RtmpSampleAccess; then a play loop, beside the read loop, writes
+/// what the player's subscription yields (onMetaData, sequence headers, the GOP cache, live frames) until the publisher
+/// stops (UnpublishNotify, StreamEOF, then the connection closes) or the player leaves.
+/// <para>Two loops write to one pipe once playing, so every write and flush then happens under
+/// <see cref="_outputGate"/>: the play loop takes it once per batch of frames, the read loop once per read.</para></summary>
+public sealed partial class RtmpSession
+{
+    /// <summary>Bytes the play loop writes before it flushes and lets the read loop in.</summary>
+    private const int PlayBatchBytes = 64 * 1024;
+
+    private const int DataChunkStreamId = 5;
+
+    private readonly SemaphoreSlim _outputGate = new(1, 1);
+    private readonly ArrayBufferWriter<byte> _playScratch = new(512);
+    private PlayerSession? _player;
+    private uint _playStreamId;
+    private bool _startPlayLoop;
+    private Task? _playLoop;
+
+    // The play loop's own: the last timestamp written, so headers and metadata repeated after a drop never go back.
+    private long _playClock = long.MinValue;
+
+    // Set by the play loop when its player was removed for falling behind: the connection is aborted, not closed.
+    private volatile bool _abortRequested;
+
+    /// <summary>Whether the session ended in a way that must not wait for the peer to take what is queued (a player
+    /// removed for falling behind): the host aborts the connection instead of closing it.</summary>
+    public bool AbortRequested => _abortRequested;
+
+    /// <summary>The player this connection is, once play has been accepted.</summary>
+    public PlayerSession? Player => _player;
+
+    /// <summary>play(txn, null, name, start?, duration?, reset?). The name is the stream's public name (a query string
+    /// is ignored); a name that is not live gets NetStream.Play.StreamNotFound and the connection closes, so a player
+    /// fails at once. The requested name is not logged when it is not live: a viewer may paste a key by mistake.</summary>
+    private void OnPlay(RtmpCommand command, uint messageStreamId)
+    {
+        RequireConnected(command);
+        if (_stream is not null || _player is not null)
+        {
+            RtmpThrow.ProtocolError(RtmpError.MalformedCommand, "play on a connection that already publishes or plays");
+        }
+        if (messageStreamId == 0)
+        {
+            RtmpThrow.ProtocolError(RtmpError.MalformedCommand, "play on message stream 0 (createStream first)");
+        }
+        var name = command.StringArgument(0) ?? string.Empty;
+        var query = name.IndexOf('?');
+        if (query >= 0)
+        {
+            name = name[..query];
+        }
+        if (_policy is not null && !_policy.MayPlay(_remoteIp))
+        {
+            RtmpLog.PlayAddressDenied(_logger, _connectionId, _remoteAddress);
+            RefusePlay(messageStreamId, RtmpStatusCodes.PlayFailed, "Playback is not allowed from this address.");
+            return;
+        }
+        if (_players is null || _registry.Find(name) is not { } stream)
+        {
+            RtmpLog.PlayNotLive(_logger, _connectionId, _remoteAddress);
+            RefusePlay(messageStreamId, RtmpStatusCodes.PlayStreamNotFound, "No live stream of that name.");
+            return;
+        }
+        _player = _players.Join(stream, PlaybackProtocol.Rtmp, _transportName, _connectionId, _remoteAddress);
+        _playStreamId = messageStreamId;
+        _state = RtmpSessionState.Playing;
+        var output = _transport.Output;
+        ControlMessageWriter.WriteUserControl(output, UserControlEvent.StreamBegin, messageStreamId, _outChunkSize);
+        WriteCommand(messageStreamId, CommandNames.OnStatus, 0, null,
+            CommandWriter.Status(RtmpStatusCodes.LevelStatus, RtmpStatusCodes.PlayReset, $"Playing and resetting {stream.Name}."));
+        WriteCommand(messageStreamId, CommandNames.OnStatus, 0, null,
+            CommandWriter.Status(RtmpStatusCodes.LevelStatus, RtmpStatusCodes.PlayStart, $"Started playing {stream.Name}."));
+        WriteData(output, _scratch, messageStreamId, 0, CommandNames.RtmpSampleAccess, true, true);
+        _outputPending = true;
+        // The loop starts once the read loop has flushed these answers: until then, the read loop alone writes.
+        _startPlayLoop = true;
+    }
+
+    private void RefusePlay(uint messageStreamId, string code, string description)
+    {
+        WriteCommand(messageStreamId, CommandNames.OnStatus, 0, null, CommandWriter.Status(RtmpStatusCodes.LevelError, code, description));
+        _state = RtmpSessionState.Closing;
+    }
+
+    /// <summary>Read loop, after the flush that sent play's answers.</summary>
+    private void StartPlayLoop(CancellationToken closed)
+    {
+        _startPlayLoop = false;
+        if (_player is { } player)
+        {
+            _playLoop = Task.Run(() => PlayLoopAsync(player, closed), CancellationToken.None);
+        }
+    }
+
+    /// <summary>Runs beside the read loop until the subscription ends; owns the player session and disposes it (one
+    /// reader: only this loop reads or disposes the subscription; others ask it to stop with
+    /// <see cref="LiveSubscription.Leave"/>).</summary>
+    private async Task PlayLoopAsync(PlayerSession player, CancellationToken closed)
+    {
+        var subscription = player.Subscription;
+        var output = _transport.Output;
+        try
+        {
+            while (await subscription.WaitToReadAsync())
+            {
+                await _outputGate.WaitAsync(closed);
+                long written;
+                try
+                {
+                    written = WriteQueued(subscription, output);
+                    if (written > 0 && !await FlushPlayAsync(output, closed))
+                    {
+                        player.SetLeaveReason("a write to the player timed out or its connection closed");
+                        RequestClose();
+                        return;
+                    }
+                }
+                finally
+                {
+                    _outputGate.Release();
+                }
+                player.AddBytesSent(written);
+            }
+            switch (subscription.End)
+            {
+                case SubscriptionEnd.PublishEnded:
+                    await EndPlaybackAsync(output, closed);
+                    break;
+                case SubscriptionEnd.FellBehind:
+                    // Removed by the publisher's thread (its log line says why); the peer is not reading, so the
+                    // connection is aborted rather than drained.
+                    _abortRequested = true;
+                    RequestClose();
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or IOException)
+        {
+            // The connection closed under the loop (its pipe completed or its token fired): the read loop ends it.
+            player.SetLeaveReason("the connection closed");
+            RequestClose();
+        }
+        finally
+        {
+            player.Dispose();
+        }
+    }
+
+    /// <summary>Drains what is queued, up to <see cref="PlayBatchBytes"/>; returns the bytes written.</summary>
+    private long WriteQueued(LiveSubscription subscription, PipeWriter output)
+    {
+        long written = 0;
+        while (written < PlayBatchBytes && subscription.TryRead(out var item))
+        {
+            if (item.Frame is { } frame)
+            {
+                try
+                {
+                    written += WritePlayFrame(output, frame);
+                }
+                finally
+                {
+                    frame.Release();
+                }
+            }
+            else if (item.Metadata is { } metadata)
+            {
+                written += WriteData(output, _playScratch, _playStreamId, PlayTimestamp(_playClock), CommandNames.OnMetaData, metadata);
+            }
+        }
+        return written;
+    }
+
+    /// <summary>Coded frames go out at their own DTS, in the chunks every player of this chunk size shares; sequence
+    /// headers (which may come again after a drop, with the time they were first sent) never go back in time, so they
+    /// are written for this player alone.</summary>
+    private int WritePlayFrame(PipeWriter output, MediaFrame frame)
+    {
+        if (frame.TrackId != 0 || !FlvTagWriter.CanWrite(frame))
+        {
+            return 0;
+        }
+        if (frame.FrameKind == MediaFrameKind.Coded)
+        {
+            _playClock = Math.Max(_playClock, frame.Dts);
+            var key = RtmpMediaChunks.SharedKey(_outChunkSize, _playStreamId);
+            if (key >= 0)
+            {
+                var shared = frame.GetOrAddEncoding(key, RtmpMediaChunks.MaxLength(frame, _outChunkSize), RtmpMediaChunks.Shared);
+                if (!shared.IsEmpty)
+                {
+                    output.Write(shared.Span);
+                    return shared.Length;
+                }
+            }
+            return RtmpMediaChunks.Write(output, frame, unchecked((uint)frame.Dts), _outChunkSize, _playStreamId);
+        }
+        return RtmpMediaChunks.Write(output, frame, PlayTimestamp(Math.Max(_playClock, frame.Dts)), _outChunkSize, _playStreamId);
+    }
+
+    private static uint PlayTimestamp(long clock) => clock == long.MinValue ? 0 : unchecked((uint)clock);
+
+    /// <summary>An AMF0 data message (type 18) on the play stream: onMetaData, |RtmpSampleAccess.</summary>
+    private int WriteData(PipeWriter output, ArrayBufferWriter<byte> scratch, uint messageStreamId, uint timestamp, string name, params ReadOnlySpan<object?> values)
+    {
+        scratch.ResetWrittenCount();
+        Amf0Writer.WriteString(scratch, name);
+        foreach (var value in values)
+        {
+            Amf0Writer.WriteValue(scratch, value);
+        }
+        var body = scratch.WrittenCount;
+        ChunkWriter.WriteMessage(output, DataChunkStreamId, timestamp, RtmpMessageType.Amf0Data, messageStreamId, scratch.WrittenSpan, _outChunkSize);
+        var headers = 12 + (body - 1) / _outChunkSize + (timestamp >= 0xFFFFFF ? 4 + 4 * ((body - 1) / _outChunkSize) : 0);
+        return body + headers;
+    }
+
+    /// <summary>Flushes the play loop's batch, timed by the heartbeat's write deadline; false when it timed out.</summary>
+    private async ValueTask<bool> FlushPlayAsync(PipeWriter output, CancellationToken closed)
+    {
+        var flush = output.FlushAsync(closed);
+        FlushResult flushed;
+        if (flush.IsCompleted)
+        {
+            flushed = flush.Result;
+        }
+        else
+        {
+            Volatile.Write(ref _writeSince, _time.GetTimestamp());
+            try
+            {
+                flushed = await flush;
+            }
+            finally
+            {
+                WriteWaited();
+            }
+        }
+        return !flushed.IsCanceled && !flushed.IsCompleted;
+    }
+
+    /// <summary>The publisher stopped: NetStream.Play.UnpublishNotify and .Stop, StreamEOF, then the connection closes
+    /// once they are sent (ffmpeg and librtmp end the play cleanly on these).</summary>
+    private async Task EndPlaybackAsync(PipeWriter output, CancellationToken closed)
+    {
+        await _outputGate.WaitAsync(closed);
+        try
+        {
+            var stream = _player?.Stream.Name ?? string.Empty;
+            CommandWriter.Write(output, _playScratch, StreamChunkStreamId, _playStreamId, _outChunkSize, CommandNames.OnStatus, 0, [null,
+                CommandWriter.Status(RtmpStatusCodes.LevelStatus, RtmpStatusCodes.PlayUnpublishNotify, $"{stream} is now unpublished.")]);
+            CommandWriter.Write(output, _playScratch, StreamChunkStreamId, _playStreamId, _outChunkSize, CommandNames.OnStatus, 0, [null,
+                CommandWriter.Status(RtmpStatusCodes.LevelStatus, RtmpStatusCodes.PlayStop, $"Stopped playing {stream}.")]);
+            ControlMessageWriter.WriteUserControl(output, UserControlEvent.StreamEof, _playStreamId, _outChunkSize);
+            await FlushPlayAsync(output, closed);
+        }
+        finally
+        {
+            _outputGate.Release();
+        }
+        RequestClose();
+    }
+
+    /// <summary>Ends the read loop from the play loop: the session returns and the connection closes.</summary>
+    private void RequestClose()
+    {
+        _stopRequested = true;
+        _transport.Input.CancelPendingRead();
+    }
+
+    /// <summary>closeStream/deleteStream from the player (the read loop): the play loop stops and leaves the stream.</summary>
+    private void StopPlaying(string reason)
+    {
+        if (_player is not { } player)
+        {
+            return;
+        }
+        player.SetLeaveReason(reason);
+        player.Subscription.Leave();
+        if (_state == RtmpSessionState.Playing)
+        {
+            _state = RtmpSessionState.Connected;
+        }
+    }
+
+    /// <summary>The connection ending: the play loop is stopped and awaited, so nothing writes to the pipe after the
+    /// session is gone.</summary>
+    private async ValueTask EndPlayAsync()
+    {
+        if (_player is not { } player)
+        {
+            return;
+        }
+        _player = null;
+        player.SetLeaveReason("the connection closed");
+        if (_playLoop is { } loop)
+        {
+            player.Subscription.Leave();
+            // A flush blocked on a peer that stopped reading is let go.
+            _transport.Output.CancelPendingFlush();
+            await loop;
+        }
+        else
+        {
+            // Accepted, but the connection ended before the answers were flushed: no loop ever read the subscription.
+            player.Dispose();
+        }
+    }
+}
