@@ -255,7 +255,7 @@
       fields: {
         name: field('stream-name'), badge: field('live-badge'), description: field('description'),
         resolution: field('resolution'), fps: field('fps'), bitrate: field('bitrate'), videoCodec: field('video-codec'),
-        audio: field('audio'), uptime: field('uptime'), publisher: field('publisher'), keyIssued: field('key-issued'),
+        audio: field('audio'), uptime: field('uptime'), viewers: field('viewers'), publisher: field('publisher'), keyIssued: field('key-issued'),
         previewButton: field('preview-button'), watchLink: field('watch-link'), rotate: field('rotate-button'),
         remove: field('delete-button'), previewBox: field('preview'), video: field('preview-video'),
         previewStatus: field('preview-status'), hlsSegments: field('hls-segments'), hlsWarning: field('hls-warning'),
@@ -297,6 +297,8 @@
     setText(f.uptime, live ? formatDuration(Date.now() + state.clockSkewMs - Date.parse(live.since)) : '—');
     setText(f.publisher, live ? live.publisherAddress + (live.encoder ? ' (' + live.encoder + ')' : '') : '—');
     const hls = stream.hls || {};
+    const viewers = stream.viewers || { hls: hls.viewers || 0, rtmp: 0, httpFlv: 0 };
+    setText(f.viewers, live || viewers.hls + viewers.rtmp + viewers.httpFlv > 0 ? describeViewers(viewers) : '—');
     setText(f.hlsSegments, hls.targetDurationSeconds != null
       ? 'up to ' + hls.targetDurationSeconds + ' s (target ' + formatNumber(hls.segmentTargetSeconds, 1) + ' s)' : '—');
     setText(f.hlsWarning, hls.warning || '');
@@ -322,6 +324,10 @@
 
   function setText(element, text) {
     if (element.textContent !== text) element.textContent = text;
+  }
+
+  function describeViewers(viewers) {
+    return 'HLS ' + viewers.hls + ' · RTMP ' + viewers.rtmp + ' · HTTP-FLV ' + viewers.httpFlv;
   }
 
   function describeAudio(audio) {

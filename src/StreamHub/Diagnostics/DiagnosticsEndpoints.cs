@@ -1,6 +1,7 @@
 using StreamHub.Hls;
 using StreamHub.Hosting;
 using StreamHub.Live;
+using StreamHub.Playback;
 
 namespace StreamHub.Diagnostics;
 
@@ -18,7 +19,8 @@ public static class DiagnosticsEndpoints
         var version = typeof(DiagnosticsEndpoints).Assembly
             .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
             .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
-        api.MapGet("/stats", (ListenerTable listeners, LiveStreamRegistry live, TrafficCounters traffic, HlsPackager hls, TimeProvider time) => TypedResults.Ok(new ServerStats(
+        api.MapGet("/stats", (ListenerTable listeners, LiveStreamRegistry live, TrafficCounters traffic, HlsPackager hls, PlayerRegistry players,
+            TimeProvider time) => TypedResults.Ok(new ServerStats(
                 version,
                 started,
                 (long)(time.GetUtcNow() - started).TotalSeconds,
@@ -27,10 +29,11 @@ public static class DiagnosticsEndpoints
                 live.TotalBytesReceived,
                 traffic.BytesSent,
                 Reports(listeners),
-                SegmentMemoryReport.Of(hls.Blocks))))
+                SegmentMemoryReport.Of(hls.Blocks),
+                players.Total)))
             .WithTags("Diagnostics")
             .WithName("ServerStats")
-            .WithSummary("The server at a glance: version, uptime, streams live, bytes in and out, connections per listener, HLS segment memory")
+            .WithSummary("The server at a glance: version, uptime, streams live, bytes in and out, connections per listener, HLS segment memory, RTMP and HTTP-FLV players")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         return api;
     }

@@ -1,3 +1,5 @@
+using StreamHub.Playback;
+
 namespace StreamHub.Diagnostics;
 
 /// <summary>The server at a glance, for <c>GET /api/stats</c>.</summary>
@@ -10,6 +12,8 @@ namespace StreamHub.Diagnostics;
 /// <param name="BytesOut">HLS bytes sent to viewers since start.</param>
 /// <param name="Listeners">Connections open now, per listener.</param>
 /// <param name="SegmentMemory">The memory that holds HLS segments: pool blocks in use and free.</param>
+/// <param name="Players">RTMP and HTTP-FLV players connected now, all streams, and what players were sent and dropped
+/// since start.</param>
 public sealed record ServerStats(
     string Version,
     DateTimeOffset StartedAt,
@@ -19,4 +23,5 @@ public sealed record ServerStats(
     long BytesIn,
     long BytesOut,
     IReadOnlyList<ListenerReport> Listeners,
-    SegmentMemoryReport SegmentMemory);
+    SegmentMemoryReport SegmentMemory,
+    PlayerCounts Players);

@@ -44,7 +44,11 @@ public sealed class PlayerSession : IDisposable
 
     internal long JoinedAt => _joinedAt;
 
-    /// <summary>Counts bytes written to the player; call it per batch, not per frame.</summary>
+    /// <summary>The stream name's entry this player counts in, set once it has joined.</summary>
+    internal StreamPlayers? Players { get; set; }
+
+    /// <summary>Counts bytes written to the player; call it per batch, not per frame, and before
+    /// <see cref="Dispose"/> (the stream's totals stop taking a player's bytes once it has left).</summary>
     public void AddBytesSent(long bytes)
     {
         Interlocked.Add(ref _bytesSent, bytes);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using StreamHub.Hls;
 using StreamHub.Live;
+using StreamHub.Playback;
 using StreamHub.Rtmp;
 
 namespace StreamHub.StreamKeys;
@@ -74,18 +75,19 @@ public static partial class StreamKeyEndpoints
     }
 
     private static async Task<Ok<StreamResponse[]>> ListAsync(StreamKeyStore store, LiveStreamRegistry live, HlsPackager hls, HlsViewers viewers,
-        TimeProvider time, CancellationToken cancellationToken)
+        PlayerRegistry players, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var streams = await store.ListAsync(cancellationToken);
-        return TypedResults.Ok(streams.Select(s => StreamResponse.From(s, now, live.Find(s.Name), HlsStats.For(s.Name, hls, viewers))).ToArray());
+        return TypedResults.Ok(streams.Select(s => StreamResponse.From(s, now, live.Find(s.Name), HlsStats.For(s.Name, hls, viewers), players.CountsFor(s.Name))).ToArray());
     }
 
     private static async Task<Results<Ok<StreamResponse>, ProblemHttpResult>> GetAsync(string name, StreamKeyStore store, LiveStreamRegistry live,
-        HlsPackager hls, HlsViewers viewers, TimeProvider time, CancellationToken cancellationToken)
+        HlsPackager hls, HlsViewers viewers, PlayerRegistry players, TimeProvider time, CancellationToken cancellationToken)
     {
         var stream = await store.GetAsync(name, cancellationToken);
-        return stream is null ? NotFound(name) : TypedResults.Ok(StreamResponse.From(stream, time.GetUtcNow(), live.Find(name), HlsStats.For(name, hls, viewers)));
+        return stream is null ? NotFound(name) : TypedResults.Ok(StreamResponse.From(stream, time.GetUtcNow(), live.Find(name),
+            HlsStats.For(name, hls, viewers), players.CountsFor(name)));
     }
 
     /// <param name="name">The stream's name.</param>
@@ -93,8 +95,8 @@ public static partial class StreamKeyEndpoints
     /// <param name="disconnect">false leaves a live publisher that the change would refuse connected until it
     /// disconnects by itself; by default it is disconnected at once.</param>
     private static async Task<Results<Ok<StreamResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(string name, UpdateStreamRequest? request,
-        StreamKeyStore store, LiveStreamRegistry live, HlsPackager hls, HlsViewers viewers, TimeProvider time, ILoggerFactory loggers,
-        CancellationToken cancellationToken, bool disconnect = true)
+        StreamKeyStore store, LiveStreamRegistry live, HlsPackager hls, HlsViewers viewers, PlayerRegistry players, TimeProvider time,
+        ILoggerFactory loggers, CancellationToken cancellationToken, bool disconnect = true)
     {
         var errors = StreamKeyRequestValidator.Validate(request);
         if (errors.Count > 0)
@@ -125,7 +127,7 @@ public static partial class StreamKeyEndpoints
         {
             LogUpdated(logger, name);
         }
-        return TypedResults.Ok(StreamResponse.From(stream, now, live.Find(name), HlsStats.For(name, hls, viewers)));
+        return TypedResults.Ok(StreamResponse.From(stream, now, live.Find(name), HlsStats.For(name, hls, viewers), players.CountsFor(name)));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, StreamKeyStore store, LiveStreamRegistry live,

@@ -1,10 +1,14 @@
 using StreamHub.Hls;
 using StreamHub.Live;
+using StreamHub.Playback;
 
 namespace StreamHub.StreamKeys;
 
 /// <summary>A stream as the API shows it, with its live statistics while it is live. Carries no key: the key is only
 /// in <see cref="StreamWithKeyResponse"/>.</summary>
+/// <param name="Hls">The stream's HLS side; <c>hls.viewers</c> is also <c>viewers.hls</c>.</param>
+/// <param name="Viewers">Who watches now: HLS, RTMP and HTTP-FLV players, and their total.</param>
+/// <param name="Players">Bytes sent to and frames dropped by the stream's RTMP and HTTP-FLV players.</param>
 public sealed record StreamResponse(
     string Name,
     string? Description,
@@ -16,9 +20,12 @@ public sealed record StreamResponse(
     bool IsLive,
     LiveStreamStats? Live,
     HlsStats Hls,
-    string[] AllowedPublishers)
+    string[] AllowedPublishers,
+    ViewerCounts Viewers,
+    PlayerStats Players)
 {
-    public static StreamResponse From(StreamRecord stream, DateTimeOffset now, LiveStream? live, HlsStats hls) => new(
+    public static StreamResponse From(StreamRecord stream, DateTimeOffset now, LiveStream? live, HlsStats hls, PlayerCounts players = default) => new(
         stream.Name, stream.Description, stream.CreatedAt, stream.KeyIssuedAt, stream.ExpiresAt, stream.IsExpired(now),
-        $"/hls/{stream.Name}/index.m3u8", live is not null, live is null ? null : LiveStreamStats.From(live), hls, stream.AllowedPublisherList);
+        $"/hls/{stream.Name}/index.m3u8", live is not null, live is null ? null : LiveStreamStats.From(live), hls, stream.AllowedPublisherList,
+        ViewerCounts.From(hls.Viewers, players), PlayerStats.From(players));
 }

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using StreamHub.Live;
+using StreamHub.Playback;
 using StreamHub.Tests.Infrastructure;
 
 namespace StreamHub.Tests.EndToEnd;
@@ -126,6 +128,78 @@ public sealed class LiveStatsTests(SharedHostFixture fixture) : IClassFixture<Sh
         Assert.Equal(StreamHub.Hls.Segmenting.SegmentBlockPool.BlockSize, segmentMemory.GetProperty("blockSize").GetInt32());
         Assert.True(segmentMemory.GetProperty("blocksInUse").GetInt32() >= 1, segmentMemory.ToString());
         Assert.Equal(segmentMemory.GetProperty("blocksInUse").GetInt64() * StreamHub.Hls.Segmenting.SegmentBlockPool.BlockSize, segmentMemory.GetProperty("bytesInUse").GetInt64());
+    }
+
+    [Fact]
+    public async Task Rtmp_and_http_flv_players_show_next_to_hls_viewers_in_the_stream_and_the_list_with_their_bytes_and_drops()
+    {
+        using var client = fixture.Host.CreateHttpClient();
+        var (name, key) = await fixture.Host.CreateStreamAsync("players");
+        using var ffmpeg = StartLivePublish(fixture.Host.RtmpPort, key, seconds: 10);
+        try
+        {
+            // Players join as the RTMP and HTTP-FLV transports make them join: through the registry, which subscribes
+            // them to the live stream.
+            var stream = await WaitForLiveStreamAsync(fixture.Host, name);
+            var registry = fixture.Host.GetService<PlayerRegistry>();
+            using var rtmpOne = registry.Join(stream, PlaybackProtocol.Rtmp, "rtmp", "test-rtmp-1", "127.0.0.1:40001");
+            using var rtmpTwo = registry.Join(stream, PlaybackProtocol.Rtmp, "rtmps", "test-rtmp-2", "127.0.0.1:40002");
+            using var flv = registry.Join(stream, PlaybackProtocol.HttpFlv, "http", "test-flv", "127.0.0.1:40003");
+            rtmpOne.AddBytesSent(1000);
+            flv.AddBytesSent(234);
+            using (var hlsPlayer = fixture.Host.CreateHttpClient(withAdminKey: false))
+            {
+                hlsPlayer.DefaultRequestHeaders.UserAgent.ParseAdd("hls-player/1.0");
+                await WaitForPlaylistAsync(hlsPlayer, name);
+            }
+
+            var watched = await WaitForAsync(client, name, s => s.GetProperty("viewers").GetProperty("hls").GetInt32() == 1);
+            var viewers = watched.GetProperty("viewers");
+            Assert.Equal((1, 2, 1, 4), (viewers.GetProperty("hls").GetInt32(), viewers.GetProperty("rtmp").GetInt32(),
+                viewers.GetProperty("httpFlv").GetInt32(), viewers.GetProperty("total").GetInt32()));
+            Assert.Equal(1, watched.GetProperty("hls").GetProperty("viewers").GetInt32()); // the existing field stays
+            Assert.Equal(1234, watched.GetProperty("players").GetProperty("bytesSent").GetInt64());
+            Assert.Equal(0, watched.GetProperty("players").GetProperty("framesDropped").GetInt64());
+
+            var listed = (await client.GetFromJsonAsync<JsonElement>("/api/streams")).EnumerateArray().Single(s => s.GetProperty("name").GetString() == name);
+            Assert.Equal(2, listed.GetProperty("viewers").GetProperty("rtmp").GetInt32());
+            Assert.Equal(1, listed.GetProperty("viewers").GetProperty("httpFlv").GetInt32());
+            Assert.Equal(1234, listed.GetProperty("players").GetProperty("bytesSent").GetInt64());
+
+            // The server's total, in /api/stats (other tests' players may share the host).
+            var server = (await client.GetFromJsonAsync<JsonElement>("/api/stats")).GetProperty("players");
+            Assert.True(server.GetProperty("rtmp").GetInt32() >= 2 && server.GetProperty("httpFlv").GetInt32() >= 1, server.ToString());
+            Assert.True(server.GetProperty("bytesSent").GetInt64() >= 1234, server.ToString());
+
+            rtmpTwo.Dispose();
+            var left = await client.GetFromJsonAsync<JsonElement>($"/api/streams/{name}");
+            Assert.Equal(1, left.GetProperty("viewers").GetProperty("rtmp").GetInt32());
+            Assert.Equal(1234, left.GetProperty("players").GetProperty("bytesSent").GetInt64());
+        }
+        finally
+        {
+            if (!ffmpeg.HasExited)
+            {
+                ffmpeg.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    /// <summary>The live stream of <paramref name="name"/> once its publisher is on.</summary>
+    internal static async Task<LiveStream> WaitForLiveStreamAsync(StreamHubHost host, string name)
+    {
+        var live = host.GetService<LiveStreamRegistry>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (live.Find(name) is { } stream)
+            {
+                return stream;
+            }
+            await Task.Delay(100);
+        }
+        Assert.Fail($"{name} never went live.");
+        return null!;
     }
 
     private static async Task WaitForPlaylistAsync(HttpClient player, string name)

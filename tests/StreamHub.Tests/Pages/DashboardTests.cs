@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using StreamHub.Playback;
+using StreamHub.Tests.EndToEnd;
 using StreamHub.Tests.Infrastructure;
 
 namespace StreamHub.Tests.Pages;
@@ -48,6 +50,7 @@ public sealed class DashboardTests(SharedHostFixture fixture) : IClassFixture<Sh
 
         var row = StreamRow(page, name);
         await Assertions.Expect(row.GetByTestId("live-badge")).ToHaveTextAsync("Offline");
+        await Assertions.Expect(row.GetByTestId("viewers")).ToHaveTextAsync("—");
         Assert.DoesNotContain(key, await row.TextContentAsync() ?? "");
 
         using var ffmpeg = StartPublishing(key);
@@ -70,7 +73,19 @@ public sealed class DashboardTests(SharedHostFixture fixture) : IClassFixture<Sh
             await video.EvaluateAsync($"v => new Promise((resolve, reject) => {{ const t = setTimeout(() => reject(new Error('currentTime stuck at ' + v.currentTime)), 15000); (function check() {{ if (v.currentTime > {first} + 2) {{ clearTimeout(t); resolve(); }} else setTimeout(check, 200); }})(); }})");
             Assert.Equal(320, await video.EvaluateAsync<int>("v => v.videoWidth"));
 
-            await SaveScreenshotAsync(page);
+            // Viewers per protocol: the preview is an HLS viewer; RTMP and HTTP-FLV players join through the registry,
+            // as their transports make them join.
+            var live = await LiveStatsTests.WaitForLiveStreamAsync(fixture.Host, name);
+            var players = fixture.Host.GetService<PlayerRegistry>();
+            var viewers = row.GetByTestId("viewers");
+            using (players.Join(live, PlaybackProtocol.Rtmp, "rtmp", "dashboard-rtmp", "127.0.0.1:40021"))
+            using (players.Join(live, PlaybackProtocol.HttpFlv, "http", "dashboard-flv-1", "127.0.0.1:40022"))
+            using (players.Join(live, PlaybackProtocol.HttpFlv, "http", "dashboard-flv-2", "127.0.0.1:40023"))
+            {
+                await Assertions.Expect(viewers).ToHaveTextAsync("HLS 1 · RTMP 1 · HTTP-FLV 2", new() { Timeout = 20_000 });
+                await SaveScreenshotAsync(page);
+            }
+            await Assertions.Expect(viewers).ToHaveTextAsync("HLS 1 · RTMP 0 · HTTP-FLV 0", new() { Timeout = 10_000 });
 
             // Rotate, behind a confirmation: the new key is shown once in the same panel.
             await page.ClickAsync("#key-done");

@@ -311,6 +311,13 @@ public sealed class StreamKeyApiTests(SharedHostFixture fixture) : IClassFixture
         Assert.Equal("X-Api-Key", scheme.GetProperty("name").GetString());
         Assert.True(json.TryGetProperty("security", out _));
 
+        // The viewers and players of a stream are documented field by field.
+        var schemas = json.GetProperty("components").GetProperty("schemas");
+        Assert.Contains("RTMP players connected now", schemas.GetProperty("ViewerCounts").GetProperty("properties").GetProperty("rtmp").GetProperty("description").GetString());
+        Assert.Contains("HTTP-FLV players", schemas.GetProperty("ViewerCounts").GetProperty("properties").GetProperty("httpFlv").GetProperty("description").GetString());
+        Assert.Contains("behind", schemas.GetProperty("PlayerStats").GetProperty("properties").GetProperty("framesDropped").GetProperty("description").GetString());
+        Assert.True(schemas.GetProperty("StreamResponse").GetProperty("properties").TryGetProperty("viewers", out _));
+
         var ui = await client.GetAsync("/swagger/index.html");
         Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
     }

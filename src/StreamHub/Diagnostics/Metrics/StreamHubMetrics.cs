@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using StreamHub.Hls;
 using StreamHub.Hosting;
 using StreamHub.Live;
+using StreamHub.Playback;
 
 namespace StreamHub.Diagnostics.Metrics;
 
@@ -17,10 +18,12 @@ public sealed class StreamHubMetrics : IDisposable
     private readonly IngestCounters _ingestOverflow = new(null);
     private readonly Counter<long> _publishAttempts;
     private readonly Counter<long> _sentBytes;
+    private readonly IServiceProvider _services;
 
     public StreamHubMetrics(IMeterFactory meters, ListenerTable listeners, IServiceProvider services, TimeProvider time)
     {
         _meter = meters.Create(MeterName);
+        _services = services;
         var started = time.GetTimestamp();
         // Ingest counters are read at scrape time from plain per-stream fields: nothing per frame but two adds.
         _meter.CreateObservableCounter("streamhub_ingest_received_bytes_total", () => IngestSeries().Select(c =>
@@ -51,6 +54,25 @@ public sealed class StreamHubMetrics : IDisposable
                 new Measurement<long>(blocks.BytesFree, new KeyValuePair<string, object?>("state", "free")),
             };
         }, "By", "Memory of the HLS segment block pool: blocks held by segments (in_use, whole blocks) and blocks kept for reuse (free).");
+        // Players (RTMP, HTTP-FLV) are read from the player registry at scrape time, like the ingest counters.
+        _meter.CreateObservableGauge("streamhub_players", () => PlayerSeries().SelectMany(s => new[]
+        {
+            new Measurement<int>(s.Counts.Rtmp, s.Tag, RtmpTag),
+            new Measurement<int>(s.Counts.HttpFlv, s.Tag, HttpFlvTag),
+        }), null, "RTMP and HTTP-FLV players connected now, by stream and protocol (HLS viewers: streamhub_hls_viewers).");
+        _meter.CreateObservableGauge("streamhub_players_connected", () =>
+        {
+            var total = services.GetRequiredService<PlayerRegistry>().Total;
+            return new[] { new Measurement<int>(total.Rtmp, RtmpTag), new Measurement<int>(total.HttpFlv, HttpFlvTag) };
+        }, null, "RTMP and HTTP-FLV players connected now, all streams, by protocol.");
+        _meter.CreateObservableCounter("streamhub_player_sent_bytes_total", () => PlayerSeries().SelectMany(s => new[]
+        {
+            new Measurement<long>(s.Counts.RtmpBytesSent, s.Tag, RtmpTag),
+            new Measurement<long>(s.Counts.HttpFlvBytesSent, s.Tag, HttpFlvTag),
+        }), "By", "Bytes written to RTMP and HTTP-FLV players, by stream and protocol (while the stream is live or has players).");
+        _meter.CreateObservableCounter("streamhub_player_dropped_frames_total", () => PlayerSeries().Select(s =>
+            new Measurement<long>(s.Counts.FramesDropped, s.Tag)), null,
+            "Frames skipped because a player was behind, players connected now included, by stream (while the stream is live or has players).");
         _meter.CreateObservableGauge("streamhub_streams_live", () => services.GetRequiredService<LiveStreamRegistry>().All.Count, null, "Streams being published now.");
         _meter.CreateObservableGauge("streamhub_listener_connections", () => listeners.All.Select(l =>
             new Measurement<int>(l.Connections, new KeyValuePair<string, object?>("listener", l.Name))), null, "Connections open now, by listener.");
@@ -77,6 +99,26 @@ public sealed class StreamHubMetrics : IDisposable
 
     private static KeyValuePair<string, object?> StreamTag(IngestCounters counters) =>
         counters.Stream is { } name ? new("stream", name) : new("overflow", "true");
+
+    /// <summary>Stream names with their own player series (two per name: rtmp and http_flv); the rest are summed
+    /// into one overflow series, as the exporter's own fold would only keep the last value of an observable.</summary>
+    public const int MaxPlayerStreams = PrometheusExporter.MaxSeriesPerInstrument / 2 - 1;
+
+    private static readonly KeyValuePair<string, object?> RtmpTag = new("protocol", "rtmp");
+    private static readonly KeyValuePair<string, object?> HttpFlvTag = new("protocol", "http_flv");
+    private static readonly KeyValuePair<string, object?> OverflowTag = new("overflow", "true");
+
+    private IEnumerable<(KeyValuePair<string, object?> Tag, PlayerCounts Counts)> PlayerSeries()
+    {
+        // In name order, so a name keeps its own series from one scrape to the next while the set is stable.
+        var streams = _services.GetRequiredService<PlayerRegistry>().PerStream().OrderBy(s => s.Key, StringComparer.Ordinal).ToArray();
+        var series = streams.Take(MaxPlayerStreams).Select(s => (new KeyValuePair<string, object?>("stream", s.Key), s.Value)).ToList();
+        if (streams.Length > MaxPlayerStreams)
+        {
+            series.Add((OverflowTag, streams.Skip(MaxPlayerStreams).Aggregate(default(PlayerCounts), (sum, s) => sum + s.Value)));
+        }
+        return series;
+    }
 
     public void PublishAttempt(string result) => _publishAttempts.Add(1, new KeyValuePair<string, object?>("result", result));
 
