@@ -12,7 +12,7 @@ public static class FanOutReport
         $"(baseline {r.BaselineCpuPercent:F1}) = {r.CpuPerPlayerPercent:F4} %/player, RSS {r.RssMb:F1} MB (baseline {r.BaselineRssMb:F1}) = " +
         $"{r.MemoryPerPlayerKb:F1} KB/player, latency median {r.LatencyMedianMs:F2} ms p99 {r.LatencyP99Ms:F2} ms (n={r.LatencySamples}, " +
         $"unmatched {r.UnmatchedFrames}), delivered {r.DeliveredPercent:F1} %, disconnected {r.Disconnected}, behind {r.Behind}, " +
-        $"out {r.MbitPerSecondOut:F0} Mbit/s, load generator CPU {r.LoadGeneratorCpuPercent:F1} %");
+        $"out {r.MbitPerSecondOut:F0} Mbit/s in {r.ReceivesPerSecond:F0} receives/s, load generator CPU {r.LoadGeneratorCpuPercent:F1} %");
 
     public static string Table(IReadOnlyList<FanOutResult> results, FlvClip clip, LoadTestOptions options)
     {
@@ -55,6 +55,7 @@ public static class FanOutReport
             Row("players disconnected", r => r.Disconnected, "F0", ratio: false);
             Row("players behind by > 1 s at the end", r => r.Behind, "F0", ratio: false);
             Row("received by all players, Mbit/s", r => r.MbitPerSecondOut, "F0", ratio: false);
+            Row("  in receives per second (all players)", r => r.ReceivesPerSecond, "F0", ratio: false);
             Row("load generator CPU (publisher + players), % of a core", r => r.LoadGeneratorCpuPercent, "F1", ratio: false);
             foreach (var r in group.Where(r => r.Skipped is not null))
             {

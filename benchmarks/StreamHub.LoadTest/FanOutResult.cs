@@ -32,5 +32,7 @@ public sealed record FanOutResult
     /// <summary>Players still connected whose last video frame was more than 1 s behind the publisher's at the end.</summary>
     public int Behind { get; init; }
     public double MbitPerSecondOut { get; init; }
+    /// <summary>Receives completed by all players per second.</summary>
+    public double ReceivesPerSecond { get; init; }
     public double LoadGeneratorCpuPercent { get; init; }
 }

@@ -93,6 +93,7 @@ public static class FanOutRun
                 var cpu0 = ProcessStats.CpuSeconds(server.Pid);
                 var self0 = ProcessStats.CpuSecondsOf(Environment.ProcessId);
                 var received0 = viewers.Sum(v => v.BytesReceived);
+                var receives0 = viewers.Sum(v => v.Receives);
                 var frames0 = sendLog.FramesSent;
                 var clock = Stopwatch.StartNew();
                 latency.Open(Stopwatch.GetTimestamp());
@@ -104,6 +105,7 @@ public static class FanOutRun
                 var rss = ProcessStats.Memory(server.Pid, "VmRSS");
                 var framesSent = sendLog.FramesSent - frames0;
                 var received = viewers.Sum(v => v.BytesReceived) - received0;
+                var receives = viewers.Sum(v => v.Receives) - receives0;
                 // Let the frames sent at the very end of the window arrive before the histogram is read.
                 await Task.Delay(500, cancellationToken);
                 latency.Close();
@@ -136,6 +138,7 @@ public static class FanOutRun
                     FirstDisconnect = ended.FirstOrDefault()?.Ended,
                     Behind = viewers.Count(v => v.Ended is null && newest - v.LastVideoTimestamp > BehindMs),
                     MbitPerSecondOut = received * 8 / elapsed / 1e6,
+                    ReceivesPerSecond = receives / elapsed,
                     LoadGeneratorCpuPercent = selfPercent,
                 };
                 results.Add(result);

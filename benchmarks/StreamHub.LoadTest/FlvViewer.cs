@@ -45,6 +45,8 @@ public sealed class FlvViewer : IFanOutViewer
 
     public long LastVideoTimestamp { get; private set; } = -1;
 
+    public long Receives { get; private set; }
+
     public long BytesReceived { get; private set; }
 
     public string? Ended { get; private set; }
@@ -97,6 +99,7 @@ public sealed class FlvViewer : IFanOutViewer
                     return;
                 }
                 _receivedAt = Stopwatch.GetTimestamp();
+                Receives++;
                 BytesReceived += read;
                 Parse(_buffer.AsSpan(0, read));
             }

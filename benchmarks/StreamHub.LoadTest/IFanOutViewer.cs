@@ -8,6 +8,9 @@ public interface IFanOutViewer : IAsyncDisposable
 
     long BytesReceived { get; }
 
+    /// <summary>Completed socket receives (or body reads): how finely the server's output arrives.</summary>
+    long Receives { get; }
+
     /// <summary>Why the connection ended; null while it is up.</summary>
     string? Ended { get; }
 }

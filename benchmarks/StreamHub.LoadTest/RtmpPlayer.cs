@@ -75,6 +75,8 @@ public sealed class RtmpPlayer : IFanOutViewer
 
     public long AudioMessages { get; private set; }
 
+    public long Receives { get; private set; }
+
     public long BytesReceived => _received;
 
     /// <summary>The timestamp of the last video message, or −1.</summary>
@@ -131,6 +133,7 @@ public sealed class RtmpPlayer : IFanOutViewer
                     return;
                 }
                 _receivedAt = Stopwatch.GetTimestamp();
+                Receives++;
                 filled += read;
                 _received += read;
                 if (_acknowledgementWindow > 0 && _received - _acknowledged >= _acknowledgementWindow)
