@@ -28,7 +28,8 @@ public class RtmpFanOutBenchmarks
     private byte[][] _outputs = [];
     private long _dts;
 
-    [Params(1, 10, 100)]
+    /// <summary>0: the publisher's own cost (no GOP cache either: a stream keeps one from its first subscription).</summary>
+    [Params(0, 1, 10, 100)]
     public int Subscribers { get; set; }
 
     [GlobalSetup]
