@@ -1,16 +1,23 @@
-// The player page: /watch/{name}. Plays /hls/{name}/index.m3u8 with hls.js, or natively where the browser has HLS
-// (Safari, iOS). While the stream is not live it waits and retries, so the page can be opened before the encoder.
+// The player page: /watch/{name}. By default plays /hls/{name}/index.m3u8 with hls.js, or natively where the browser
+// has HLS (Safari, iOS). ?mode=flv is the low-latency mode: /flv/{name}.flv through mpegts.js (loaded only then), in
+// browsers with Media Source Extensions. While the stream is not live the page waits and retries, so it can be opened
+// before the encoder, and it waits again when the stream ends.
 (function () {
   'use strict';
   const name = decodeURIComponent(location.pathname.replace(/\/+$/, '').split('/').pop() || '');
-  const src = '/hls/' + encodeURIComponent(name) + '/index.m3u8';
+  const mode = new URLSearchParams(location.search).get('mode') === 'flv' ? 'flv' : 'hls';
+  const src = mode === 'flv'
+    ? '/flv/' + encodeURIComponent(name) + '.flv'
+    : '/hls/' + encodeURIComponent(name) + '/index.m3u8';
   const video = document.getElementById('video');
   const statusLine = document.getElementById('status');
   document.getElementById('title').textContent = name;
+  document.getElementById('source-label').textContent = mode === 'flv' ? 'HTTP-FLV' : 'Playlist';
   document.getElementById('playlist').textContent = location.origin + src;
+  document.getElementById('mode-' + mode).setAttribute('aria-current', 'page');
   document.title = 'StreamHub · ' + name;
 
-  const state = { name: name, src: src, engine: null, status: 'loading', errors: [] };
+  const state = { name: name, mode: mode, src: src, engine: null, status: 'loading', errors: [] };
   window.streamhub = state;
 
   function show(status, text) {
@@ -27,10 +34,12 @@
   function start() {
     fetch(src, { method: 'HEAD', cache: 'no-store' }).then(function (response) {
       if (!response.ok) {
-        retryLater('playlist answered ' + response.status);
+        retryLater((mode === 'flv' ? 'stream' : 'playlist') + ' answered ' + response.status);
         return;
       }
-      if (window.Hls && window.Hls.isSupported()) {
+      if (mode === 'flv') {
+        startFlv();
+      } else if (window.Hls && window.Hls.isSupported()) {
         playWithHlsJs();
       } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
         state.engine = 'native';
@@ -61,9 +70,66 @@
     });
   }
 
+  // mpegts.js is 270 KB: only the low-latency mode loads it.
+  function startFlv() {
+    if (window.mpegts) {
+      playWithMpegts();
+      return;
+    }
+    const script = document.createElement('script');
+    script.src = '/lib/mpegts.js';
+    script.onload = playWithMpegts;
+    script.onerror = function () { show('unsupported', 'The HTTP-FLV player (mpegts.js) did not load; try the standard mode.'); };
+    document.body.appendChild(script);
+  }
+
+  function playWithMpegts() {
+    const mpegts = window.mpegts;
+    if (!mpegts.isSupported() || !mpegts.getFeatureList().mseLivePlayback) {
+      show('unsupported', 'This browser cannot play HTTP-FLV (no Media Source Extensions); try the standard mode.');
+      return;
+    }
+    state.engine = 'mpegts.js';
+    const player = mpegts.createPlayer({ type: 'flv', isLive: true, url: src }, {
+      enableStashBuffer: false, // hand each tag to the decoder as it arrives: the point of this mode
+      liveBufferLatencyChasing: true, // catch up after a stall instead of staying behind
+    });
+    state.player = player;
+    player.on(mpegts.Events.ERROR, function (type, details) {
+      state.errors.push('fatal:' + type + ':' + details);
+      stopFlv();
+      retryLater(details);
+    });
+    player.on(mpegts.Events.LOADING_COMPLETE, function () { state.flvEnded = true; });
+    player.attachMediaElement(video);
+    player.load();
+    const playing = player.play();
+    if (playing && playing.catch) {
+      playing.catch(function () { /* autoplay may wait for a click */ });
+    }
+  }
+
+  function stopFlv() {
+    if (state.player) {
+      state.player.destroy();
+      state.player = null;
+    }
+  }
+
+  video.addEventListener('error', function () {
+    state.errors.push('video:' + (video.error ? video.error.code + ':' + video.error.message : 'unknown'));
+  });
   video.addEventListener('playing', function () { show('playing', 'Live'); });
   video.addEventListener('waiting', function () { if (state.status === 'playing') show('buffering', 'Buffering…'); });
-  video.addEventListener('ended', function () { show('ended', 'The stream has ended.'); });
+  video.addEventListener('ended', function () {
+    show('ended', 'The stream has ended.');
+    if (mode === 'flv' && state.flvEnded) {
+      // The publisher stopped: wait for the next publish, as the page does before the first.
+      stopFlv();
+      state.flvEnded = false;
+      setTimeout(start, 2000);
+    }
+  });
 
   start();
 })();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Serilog;
+using StreamHub.Admission;
 using StreamHub.Diagnostics;
 using StreamHub.Diagnostics.Metrics;
 using StreamHub.Diagnostics.Probe;
@@ -8,6 +9,7 @@ using StreamHub.Hosting;
 using StreamHub.Live;
 using StreamHub.Pages;
 using StreamHub.Playback;
+using StreamHub.Playback.HttpFlv;
 using StreamHub.Rtmp.Tunnel;
 using StreamHub.Security;
 using StreamHub.StreamKeys;
@@ -38,6 +40,7 @@ public sealed class Program
             .AddStreamHubSecurity()
             .AddStreamKeys()
             .AddLiveStreams()
+            .AddStreamAdmission()
             .AddPlayback()
             .AddHls()
             .AddStreamHubProblemDetails()
@@ -74,6 +77,7 @@ public sealed class Program
             app.MapMetricsEndpoint();
             app.MapPageEndpoints();
             app.MapHlsEndpoints();
+            app.MapHttpFlvEndpoints();
             if (app.Services.GetRequiredService<IOptions<StreamHub.Rtmp.RtmpOptions>>().Value.AcceptTunnel)
             {
                 app.MapRtmptEndpoints();

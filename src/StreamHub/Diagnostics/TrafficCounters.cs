@@ -1,6 +1,6 @@
 namespace StreamHub.Diagnostics;
 
-/// <summary>Bytes the server has sent to viewers since start (HLS playlists and segments).</summary>
+/// <summary>Bytes the server has sent to viewers since start (HLS playlists and segments, HTTP-FLV).</summary>
 public sealed class TrafficCounters
 {
     private long _bytesSent;

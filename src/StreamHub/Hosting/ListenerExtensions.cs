@@ -26,6 +26,7 @@ public static partial class ListenerExtensions
         builder.Services.AddSingleton<ListenerTable>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CertificateProvider>();
+        builder.Services.AddSingleton<RtmpSessionHost>();
         builder.Services.AddSingleton<RtmpConnectionHandler>();
         builder.Services.AddSingleton(services => new RtmpHeartbeat(services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<RtmptTunnelTable>();

@@ -8,4 +8,7 @@ internal static partial class LiveLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Subscriber {Subscriber} removed from stream {StreamName}: {Reason}; the publisher and the other subscribers carry on")]
     public static partial void SubscriberRemoved(ILogger logger, string streamName, string subscriber, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {StreamName} carries Enhanced RTMP multitrack: only the default track (0) is packaged and played; {Kind} track {TrackId} ignored, and any further track of this publish without another line")]
+    public static partial void MultitrackIgnored(ILogger logger, string streamName, Media.MediaKind kind, byte trackId);
 }

@@ -37,6 +37,11 @@ public sealed class LiveOptions : IValidatableObject
     [Range(0.5, 600.0, ErrorMessage = "StreamHub:Live:SubscriberMaxBehindSeconds must be between 0.5 and 600 seconds.")]
     public double SubscriberMaxBehindSeconds { get; set; } = 10;
 
+    /// <summary>A player (HTTP-FLV) that takes nothing of what is written to it for this long is disconnected: its
+    /// subscription cannot tell a player whose socket is stuck from a slow one while the publisher is idle.</summary>
+    [Range(1, 300, ErrorMessage = "StreamHub:Live:PlayerWriteTimeoutSeconds must be between 1 and 300.")]
+    public int PlayerWriteTimeoutSeconds { get; set; } = 10;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         // A late joiner is handed the whole GOP cache at once: it must fit in its queue.

@@ -31,6 +31,8 @@ public sealed class LiveStream
     private long _lastAudioDts = long.MinValue;
     private long _lastKeyframeDts = long.MinValue;
     private long _keyframeIntervalMs = -1;
+    private long _ignoredTrackFrames;
+    private bool _multitrackReported;
 
     // Copy-on-write: Subscribe and Unsubscribe swap a new array in with Interlocked; the publisher reads one snapshot
     // per frame, so the fan-out takes no lock. Null once the publish has ended.
@@ -80,6 +82,10 @@ public sealed class LiveStream
     public long BytesReceived => Interlocked.Read(ref _bytes);
 
     public long TimestampAnomalies => Interlocked.Read(ref _anomalies);
+
+    /// <summary>Frames (sequence headers included) of Enhanced RTMP tracks other than the default one: neither packaged
+    /// nor played, nor counted in the other figures.</summary>
+    public long IgnoredTrackFrames => Interlocked.Read(ref _ignoredTrackFrames);
     public BitrateMeter Bitrate { get; }
     public TrackInfo? Video { get; private set; }
     public TrackInfo? Audio { get; private set; }
@@ -220,9 +226,17 @@ public sealed class LiveStream
         _ => value,
     };
 
-    /// <summary>Hands a frame to every sink. The caller keeps its own reference and releases it after this returns.</summary>
+    /// <summary>Hands a frame to every sink. The caller keeps its own reference and releases it after this returns.
+    /// Only the default track (<see cref="MediaFrame.TrackId"/> 0) goes on: the sinks, the subscribers, the sequence
+    /// headers and the figures know one video and one audio track, and a second track's frames mixed into them would
+    /// corrupt both (see <see cref="IgnoreTrack"/>).</summary>
     public void Write(MediaFrame frame)
     {
+        if (frame.TrackId != 0)
+        {
+            IgnoreTrack(frame.Kind, frame.TrackId);
+            return;
+        }
         PrimeNewSubscribers();
         Interlocked.Add(ref _bytes, frame.Payload.Length);
         Bitrate.Add(frame.Payload.Length);
@@ -294,6 +308,19 @@ public sealed class LiveStream
                     RemoveBehind(subscription);
                 }
             }
+        }
+    }
+
+    /// <summary>Publisher's thread: a frame of a track other than the default one (Enhanced RTMP multitrack) was
+    /// left out, here or already by the tag reader (several tracks in one message). Counted, and said once per
+    /// publish, so whoever wonders where a track went finds it in the log.</summary>
+    public void IgnoreTrack(MediaKind kind, byte trackId)
+    {
+        Interlocked.Increment(ref _ignoredTrackFrames);
+        if (!_multitrackReported)
+        {
+            _multitrackReported = true;
+            LiveLog.MultitrackIgnored(_logger, Name, kind, trackId);
         }
     }
 

@@ -8,6 +8,8 @@ namespace StreamHub.Live;
 /// <param name="KeyframeIntervalSeconds">The last measured distance between keyframes.</param>
 /// <param name="BitrateKbps">Measured over the last 5 seconds (not the encoder's declared rate).</param>
 /// <param name="TimestampAnomalies">Timestamps that went backwards or jumped more than 5 s ahead.</param>
+/// <param name="IgnoredTrackFrames">Frames of Enhanced RTMP tracks other than the default one, which are neither
+/// packaged nor played (and not in the other figures).</param>
 public sealed record LiveStreamStats(
     DateTimeOffset Since,
     string PublisherAddress,
@@ -20,7 +22,8 @@ public sealed record LiveStreamStats(
     long VideoFrames,
     long AudioFrames,
     long BytesReceived,
-    long TimestampAnomalies)
+    long TimestampAnomalies,
+    long IgnoredTrackFrames)
 {
     public static LiveStreamStats From(LiveStream stream) => new(
         stream.StartedAt,
@@ -34,5 +37,6 @@ public sealed record LiveStreamStats(
         stream.VideoFrames,
         stream.AudioFrames,
         stream.BytesReceived,
-        stream.TimestampAnomalies);
+        stream.TimestampAnomalies,
+        stream.IgnoredTrackFrames);
 }

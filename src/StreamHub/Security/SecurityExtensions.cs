@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using StreamHub.Hosting;
+using StreamHub.Playback.HttpFlv;
 
 namespace StreamHub.Security;
 
@@ -21,7 +22,6 @@ public static class SecurityExtensions
         builder.Services.AddSingleton<AccessPolicy>();
         builder.Services.AddSingleton<ConnectionGate>();
         builder.Services.AddSingleton<BadKeyThrottle>();
-        builder.Services.AddSingleton<PublishPolicy>();
 
         builder.Services.AddRateLimiter(limiter =>
         {
@@ -61,8 +61,8 @@ public static class SecurityExtensions
     }
 
     /// <summary>Security headers on every response, HSTS on HTTPS ones; the optional redirect of the dashboard and API
-    /// to HTTPS (HLS stays on HTTP for players that cannot do TLS, ACME challenges for a first certificate while the
-    /// HTTPS one is still self-signed); play rules on HLS and the player page.</summary>
+    /// to HTTPS (HLS and HTTP-FLV stay on HTTP for players that cannot do TLS, ACME challenges for a first certificate
+    /// while the HTTPS one is still self-signed); play rules on HLS, HTTP-FLV and the player page.</summary>
     public static WebApplication UseStreamHubSecurity(this WebApplication app)
     {
         var http = app.Services.GetRequiredService<IOptions<HttpOptions>>().Value;
@@ -75,7 +75,7 @@ public static class SecurityExtensions
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
             var path = context.Request.Path;
-            var isPlayback = path.StartsWithSegments("/hls") || path.StartsWithSegments("/watch");
+            var isPlayback = path.StartsWithSegments("/hls") || path.StartsWithSegments(HttpFlvEndpoints.PathPrefix) || path.StartsWithSegments("/watch");
             if (!isPlayback)
             {
                 headers.XFrameOptions = "DENY";
@@ -84,7 +84,7 @@ public static class SecurityExtensions
             {
                 headers.StrictTransportSecurity = "max-age=31536000";
             }
-            else if (http.RedirectToHttps && https.Port != 0 && !path.StartsWithSegments("/hls") && !path.StartsWithSegments("/healthz") && !path.StartsWithSegments("/readyz")
+            else if (http.RedirectToHttps && https.Port != 0 && !path.StartsWithSegments("/hls") && !path.StartsWithSegments(HttpFlvEndpoints.PathPrefix) && !path.StartsWithSegments("/healthz") && !path.StartsWithSegments("/readyz")
                 && !path.StartsWithSegments(AcmeChallengeEndpoints.PathPrefix))
             {
                 var host = context.Request.Host.Host;

@@ -28,6 +28,7 @@ public sealed class StartupTests
     [InlineData("StreamHub__Hls__MaxViewersPerStream", "0", "StreamHub:Hls:MaxViewersPerStream")]
     [InlineData("StreamHub__Live__SubscriberQueueMaxFrames", "1", "StreamHub:Live:SubscriberQueueMaxFrames")]
     [InlineData("StreamHub__Live__GopCacheMaxSeconds", "30", "StreamHub:Live:SubscriberQueueMaxSeconds")]
+    [InlineData("StreamHub__Live__PlayerWriteTimeoutSeconds", "0", "StreamHub:Live:PlayerWriteTimeoutSeconds")]
     public async Task A_bad_setting_stops_startup_with_a_message_naming_it(string variable, string value, string setting)
     {
         var settings = StreamHubProcess.DefaultSettings();

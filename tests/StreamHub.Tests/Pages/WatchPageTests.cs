@@ -63,6 +63,58 @@ public sealed class WatchPageTests(SharedHostFixture fixture) : IClassFixture<Sh
         }
     }
 
+    [Fact]
+    public async Task The_watch_page_low_latency_mode_shows_the_flv_url_and_waits_for_a_stream_that_is_not_live()
+    {
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.Instance.NewPageAsync();
+        await page.GotoAsync(new Uri(fixture.Host.HttpBase, "/watch/not-live-flv?mode=flv").ToString());
+
+        await page.WaitForFunctionAsync("() => window.streamhub && window.streamhub.status === 'waiting'", null, new() { Timeout = 15_000 });
+        Assert.Equal("flv", await page.EvaluateAsync<string>("() => window.streamhub.mode"));
+        Assert.Contains("/flv/not-live-flv.flv", await page.TextContentAsync("#playlist"));
+        Assert.Equal("page", await page.GetAttributeAsync("#mode-flv", "aria-current"));
+        Assert.Equal("?", await page.GetAttributeAsync("#mode-hls", "href"));
+    }
+
+    [Fact]
+    public async Task The_watch_page_low_latency_mode_plays_http_flv_with_mpegtsjs_in_headless_chromium()
+    {
+        var (name, key) = await fixture.Host.CreateStreamAsync("browser-flv");
+        var ffmpeg = Process.Start(new ProcessStartInfo(ExternalProcess.Require("ffmpeg", "ffmpeg"),
+        [
+            "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
+            "-t", "90", "-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-c:a", "aac", "-f", "flv",
+            $"rtmp://127.0.0.1:{fixture.Host.RtmpPort}/live/{key}",
+        ]) { RedirectStandardError = true, UseShellExecute = false })!;
+        try
+        {
+            await using var browser = await Browser.LaunchAsync();
+            var page = await browser.Instance.NewPageAsync();
+            await page.GotoAsync(new Uri(fixture.Host.HttpBase, $"/watch/{name}?mode=flv").ToString());
+
+            await page.WaitForFunctionAsync("() => window.streamhub && window.streamhub.status === 'playing'", null, new() { Timeout = 30_000 });
+            Assert.Equal("mpegts.js", await page.EvaluateAsync<string>("() => window.streamhub.engine"));
+            var first = await PlaybackAsync(page);
+            await page.WaitForFunctionAsync($"() => document.getElementById('video').currentTime > {first.Time + 2}", null, new() { Timeout = 20_000 });
+            var second = await PlaybackAsync(page);
+
+            Assert.True(second.Frames > first.Frames, $"decoded frames did not advance: {first.Frames} -> {second.Frames}");
+            Assert.True(second.Time > first.Time, $"currentTime did not advance: {first.Time} -> {second.Time}");
+            Assert.Equal(320, await page.EvaluateAsync<int>("() => document.getElementById('video').videoWidth"));
+            Assert.Empty(await page.EvaluateAsync<string[]>("() => window.streamhub.errors"));
+            Assert.Equal(1, fixture.Host.GetService<StreamHub.Playback.PlayerRegistry>().CountsFor(name).HttpFlv);
+        }
+        finally
+        {
+            if (!ffmpeg.HasExited)
+            {
+                ffmpeg.Kill(entireProcessTree: true);
+            }
+            ffmpeg.Dispose();
+        }
+    }
+
     private static async Task<(double Time, int Frames)> PlaybackAsync(Microsoft.Playwright.IPage page)
     {
         var time = await page.EvaluateAsync<double>("() => document.getElementById('video').currentTime");

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 using StreamHub.Live;
 using StreamHub.Rtmp;
 using StreamHub.Rtmp.Session;
-using StreamHub.Security;
+using StreamHub.Tests.Admission;
 using StreamHub.Tests.Infrastructure;
 using StreamHub.Tests.Rtmp.Session;
 
@@ -21,13 +21,13 @@ public sealed class RtmpConnectionHandlerTests
     [InlineData(new byte[] { 3 }, "HandshakeTimeout")]
     public async Task A_protocol_violation_is_logged_once_with_connection_id_address_and_reason(byte[] bytes, string reason)
     {
-        var logger = new ListLogger<RtmpConnectionHandler>();
+        var logger = new ListLogger<RtmpSessionHost>();
         using var heartbeat = new RtmpHeartbeat(TimeProvider.System);
-        var handler = new RtmpConnectionHandler(logger, NullLogger<RtmpSession>.Instance,
-            Options.Create(new RtmpOptions { HandshakeTimeoutSeconds = 1 }),
-            new LiveStreamRegistry([], TimeProvider.System), new FakeStreamKeyAuthorizer(),
-            new PublishPolicy(new AccessPolicy(Options.Create(new AccessOptions())), new BadKeyThrottle(Options.Create(new LimitsOptions()), TimeProvider.System)),
-            heartbeat, new StreamHub.Playback.PlayerRegistry(TimeProvider.System, NullLogger<StreamHub.Playback.PlayerRegistry>.Instance));
+        var registry = new LiveStreamRegistry([], TimeProvider.System);
+        var handler = new RtmpConnectionHandler(new RtmpSessionHost(logger, NullLogger<RtmpSession>.Instance,
+            Options.Create(new RtmpOptions { HandshakeTimeoutSeconds = 1 }), registry,
+            TestAdmission.Create(registry, new FakeStreamKeyAuthorizer()), heartbeat,
+            new StreamHub.Playback.PlayerRegistry(TimeProvider.System, NullLogger<StreamHub.Playback.PlayerRegistry>.Instance)));
         var toServer = new Pipe();
         var toClient = new Pipe();
         var connection = new DefaultConnectionContext("conn-9",
@@ -44,6 +44,6 @@ public sealed class RtmpConnectionHandlerTests
         Assert.Contains("conn-9", warning);
         Assert.Contains("127.0.0.1:4242", warning);
         Assert.Contains(logger.Lines, l => l.Contains("opened from 127.0.0.1:4242"));
-        Assert.Contains(logger.Lines, l => l.Contains("conn-9 from 127.0.0.1:4242 closed"));
+        Assert.Contains(logger.Lines, l => l.Contains("conn-9 from 127.0.0.1:4242 closed (rtmp)"));
     }
 }

@@ -2,12 +2,15 @@ using System.Buffers;
 using System.IO.Pipelines;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StreamHub.Admission;
 using StreamHub.Live;
 using StreamHub.Rtmp;
 using StreamHub.Rtmp.Amf;
 using StreamHub.Rtmp.Chunking;
 using StreamHub.Rtmp.Messages;
 using StreamHub.Rtmp.Session;
+using StreamHub.Security;
 
 namespace StreamHub.Benchmarks.Rtmp.Session;
 
@@ -36,7 +39,8 @@ public class SessionMediaPathBenchmarks
         _toClient = new Pipe(inline);
         var registry = new LiveStreamRegistry([], TimeProvider.System);
         _session = new RtmpSession(new Duplex(_toServer.Reader, _toClient.Writer), "bench", "local", new RtmpOptions(),
-            registry, new AllowAllAuthorizer(), NullLogger.Instance);
+            registry, new StreamAdmission(registry, new AllowAllAuthorizer(), new AccessPolicy(Options.Create(new AccessOptions())),
+                new BadKeyThrottle(Options.Create(new LimitsOptions()), TimeProvider.System)), NullLogger.Instance);
         _run = _session.RunAsync(CancellationToken.None);
 
         var setup = new ArrayBufferWriter<byte>();

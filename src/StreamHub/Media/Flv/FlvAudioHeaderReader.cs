@@ -7,6 +7,7 @@ namespace StreamHub.Media.Flv;
 /// <code>
 /// legacy:   soundFormat(4) rate(2) size(1) type(1) | AAC (10): AACPacketType(8)   0 = AudioSpecificConfig, 1 = raw
 /// enhanced: soundFormat(4)=9 packetType(4) [ModEx blocks] [multitrack byte] FourCC(32) [trackId]
+///           several tracks in one message: only the default track (0) is read (ExHeaderReader.TryFindDefaultTrack)
 /// </code>
 /// On success slices <c>body</c> to the codec payload; false (consuming nothing) when too short.</summary>
 public static class FlvAudioHeaderReader
@@ -37,11 +38,12 @@ public static class FlvAudioHeaderReader
                 header = Frame(MediaFrameKind.Coded, AudioCodec.Mp3, 0);
                 break;
             case FormatExHeader:
-                if (!TryReadEnhanced(ref reader, first & 0x0F, out header))
+                if (!TryReadEnhanced(ref reader, first & 0x0F, out header, out var payload))
                 {
                     return false;
                 }
-                break;
+                body = payload;
+                return true;
             default:
                 header = Frame(MediaFrameKind.Coded, AudioCodec.Unknown, 0);
                 break;
@@ -50,9 +52,10 @@ public static class FlvAudioHeaderReader
         return true;
     }
 
-    private static bool TryReadEnhanced(ref SequenceReader<byte> reader, int packetType, out FlvMediaHeader header)
+    private static bool TryReadEnhanced(ref SequenceReader<byte> reader, int packetType, out FlvMediaHeader header, out ReadOnlySequence<byte> payload)
     {
         header = default;
+        payload = default;
         if (!ExHeaderReader.TrySkipModEx(ref reader, ref packetType, ExHeaderReader.AudioModEx))
         {
             return false;
@@ -66,9 +69,32 @@ public static class FlvAudioHeaderReader
                 return false;
             }
             packetType = multitrack & 0x0F;
-            if (multitrack >> 4 != 0)
+            var multitrackType = multitrack >> 4;
+            if (multitrackType is ExHeaderReader.ManyTracks or ExHeaderReader.ManyTracksManyCodecs)
             {
+                // Several tracks in one message: the default track's frame alone, the others counted as left out.
+                if (!ExHeaderReader.TryFindDefaultTrack(ref reader, multitrackType, out fourCc, out var track, out var found,
+                    out var leftOut, out var firstLeftOut))
+                {
+                    return false;
+                }
+                payload = reader.UnreadSequence;
+                if (!found)
+                {
+                    header = new FlvMediaHeader(MediaKind.Audio, false, MediaFrameKind.Coded, false, 0, VideoCodec.None, AudioCodec.Unknown, 0,
+                        leftOut, firstLeftOut);
+                    return true;
+                }
+                var trackReader = new SequenceReader<byte>(track);
+                header = Packet(ref trackReader, packetType, fourCc, 0) with { LeftOutTracks = leftOut, LeftOutTrackId = firstLeftOut };
+                payload = trackReader.UnreadSequence;
+                return true;
+            }
+            if (multitrackType != ExHeaderReader.OneTrack)
+            {
+                // A reserved multitrack type: nothing here can tell where its tracks are.
                 reader.Advance(reader.Remaining);
+                payload = reader.UnreadSequence;
                 header = new FlvMediaHeader(MediaKind.Audio, false, MediaFrameKind.Coded, false, 0, VideoCodec.None, AudioCodec.Unknown, 0);
                 return true;
             }
@@ -81,22 +107,26 @@ public static class FlvAudioHeaderReader
         {
             return false;
         }
+        header = Packet(ref reader, packetType, fourCc, trackId);
+        payload = reader.UnreadSequence;
+        return true;
+    }
+
+    /// <summary>One track's packet after its FourCC (and track id); audio packets have no further header.</summary>
+    private static FlvMediaHeader Packet(ref SequenceReader<byte> reader, int packetType, uint fourCc, byte trackId)
+    {
         var codec = FourCc.ToAudioCodec(fourCc);
         switch (packetType)
         {
             case 0:
-                header = Frame(MediaFrameKind.SequenceHeader, codec, trackId);
-                return true;
+                return Frame(MediaFrameKind.SequenceHeader, codec, trackId);
             case 1:
-                header = Frame(MediaFrameKind.Coded, codec, trackId);
-                return true;
+                return Frame(MediaFrameKind.Coded, codec, trackId);
             case 2:
-                header = Frame(MediaFrameKind.EndOfSequence, codec, trackId);
-                return true;
+                return Frame(MediaFrameKind.EndOfSequence, codec, trackId);
             default: // 4 MultichannelConfig and unknown types: no frame
                 reader.Advance(reader.Remaining);
-                header = new FlvMediaHeader(MediaKind.Audio, false, MediaFrameKind.Coded, false, 0, VideoCodec.None, codec, trackId);
-                return true;
+                return new FlvMediaHeader(MediaKind.Audio, false, MediaFrameKind.Coded, false, 0, VideoCodec.None, codec, trackId);
         }
     }
 

@@ -22,7 +22,7 @@ namespace StreamHub.Media.Flv;
 /// track id &gt; 0:         packetType=Multitrack, then OneTrack(4)=0 packetType(4) | FourCC | trackId
 /// </code>
 /// Nothing is allocated per frame: the payload is copied once into the writer, or, through
-/// <see cref="WriteTagPrefix"/>, not at all.</summary>
+/// <see cref="WriteTagPrefix(Span{byte}, MediaFrame)"/>, not at all.</summary>
 public static class FlvTagWriter
 {
     public const int FileHeaderLength = 13;
@@ -76,11 +76,15 @@ public static class FlvTagWriter
     };
 
     /// <summary>One tag for <paramref name="frame"/>, its payload copied once, and the PreviousTagSize after it.</summary>
-    public static void WriteFrame(IBufferWriter<byte> output, MediaFrame frame)
+    public static void WriteFrame(IBufferWriter<byte> output, MediaFrame frame) => WriteFrame(output, frame, frame.Dts);
+
+    /// <summary>As <see cref="WriteFrame(IBufferWriter{byte}, MediaFrame)"/>, with the tag's timestamp given: a player
+    /// that was re-sent old sequence headers needs them at its current time, not theirs.</summary>
+    public static void WriteFrame(IBufferWriter<byte> output, MediaFrame frame, long timestamp)
     {
         var payload = frame.Payload.Span;
         var prefix = output.GetSpan(MaxTagPrefixLength);
-        var prefixLength = WriteTagPrefix(prefix, frame);
+        var prefixLength = WriteTagPrefix(prefix, frame, timestamp);
         output.Advance(prefixLength);
         output.Write(payload);
         WritePreviousTagSize(output, prefixLength + payload.Length);
@@ -90,14 +94,18 @@ public static class FlvTagWriter
     /// <see cref="MaxTagPrefixLength"/> bytes) and returns how many bytes that took. The caller sends the frame's
     /// payload after it, then <see cref="WritePreviousTagSize(Span{byte}, int)"/> with this length plus the
     /// payload's: header and pooled payload go out without a copy.</summary>
-    public static int WriteTagPrefix(Span<byte> destination, MediaFrame frame)
+    public static int WriteTagPrefix(Span<byte> destination, MediaFrame frame) => WriteTagPrefix(destination, frame, frame.Dts);
+
+    /// <inheritdoc cref="WriteTagPrefix(Span{byte}, MediaFrame)"/>
+    /// <param name="timestamp">The tag's time in milliseconds, in place of the frame's DTS.</param>
+    public static int WriteTagPrefix(Span<byte> destination, MediaFrame frame, long timestamp)
     {
         if (destination.Length < MaxTagPrefixLength)
         {
             ThrowArgument("The destination is shorter than MaxTagPrefixLength.", nameof(destination));
         }
         var bodyPrefixLength = WriteBodyPrefix(destination[TagHeaderLength..], frame);
-        WriteTagHeader(destination, (FlvTagType)frame.Kind, bodyPrefixLength + frame.Payload.Length, frame.Dts);
+        WriteTagHeader(destination, (FlvTagType)frame.Kind, bodyPrefixLength + frame.Payload.Length, timestamp);
         return TagHeaderLength + bodyPrefixLength;
     }
 

@@ -8,6 +8,7 @@ namespace StreamHub.Media.Flv;
 /// legacy:   frameType(4) codecId(4) | AVC/HEVC: AVCPacketType(8) CompositionTime(SI24)
 /// enhanced: IsExHeader(1)=1 frameType(3) packetType(4) [ModEx blocks] [multitrack byte] FourCC(32) [trackId]
 ///           | CodedFrames of avc1/hvc1: CompositionTime(SI24)
+///           several tracks in one message: only the default track (0) is read (ExHeaderReader.TryFindDefaultTrack)
 /// </code>
 /// On success slices <c>body</c> to the codec payload; false (consuming nothing) when the body is shorter
 /// than its header.</summary>
@@ -26,16 +27,16 @@ public static class FlvVideoHeaderReader
         {
             return false;
         }
-        bool ok;
         if ((first & 0x80) != 0)
         {
-            ok = TryReadEnhanced(ref reader, first, out header);
+            if (!TryReadEnhanced(ref reader, first, out header, out var payload))
+            {
+                return false;
+            }
+            body = payload;
+            return true;
         }
-        else
-        {
-            ok = TryReadLegacy(ref reader, first, out header);
-        }
-        if (!ok)
+        if (!TryReadLegacy(ref reader, first, out header))
         {
             return false;
         }
@@ -75,9 +76,10 @@ public static class FlvVideoHeaderReader
         return true;
     }
 
-    private static bool TryReadEnhanced(ref SequenceReader<byte> reader, byte first, out FlvMediaHeader header)
+    private static bool TryReadEnhanced(ref SequenceReader<byte> reader, byte first, out FlvMediaHeader header, out ReadOnlySequence<byte> payload)
     {
         header = default;
+        payload = default;
         var frameType = (first >> 4) & 0x07;
         var packetType = first & 0x0F;
         if (!ExHeaderReader.TrySkipModEx(ref reader, ref packetType, ExHeaderReader.VideoModEx))
@@ -88,6 +90,7 @@ public static class FlvVideoHeaderReader
         {
             // A command frame (seek start/end) carries one VideoCommand byte and no FourCC (E-RTMP v2).
             reader.Advance(reader.Remaining);
+            payload = reader.UnreadSequence;
             header = new FlvMediaHeader(MediaKind.Video, false, MediaFrameKind.Coded, false, 0, VideoCodec.None, AudioCodec.None, 0);
             return true;
         }
@@ -100,10 +103,36 @@ public static class FlvVideoHeaderReader
                 return false;
             }
             packetType = multitrack & 0x0F;
-            if (multitrack >> 4 != 0)
+            var multitrackType = multitrack >> 4;
+            if (multitrackType is ExHeaderReader.ManyTracks or ExHeaderReader.ManyTracksManyCodecs)
             {
-                // ManyTracks / ManyTracksManyCodecs: several frames in one message; not split here.
+                // Several tracks in one message: the default track's frame alone, the others counted as left out.
+                if (!ExHeaderReader.TryFindDefaultTrack(ref reader, multitrackType, out fourCc, out var track, out var found,
+                    out var leftOut, out var firstLeftOut))
+                {
+                    return false;
+                }
+                payload = reader.UnreadSequence;
+                if (!found)
+                {
+                    header = new FlvMediaHeader(MediaKind.Video, false, MediaFrameKind.Coded, false, 0, VideoCodec.Unknown, AudioCodec.None, 0,
+                        leftOut, firstLeftOut);
+                    return true;
+                }
+                var trackReader = new SequenceReader<byte>(track);
+                if (!TryReadPacket(ref trackReader, frameType, packetType, fourCc, 0, out header))
+                {
+                    return false;
+                }
+                header = header with { LeftOutTracks = leftOut, LeftOutTrackId = firstLeftOut };
+                payload = trackReader.UnreadSequence;
+                return true;
+            }
+            if (multitrackType != ExHeaderReader.OneTrack)
+            {
+                // A reserved multitrack type: nothing here can tell where its tracks are.
                 reader.Advance(reader.Remaining);
+                payload = reader.UnreadSequence;
                 header = new FlvMediaHeader(MediaKind.Video, false, MediaFrameKind.Coded, false, 0, VideoCodec.Unknown, AudioCodec.None, 0);
                 return true;
             }
@@ -116,7 +145,19 @@ public static class FlvVideoHeaderReader
         {
             return false;
         }
+        if (!TryReadPacket(ref reader, frameType, packetType, fourCc, trackId, out header))
+        {
+            return false;
+        }
+        payload = reader.UnreadSequence;
+        return true;
+    }
 
+    /// <summary>One track's packet after its FourCC (and track id): the composition time of avc1/hvc1 coded frames.</summary>
+    private static bool TryReadPacket(ref SequenceReader<byte> reader, int frameType, int packetType, uint fourCc, byte trackId,
+        out FlvMediaHeader header)
+    {
+        header = default;
         var codec = FourCc.ToVideoCodec(fourCc);
         var isKey = frameType == FrameTypeKey;
         switch (packetType)

@@ -1,3 +1,4 @@
+using StreamHub.Admission;
 using StreamHub.Diagnostics;
 using StreamHub.Live;
 using StreamHub.Media;
@@ -5,8 +6,6 @@ using StreamHub.Media.Flv;
 using StreamHub.Rtmp.Amf;
 using StreamHub.Rtmp.Commands;
 using StreamHub.Rtmp.Messages;
-using StreamHub.Security;
-using StreamHub.StreamKeys;
 
 namespace StreamHub.Rtmp.Session;
 
@@ -158,9 +157,9 @@ public sealed partial class RtmpSession
         return key;
     }
 
-    /// <summary>publish(txn, null, key, "live"): the key is checked, the stream claimed, then StreamBegin and
-    /// NetStream.Publish.Start on the publishing message stream. A refusal is an error onStatus then a close, so the
-    /// encoder fails at once instead of waiting.</summary>
+    /// <summary>publish(txn, null, key, "live"): the key is checked and the stream claimed (<see cref="StreamAdmission"/>),
+    /// then StreamBegin and NetStream.Publish.Start on the publishing message stream. A refusal is an error onStatus
+    /// then a close, so the encoder fails at once instead of waiting.</summary>
     private async ValueTask PublishAsync(RtmpCommand command, uint messageStreamId, CancellationToken closed)
     {
         if (_stream is not null)
@@ -172,54 +171,46 @@ public sealed partial class RtmpSession
             RtmpThrow.ProtocolError(RtmpError.MalformedCommand, "publish on a connection that plays");
         }
         var key = PublishKey(command);
-        // Refused the same way as a bad key, so a refused address learns nothing about keys.
-        if (_policy?.Precheck(_remoteIp) is { Reason: PublishRefusalReason.AddressDenied })
+        var admission = await _admission.AdmitPublishAsync(key, _remoteIp, new PublisherInfo(_connectionId, _remoteAddress, _encoder), closed);
+        if (admission.Admitted)
         {
-            RtmpLog.PublishAddressDenied(_logger, _connectionId, _remoteAddress);
-            RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Unknown stream key.");
+            var stream = admission.Stream;
+            _stream = stream;
+            // An admin deleting the stream stops it: the pending read is cancelled and the connection closes.
+            _stopRegistration = stream.Stopped.Register(static state => ((RtmpSession)state!).StopByAdmin(), this);
+            _state = RtmpSessionState.Publishing;
+            _chunks.MaxMediaMessageSize = _options.MaxMessageSize;
+            ControlMessageWriter.WriteUserControl(_transport.Output, UserControlEvent.StreamBegin, messageStreamId, _outChunkSize);
+            WriteCommand(messageStreamId, CommandNames.OnStatus, 0, null,
+                CommandWriter.Status(RtmpStatusCodes.LevelStatus, RtmpStatusCodes.PublishStart, $"{stream.Name} is now published."));
+            RtmpLog.PublishStarted(_logger, _connectionId, _remoteAddress, stream.Name);
             return;
         }
-        var decision = await _authorizer.AuthorizePublishAsync(key, closed);
-        switch (decision.Verdict)
+        var name = admission.StreamName ?? "?";
+        switch (admission.Refusal)
         {
-            case PublishVerdict.Allowed when decision.StreamName is { } name && !decision.AllowsAddress(_remoteIp):
-                var held = _policy?.Record(_remoteIp, PublishVerdict.UnknownKey) ?? TimeSpan.Zero;
+            case AdmissionRefusal.AddressDenied:
+                RtmpLog.PublishAddressDenied(_logger, _connectionId, _remoteAddress);
+                break;
+            case AdmissionRefusal.StreamAddressDenied:
                 RtmpLog.PublishStreamAddressDenied(_logger, _connectionId, _remoteAddress, name);
-                await HoldBadKeyRefusalAsync(held, closed);
-                RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Unknown stream key.");
+                break;
+            case AdmissionRefusal.AlreadyLive:
+                RtmpLog.PublishAlreadyLive(_logger, _connectionId, _remoteAddress, name);
+                RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Stream is already being published.");
                 return;
-            case PublishVerdict.Allowed when decision.StreamName is { } name:
-                var publisher = new PublisherInfo(_connectionId, _remoteAddress, _encoder);
-                if (!_registry.TryBeginPublish(name, publisher, out var stream))
-                {
-                    _policy?.Record(_remoteIp, decision.Verdict, alreadyLive: true);
-                    RtmpLog.PublishAlreadyLive(_logger, _connectionId, _remoteAddress, name);
-                    RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Stream is already being published.");
-                    return;
-                }
-                _policy?.Record(_remoteIp, decision.Verdict);
-                _stream = stream;
-                // An admin deleting the stream stops it: the pending read is cancelled and the connection closes.
-                _stopRegistration = stream.Stopped.Register(static state => ((RtmpSession)state!).StopByAdmin(), this);
-                _state = RtmpSessionState.Publishing;
-                _chunks.MaxMediaMessageSize = _options.MaxMessageSize;
-                ControlMessageWriter.WriteUserControl(_transport.Output, UserControlEvent.StreamBegin, messageStreamId, _outChunkSize);
-                WriteCommand(messageStreamId, CommandNames.OnStatus, 0, null,
-                    CommandWriter.Status(RtmpStatusCodes.LevelStatus, RtmpStatusCodes.PublishStart, $"{name} is now published."));
-                RtmpLog.PublishStarted(_logger, _connectionId, _remoteAddress, name);
-                return;
-            case PublishVerdict.Expired:
-                _policy?.Record(_remoteIp, decision.Verdict);
-                RtmpLog.PublishExpired(_logger, _connectionId, _remoteAddress, decision.StreamName ?? "?");
+            case AdmissionRefusal.Expired:
+                RtmpLog.PublishExpired(_logger, _connectionId, _remoteAddress, name);
                 RefusePublish(messageStreamId, RtmpStatusCodes.PublishDenied, "Stream key expired.");
                 return;
             default:
-                held = _policy?.Record(_remoteIp, decision.Verdict) ?? TimeSpan.Zero;
                 RtmpLog.PublishUnknownKey(_logger, _connectionId, _remoteAddress);
-                await HoldBadKeyRefusalAsync(held, closed);
-                RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Unknown stream key.");
-                return;
+                break;
         }
+        // A refused address and a right key from outside the stream's networks are answered as a bad key is, so the
+        // peer learns nothing about keys.
+        await HoldBadKeyRefusalAsync(admission.Hold, closed);
+        RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Unknown stream key.");
     }
 
     /// <summary>An address that sent many bad keys waits for the refusal of each further one (BadKeyThrottle); the right

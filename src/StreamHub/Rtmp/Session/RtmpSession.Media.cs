@@ -26,6 +26,10 @@ public sealed partial class RtmpSession
         {
             RtmpThrow.ProtocolError(RtmpError.MalformedMedia, $"{type} message of {body.Length} bytes is shorter than its tag header");
         }
+        if (header.LeftOutTracks > 0)
+        {
+            stream.IgnoreTrack(header.Kind, header.LeftOutTrackId);
+        }
         if (!header.IsMedia)
         {
             return;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using StreamHub.Admission;
 using StreamHub.Live;
 using StreamHub.Media;
 using StreamHub.Media.Flv;
@@ -65,18 +66,20 @@ public sealed partial class RtmpSession
         {
             name = name[..query];
         }
-        if (_policy is not null && !_policy.MayPlay(_remoteIp))
+        var admission = _admission.AdmitPlay(name, _remoteIp);
+        if (admission.Refusal == AdmissionRefusal.AddressDenied)
         {
             RtmpLog.PlayAddressDenied(_logger, _connectionId, _remoteAddress);
             RefusePlay(messageStreamId, RtmpStatusCodes.PlayFailed, "Playback is not allowed from this address.");
             return;
         }
-        if (_players is null || _registry.Find(name) is not { } stream)
+        if (_players is null || !admission.Admitted)
         {
             RtmpLog.PlayNotLive(_logger, _connectionId, _remoteAddress);
             RefusePlay(messageStreamId, RtmpStatusCodes.PlayStreamNotFound, "No live stream of that name.");
             return;
         }
+        var stream = admission.Stream;
         _player = _players.Join(stream, PlaybackProtocol.Rtmp, _transportName, _connectionId, _remoteAddress);
         _playStreamId = messageStreamId;
         _state = RtmpSessionState.Playing;

@@ -1,18 +1,18 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using StreamHub.Admission;
 using StreamHub.Live;
 using StreamHub.Playback;
 using StreamHub.Rtmp.Chunking;
 using StreamHub.Rtmp.Handshake;
 using StreamHub.Rtmp.Messages;
-using StreamHub.Security;
-using StreamHub.StreamKeys;
 
 namespace StreamHub.Rtmp.Session;
 
 /// <summary>One RTMP connection: handshake, chunk demultiplexing, the publish conversation and media hand-off. All the
-/// per-connection state lives here; <see cref="RtmpConnectionHandler"/> creates one per connection and disposes it.
+/// per-connection state lives here; <see cref="RtmpSessionHost"/> creates one per connection, whatever its transport,
+/// and disposes it.
 /// It reads from and writes to an <see cref="IDuplexPipe"/>, so tests drive it over in-memory pipes.</summary>
 public sealed partial class RtmpSession : IAsyncDisposable
 {
@@ -22,14 +22,13 @@ public sealed partial class RtmpSession : IAsyncDisposable
     private readonly IDuplexPipe _transport;
     private readonly RtmpOptions _options;
     private readonly LiveStreamRegistry _registry;
-    private readonly IStreamKeyAuthorizer _authorizer;
+    private readonly StreamAdmission _admission;
     private readonly ILogger _logger;
     private readonly string _connectionId;
     private readonly string _remoteAddress;
     private readonly ChunkReader _chunks;
     private readonly AcknowledgementWindow _acknowledgements;
     private readonly ArrayBufferWriter<byte> _scratch = new(512);
-    private readonly PublishPolicy? _policy;
     private readonly IPAddress? _remoteIp;
     private readonly PlayerRegistry? _players;
     private readonly string _transportName;
@@ -52,20 +51,19 @@ public sealed partial class RtmpSession : IAsyncDisposable
     /// <param name="players">Where players join streams; null refuses play (as for a stream that is not live).</param>
     /// <param name="transportName">rtmp, rtmps or rtmpt: for the player's log lines.</param>
     public RtmpSession(IDuplexPipe transport, string connectionId, string remoteAddress, RtmpOptions options,
-        LiveStreamRegistry registry, IStreamKeyAuthorizer authorizer, ILogger logger, PublishPolicy? policy = null, IPAddress? remoteIp = null,
+        LiveStreamRegistry registry, StreamAdmission admission, ILogger logger, IPAddress? remoteIp = null,
         Func<bool>? hasUnreadInput = null, RtmpHeartbeat? heartbeat = null, PlayerRegistry? players = null, string transportName = "rtmp")
     {
         _players = players;
         _transportName = transportName;
         _hasUnreadInput = hasUnreadInput;
-        _policy = policy;
         _remoteIp = remoteIp;
         _transport = transport;
         _connectionId = connectionId;
         _remoteAddress = remoteAddress;
         _options = options;
         _registry = registry;
-        _authorizer = authorizer;
+        _admission = admission;
         _logger = logger;
         // Until a publish is accepted, audio and video are held to the command limit too: a peer without a key has
         // no use for large messages, and must not make the server buffer them.

@@ -1,11 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
-using StreamHub.Live;
-using StreamHub.Playback;
-using StreamHub.Rtmp.Session;
-using StreamHub.Security;
-using StreamHub.StreamKeys;
 
 namespace StreamHub.Rtmp.Tunnel;
 
@@ -15,7 +10,7 @@ namespace StreamHub.Rtmp.Tunnel;
 /// polling interval) followed by the server's RTMP bytes since the previous answer; <c>/close/{id}/{seq}</c> ends it.
 /// Served on the HTTP and HTTPS listeners. The id works only from the address that opened the tunnel (from any other
 /// it is an unknown id: 404), and logs name the tunnel <c>rtmpt-N</c>: its id, a credential, is never logged.</summary>
-public static partial class RtmptEndpoints
+public static class RtmptEndpoints
 {
     public const string ContentType = "application/x-fcs";
 
@@ -24,8 +19,7 @@ public static partial class RtmptEndpoints
 
     public static IEndpointRouteBuilder MapRtmptEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/open/{version}", (HttpContext context, RtmptTunnelTable tunnels, IOptions<RtmpOptions> options,
-            LiveStreamRegistry registry, IStreamKeyAuthorizer authorizer, PublishPolicy policy, RtmpHeartbeat heartbeat, PlayerRegistry players, ILoggerFactory loggers) =>
+        app.MapPost("/open/{version}", (HttpContext context, RtmptTunnelTable tunnels, RtmpSessionHost host) =>
         {
             var remote = new IPEndPoint(context.Connection.RemoteIpAddress ?? IPAddress.None, context.Connection.RemotePort);
             var refusal = tunnels.TryOpen(remote, out var opened);
@@ -38,31 +32,12 @@ public static partial class RtmptEndpoints
                     : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too many RTMPT tunnels are open",
                         detail: "The server holds its most tunnels (StreamHub:Limits:MaxTunnels); try again later.");
             }
-            var logger = loggers.CreateLogger("StreamHub.Rtmp.Tunnel");
-            var connectionId = tunnel.Name;
-            var remoteText = remote.ToString();
-            LogOpened(logger, connectionId, remoteText);
-            _ = Task.Run(() => tunnel.RunAsync(async (pipe, closed) =>
-            {
-                await using var session = new RtmpSession(pipe, connectionId, remoteText, options.Value, registry, authorizer,
-                    loggers.CreateLogger<RtmpSession>(), policy, remote.Address, heartbeat: heartbeat, players: players,
-                    transportName: context.Request.IsHttps ? "rtmpts" : "rtmpt");
-                try
-                {
-                    await session.RunAsync(closed);
-                }
-                catch (RtmpProtocolException ex)
-                {
-                    RtmpLog.ProtocolViolation(logger, connectionId, remoteText, ex.Error, ex.Message);
-                }
-                catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or IOException)
-                {
-                }
-                finally
-                {
-                    LogClosed(logger, connectionId, remoteText);
-                }
-            }));
+            var scheme = context.Request.IsHttps ? RtmpScheme.Rtmpts : RtmpScheme.Rtmpt;
+            // The session runs past this request. There is no connection to abort (after a protocol violation, or a
+            // player that fell behind): ending the session is enough, the tunnel answers what the session wrote and
+            // its next request is a 404.
+            _ = Task.Run(() => tunnel.RunAsync((pipe, closed) =>
+                host.RunAsync(scheme, pipe, tunnel.Name, remote, hasUnreadInput: null, abort: null, closed)));
             return Results.Bytes(System.Text.Encoding.ASCII.GetBytes(tunnel.Id + "\n"), ContentType);
         }).ExcludeFromDescription();
 
@@ -105,10 +80,4 @@ public static partial class RtmptEndpoints
         answer.CopyTo(body, 1);
         return Results.Bytes(body, ContentType);
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} opened from {RemoteAddress} (RTMPT tunnel)")]
-    private static partial void LogOpened(ILogger logger, string connectionId, string remoteAddress);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} from {RemoteAddress} closed (RTMPT tunnel)")]
-    private static partial void LogClosed(ILogger logger, string connectionId, string remoteAddress);
 }

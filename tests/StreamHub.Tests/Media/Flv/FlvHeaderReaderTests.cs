@@ -122,13 +122,82 @@ public sealed class FlvHeaderReaderTests
     }
 
     [Fact]
-    public void Multitrack_one_track_carries_the_track_id_and_many_tracks_are_not_split()
+    public void Multitrack_one_track_carries_the_track_id()
     {
         var (header, payload) = Video([0x96, 0x01, .. Cc("hvc1"), 0x02, 0x00, 0x00, 0x00, 0x77]);
         Assert.Equal(2, header.TrackId);
         Assert.Equal(VideoCodec.Hevc, header.VideoCodec);
+        Assert.Equal(0, header.LeftOutTracks);
         Assert.Equal(new byte[] { 0x77 }, payload);
-        Assert.False(Video([0x96, 0x11, .. Cc("hvc1"), 0x01, 0, 0, 1, 0x77]).Header.IsMedia);
+    }
+
+    [Fact]
+    public void Many_tracks_in_one_message_give_the_default_track_alone_and_count_the_others()
+    {
+        // ManyTracks (1), CodedFrames (1), one FourCC; track 1 first (cts 0), then track 0 (cts 40).
+        var (header, payload) = Video([0x96, 0x11, .. Cc("avc1"),
+            0x01, 0, 0, 5, 0, 0, 0, 0xA1, 0xA2,
+            0x00, 0, 0, 5, 0, 0, 0x28, 0xB1, 0xB2]);
+        Assert.True(header.IsMedia);
+        Assert.Equal(0, header.TrackId);
+        Assert.Equal(VideoCodec.H264, header.VideoCodec);
+        Assert.Equal(MediaFrameKind.Coded, header.FrameKind);
+        Assert.Equal(40, header.CompositionOffset);
+        Assert.Equal(1, header.LeftOutTracks);
+        Assert.Equal(1, header.LeftOutTrackId);
+        Assert.Equal(new byte[] { 0xB1, 0xB2 }, payload);
+    }
+
+    [Fact]
+    public void Many_tracks_without_the_default_track_are_no_frame_but_say_what_was_left_out()
+    {
+        var (header, payload) = Video([0x96, 0x11, .. Cc("hvc1"), 0x01, 0, 0, 1, 0x77, 0x02, 0, 0, 1, 0x78]);
+        Assert.False(header.IsMedia);
+        Assert.Equal(2, header.LeftOutTracks);
+        Assert.Equal(1, header.LeftOutTrackId);
+        Assert.Empty(payload);
+    }
+
+    [Fact]
+    public void Many_tracks_many_codecs_audio_takes_the_default_tracks_own_codec()
+    {
+        // ManyTracksManyCodecs (2), CodedFrames (1): Opus on track 2, AAC on track 0, then a sequence start would
+        // not matter: each track names its FourCC.
+        var (header, payload) = Audio([0x95, 0x21, .. Cc("Opus"), 0x02, 0, 0, 1, 0xC1, .. Cc("mp4a"), 0x00, 0, 0, 2, 0xD1, 0xD2]);
+        Assert.True(header.IsMedia);
+        Assert.Equal(AudioCodec.Aac, header.AudioCodec);
+        Assert.Equal(0, header.TrackId);
+        Assert.Equal(1, header.LeftOutTracks);
+        Assert.Equal(2, header.LeftOutTrackId);
+        Assert.Equal(new byte[] { 0xD1, 0xD2 }, payload);
+    }
+
+    [Fact]
+    public void A_track_longer_than_its_message_returns_false_and_consumes_nothing()
+    {
+        byte[][] videos = [[0x96, 0x11, .. Cc("avc1"), 0x00, 0, 0, 9, 0, 0, 0], [0x96, 0x11, .. Cc("avc1"), 0x00, 0, 0, 2, 0, 0]];
+        foreach (var body in videos)
+        {
+            var buffer = new ReadOnlySequence<byte>(body);
+            Assert.False(FlvVideoHeaderReader.TryRead(ref buffer, out _), Convert.ToHexString(body));
+            Assert.Equal(body.Length, buffer.Length);
+        }
+        var audio = new ReadOnlySequence<byte>([0x95, 0x11, .. Cc("Opus"), 0x00, 0, 1, 0, 0x42]);
+        Assert.False(FlvAudioHeaderReader.TryRead(ref audio, out _));
+    }
+
+    [Fact]
+    public void Many_tracks_split_across_segments_read_the_same()
+    {
+        byte[] body = [0x96, 0x11, .. Cc("avc1"), 0x01, 0, 0, 4, 0, 0, 0, 0xA1, 0x00, 0, 0, 5, 0xFF, 0xFF, 0xD8, 0x01, 0x02];
+        for (var at = 1; at < body.Length; at++)
+        {
+            var buffer = TestSequenceSegment.SplitAt(body, at);
+            Assert.True(FlvVideoHeaderReader.TryRead(ref buffer, out var header));
+            Assert.Equal(-40, header.CompositionOffset);
+            Assert.Equal(1, header.LeftOutTrackId);
+            Assert.Equal(new byte[] { 0x01, 0x02 }, buffer.ToArray());
+        }
     }
 
     [Theory]

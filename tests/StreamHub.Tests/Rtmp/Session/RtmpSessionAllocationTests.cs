@@ -9,6 +9,7 @@ using StreamHub.Rtmp.Commands;
 using StreamHub.Rtmp.Messages;
 using StreamHub.Rtmp.Session;
 using StreamHub.StreamKeys;
+using StreamHub.Tests.Admission;
 using StreamHub.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -48,7 +49,7 @@ public sealed class RtmpSessionAllocationTests(ITestOutputHelper output)
         authorizer.Keys["k"] = new PublishDecision(PublishVerdict.Allowed, "alloc");
         var registry = new LiveStreamRegistry([new CountingSink()], TimeProvider.System);
         await using var session = new RtmpSession(new TestDuplexPipe(toServer.Reader, toClient.Writer), "c", "r",
-            new RtmpOptions(), registry, authorizer, NullLogger.Instance);
+            new RtmpOptions(), registry, TestAdmission.Create(registry, authorizer), NullLogger.Instance);
         var run = session.RunAsync(CancellationToken.None);
         var client = new TestRtmpClient(toClient.Reader, toServer.Writer);
         await client.HandshakeAsync();

@@ -1,9 +1,13 @@
 using System.IO.Pipelines;
+using System.Net;
 using Microsoft.Extensions.Logging;
 using StreamHub.Live;
+using StreamHub.Playback;
 using StreamHub.Rtmp;
 using StreamHub.Rtmp.Session;
+using StreamHub.Security;
 using StreamHub.StreamKeys;
+using StreamHub.Tests.Admission;
 using StreamHub.Tests.Infrastructure;
 
 namespace StreamHub.Tests.Rtmp.Session;
@@ -19,7 +23,7 @@ public sealed class SessionHarness : IAsyncDisposable
 
     public SessionHarness(RtmpOptions? options = null, LiveStreamRegistry? registry = null, RecordingMediaSink? sink = null,
         FakeStreamKeyAuthorizer? authorizer = null, Func<bool>? hasUnreadInput = null, RtmpHeartbeat? heartbeat = null,
-        PipeOptions? toClient = null)
+        PipeOptions? toClient = null, AccessOptions? access = null, IPAddress? remoteIp = null, PlayerRegistry? players = null)
     {
         _toClient = new Pipe(toClient ?? PipeOptions.Default);
         Options = options ?? new RtmpOptions();
@@ -30,7 +34,7 @@ public sealed class SessionHarness : IAsyncDisposable
         Authorizer.Keys.TryAdd("key-old", new PublishDecision(PublishVerdict.Expired, "old"));
         Logger = new ListLogger();
         _session = new RtmpSession(new TestDuplexPipe(_toServer.Reader, _toClient.Writer), "conn-test", "127.0.0.1:5000",
-            Options, Registry, Authorizer, Logger, hasUnreadInput: hasUnreadInput, heartbeat: heartbeat);
+            Options, Registry, TestAdmission.Create(Registry, Authorizer, access), Logger, remoteIp, hasUnreadInput, heartbeat, players);
         Client = new TestRtmpClient(_toClient.Reader, _toServer.Writer);
         Run = Task.Run(async () =>
         {

@@ -84,7 +84,7 @@ public sealed class RtmptTunnelSecurityTests
         }
         await owner.PostAsync($"/close/{id}/5", Fcs([0]));
         Assert.Equal(HttpStatusCode.NotFound, (await owner.PostAsync($"/idle/{id}/6", Fcs([0]))).StatusCode);
-        await server.WaitForOutputAsync("(RTMPT tunnel)");
+        await server.WaitForOutputAsync("closed (rtmpt)");
         foreach (var each in ids)
         {
             Assert.DoesNotContain(each, server.Output);

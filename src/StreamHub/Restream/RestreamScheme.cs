@@ -1,0 +1,7 @@
+namespace StreamHub.Restream;
+
+public enum RestreamScheme
+{
+    Rtmp,
+    Rtmps,
+}

@@ -1,4 +1,0 @@
-namespace StreamHub.Security;
-
-/// <summary>Why a publish was refused before its key was looked up.</summary>
-public readonly record struct PublishRefusal(PublishRefusalReason Reason);

@@ -1,7 +1,0 @@
-namespace StreamHub.Security;
-
-public enum PublishRefusalReason
-{
-    /// <summary>The address is outside StreamHub:Access:Publish.</summary>
-    AddressDenied,
-}
