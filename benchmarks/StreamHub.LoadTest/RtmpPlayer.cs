@@ -14,24 +14,11 @@ namespace StreamHub.LoadTest;
 /// <summary>A load-test RTMP player: simple handshake, connect, createStream, play, then it reads the stream and throws
 /// the media away. Cheap by design, so that hundreds of them on the server's cores measure the server, not the
 /// players: one receive buffer per player (pooled), chunk headers parsed in place, media payloads skipped without
-/// being copied or reassembled, no allocation per chunk or message. Only control and command messages (a few during
-/// the conversation, then the odd ping) are reassembled, into a pooled array.
-/// <code>
-/// basic header: fmt(2) csid(6); csid 0 → 1 more byte (64..319); csid 1 → 2 more bytes, LE (64..65599)
-/// fmt 0 (11): timestamp(3) length(3) type(1) stream id(4, LE)
-/// fmt 1 (7):  delta(3) length(3) type(1)
-/// fmt 2 (3):  delta(3)
-/// fmt 3 (0):  everything inherited; a new message adds the last delta again
-/// extended timestamp (4) when the 24-bit field is 0xFFFFFF, and on fmt 3 chunks of such a stream (RTMP 1.0 §5.3.1.3)
-/// </code>
-/// Each complete video message is stamped with the time of the receive that completed it and looked up by its
+/// being copied or reassembled (<see cref="PlayerChunkParser"/>), no allocation per chunk or message. Each complete video message is stamped with the time of the receive that completed it and looked up by its
 /// timestamp in the publisher's <see cref="FrameSendLog"/>: the frame's delivery latency.</summary>
-public sealed class RtmpPlayer : IFanOutViewer
+public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
 {
     private const int BufferSize = 64 * 1024;
-    private const int MaxChunkStreams = 320;
-    private const int MaxKeptMessage = 64 * 1024;
-    private const int MaxMessage = 16 * 1024 * 1024;
     private const int HandshakeSize = HandshakeDigest.PacketSize;
     private const int CommandChunkStream = 3;
     private const int PlayChunkStream = 8;
@@ -41,7 +28,7 @@ public sealed class RtmpPlayer : IFanOutViewer
 
     private readonly Socket _socket;
     private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-    private readonly ChunkStreamState[] _streams = new ChunkStreamState[MaxChunkStreams];
+    private readonly PlayerChunkParser _chunks;
     private readonly ArrayBufferWriter<byte> _outgoing = new(1024);
     private readonly ArrayBufferWriter<byte> _scratch = new(512);
     private readonly TaskCompletionSource _playing = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -52,12 +39,9 @@ public sealed class RtmpPlayer : IFanOutViewer
     private readonly int _port;
     private Task _loop = Task.CompletedTask;
 
-    private int _chunkSize = 128;
     private long _acknowledgementWindow;
     private long _received;
     private long _acknowledged;
-    private int _payloadChunkStream = -1;
-    private int _payloadLeft;
     private uint _streamId;
     private long _receivedAt;
 
@@ -69,6 +53,7 @@ public sealed class RtmpPlayer : IFanOutViewer
         _port = port;
         _sendLog = sendLog;
         _latency = latency;
+        _chunks = new PlayerChunkParser(this);
     }
 
     public long VideoMessages { get; private set; }
@@ -115,7 +100,7 @@ public sealed class RtmpPlayer : IFanOutViewer
             await FlushAsync();
             while (true)
             {
-                var consumed = Parse(_buffer.AsSpan(0, filled));
+                var consumed = _chunks.Parse(_buffer.AsSpan(0, filled));
                 if (consumed < filled)
                 {
                     // A partial header: keep it at the start of the buffer.
@@ -180,210 +165,43 @@ public sealed class RtmpPlayer : IFanOutViewer
         return rest;
     }
 
-    /// <summary>Parses chunks from <paramref name="data"/>; returns how much it consumed (all but a partial header).
-    /// Payload bytes are consumed as they come, whether or not the chunk is complete.</summary>
-    private int Parse(ReadOnlySpan<byte> data)
+    void IPlayerMessageSink.OnSkippedMessage(byte type, uint timestamp, int length)
     {
-        var position = 0;
-        while (true)
-        {
-            if (_payloadLeft > 0)
-            {
-                var take = Math.Min(_payloadLeft, data.Length - position);
-                ref var current = ref _streams[_payloadChunkStream];
-                if (current.Kept is not null)
-                {
-                    data.Slice(position, take).CopyTo(current.Kept.AsSpan(current.Length - current.Remaining));
-                }
-                position += take;
-                _payloadLeft -= take;
-                current.Remaining -= take;
-                if (_payloadLeft > 0)
-                {
-                    return position;
-                }
-                if (current.Remaining == 0)
-                {
-                    Complete(ref current);
-                }
-                continue;
-            }
-            var header = TryReadHeader(data[position..]);
-            if (header == 0)
-            {
-                return position;
-            }
-            position += header;
-            ref var stream = ref _streams[_payloadChunkStream];
-            if (stream.Remaining == 0)
-            {
-                Complete(ref stream);
-            }
-        }
-    }
-
-    /// <summary>Reads one chunk header and starts its payload; 0 when the header is not all there.</summary>
-    private int TryReadHeader(ReadOnlySpan<byte> data)
-    {
-        if (data.IsEmpty)
-        {
-            return 0;
-        }
-        var format = data[0] >> 6;
-        var chunkStream = data[0] & 0x3F;
-        var length = 1;
-        if (chunkStream == 0)
-        {
-            if (data.Length < 2)
-            {
-                return 0;
-            }
-            chunkStream = 64 + data[1];
-            length = 2;
-        }
-        else if (chunkStream == 1)
-        {
-            if (data.Length < 3)
-            {
-                return 0;
-            }
-            chunkStream = 64 + data[1] + (data[2] << 8);
-            length = 3;
-        }
-        if (chunkStream >= MaxChunkStreams)
-        {
-            throw new InvalidDataException($"chunk stream {chunkStream} (this player keeps {MaxChunkStreams})");
-        }
-        ref var stream = ref _streams[chunkStream];
-        var headerLength = format switch { 0 => 11, 1 => 7, 2 => 3, _ => 0 };
-        if (data.Length < length + headerLength)
-        {
-            return 0;
-        }
-        var fields = data.Slice(length, headerLength);
-        uint timestampField = 0;
-        var extended = stream.Extended;
-        if (format < 3)
-        {
-            timestampField = (uint)((fields[0] << 16) | (fields[1] << 8) | fields[2]);
-            extended = timestampField == 0xFFFFFF;
-        }
-        var total = length + headerLength + (extended ? 4 : 0);
-        if (data.Length < total)
-        {
-            return 0;
-        }
-        if (extended)
-        {
-            timestampField = BinaryPrimitives.ReadUInt32BigEndian(data[(length + headerLength)..]);
-        }
-        var startsMessage = stream.Remaining == 0;
-        if (!startsMessage && format != 3)
-        {
-            throw new InvalidDataException($"a format {format} header on chunk stream {chunkStream} in the middle of a message");
-        }
-        stream.Extended = extended;
-        if (format <= 1)
-        {
-            stream.Length = (fields[3] << 16) | (fields[4] << 8) | fields[5];
-            stream.Type = fields[6];
-            if (stream.Length > MaxMessage)
-            {
-                throw new InvalidDataException($"a {stream.Length}-byte message");
-            }
-        }
-        if (startsMessage)
-        {
-            switch (format)
-            {
-                case 0:
-                    stream.Timestamp = timestampField;
-                    stream.Delta = 0;
-                    break;
-                case 1:
-                case 2:
-                    stream.Delta = timestampField;
-                    stream.Timestamp += timestampField;
-                    break;
-                default:
-                    stream.Timestamp += stream.Delta;
-                    break;
-            }
-            stream.Remaining = stream.Length;
-            if (Keeps(stream.Type))
-            {
-                if (stream.Length > MaxKeptMessage)
-                {
-                    throw new InvalidDataException($"a {stream.Length}-byte message of type {stream.Type}");
-                }
-                stream.Kept = ArrayPool<byte>.Shared.Rent(Math.Max(1, stream.Length));
-            }
-        }
-        _payloadChunkStream = chunkStream;
-        _payloadLeft = Math.Min(_chunkSize, stream.Remaining);
-        return total;
-    }
-
-    /// <summary>Control and command messages are read; media and data are skipped.</summary>
-    private static bool Keeps(byte type) => type is (byte)RtmpMessageType.SetChunkSize or (byte)RtmpMessageType.Abort
-        or (byte)RtmpMessageType.UserControl or (byte)RtmpMessageType.WindowAcknowledgementSize
-        or (byte)RtmpMessageType.Amf0Command;
-
-    private void Complete(ref ChunkStreamState stream)
-    {
-        switch ((RtmpMessageType)stream.Type)
+        switch ((RtmpMessageType)type)
         {
             case RtmpMessageType.Video:
                 VideoMessages++;
-                LastVideoTimestamp = stream.Timestamp;
-                _latency.Add(_sendLog, stream.Timestamp, _receivedAt);
-                return;
+                LastVideoTimestamp = timestamp;
+                _latency.Add(_sendLog, timestamp, _receivedAt);
+                break;
             case RtmpMessageType.Audio:
                 AudioMessages++;
-                return;
+                break;
         }
-        var kept = stream.Kept;
-        if (kept is null)
+    }
+
+    void IPlayerMessageSink.OnMessage(byte type, uint timestamp, ReadOnlySpan<byte> payload)
+    {
+        switch ((RtmpMessageType)type)
         {
-            return;
-        }
-        stream.Kept = null;
-        try
-        {
-            var payload = kept.AsSpan(0, stream.Length);
-            switch ((RtmpMessageType)stream.Type)
-            {
-                case RtmpMessageType.SetChunkSize when payload.Length >= 4:
-                    var size = (int)(BinaryPrimitives.ReadUInt32BigEndian(payload) & 0x7FFFFFFF);
-                    if (size is < 1 or > 0xFFFFFF)
-                    {
-                        throw new InvalidDataException($"Set Chunk Size {size}");
-                    }
-                    _chunkSize = size;
-                    break;
-                case RtmpMessageType.WindowAcknowledgementSize when payload.Length >= 4:
-                    _acknowledgementWindow = BinaryPrimitives.ReadUInt32BigEndian(payload);
-                    break;
-                case RtmpMessageType.UserControl when payload.Length >= 6:
-                    var userEvent = (UserControlEvent)BinaryPrimitives.ReadUInt16BigEndian(payload);
-                    var value = BinaryPrimitives.ReadUInt32BigEndian(payload[2..]);
-                    if (userEvent == UserControlEvent.PingRequest)
-                    {
-                        ControlMessageWriter.WriteUserControl(_outgoing, UserControlEvent.PingResponse, value, 128);
-                    }
-                    else if (userEvent == UserControlEvent.StreamEof)
-                    {
-                        End("StreamEOF: the publisher stopped");
-                    }
-                    break;
-                case RtmpMessageType.Amf0Command:
-                    OnCommand(AmfMessageReader.ReadCommand(new ReadOnlySequence<byte>(kept, 0, stream.Length), amf3: false, maxDepth: 16));
-                    break;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(kept);
+            case RtmpMessageType.WindowAcknowledgementSize when payload.Length >= 4:
+                _acknowledgementWindow = BinaryPrimitives.ReadUInt32BigEndian(payload);
+                break;
+            case RtmpMessageType.UserControl when payload.Length >= 6:
+                var userEvent = (UserControlEvent)BinaryPrimitives.ReadUInt16BigEndian(payload);
+                var value = BinaryPrimitives.ReadUInt32BigEndian(payload[2..]);
+                if (userEvent == UserControlEvent.PingRequest)
+                {
+                    ControlMessageWriter.WriteUserControl(_outgoing, UserControlEvent.PingResponse, value, 128);
+                }
+                else if (userEvent == UserControlEvent.StreamEof)
+                {
+                    End("StreamEOF: the publisher stopped");
+                }
+                break;
+            case RtmpMessageType.Amf0Command:
+                OnCommand(AmfMessageReader.ReadCommand(new ReadOnlySequence<byte>(payload.ToArray()), amf3: false, maxDepth: 16));
+                break;
         }
     }
 
@@ -490,27 +308,7 @@ public sealed class RtmpPlayer : IFanOutViewer
         {
             // The loop ends with the socket.
         }
-        foreach (var stream in _streams)
-        {
-            if (stream.Kept is not null)
-            {
-                ArrayPool<byte>.Shared.Return(stream.Kept);
-            }
-        }
+        _chunks.Dispose();
         ArrayPool<byte>.Shared.Return(_buffer);
-    }
-
-    /// <summary>What the player remembers of one chunk stream: the last header's fields and the message in progress.</summary>
-    private struct ChunkStreamState
-    {
-        public uint Timestamp;
-        public uint Delta;
-        public int Length;
-        public byte Type;
-        public bool Extended;
-        /// <summary>Payload bytes of the current message not read yet; 0 between messages.</summary>
-        public int Remaining;
-        /// <summary>The reassembly array of a control or command message; null for skipped ones.</summary>
-        public byte[]? Kept;
     }
 }
