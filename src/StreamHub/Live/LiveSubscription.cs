@@ -18,8 +18,12 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         public long Dts;
     }
 
-    private readonly Slot[] _ring;
-    private readonly int _mask;
+    // Starts small and doubles, up to the configured bound, as the queue grows: a player that keeps up (most do)
+    // holds 1 KiB of ring, not the 32 KiB the default bound needs. Only the producer replaces it; the reader reads
+    // the reference after it reads _tail, so it sees an array holding every entry up to that tail.
+    private Slot[] _ring;
+    private readonly int _maxRingSize;
+    private const int InitialRingSize = 64;
     private readonly int _capacity;
     private readonly long _maxBytes;
     private readonly long _maxMediaMs;
@@ -54,8 +58,8 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         Name = options.Name;
         _capacity = limits.SubscriberQueueMaxFrames;
         var size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)_capacity);
-        _ring = new Slot[size];
-        _mask = size - 1;
+        _maxRingSize = size;
+        _ring = new Slot[Math.Min(size, InitialRingSize)];
         _maxBytes = limits.SubscriberQueueMaxBytes;
         _maxMediaMs = (long)(limits.SubscriberQueueMaxSeconds * 1000);
         _maxBehindMs = (long)(limits.SubscriberMaxBehindSeconds * 1000);
@@ -99,7 +103,8 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
             item = default;
             return false;
         }
-        ref var slot = ref _ring[head & _mask];
+        var ring = Volatile.Read(ref _ring);
+        ref var slot = ref ring[head & (ring.Length - 1)];
         var value = slot.Value!;
         slot.Value = null;
         if (value is MediaFrame frame)
@@ -290,7 +295,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         }
         // The slot at head is not written by the producer until the consumer moves past it: its Dts is stable
         // (or stale, which only makes the check stricter).
-        return count == 0 || frame.Dts - _ring[head & _mask].Dts <= _maxMediaMs;
+        return count == 0 || frame.Dts - _ring[head & (_ring.Length - 1)].Dts <= _maxMediaMs;
     }
 
     private void CountDrop(MediaFrame frame)
@@ -308,7 +313,11 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
 
     private void Push(object value, long dts)
     {
-        ref var slot = ref _ring[_written & _mask];
+        if (_written - Volatile.Read(ref _head) >= _ring.Length && _ring.Length < _maxRingSize)
+        {
+            Grow();
+        }
+        ref var slot = ref _ring[_written & (_ring.Length - 1)];
         slot.Dts = dts;
         slot.Value = value;
         if (value is MediaFrame frame)
@@ -316,6 +325,20 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
             Interlocked.Add(ref _queuedBytes, frame.Payload.Length);
         }
         _written++;
+    }
+
+    /// <summary>Publisher's thread: doubles the ring, copying the unread entries to their places in the new one. The
+    /// reader may meanwhile take the entry at its head from the old array; the copy may then hold a stale reference
+    /// to it, outside [head, tail), which is never read or released and is overwritten in time.</summary>
+    private void Grow()
+    {
+        var old = _ring;
+        var next = new Slot[old.Length * 2];
+        for (var index = Volatile.Read(ref _head); index < _written; index++)
+        {
+            next[index & (next.Length - 1)] = old[index & (old.Length - 1)];
+        }
+        Volatile.Write(ref _ring, next);
     }
 
     /// <summary>Makes what was pushed visible to the reader, wakes it if it waits, and releases the entries itself
@@ -363,7 +386,8 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
             var tail = Volatile.Read(ref _tail);
             for (var head = _head; head < tail; head++)
             {
-                ref var slot = ref _ring[head & _mask];
+                var ring = Volatile.Read(ref _ring);
+                ref var slot = ref ring[head & (ring.Length - 1)];
                 if (slot.Value is MediaFrame frame)
                 {
                     Interlocked.Add(ref _queuedBytes, -frame.Payload.Length);

@@ -14,7 +14,7 @@ public sealed class LiveStreamAllocationTests
     public void Writing_frames_with_metrics_listened_to_allocates_nothing_per_frame()
     {
         var collection = new ServiceCollection().AddMetrics().AddLogging().AddSingleton(TimeProvider.System)
-            .AddSingleton<ListenerTable>().AddSingleton<HlsViewers>().AddSingleton<HlsPackager>()
+            .AddSingleton<ListenerTable>().AddSingleton<HlsViewers>().AddSingleton<HlsPackager>().AddSingleton<StreamHub.Playback.PlayerRegistry>()
             .AddSingleton<StreamHubMetrics>().AddSingleton<PrometheusExporter>()
             .AddSingleton(sp => new LiveStreamRegistry([], TimeProvider.System, sp.GetRequiredService<StreamHubMetrics>()));
         collection.AddOptions<HlsOptions>();
