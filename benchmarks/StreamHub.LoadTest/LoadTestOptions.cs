@@ -7,6 +7,7 @@ public sealed record LoadTestOptions
 {
     public const string Usage = """
         dotnet run -c Release --project benchmarks/StreamHub.LoadTest -- [options]
+          --mode ingest|fanout    ingest (default): N publishers; fanout: 1 publisher and N players
           --publishers 20,200     publisher counts to run (each against every server)
           --seconds 60            measured steady-state window per server and count
           --warmup 30             seconds after the publishers start before the window opens (StreamHub's
@@ -16,6 +17,11 @@ public sealed record LoadTestOptions
           --http-seconds 10       wrk duration per URL (0 = no HTTP load)
           --size 1280x720 --kbps 2500 --clip-seconds 20
           --env NAME=VALUE        extra environment for StreamHub (repeatable), e.g. DOTNET_gcServer=0
+        fan-out mode:
+          --players 100,500       player counts, added in turn to the same server and publisher
+          --protocols rtmp,flv    RTMP players (both servers), HTTP-FLV viewers (StreamHub only)
+          --seconds 20 --warmup 5 measured window per count, and the settle time before it (and before the baseline)
+          --baseline-seconds 10   publisher-only window that CPU and memory per player are measured against
         """;
 
     public int[] Publishers { get; init; } = [20, 200];
@@ -28,6 +34,18 @@ public sealed record LoadTestOptions
     public int Kbps { get; init; } = 2500;
     public int ClipSeconds { get; init; } = 20;
     public Dictionary<string, string> StreamHubEnvironment { get; init; } = [];
+    public string Mode { get; init; } = "ingest";
+    public int[] Players { get; init; } = [100, 500];
+    public FanOutProtocol[] Protocols { get; init; } = [FanOutProtocol.Rtmp, FanOutProtocol.HttpFlv];
+    public int BaselineSeconds { get; init; } = 10;
+    public bool SecondsGiven { get; init; }
+    public bool WarmupGiven { get; init; }
+
+    /// <summary>The fan-out window: --seconds when given, else 20 s.</summary>
+    public int FanOutSeconds => SecondsGiven ? Seconds : 20;
+
+    /// <summary>The fan-out settle time: --warmup when given, else 5 s.</summary>
+    public int FanOutWarmup => WarmupGiven ? Warmup : 5;
 
     public static LoadTestOptions? Parse(string[] args)
     {
@@ -39,8 +57,22 @@ public sealed record LoadTestOptions
             switch (args[i])
             {
                 case "--publishers": options = options with { Publishers = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] }; break;
-                case "--seconds": options = options with { Seconds = Int() }; break;
-                case "--warmup": options = options with { Warmup = Int() }; break;
+                case "--seconds": options = options with { Seconds = Int(), SecondsGiven = true }; break;
+                case "--warmup": options = options with { Warmup = Int(), WarmupGiven = true }; break;
+                case "--mode": options = options with { Mode = Next().Trim().ToLowerInvariant() }; break;
+                case "--players": options = options with { Players = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] }; break;
+                case "--baseline-seconds": options = options with { BaselineSeconds = Int() }; break;
+                case "--protocols":
+                    options = options with
+                    {
+                        Protocols = [.. Next().Split(',').Select(s => s.Trim().ToLowerInvariant() switch
+                        {
+                            "rtmp" => FanOutProtocol.Rtmp,
+                            "flv" or "http-flv" => FanOutProtocol.HttpFlv,
+                            _ => throw new ArgumentException($"--protocols: {s} is neither rtmp nor flv"),
+                        })],
+                    };
+                    break;
                 case "--servers": options = options with { Servers = [.. Next().Split(',').Select(s => s.Trim().ToLowerInvariant())] }; break;
                 case "--sample": options = options with { Sample = Int() }; break;
                 case "--http-seconds": options = options with { HttpSeconds = Int() }; break;
@@ -54,7 +86,8 @@ public sealed record LoadTestOptions
                 default: return null;
             }
         }
-        if (options.Servers.Any(s => s is not ("streamhub" or "nginx")) || options.Publishers.Any(p => p < 1))
+        if (options.Servers.Any(s => s is not ("streamhub" or "nginx")) || options.Publishers.Any(p => p < 1)
+            || options.Mode is not ("ingest" or "fanout") || options.Players.Any(p => p < 1))
         {
             return null;
         }

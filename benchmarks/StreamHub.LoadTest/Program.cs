@@ -11,11 +11,17 @@ if (options is null)
     Console.WriteLine(LoadTestOptions.Usage);
     return 2;
 }
+// The players' receives complete on the thread pool (the default). Inline socket completions
+// (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1) cut the load generator's CPU by a third, but put all 500 players on
+// one socket event thread: on the shared 2-core VM that thread fell seconds behind at 500 players (median 818 ms
+// against nginx-rtmp, every player > 1 s behind), where the thread pool kept up (42 ms).
 var root = LoadTestOptions.FindRepositoryRoot();
 var runId = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
 var work = Path.Combine(Path.GetTempPath(), $"streamhub-loadtest-{runId}");
 Directory.CreateDirectory(work);
-Console.WriteLine($"Load test {runId}: publishers {string.Join(",", options.Publishers)}, {options.Seconds} s measured after {options.Warmup} s warm-up, servers {string.Join(",", options.Servers)}");
+Console.WriteLine(options.Mode == "fanout"
+    ? $"Fan-out test {runId}: players {string.Join(",", options.Players)}, protocols {string.Join(",", options.Protocols)}, {options.FanOutSeconds} s measured after {options.FanOutWarmup} s, servers {string.Join(",", options.Servers)}"
+    : $"Load test {runId}: publishers {string.Join(",", options.Publishers)}, {options.Seconds} s measured after {options.Warmup} s warm-up, servers {string.Join(",", options.Servers)}");
 
 var clipPath = FlvClip.Generate(Path.Combine(Path.GetTempPath(), "streamhub-loadtest-clip"), options.ClipSeconds, options.Size, options.Kbps);
 var clip = FlvClip.Load(clipPath);
@@ -38,9 +44,14 @@ if (!HttpLoad.Available)
     Console.WriteLine("NOTE: wrk is not installed (apt-get install -y wrk): no requests/s rows");
 }
 
-var results = new List<RunResult>();
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+if (options.Mode == "fanout")
+{
+    return await RunFanOutAsync();
+}
+
+var results = new List<RunResult>();
 try
 {
     foreach (var publishers in options.Publishers)
@@ -93,3 +104,63 @@ await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new
 }, new JsonSerializerOptions { WriteIndented = true }));
 Console.WriteLine($"Written {json}");
 return 0;
+
+// One publisher and N players: StreamHub (RTMP, then HTTP-FLV, each on a fresh server) and nginx-rtmp (RTMP).
+async Task<int> RunFanOutAsync()
+{
+    var fanOut = new List<FanOutResult>();
+    try
+    {
+        foreach (var server in options.Servers)
+        {
+            foreach (var protocol in options.Protocols)
+            {
+                if (server == "nginx" && (nginxUnavailable is not null || protocol == FanOutProtocol.HttpFlv))
+                {
+                    var why = nginxUnavailable ?? "nginx-rtmp serves no HTTP-FLV";
+                    fanOut.AddRange(options.Players.Select(n => new FanOutResult { Server = "nginx-rtmp", Protocol = protocol, Players = n, Skipped = why }));
+                    continue;
+                }
+                await using ServerUnderTest target = server == "nginx"
+                    ? new NginxServer(work, runId)
+                    : new StreamHubServer(publishDirectory!, Path.Combine(work, $"fanout-{protocol}"), options.StreamHubEnvironment);
+                var runs = await FanOutRun.RunAsync(target, clip, protocol, options, cancel.Token);
+                fanOut.AddRange(runs);
+                var missing = options.Players.Where(n => runs.All(r => r.Players != n)).ToArray();
+                var reason = runs.FirstOrDefault(r => r.Skipped is not null)?.Skipped ?? "the run stopped early";
+                fanOut.AddRange(missing.Select(n => new FanOutResult { Server = target.Name, Protocol = protocol, Players = n, Skipped = reason }));
+            }
+        }
+    }
+    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+    {
+        Console.WriteLine("Cancelled.");
+    }
+    finally
+    {
+        try
+        {
+            Directory.Delete(work, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+    var fanOutTable = FanOutReport.Table(fanOut, clip, options);
+    Console.WriteLine();
+    Console.WriteLine(fanOutTable);
+    var directory = Path.Combine(root, "benchmarks", "results");
+    Directory.CreateDirectory(directory);
+    var path = Path.Combine(directory, $"fanout-{runId}.json");
+    await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new
+    {
+        runId,
+        machine = new { cores = Environment.ProcessorCount, os = Environment.OSVersion.ToString(), dotnet = Environment.Version.ToString() },
+        clip = new { path = Path.GetFileName(clipPath), loopMs = clip.Duration, mbitPerSecond = clip.BytesPerSecond * 8 / 1e6 },
+        options,
+        results = fanOut,
+        table = fanOutTable,
+    }, new JsonSerializerOptions { WriteIndented = true, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } }));
+    Console.WriteLine($"Written {path}");
+    return 0;
+}

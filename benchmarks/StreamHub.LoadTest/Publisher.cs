@@ -27,6 +27,7 @@ public sealed class Publisher : IAsyncDisposable
     private readonly RtmpPublishClient _client;
     private readonly ArrayBufferWriter<byte> _pending = new(256 * 1024);
     private readonly List<(long Timestamp, long SentAt)> _keyframes = new(1024);
+    private readonly List<long> _videoInBatch = new(64);
     private uint _streamId;
     private int _next;
     private long _loopOffset;
@@ -52,6 +53,10 @@ public sealed class Publisher : IAsyncDisposable
     public string? Error { get; private set; }
 
     public long BytesSent { get; private set; }
+
+    /// <summary>When set (the fan-out mode), every video frame's timestamp and the moment its batch is handed to the
+    /// socket are recorded here, for the players' latency.</summary>
+    public FrameSendLog? VideoSendLog { get; set; }
 
     /// <summary>The stream timestamp of the first keyframe (0 for the test clip).</summary>
     public long FirstKeyframe { get; private set; } = -1;
@@ -142,6 +147,10 @@ public sealed class Publisher : IAsyncDisposable
             span[3] = (byte)timestamp;
             BinaryPrimitives.WriteUInt32LittleEndian(span[8..], _streamId);
             _pending.Advance(message.Chunked.Length);
+            if (message.Type == StreamHub.Rtmp.Messages.RtmpMessageType.Video && !message.Configuration && VideoSendLog is not null)
+            {
+                _videoInBatch.Add(timestamp);
+            }
             if (message.Keyframe)
             {
                 if (FirstKeyframe < 0)
@@ -158,6 +167,16 @@ public sealed class Publisher : IAsyncDisposable
         if (_pending.WrittenCount == 0)
         {
             return;
+        }
+        if (_videoInBatch.Count > 0)
+        {
+            // The moment the batch goes to the socket is each frame's arrival at the server (loopback).
+            var sentAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            foreach (var videoTimestamp in _videoInBatch)
+            {
+                VideoSendLog!.Record(videoTimestamp, sentAt);
+            }
+            _videoInBatch.Clear();
         }
         _sending = true;
         _ = SendAsync(_pending.WrittenMemory);

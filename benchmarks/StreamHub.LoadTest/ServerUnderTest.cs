@@ -75,6 +75,9 @@ public abstract class ServerUnderTest : IAsyncDisposable
 
     public abstract string PlaylistUrl(string name);
 
+    /// <summary>The HTTP-FLV URL of a live stream, or null when the server serves none.</summary>
+    public virtual Uri? FlvUrl(string name) => null;
+
     /// <summary>A segment's URL from a playlist line.</summary>
     public string SegmentUrl(string name, string uri) =>
         uri.StartsWith("http", StringComparison.Ordinal) ? uri : new Uri(new Uri(PlaylistUrl(name)), uri).ToString();

@@ -119,6 +119,8 @@ public sealed class StreamHubServer : ServerUnderTest
 
     public override string PlaylistUrl(string name) => $"http://127.0.0.1:{HttpPort}/hls/{name}/index.m3u8";
 
+    public override Uri? FlvUrl(string name) => new($"http://127.0.0.1:{HttpPort}/flv/{name}.flv");
+
     /// <summary>The listed window, as many retired segments (fetchable one more window), and the open segment: 2 × 6
     /// + 1 segments of 2 s, with about 6 % MPEG-TS overhead.</summary>
     public override double SegmentBytesPerStream(double mediaBytesPerSecond) => (2 * 6 + 1) * 2 * mediaBytesPerSecond * 1.06;

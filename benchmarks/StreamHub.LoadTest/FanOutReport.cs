@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text;
+
+namespace StreamHub.LoadTest;
+
+/// <summary>The fan-out table: one block per player count; StreamHub RTMP | nginx-rtmp RTMP | ratio | StreamHub
+/// HTTP-FLV.</summary>
+public static class FanOutReport
+{
+    public static string Line(FanOutResult r) => string.Create(CultureInfo.InvariantCulture,
+        $"  => {r.Server} {r.Protocol} × {r.Players}: {r.PlayersUp} up ({r.ConnectFailures} failed), CPU {r.ServerCpuPercent:F1} % " +
+        $"(baseline {r.BaselineCpuPercent:F1}) = {r.CpuPerPlayerPercent:F4} %/player, RSS {r.RssMb:F1} MB (baseline {r.BaselineRssMb:F1}) = " +
+        $"{r.MemoryPerPlayerKb:F1} KB/player, latency median {r.LatencyMedianMs:F2} ms p99 {r.LatencyP99Ms:F2} ms (n={r.LatencySamples}, " +
+        $"unmatched {r.UnmatchedFrames}), delivered {r.DeliveredPercent:F1} %, disconnected {r.Disconnected}, behind {r.Behind}, " +
+        $"out {r.MbitPerSecondOut:F0} Mbit/s in {r.ReceivesPerSecond:F0} receives/s, load generator CPU {r.LoadGeneratorCpuPercent:F1} %");
+
+    public static string Table(IReadOnlyList<FanOutResult> results, FlvClip clip, LoadTestOptions options)
+    {
+        var text = new StringBuilder();
+        var invariant = CultureInfo.InvariantCulture;
+        text.Append(string.Create(invariant, $"Fan-out: one {clip.BytesPerSecond * 8 / 1e6:F2} Mbit/s publisher, N players reading and discarding; "))
+            .Append(string.Create(invariant, $"{Environment.ProcessorCount} cores shared by server, publisher and players; {options.FanOutSeconds} s windows. "))
+            .AppendLine("Ratio = StreamHub / nginx-rtmp (RTMP).");
+        foreach (var group in results.GroupBy(r => r.Players).OrderBy(g => g.Key))
+        {
+            var hub = group.FirstOrDefault(r => r is { Server: "StreamHub", Protocol: FanOutProtocol.Rtmp });
+            var nginx = group.FirstOrDefault(r => r is { Server: "nginx-rtmp", Protocol: FanOutProtocol.Rtmp });
+            var flv = group.FirstOrDefault(r => r is { Server: "StreamHub", Protocol: FanOutProtocol.HttpFlv });
+            text.AppendLine();
+            text.AppendLine(invariant, $"| {group.Key} players | StreamHub RTMP | nginx-rtmp RTMP | ratio | StreamHub HTTP-FLV | nginx-rtmp HTTP-FLV |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|");
+            void Row(string label, Func<FanOutResult, double> value, string format, bool ratio = true)
+            {
+                double? Value(FanOutResult? r) => r is { Skipped: null } ? value(r) : null;
+                string Cell(FanOutResult? r) => r is null ? "–" : r.Skipped is not null ? "n/a"
+                    : Value(r) is { } v && !double.IsNaN(v) ? v.ToString(format, invariant) : "–";
+                var a = Value(hub);
+                var b = Value(nginx);
+                var q = ratio && a is { } x && b is { } y && y > 0 && !double.IsNaN(x) && !double.IsNaN(y) ? (x / y).ToString("F2", invariant) : "";
+                text.AppendLine(invariant, $"| {label} | {Cell(hub)} | {Cell(nginx)} | {q} | {Cell(flv)} | n/a |");
+            }
+            Row("players up", r => r.PlayersUp, "F0", ratio: false);
+            Row("  failed to start", r => r.ConnectFailures, "F0", ratio: false);
+            Row("server CPU, % of a core per player", r => r.CpuPerPlayerPercent, "F4");
+            Row("server CPU, % of a core total", r => r.ServerCpuPercent, "F1");
+            Row("  of which publisher-only baseline", r => r.BaselineCpuPercent, "F1", ratio: false);
+            Row("memory per player (RSS − baseline) / N, KB", r => r.MemoryPerPlayerKb, "F1");
+            Row("server RSS at the end of the window, MB", r => r.RssMb, "F1");
+            Row("  baseline RSS, MB", r => r.BaselineRssMb, "F1", ratio: false);
+            Row("frame latency, median ms", r => r.LatencyMedianMs, "F2");
+            Row("frame latency, p99 ms", r => r.LatencyP99Ms, "F2");
+            Row("frame latency, max ms (bucket)", r => r.LatencyMaxBucketMs, "F1", ratio: false);
+            Row("latency samples (player × frame)", r => r.LatencySamples, "F0", ratio: false);
+            Row("video frames delivered, % of players × frames sent", r => r.DeliveredPercent, "F1", ratio: false);
+            Row("players disconnected", r => r.Disconnected, "F0", ratio: false);
+            Row("players behind by > 1 s at the end", r => r.Behind, "F0", ratio: false);
+            Row("received by all players, Mbit/s", r => r.MbitPerSecondOut, "F0", ratio: false);
+            Row("  in receives per second (all players)", r => r.ReceivesPerSecond, "F0", ratio: false);
+            Row("load generator CPU (publisher + players), % of a core", r => r.LoadGeneratorCpuPercent, "F1", ratio: false);
+            foreach (var r in group.Where(r => r.Skipped is not null))
+            {
+                text.AppendLine(invariant, $"({r.Server} {r.Protocol}: not available — {r.Skipped})");
+            }
+            foreach (var r in group.Where(r => r.Skipped is null && (r.FirstConnectFailure ?? r.FirstDisconnect) is not null))
+            {
+                text.AppendLine(invariant, $"({r.Server} {r.Protocol}: first start failure: {r.FirstConnectFailure ?? "none"}; first disconnect: {r.FirstDisconnect ?? "none"})");
+            }
+        }
+        return text.ToString();
+    }
+}

@@ -1,0 +1,38 @@
+namespace StreamHub.LoadTest;
+
+/// <summary>What one server did with one publisher and N players of one protocol.</summary>
+public sealed record FanOutResult
+{
+    public required string Server { get; init; }
+    public required FanOutProtocol Protocol { get; init; }
+    public required int Players { get; init; }
+    /// <summary>Why the run did not happen (the server cannot, or the play path is missing).</summary>
+    public string? Skipped { get; init; }
+    public int PlayersUp { get; init; }
+    public int ConnectFailures { get; init; }
+    public string? FirstConnectFailure { get; init; }
+    public double WindowSeconds { get; init; }
+    /// <summary>Server CPU with the publisher alone (% of one core).</summary>
+    public double BaselineCpuPercent { get; init; }
+    public double ServerCpuPercent { get; init; }
+    public double CpuPerPlayerPercent { get; init; }
+    public double BaselineRssMb { get; init; }
+    public double RssMb { get; init; }
+    public double MemoryPerPlayerKb { get; init; }
+    public double LatencyMedianMs { get; init; }
+    public double LatencyP99Ms { get; init; }
+    public double LatencyMaxBucketMs { get; init; }
+    public long LatencySamples { get; init; }
+    public long UnmatchedFrames { get; init; }
+    /// <summary>Video frames the players received in the window as % of (players × frames sent in the window).</summary>
+    public double DeliveredPercent { get; init; }
+    public long FramesSentInWindow { get; init; }
+    public int Disconnected { get; init; }
+    public string? FirstDisconnect { get; init; }
+    /// <summary>Players still connected whose last video frame was more than 1 s behind the publisher's at the end.</summary>
+    public int Behind { get; init; }
+    public double MbitPerSecondOut { get; init; }
+    /// <summary>Receives completed by all players per second.</summary>
+    public double ReceivesPerSecond { get; init; }
+    public double LoadGeneratorCpuPercent { get; init; }
+}
