@@ -214,7 +214,7 @@ public sealed class DashboardTests(SharedHostFixture fixture) : IClassFixture<Sh
 
         // A bad URL is refused by the server, next to the URL field.
         const string Key = "dashboard-platform-key-7Hq2";
-        await form.GetByLabel("Name").FillAsync("youtube");
+        await form.GetByLabel("Target name").FillAsync("youtube");
         await form.GetByLabel("Server URL").FillAsync("http://a.rtmp.youtube.com/live2");
         await form.GetByLabel("Stream key").FillAsync(Key);
         await form.GetByTestId("target-add").ClickAsync();
