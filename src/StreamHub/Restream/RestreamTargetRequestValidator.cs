@@ -39,6 +39,7 @@ public static class RestreamTargetRequestValidator
             if (RestreamUrl.TryParseServer(request.Url, out var parsed, out var error))
             {
                 url = parsed;
+                RefuseKeyInUrl(url, key, errors);
             }
             else
             {
@@ -77,6 +78,10 @@ public static class RestreamTargetRequestValidator
         if (request.Key is not null)
         {
             ValidateKey(request.Key, errors);
+            if (url is not null)
+            {
+                RefuseKeyInUrl(url, request.Key, errors);
+            }
         }
         if (errors.Count == 0)
         {
@@ -102,6 +107,16 @@ public static class RestreamTargetRequestValidator
         else if (!StreamName.IsValid(name))
         {
             errors["name"] = [$"'{name}' is not a valid target name: use {StreamName.Rule}."];
+        }
+    }
+
+    /// <summary>The full URL pasted as well as the key: the key would become part of the application, which is stored in
+    /// clear and shown by the API.</summary>
+    private static void RefuseKeyInUrl(RestreamUrl url, string key, Dictionary<string, string[]> errors)
+    {
+        if (key.Trim().Length > 0 && url.Application.Contains(key.Trim(), StringComparison.Ordinal))
+        {
+            errors["url"] = ["The URL already ends with the key: give the server URL alone (e.g. rtmp://live.twitch.tv/app), or leave \"key\" out."];
         }
     }
 

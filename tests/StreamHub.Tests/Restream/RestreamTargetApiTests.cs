@@ -165,6 +165,7 @@ public sealed class RestreamTargetApiTests(RestreamHostFixture fixture) : IClass
     [InlineData("{\"name\":\"YouTube!\",\"url\":\"rtmp://a.rtmp.youtube.com/live2\",\"key\":\"k-123\"}", "name")]
     [InlineData("{\"name\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"url\":\"rtmp://a.rtmp.youtube.com/live2\",\"key\":\"k-123\"}", "name")]
     [InlineData("{\"name\":\"yt\",\"url\":\"rtmp://a.rtmp.youtube.com/live2\",\"key\":\"k-123\",\"enabled\":\"yes\"}", "enabled")]
+    [InlineData("{\"name\":\"yt\",\"url\":\"rtmp://live.twitch.tv/app/live_42_AbCd\",\"key\":\"live_42_AbCd\"}", "url")]
     [InlineData("not json", "body")]
     public async Task Create_with_a_bad_field_is_400_naming_that_field(string json, string field)
     {
@@ -184,6 +185,7 @@ public sealed class RestreamTargetApiTests(RestreamHostFixture fixture) : IClass
     [InlineData("{\"key\":\"\"}", "key")]
     [InlineData("{\"name\":\"Bad Name\"}", "name")]
     [InlineData("{\"enabled\":3}", "enabled")]
+    [InlineData("{\"url\":\"rtmp://live.twitch.tv/app/live_42_AbCd\",\"key\":\"live_42_AbCd\"}", "url")]
     public async Task Patch_with_a_bad_field_is_400_naming_that_field_and_changes_nothing(string json, string field)
     {
         using var client = _host.CreateHttpClient();
