@@ -3,6 +3,7 @@
 // - Streams and listeners are polled every 2 s; stream cards are updated in place, so an open preview keeps playing.
 // - A stream key is only ever on the page in the key panel, right after create or rotate, and is removed when the
 //   panel is dismissed. Everything from the server is written with textContent, never as HTML.
+// - A restream target's key is typed into its form and sent once; the form is emptied once the target is added.
 (function () {
   'use strict';
 
@@ -259,8 +260,13 @@
         previewButton: field('preview-button'), watchLink: field('watch-link'), rotate: field('rotate-button'),
         remove: field('delete-button'), previewBox: field('preview'), video: field('preview-video'),
         previewStatus: field('preview-status'), hlsSegments: field('hls-segments'), hlsWarning: field('hls-warning'),
+        restreamSummary: field('restream-summary'), targets: field('targets'), targetsEmpty: field('targets-empty'),
+        targetForm: field('target-form'), targetAdd: field('target-add'),
       },
+      targetRows: new Map(),  // target name -> { element, fields, target, pending }
     };
+    card.fields.targetsTable = card.fields.targets.closest('table');
+    card.fields.targetForm.addEventListener('submit', function (event) { event.preventDefault(); addTarget(card); });
     const watchUrl = '/watch/' + encodeURIComponent(name);
     card.fields.name.textContent = name;
     card.fields.name.href = watchUrl;
@@ -304,6 +310,7 @@
     setText(f.hlsWarning, hls.warning || '');
     f.hlsWarning.hidden = !hls.warning;
     setText(f.keyIssued, formatDate(stream.keyIssuedAt) + (stream.expiresAt ? (stream.expired ? ', expired ' : ', expires ') + formatDate(stream.expiresAt) : ''));
+    renderTargets(card, stream.targets || []);
     f.previewButton.hidden = !live && !card.preview;
     f.previewButton.textContent = card.preview ? 'Close preview' : 'Preview';
     f.previewButton.setAttribute('aria-label', (card.preview ? 'Close the preview of ' : 'Preview ') + stream.name);
@@ -355,6 +362,170 @@
   function formatDate(iso) {
     const date = new Date(iso);
     return Number.isNaN(date.getTime()) ? '' : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  }
+
+  // ---- Restream targets -----------------------------------------------------------------------------------
+  // Rows are updated in place like the cards, so a toggle keeps its focus across polls. The API never returns a
+  // target's key, so the page never holds one it did not type.
+
+  function renderTargets(card, targets) {
+    const f = card.fields;
+    const seen = new Set();
+    targets.forEach(function (target, index) {
+      seen.add(target.name);
+      let row = card.targetRows.get(target.name);
+      if (!row) {
+        row = createTargetRow(card, target.name);
+        card.targetRows.set(target.name, row);
+      }
+      if (f.targets.children[index] !== row.element) {
+        f.targets.insertBefore(row.element, f.targets.children[index] || null);
+      }
+      updateTargetRow(row, target);
+    });
+    card.targetRows.forEach(function (row, name) {
+      if (!seen.has(name)) {
+        row.element.remove();
+        card.targetRows.delete(name);
+      }
+    });
+    f.targetsEmpty.hidden = targets.length > 0;
+    f.targetsTable.hidden = targets.length === 0;
+    const live = targets.filter(function (t) { return t.state === 'live'; }).length;
+    setText(f.restreamSummary, targets.length === 0 ? '' :
+      '(' + targets.length + (targets.length === 1 ? ' target' : ' targets') + (live > 0 ? ', ' + live + ' live' : '') + ')');
+  }
+
+  function createTargetRow(card, name) {
+    const element = document.createElement('tr');
+    element.setAttribute('data-testid', 'target-row');
+    element.dataset.target = name;
+    const cell = function (tag, label, testid) {
+      const td = document.createElement(tag);
+      if (label) td.dataset.label = label;
+      if (testid) td.setAttribute('data-testid', testid);
+      element.appendChild(td);
+      return td;
+    };
+    const nameCell = cell('th', '', 'target-name');
+    nameCell.scope = 'row';
+    nameCell.textContent = name;
+    const row = {
+      name: name, element: element, target: null, pending: false,
+      fields: {
+        host: cell('td', 'Host', 'target-host'), state: cell('td', 'State', 'target-state'),
+        bitrate: cell('td', 'Bitrate', 'target-bitrate'), error: cell('td', 'Last error', 'target-error'),
+      },
+    };
+    row.fields.error.className = 'target-error';
+    const toggleCell = cell('td', 'Enabled');
+    const toggle = document.createElement('input');
+    toggle.type = 'checkbox';
+    toggle.setAttribute('role', 'switch');
+    toggle.setAttribute('data-testid', 'target-enabled');
+    toggle.setAttribute('aria-label', 'Push ' + card.name + ' to ' + name);
+    toggle.addEventListener('change', function () { setTargetEnabled(card, row, toggle.checked); });
+    toggleCell.appendChild(toggle);
+    const actionCell = cell('td', '');
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'danger';
+    remove.textContent = 'Delete';
+    remove.setAttribute('data-testid', 'target-delete');
+    remove.setAttribute('aria-label', 'Delete the target ' + name + ' of ' + card.name);
+    remove.addEventListener('click', function () { deleteTarget(card, row); });
+    actionCell.appendChild(remove);
+    row.fields.toggle = toggle;
+    return row;
+  }
+
+  function updateTargetRow(row, target) {
+    row.target = target;
+    const f = row.fields;
+    setText(f.host, target.host + (target.port !== (target.scheme === 'rtmps' ? 443 : 1935) ? ':' + target.port : ''));
+    f.host.title = target.url + ' · key ' + target.keyHint;
+    setText(f.state, target.state);
+    f.state.className = 'target-state-' + target.state;
+    f.state.title = 'since ' + formatDate(target.since) + (target.reconnects ? ', ' + target.reconnects + ' reconnects' : '');
+    setText(f.bitrate, target.state === 'live' ? formatBitrate(Math.round(target.bitsPerSecond / 1000)) : '—');
+    setText(f.error, target.lastError || '');
+    if (!row.pending) f.toggle.checked = target.enabled;
+  }
+
+  async function setTargetEnabled(card, row, enabled) {
+    row.pending = true;
+    row.fields.toggle.disabled = true;
+    try {
+      const updated = await api('PATCH', targetPath(card.name, row.name), { enabled: enabled });
+      row.pending = false;
+      updateTargetRow(row, updated);
+      setStatus((enabled ? 'Enabled ' : 'Disabled ') + row.name + ' of ' + card.name + '.');
+    } catch (error) {
+      row.pending = false;
+      if (row.target) row.fields.toggle.checked = row.target.enabled;
+      if (!(error instanceof SignedOut)) setStatus('Could not change ' + row.name + ': ' + error.message, true);
+    } finally {
+      row.fields.toggle.disabled = false;
+    }
+    refreshSoon();
+  }
+
+  async function deleteTarget(card, row) {
+    const ok = await confirmAction('Delete the target ' + row.name + ' of ' + card.name + '?',
+      'StreamHub stops pushing ' + card.name + ' to ' + (row.target ? row.target.host : row.name) + ' and forgets its key.', 'Delete target');
+    if (!ok) return;
+    try {
+      await api('DELETE', targetPath(card.name, row.name));
+      row.element.remove();
+      card.targetRows.delete(row.name);
+      setStatus('Deleted the target ' + row.name + ' of ' + card.name + '.');
+    } catch (error) {
+      if (!(error instanceof SignedOut)) setStatus('Could not delete ' + row.name + ': ' + error.message, true);
+    }
+    refreshSoon();
+  }
+
+  async function addTarget(card) {
+    const form = card.fields.targetForm;
+    const errors = {};
+    form.querySelectorAll('[data-error]').forEach(function (p) { errors[p.dataset.error] = p; });
+    const showError = function (field, message) {
+      const p = errors[field] || errors.form;
+      p.textContent = message;
+      p.hidden = !message;
+      const input = form.elements[field];
+      if (input && input.setAttribute) input.setAttribute('aria-invalid', message ? 'true' : 'false');
+    };
+    Object.keys(errors).forEach(function (field) { showError(field, ''); });
+    const name = form.elements.name.value.trim();
+    const url = form.elements.url.value.trim();
+    const key = form.elements.key.value.trim();
+    let invalid = false;
+    if (!NAME_RULE.test(name)) { showError('name', name ? NAME_RULE_TEXT : 'Enter a name, e.g. youtube. ' + NAME_RULE_TEXT); invalid = true; }
+    if (!url) { showError('url', 'Enter the server URL the platform gives, e.g. rtmp://a.rtmp.youtube.com/live2.'); invalid = true; }
+    if (invalid) return;
+    const body = { name: name, url: url, allowUntrustedCertificate: form.elements.allowUntrustedCertificate.checked };
+    if (key) body.key = key;
+    card.fields.targetAdd.disabled = true;
+    try {
+      await api('POST', '/api/streams/' + encodeURIComponent(card.name) + '/targets', body);
+      form.reset();
+      setStatus('Added the target ' + name + ' to ' + card.name + '.');
+      refreshSoon();
+    } catch (error) {
+      if (error instanceof SignedOut) return;
+      if (!(error instanceof ApiError)) { showError('form', 'Cannot reach StreamHub: ' + error.message); return; }
+      const fieldErrors = error.problem.errors || {};
+      const fields = Object.keys(fieldErrors);
+      fields.forEach(function (field) { showError(errors[field] ? field : 'form', [].concat(fieldErrors[field]).join(' ')); });
+      if (fields.length === 0) showError(error.problem.field && errors[error.problem.field] ? error.problem.field : 'form', error.message);
+    } finally {
+      card.fields.targetAdd.disabled = false;
+    }
+  }
+
+  function targetPath(stream, target) {
+    return '/api/streams/' + encodeURIComponent(stream) + '/targets/' + encodeURIComponent(target);
   }
 
   // ---- Preview (hls.js loaded on demand) ------------------------------------------------------------------

@@ -10,6 +10,7 @@ using StreamHub.Live;
 using StreamHub.Pages;
 using StreamHub.Playback;
 using StreamHub.Playback.HttpFlv;
+using StreamHub.Restream;
 using StreamHub.Rtmp.Tunnel;
 using StreamHub.Security;
 using StreamHub.StreamKeys;
@@ -39,6 +40,7 @@ public sealed class Program
             .AddStreamHubListeners()
             .AddStreamHubSecurity()
             .AddStreamKeys()
+            .AddRestreamTargets()
             .AddLiveStreams()
             .AddStreamAdmission()
             .AddPlayback()
@@ -86,6 +88,7 @@ public sealed class Program
                 .RequireRateLimiting(SecurityExtensions.AdminRateLimitPolicy)
                 .AddEndpointFilter<AdminApiKeyFilter>()
                 .MapStreamKeyEndpoints()
+                .MapRestreamTargetEndpoints()
                 .MapDiagnosticsEndpoints();
 
             await app.RunAsync();

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using StreamHub.Restream;
 
 namespace StreamHub.StreamKeys;
 
@@ -7,6 +8,7 @@ namespace StreamHub.StreamKeys;
 public sealed class StreamKeyDbContext(DbContextOptions<StreamKeyDbContext> options) : DbContext(options)
 {
     public DbSet<StreamRecord> Streams => Set<StreamRecord>();
+    public DbSet<RestreamTargetRecord> RestreamTargets => Set<RestreamTargetRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -23,5 +25,27 @@ public sealed class StreamKeyDbContext(DbContextOptions<StreamKeyDbContext> opti
         stream.Property(s => s.AllowedPublishers).HasColumnName("allowed_publishers").HasMaxLength(StreamKeyRequestValidator.MaxAllowedPublishersLength);
         stream.HasIndex(s => s.Name).IsUnique().HasDatabaseName("ux_streams_name");
         stream.HasIndex(s => s.KeyHash).IsUnique().HasDatabaseName("ux_streams_key_hash");
+
+        var target = modelBuilder.Entity<RestreamTargetRecord>();
+        target.ToTable("restream_targets");
+        target.HasKey(t => t.Id);
+        target.Property(t => t.Id).HasColumnName("id");
+        target.Property(t => t.StreamId).HasColumnName("stream_id");
+        target.Property(t => t.Name).HasColumnName("name").HasMaxLength(StreamName.MaxLength).IsRequired();
+        target.Property(t => t.Scheme).HasColumnName("scheme").HasMaxLength(8).IsRequired();
+        target.Property(t => t.Host).HasColumnName("host").HasMaxLength(RestreamUrl.MaxHostLength).IsRequired();
+        target.Property(t => t.Port).HasColumnName("port");
+        target.Property(t => t.Application).HasColumnName("application").HasMaxLength(RestreamUrl.MaxApplicationLength).IsRequired();
+        target.Property(t => t.ProtectedKey).HasColumnName("protected_key").IsRequired();
+        target.Property(t => t.KeyHint).HasColumnName("key_hint").HasMaxLength(RestreamKeyProtector.MaxHintLength).IsRequired();
+        target.Property(t => t.Enabled).HasColumnName("enabled");
+        target.Property(t => t.AllowUntrustedCertificate).HasColumnName("allow_untrusted_certificate");
+        target.Property(t => t.CreatedAt).HasColumnName("created_at");
+        target.Property(t => t.UpdatedAt).HasColumnName("updated_at");
+        target.Ignore(t => t.SchemeValue);
+        target.HasOne(t => t.Stream).WithMany().HasForeignKey(t => t.StreamId).OnDelete(DeleteBehavior.Cascade)
+            .HasConstraintName("fk_restream_targets_streams_stream_id");
+        // Also serves the foreign key: EF adds no separate index on stream_id.
+        target.HasIndex(t => new { t.StreamId, t.Name }).IsUnique().HasDatabaseName("ux_restream_targets_stream_id_name");
     }
 }

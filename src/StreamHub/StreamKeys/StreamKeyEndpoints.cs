@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using StreamHub.Hls;
 using StreamHub.Live;
 using StreamHub.Playback;
+using StreamHub.Restream;
 using StreamHub.Rtmp;
 
 namespace StreamHub.StreamKeys;
@@ -75,19 +76,24 @@ public static partial class StreamKeyEndpoints
     }
 
     private static async Task<Ok<StreamResponse[]>> ListAsync(StreamKeyStore store, LiveStreamRegistry live, HlsPackager hls, HlsViewers viewers,
-        PlayerRegistry players, TimeProvider time, CancellationToken cancellationToken)
+        PlayerRegistry players, RestreamTargetStore targets, RestreamKeyProtector keys, IRestreamControl restream, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var streams = await store.ListAsync(cancellationToken);
-        return TypedResults.Ok(streams.Select(s => StreamResponse.From(s, now, live.Find(s.Name), HlsStats.For(s.Name, hls, viewers), players.CountsFor(s.Name))).ToArray());
+        var targetsByStream = await targets.ListAllAsync(cancellationToken);
+        return TypedResults.Ok(streams.Select(s => StreamResponse.From(s, now, live.Find(s.Name), HlsStats.For(s.Name, hls, viewers), players.CountsFor(s.Name),
+            RestreamTargetResponse.From(targetsByStream[s.Name], keys, restream.StatusOf(s.Name)))).ToArray());
     }
 
     private static async Task<Results<Ok<StreamResponse>, ProblemHttpResult>> GetAsync(string name, StreamKeyStore store, LiveStreamRegistry live,
-        HlsPackager hls, HlsViewers viewers, PlayerRegistry players, TimeProvider time, CancellationToken cancellationToken)
+        HlsPackager hls, HlsViewers viewers, PlayerRegistry players, RestreamTargetStore targets, RestreamKeyProtector keys,
+        IRestreamControl restream, TimeProvider time, CancellationToken cancellationToken)
     {
         var stream = await store.GetAsync(name, cancellationToken);
         return stream is null ? NotFound(name) : TypedResults.Ok(StreamResponse.From(stream, time.GetUtcNow(), live.Find(name),
-            HlsStats.For(name, hls, viewers), players.CountsFor(name)));
+            HlsStats.For(name, hls, viewers), players.CountsFor(name),
+            RestreamTargetResponse.From(await targets.ListAsync(name, cancellationToken) ?? [], keys, restream.StatusOf(name))));
     }
 
     /// <param name="name">The stream's name.</param>
@@ -95,8 +101,9 @@ public static partial class StreamKeyEndpoints
     /// <param name="disconnect">false leaves a live publisher that the change would refuse connected until it
     /// disconnects by itself; by default it is disconnected at once.</param>
     private static async Task<Results<Ok<StreamResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(string name, UpdateStreamRequest? request,
-        StreamKeyStore store, LiveStreamRegistry live, HlsPackager hls, HlsViewers viewers, PlayerRegistry players, TimeProvider time,
-        ILoggerFactory loggers, CancellationToken cancellationToken, bool disconnect = true)
+        StreamKeyStore store, LiveStreamRegistry live, HlsPackager hls, HlsViewers viewers, PlayerRegistry players, RestreamTargetStore targets,
+        RestreamKeyProtector keys, IRestreamControl restream, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken,
+        bool disconnect = true)
     {
         var errors = StreamKeyRequestValidator.Validate(request);
         if (errors.Count > 0)
@@ -127,16 +134,19 @@ public static partial class StreamKeyEndpoints
         {
             LogUpdated(logger, name);
         }
-        return TypedResults.Ok(StreamResponse.From(stream, now, live.Find(name), HlsStats.For(name, hls, viewers), players.CountsFor(name)));
+        return TypedResults.Ok(StreamResponse.From(stream, now, live.Find(name), HlsStats.For(name, hls, viewers), players.CountsFor(name),
+            RestreamTargetResponse.From(await targets.ListAsync(name, cancellationToken) ?? [], keys, restream.StatusOf(name))));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, StreamKeyStore store, LiveStreamRegistry live,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+        IRestreamControl restream, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!await store.DeleteAsync(name, cancellationToken))
         {
             return NotFound(name);
         }
+        // Its restream targets went with it (a cascading foreign key): the pusher stops pushing them.
+        restream.TargetsChanged(name);
         // A deleted key must not keep publishing: the live publisher, if any, is disconnected.
         var publishing = live.Find(name);
         publishing?.Stop();

@@ -1,6 +1,7 @@
 using StreamHub.Hls;
 using StreamHub.Live;
 using StreamHub.Playback;
+using StreamHub.Restream;
 
 namespace StreamHub.StreamKeys;
 
@@ -9,6 +10,7 @@ namespace StreamHub.StreamKeys;
 /// <param name="Hls">The stream's HLS side; <c>hls.viewers</c> is also <c>viewers.hls</c>.</param>
 /// <param name="Viewers">Who watches now: HLS, RTMP and HTTP-FLV players, and their total.</param>
 /// <param name="Players">Bytes sent to and frames dropped by the stream's RTMP and HTTP-FLV players.</param>
+/// <param name="Targets">The platforms the stream is restreamed to, with their push state (never their keys).</param>
 public sealed record StreamResponse(
     string Name,
     string? Description,
@@ -22,10 +24,12 @@ public sealed record StreamResponse(
     HlsStats Hls,
     string[] AllowedPublishers,
     ViewerCounts Viewers,
-    PlayerStats Players)
+    PlayerStats Players,
+    RestreamTargetResponse[] Targets)
 {
-    public static StreamResponse From(StreamRecord stream, DateTimeOffset now, LiveStream? live, HlsStats hls, PlayerCounts players = default) => new(
+    public static StreamResponse From(StreamRecord stream, DateTimeOffset now, LiveStream? live, HlsStats hls, PlayerCounts players,
+        RestreamTargetResponse[] targets) => new(
         stream.Name, stream.Description, stream.CreatedAt, stream.KeyIssuedAt, stream.ExpiresAt, stream.IsExpired(now),
         $"/hls/{stream.Name}/index.m3u8", live is not null, live is null ? null : LiveStreamStats.From(live), hls, stream.AllowedPublisherList,
-        ViewerCounts.From(hls.Viewers, players), PlayerStats.From(players));
+        ViewerCounts.From(hls.Viewers, players), PlayerStats.From(players), targets);
 }

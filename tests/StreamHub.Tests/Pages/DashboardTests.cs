@@ -200,6 +200,61 @@ public sealed class DashboardTests(SharedHostFixture fixture) : IClassFixture<Sh
     }
 
     [Fact]
+    public async Task The_restream_part_adds_a_target_through_the_form_shows_its_state_toggles_it_off_and_deletes_it()
+    {
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.Instance.NewPageAsync();
+        page.SetDefaultTimeout(StepTimeout);
+        var (stream, _) = await fixture.Host.CreateStreamAsync("restream");
+        await SignInAsync(page, StreamHubHost.AdminKey);
+        var row = StreamRow(page, stream);
+        await row.GetByTestId("restream").Locator("summary").ClickAsync();
+        var form = row.GetByTestId("target-form");
+        await Assertions.Expect(row.GetByTestId("targets-empty")).ToBeVisibleAsync();
+
+        // A bad URL is refused by the server, next to the URL field.
+        const string Key = "dashboard-platform-key-7Hq2";
+        await form.GetByLabel("Target name").FillAsync("youtube");
+        await form.GetByLabel("Server URL").FillAsync("http://a.rtmp.youtube.com/live2");
+        await form.GetByLabel("Stream key").FillAsync(Key);
+        await form.GetByTestId("target-add").ClickAsync();
+        await Assertions.Expect(form.Locator("[data-error='url']")).ToContainTextAsync("rtmp:// or rtmps://");
+
+        // Fixed, it is added (to a port nothing listens on: without a pusher it stays idle, with one it retries).
+        await form.GetByLabel("Server URL").FillAsync("rtmps://127.0.0.1:9/live2");
+        await form.GetByLabel("Accept an untrusted certificate").CheckAsync();
+        await form.GetByTestId("target-add").ClickAsync();
+        var target = row.Locator("[data-testid='target-row'][data-target='youtube']");
+        await Assertions.Expect(target).ToBeVisibleAsync();
+        await Assertions.Expect(target.GetByTestId("target-host")).ToHaveTextAsync("127.0.0.1:9");
+        await Assertions.Expect(target.GetByTestId("target-state")).ToHaveTextAsync(new Regex("^(idle|connecting|retrying|failed)$"));
+        await Assertions.Expect(target.GetByTestId("target-enabled")).ToBeCheckedAsync();
+        await Assertions.Expect(row.GetByTestId("restream-summary")).ToHaveTextAsync("(1 target)");
+        await row.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "dashboard-restream.png") });
+        Assert.Equal("", await form.GetByLabel("Stream key").InputValueAsync());
+        Assert.DoesNotContain(Key, await page.ContentAsync());
+        using var client = fixture.Host.CreateHttpClient();
+        var stored = await client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/streams/{stream}/targets/youtube");
+        Assert.True(stored.GetProperty("allowUntrustedCertificate").GetBoolean());
+        Assert.Equal("rtmps://127.0.0.1:9/live2", stored.GetProperty("url").GetString());
+
+        // Toggled off: disabled in the API, and the row says so after the next poll too.
+        await target.GetByTestId("target-enabled").UncheckAsync();
+        await Assertions.Expect(target.GetByTestId("target-state")).ToHaveTextAsync("disabled");
+        Assert.False((await client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/streams/{stream}/targets/youtube")).GetProperty("enabled").GetBoolean());
+        await page.WaitForTimeoutAsync(2500);
+        await Assertions.Expect(target.GetByTestId("target-enabled")).Not.ToBeCheckedAsync();
+
+        // Delete asks first.
+        await target.GetByTestId("target-delete").ClickAsync();
+        await Assertions.Expect(page.Locator("#confirm-dialog")).ToContainTextAsync("Delete the target youtube");
+        await page.ClickAsync("#confirm-ok");
+        await Assertions.Expect(target).ToHaveCountAsync(0);
+        await Assertions.Expect(row.GetByTestId("targets-empty")).ToBeVisibleAsync();
+        Assert.Equal(0, (await client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/streams/{stream}/targets")).GetArrayLength());
+    }
+
+    [Fact]
     public async Task At_phone_width_the_dashboard_has_no_horizontal_overflow_and_usable_buttons()
     {
         await using var browser = await Browser.LaunchAsync();
@@ -212,11 +267,20 @@ public sealed class DashboardTests(SharedHostFixture fixture) : IClassFixture<Sh
         await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "dashboard-phone-sign-in.png") });
 
         await SignInAsync(page, StreamHubHost.AdminKey);
-        await page.FillAsync("#stream-name", UniqueNames.Stream("phone") + "-with-a-rather-long-name-to-wrap");
+        var name = UniqueNames.Stream("phone") + "-with-a-rather-long-name-to-wrap";
+        await page.FillAsync("#stream-name", name);
         await page.ClickAsync("#create-button");
         await Assertions.Expect(page.Locator("#key-panel")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#ports [data-listener='RTMP']")).ToBeVisibleAsync();
         await AssertNoHorizontalOverflowAsync(page, "dashboard with the key panel");
+        using (var client = fixture.Host.CreateHttpClient())
+        {
+            (await client.PostAsync($"/api/streams/{name}/targets", JsonContent.Create(new { name = "facebook-with-a-long-target-name",
+                url = "rtmps://live-api-s.facebook.com:443/rtmp/", key = "FB-1234567890-0-AbCdEfGhIjKl" }))).EnsureSuccessStatusCode();
+        }
+        await StreamRow(page, name).GetByTestId("restream").Locator("summary").ClickAsync();
+        await Assertions.Expect(StreamRow(page, name).Locator("[data-testid='target-row']")).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        await AssertNoHorizontalOverflowAsync(page, "dashboard with a stream's restream targets open");
         await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "dashboard-phone.png"), FullPage = true });
 
         // The copy buttons put exactly what is shown on the clipboard.
