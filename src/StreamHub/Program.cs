@@ -10,6 +10,7 @@ using StreamHub.Live;
 using StreamHub.Pages;
 using StreamHub.Playback;
 using StreamHub.Playback.HttpFlv;
+using StreamHub.Restream;
 using StreamHub.Rtmp.Tunnel;
 using StreamHub.Security;
 using StreamHub.StreamKeys;
@@ -43,6 +44,7 @@ public sealed class Program
             .AddStreamAdmission()
             .AddPlayback()
             .AddHls()
+            .AddRestreamPusher()
             .AddStreamHubProblemDetails()
             .AddStreamHubSwagger()
             .AddStreamHubMetrics();
