@@ -20,8 +20,6 @@ public static class RestreamMetrics
             new Measurement<long>(push.BytesSentTotal, StreamTag(push), TargetTag(push))), "By", "Bytes sent to each restream target.");
         meter.CreateObservableCounter("streamhub_restream_reconnects_total", () => pusher.AllPushes().Select(push =>
             new Measurement<long>(push.ReconnectsTotal, StreamTag(push), TargetTag(push))), null, "Reconnect attempts to each restream target.");
-        meter.CreateObservableGauge("streamhub_restream_bitrate_bits_per_second", () => pusher.AllPushes().Select(push =>
-            new Measurement<long>(push.Status().BitsPerSecond, StreamTag(push), TargetTag(push))), "bit/s", "Output bitrate to each restream target over the last 5 s.");
     }
 
     private static KeyValuePair<string, object?> StreamTag(TargetPush push) => new("stream", push.StreamName);
