@@ -241,4 +241,54 @@ public sealed class RestreamPushTests
         }
         Assert.Contains("NetStream.Publish.BadName", StatusOf(ingest, name, "badkey")!.LastError);
     }
+
+    [Fact]
+    public async Task Targets_changed_while_live_are_started_stopped_disabled_and_restarted_to_match()
+    {
+        await using var hub = StreamHubHost.Start();
+        var (_, firstKey) = await hub.CreateStreamAsync("rs-first");
+        var (_, secondKey) = await hub.CreateStreamAsync("rs-second");
+        var store = new TestRestreamTargetStore();
+        await using var ingest = StartIngest(store);
+        var control = ingest.GetService<IRestreamControl>();
+        var (name, key) = await ingest.CreateStreamAsync("rs-change");
+        var first = Target(1, name, "first", hub.RtmpPort, firstKey);
+        store.Set(first);
+
+        var publish = PublishAsync(IngestUrl(ingest, key), 14);
+        await WaitForStateAsync(ingest, name, "first", TargetState.Live, Soon);
+
+        // Added: starts at once.
+        var second = Target(2, name, "second", hub.RtmpPort, secondKey);
+        store.Set(first, second);
+        control.TargetsChanged(name);
+        await WaitForStateAsync(ingest, name, "second", TargetState.Live, Soon);
+
+        // Disabled: stops, shown as disabled; the other carries on.
+        store.Set(first, second with { Enabled = false });
+        control.TargetsChanged(name);
+        await WaitForStateAsync(ingest, name, "second", TargetState.Disabled, Soon);
+        Assert.Equal(TargetState.Live, StatusOf(ingest, name, "first")!.State);
+
+        // Changed (another port, through a relay): restarted against the new address.
+        await using var relay = new ResettingProxy(hub.RtmpPort);
+        store.Set(first with { Port = relay.Port }, second with { Enabled = false });
+        control.TargetsChanged(name);
+        await WaitForAsync(ingest, name, "first", s => s.State == TargetState.Live && relay.Connections == 1, Soon, "live through the relay");
+
+        // Deleted: stops and is no longer listed.
+        store.Set(first with { Port = relay.Port });
+        control.TargetsChanged(name);
+        var deadline = DateTime.UtcNow + Soon;
+        while (DateTime.UtcNow < deadline && StatusOf(ingest, name, "second") is not null)
+        {
+            await Task.Delay(100);
+        }
+        Assert.Null(StatusOf(ingest, name, "second"));
+        Assert.Equal(0, StatusOf(ingest, name, "first")!.Reconnects);
+
+        var published = await publish;
+        Assert.True(published.ExitCode == 0, published.Output);
+        await WaitForStateAsync(ingest, name, "first", TargetState.Idle, Soon);
+    }
 }
