@@ -20,7 +20,8 @@ public sealed class RestreamPushTests
     {
         await using var nginx = await NginxRtmpServer.StartAsync(fragment: "1s", playlistLength: "30s");
         var store = new TestRestreamTargetStore();
-        await using var ingest = StartIngest(store);
+        var log = new ListLogger<RestreamPusher>();
+        await using var ingest = StartIngest(store, log: log);
         var (name, key) = await ingest.CreateStreamAsync("rs-nginx");
         const string nginxKey = "nginx-SECRET-key-4711";
         store.Set(Target(1, name, "nginx", nginx.RtmpPort, nginxKey));
@@ -44,6 +45,11 @@ public sealed class RestreamPushTests
         Assert.Null(idle.LastError);
         Assert.Equal(0, idle.Reconnects);
         Assert.True(idle.BytesSent > 100_000, $"{idle.BytesSent} bytes sent");
+        // One line per state change, naming the stream, the target and its host; never the key (the publish name).
+        Assert.Equal(
+            [$"Information: Restream {name} → nginx (127.0.0.1): connecting", $"Information: Restream {name} → nginx (127.0.0.1): live",
+             $"Information: Restream {name} → nginx (127.0.0.1): idle"],
+            log.Lines);
 
         // nginx's HLS of what it received, its fragments joined into one transport stream.
         var joined = Path.Combine(Directory.CreateTempSubdirectory("streamhub-restream-").FullName, "nginx.ts");

@@ -16,7 +16,8 @@ public static partial class RestreamTestKit
         "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
         "-t", "40", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-bf", "0", "-pix_fmt", "yuv420p", "-c:a", "aac");
 
-    public static StreamHubHost StartIngest(TestRestreamTargetStore store, IDictionary<string, string?>? settings = null)
+    public static StreamHubHost StartIngest(TestRestreamTargetStore store, IDictionary<string, string?>? settings = null,
+        ListLogger<RestreamPusher>? log = null)
     {
         var overrides = new Dictionary<string, string?>
         {
@@ -28,7 +29,14 @@ public static partial class RestreamTestKit
         {
             overrides[key] = value;
         }
-        return StreamHubHost.Start(overrides, configureServices: services => services.AddSingleton<IRestreamTargetStore>(store));
+        return StreamHubHost.Start(overrides, configureServices: services =>
+        {
+            services.AddSingleton<IRestreamTargetStore>(store);
+            if (log is not null)
+            {
+                services.AddSingleton<Microsoft.Extensions.Logging.ILogger<RestreamPusher>>(log);
+            }
+        });
     }
 
     /// <summary>FFmpeg sends <paramref name="seconds"/> of the clip to <paramref name="url"/> in real time.</summary>
