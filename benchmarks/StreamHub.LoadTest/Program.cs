@@ -5,6 +5,10 @@ using StreamHub.LoadTest;
 
 // Side-by-side load test: N real-time RTMP publishers against StreamHub and nginx-rtmp, one after the other, on
 // loopback. See benchmarks/README.md.
+if (args is ["--mode", "restream", .. var restreamArgs])
+{
+    return await RestreamBench.RunAsync(restreamArgs); // one stream pushed to N nginx-rtmp targets: CPU per target
+}
 var options = LoadTestOptions.Parse(args);
 if (options is null)
 {

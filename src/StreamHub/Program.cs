@@ -45,6 +45,7 @@ public sealed class Program
             .AddStreamAdmission()
             .AddPlayback()
             .AddHls()
+            .AddRestreamPusher()
             .AddStreamHubProblemDetails()
             .AddStreamHubSwagger()
             .AddStreamHubMetrics();

@@ -14,6 +14,15 @@ public sealed class LiveStreamRegistry(IEnumerable<IMediaSink> sinks, TimeProvid
     private long _endedBytes;
     private long _publishes;
 
+    /// <summary>A publish was accepted and its sinks started: raised once per publish on the publisher's connection
+    /// (at publish, not per frame). Handlers must return at once (start their work on their own task) and not throw;
+    /// one that throws is logged and the others still run.</summary>
+    public event Action<LiveStream>? StreamStarted;
+
+    /// <summary>A publish ended (its subscriptions are already completed): raised once per publish, under the same
+    /// rules as <see cref="StreamStarted"/>.</summary>
+    public event Action<LiveStream>? StreamEnded;
+
     public IReadOnlyCollection<LiveStream> All => (IReadOnlyCollection<LiveStream>)_live.Values;
 
     public LiveStream? Find(string name) => _live.GetValueOrDefault(name);
@@ -36,6 +45,7 @@ public sealed class LiveStreamRegistry(IEnumerable<IMediaSink> sinks, TimeProvid
         stream = candidate;
         Interlocked.Increment(ref _publishes);
         candidate.Start();
+        Raise(StreamStarted, candidate, "start");
         return true;
     }
 
@@ -46,6 +56,29 @@ public sealed class LiveStreamRegistry(IEnumerable<IMediaSink> sinks, TimeProvid
         {
             stream.End();
             Interlocked.Add(ref _endedBytes, stream.BytesReceived);
+            Raise(StreamEnded, stream, "end");
+        }
+    }
+
+    private void Raise(Action<LiveStream>? handlers, LiveStream stream, string phase)
+    {
+        if (handlers is null)
+        {
+            return;
+        }
+        foreach (var handler in handlers.GetInvocationList())
+        {
+            try
+            {
+                ((Action<LiveStream>)handler)(stream);
+            }
+            catch (Exception ex)
+            {
+                if (logger is not null)
+                {
+                    LiveLog.ObserverFailed(logger, ex, handler.Method.DeclaringType?.Name ?? "?", stream.Name, phase);
+                }
+            }
         }
     }
 }

@@ -29,6 +29,8 @@ public sealed class StartupTests
     [InlineData("StreamHub__Live__SubscriberQueueMaxFrames", "1", "StreamHub:Live:SubscriberQueueMaxFrames")]
     [InlineData("StreamHub__Live__GopCacheMaxSeconds", "30", "StreamHub:Live:SubscriberQueueMaxSeconds")]
     [InlineData("StreamHub__Live__PlayerWriteTimeoutSeconds", "0", "StreamHub:Live:PlayerWriteTimeoutSeconds")]
+    [InlineData("StreamHub__Restream__ConnectTimeoutSeconds", "0", "StreamHub:Restream:ConnectTimeoutSeconds")]
+    [InlineData("StreamHub__Restream__RetryMaxSeconds", "0.5", "StreamHub:Restream:RetryMaxSeconds")]
     public async Task A_bad_setting_stops_startup_with_a_message_naming_it(string variable, string value, string setting)
     {
         var settings = StreamHubProcess.DefaultSettings();

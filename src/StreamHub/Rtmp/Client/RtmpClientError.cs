@@ -25,6 +25,14 @@ public enum RtmpClientError
     /// <summary>publish was answered with an error onStatus (NetStream.Publish.BadName, NetStream.Publish.Denied).</summary>
     PublishRefused,
 
+    /// <summary>The TLS handshake of an rtmps:// connection failed (the port does not speak TLS, no common protocol,
+    /// the connection dropped during it).</summary>
+    TlsFailed,
+
+    /// <summary>The server's TLS certificate is not trusted by this machine (self-signed, expired, another name) and
+    /// the connection was not told to accept it.</summary>
+    CertificateNotTrusted,
+
     /// <summary>An RTMPT tunnel could not be opened: POST /open/1 was answered with an HTTP error, or without a
     /// tunnel id (the HTTP server does not speak RTMPT).</summary>
     TunnelRefused,

@@ -92,6 +92,14 @@ public sealed partial class RtmpPublishClient : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         options ??= new RtmpClientOptions();
+        var socket = await OpenSocketAsync(endPoint, options, cancellationToken);
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        return new RtmpPublishClient(PipeReader.Create(stream), PipeWriter.Create(stream), options, socket);
+    }
+
+    /// <summary>A connected TCP socket to <paramref name="endPoint"/> within <see cref="RtmpClientOptions.ReplyTimeout"/>.</summary>
+    private static async Task<Socket> OpenSocketAsync(EndPoint endPoint, RtmpClientOptions options, CancellationToken cancellationToken)
+    {
         // A DnsEndPoint has no family until resolved: a dual-mode socket takes IPv4 and IPv6 answers alike.
         var socket = endPoint.AddressFamily == AddressFamily.Unspecified
             ? new Socket(SocketType.Stream, ProtocolType.Tcp)
@@ -114,8 +122,7 @@ public sealed partial class RtmpPublishClient : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-        var stream = new NetworkStream(socket, ownsSocket: true);
-        return new RtmpPublishClient(PipeReader.Create(stream), PipeWriter.Create(stream), options, socket);
+        return socket;
     }
 
     /// <summary>The next message from the server, or null once it has closed the connection. Control messages are
@@ -304,9 +311,34 @@ public sealed partial class RtmpPublishClient : IAsyncDisposable
             return;
         }
         _disposed = true;
-        await _output.CompleteAsync();
-        await _input.CompleteAsync();
+        try
+        {
+            await _output.CompleteAsync();
+            await _input.CompleteAsync();
+        }
+        finally
+        {
+            _connection?.Dispose();
+            _chunks.Dispose();
+        }
+    }
+
+    /// <summary>Closes the connection the client opened at once, then disposes: nothing waits for a server that
+    /// stopped reading (completing the output would first try to send what is still buffered). Never throws.</summary>
+    public async ValueTask AbortAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
         _connection?.Dispose();
-        _chunks.Dispose();
+        try
+        {
+            await DisposeAsync();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        {
+            // The connection is gone already; what could not be sent is dropped.
+        }
     }
 }
