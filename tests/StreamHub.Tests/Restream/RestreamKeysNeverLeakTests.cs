@@ -16,7 +16,7 @@ public sealed class RestreamKeysNeverLeakTests
     [Fact]
     public async Task A_platform_key_is_in_no_file_no_log_line_and_no_api_answer()
     {
-        var keys = new[] { "LeakCanaryKeyAlpha7Q2w9", "LeakCanaryKeyBravo4Z8x1", "LeakCanaryKeyCharlie5M3v6", "LeakCanaryKeyDelta2K7p4" };
+        var keys = new[] { "LeakCanaryKeyAlpha7Q2w9", "LeakCanaryKeyBravo4Z8x1", "LeakCanaryKeyCharlie5M3v6", "LeakCanaryKeyDelta2K7p4", "LeakCanaryKeyEcho8R5t3" };
         var settings = StreamHubProcess.DefaultSettings();
         settings["StreamHub__Admin__ApiKey"] = AdminKey;
         settings["StreamHub__Logging__MinimumLevel"] = "Verbose";
@@ -34,7 +34,9 @@ public sealed class RestreamKeysNeverLeakTests
                 return response;
             }
 
-            Assert.Equal(HttpStatusCode.Created, (await Record(client.PostAsJsonAsync("/api/streams", new { name = "leakcheck" }))).StatusCode);
+            var created = await Record(client.PostAsJsonAsync("/api/streams", new { name = "leakcheck" }));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            var streamKey = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("key").GetString()!;
             Assert.Equal(HttpStatusCode.Created, (await Record(client.PostAsJsonAsync("/api/streams/leakcheck/targets",
                 new { name = "youtube", url = "rtmp://a.rtmp.youtube.com/live2", key = keys[0] }))).StatusCode);
             Assert.Equal(HttpStatusCode.Created, (await Record(client.PostAsJsonAsync("/api/streams/leakcheck/targets",
@@ -48,6 +50,16 @@ public sealed class RestreamKeysNeverLeakTests
                 new { name = "bad", url = $"rtmp://host:99999/app/{keys[0]}" }))).StatusCode);
             Assert.Equal(HttpStatusCode.Conflict, (await Record(client.PostAsJsonAsync("/api/streams/leakcheck/targets",
                 new { name = "youtube", url = "rtmp://a.rtmp.youtube.com/live2", key = keys[0] }))).StatusCode);
+            // A target the pusher really speaks to while the stream is live: this server itself, which refuses the
+            // canary key. The key then goes through the pusher, over the wire and through the receiving session.
+            Assert.Equal(HttpStatusCode.Created, (await Record(client.PostAsJsonAsync("/api/streams/leakcheck/targets",
+                new { name = "self", url = $"rtmp://127.0.0.1:{server.RtmpPort}/live", key = keys[4] }))).StatusCode);
+            var publish = await ExternalProcess.RunAsync(ExternalProcess.Require("ffmpeg", "ffmpeg"),
+                ["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=15", "-t", "4",
+                 "-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-f", "flv", $"rtmp://127.0.0.1:{server.RtmpPort}/live/{streamKey}"],
+                TimeSpan.FromSeconds(60));
+            Assert.Equal(0, publish.ExitCode);
+            await server.WaitForOutputAsync("self (127.0.0.1): failed");
             await Record(client.GetAsync("/api/streams/leakcheck/targets"));
             await Record(client.GetAsync("/api/streams/leakcheck/targets/twitch"));
             await Record(client.GetAsync("/api/streams/leakcheck"));
