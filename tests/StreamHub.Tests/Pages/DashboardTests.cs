@@ -205,7 +205,7 @@ public sealed class DashboardTests(SharedHostFixture fixture) : IClassFixture<Sh
         await using var browser = await Browser.LaunchAsync();
         var page = await browser.Instance.NewPageAsync();
         page.SetDefaultTimeout(StepTimeout);
-        var (stream, _) = await fixture.Host.CreateStreamAsync("restream");
+        var (stream, streamKey) = await fixture.Host.CreateStreamAsync("restream");
         await SignInAsync(page, StreamHubHost.AdminKey);
         var row = StreamRow(page, stream);
         await row.GetByTestId("restream").Locator("summary").ClickAsync();
@@ -244,6 +244,31 @@ public sealed class DashboardTests(SharedHostFixture fixture) : IClassFixture<Sh
         Assert.False((await client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/streams/{stream}/targets/youtube")).GetProperty("enabled").GetBoolean());
         await page.WaitForTimeoutAsync(2500);
         await Assertions.Expect(target.GetByTestId("target-enabled")).Not.ToBeCheckedAsync();
+
+        // A target that accepts (a second stream of this same server) goes live once the stream is published.
+        var (copy, copyKey) = await fixture.Host.CreateStreamAsync("restream-copy");
+        await form.GetByLabel("Target name").FillAsync("mirror");
+        await form.GetByLabel("Server URL").FillAsync($"rtmp://127.0.0.1:{fixture.Host.RtmpPort}/live");
+        await form.GetByLabel("Stream key").FillAsync(copyKey);
+        await form.GetByLabel("Accept an untrusted certificate").UncheckAsync();
+        await form.GetByTestId("target-add").ClickAsync();
+        var mirror = row.Locator("[data-testid='target-row'][data-target='mirror']");
+        await Assertions.Expect(mirror).ToBeVisibleAsync();
+        using (var publisher = StreamHub.Tests.EndToEnd.LiveStatsTests.StartLivePublish(fixture.Host.RtmpPort, streamKey, seconds: 60))
+        {
+            try
+            {
+                await Assertions.Expect(mirror.GetByTestId("target-state")).ToHaveTextAsync("live", new() { Timeout = 30_000 });
+                Assert.True((await client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/streams/{copy}")).GetProperty("isLive").GetBoolean());
+            }
+            finally
+            {
+                publisher.Kill(entireProcessTree: true);
+            }
+        }
+        await mirror.GetByTestId("target-delete").ClickAsync();
+        await page.ClickAsync("#confirm-ok");
+        await Assertions.Expect(mirror).ToHaveCountAsync(0);
 
         // Delete asks first.
         await target.GetByTestId("target-delete").ClickAsync();
