@@ -71,7 +71,7 @@ public sealed class TargetPush
     // The push task's own, for the attempt under way.
     private RtmpPublishClient? _client;
     private LiveSubscription? _subscription;
-    private long _clock = long.MinValue;
+    private readonly RtmpMediaOutput _media = new();
 
     public TargetPush(string streamName, RestreamTarget target, RestreamOptions options, TimeProvider time, ILogger logger)
     {
@@ -297,7 +297,7 @@ public sealed class TargetPush
         using var deadline = new CancellationTokenSource();
         using var reading = new CancellationTokenSource();
         _subscription = subscription;
-        _clock = long.MinValue;
+        _media.Reset();
         // The server's messages (acknowledgement windows, pings, a close or a reset) are read beside the writes.
         var server = DrainAsync(client, subscription, reading.Token);
         await using var onStop = stop.Register(static state =>
@@ -390,7 +390,7 @@ public sealed class TargetPush
             {
                 try
                 {
-                    written += WriteFrame(output, frame);
+                    written += _media.Write(output, frame, _client!.OutChunkSize, _client.StreamId);
                 }
                 finally
                 {
@@ -405,35 +405,6 @@ public sealed class TargetPush
         return written;
     }
 
-    /// <summary>As the RTMP play loop: coded frames at their own DTS in the shared chunks; sequence headers (which may
-    /// come again after a drop) never back in time, written for this target alone.</summary>
-    private int WriteFrame(PipeWriter output, MediaFrame frame)
-    {
-        if (frame.TrackId != 0 || !FlvTagWriter.CanWrite(frame))
-        {
-            return 0;
-        }
-        var client = _client!;
-        var chunkSize = client.OutChunkSize;
-        var streamId = client.StreamId;
-        if (frame.FrameKind == MediaFrameKind.Coded)
-        {
-            _clock = Math.Max(_clock, frame.Dts);
-            var key = RtmpMediaChunks.SharedKey(chunkSize, streamId);
-            if (key >= 0)
-            {
-                var shared = frame.GetOrAddEncoding(key, RtmpMediaChunks.MaxLength(frame, chunkSize), RtmpMediaChunks.Shared);
-                if (!shared.IsEmpty)
-                {
-                    output.Write(shared.Span);
-                    return shared.Length;
-                }
-            }
-            return RtmpMediaChunks.Write(output, frame, unchecked((uint)frame.Dts), chunkSize, streamId);
-        }
-        return RtmpMediaChunks.Write(output, frame, Timestamp(Math.Max(_clock, frame.Dts)), chunkSize, streamId);
-    }
-
     /// <summary>@setDataFrame("onMetaData", {...}) as an encoder sends it, so the platform keeps it for its players.</summary>
     private int WriteMetadata(PipeWriter output, IReadOnlyDictionary<string, object?> metadata)
     {
@@ -442,15 +413,13 @@ public sealed class TargetPush
         Amf0Writer.WriteString(_scratch, CommandNames.SetDataFrame);
         Amf0Writer.WriteString(_scratch, CommandNames.OnMetaData);
         Amf0Writer.WriteValue(_scratch, metadata);
-        var timestamp = Timestamp(_clock);
+        var timestamp = _media.Timestamp;
         ChunkWriter.WriteMessage(output, RtmpPublishClient.DataChunkStreamId, timestamp, RtmpMessageType.Amf0Data, client.StreamId,
             _scratch.WrittenSpan, client.OutChunkSize);
         var body = _scratch.WrittenCount;
         var continuations = (body - 1) / client.OutChunkSize;
         return body + 12 + continuations + (timestamp >= 0xFFFFFF ? 4 + 4 * continuations : 0);
     }
-
-    private static uint Timestamp(long clock) => clock == long.MinValue ? 0 : unchecked((uint)clock);
 
     /// <summary>FCUnpublish and deleteStream, best effort: the platform ends the stream; closing would do it too.</summary>
     private async Task UnpublishAsync()

@@ -33,8 +33,8 @@ public sealed partial class RtmpSession
     private bool _startPlayLoop;
     private Task? _playLoop;
 
-    // The play loop's own: the last timestamp written, so headers and metadata repeated after a drop never go back.
-    private long _playClock = long.MinValue;
+    // The play loop's own.
+    private readonly RtmpMediaOutput _playOutput = new();
 
     // Set by the play loop when its player was removed for falling behind: the connection is aborted, not closed.
     private volatile bool _abortRequested;
@@ -176,7 +176,7 @@ public sealed partial class RtmpSession
             {
                 try
                 {
-                    written += WritePlayFrame(output, frame);
+                    written += _playOutput.Write(output, frame, _outChunkSize, _playStreamId);
                 }
                 finally
                 {
@@ -185,40 +185,11 @@ public sealed partial class RtmpSession
             }
             else if (item.Metadata is { } metadata)
             {
-                written += WriteData(output, _playScratch, _playStreamId, PlayTimestamp(_playClock), CommandNames.OnMetaData, metadata);
+                written += WriteData(output, _playScratch, _playStreamId, _playOutput.Timestamp, CommandNames.OnMetaData, metadata);
             }
         }
         return written;
     }
-
-    /// <summary>Coded frames go out at their own DTS, in the chunks every player of this chunk size shares; sequence
-    /// headers (which may come again after a drop, with the time they were first sent) never go back in time, so they
-    /// are written for this player alone.</summary>
-    private int WritePlayFrame(PipeWriter output, MediaFrame frame)
-    {
-        if (frame.TrackId != 0 || !FlvTagWriter.CanWrite(frame))
-        {
-            return 0;
-        }
-        if (frame.FrameKind == MediaFrameKind.Coded)
-        {
-            _playClock = Math.Max(_playClock, frame.Dts);
-            var key = RtmpMediaChunks.SharedKey(_outChunkSize, _playStreamId);
-            if (key >= 0)
-            {
-                var shared = frame.GetOrAddEncoding(key, RtmpMediaChunks.MaxLength(frame, _outChunkSize), RtmpMediaChunks.Shared);
-                if (!shared.IsEmpty)
-                {
-                    output.Write(shared.Span);
-                    return shared.Length;
-                }
-            }
-            return RtmpMediaChunks.Write(output, frame, unchecked((uint)frame.Dts), _outChunkSize, _playStreamId);
-        }
-        return RtmpMediaChunks.Write(output, frame, PlayTimestamp(Math.Max(_playClock, frame.Dts)), _outChunkSize, _playStreamId);
-    }
-
-    private static uint PlayTimestamp(long clock) => clock == long.MinValue ? 0 : unchecked((uint)clock);
 
     /// <summary>An AMF0 data message (type 18) on the play stream: onMetaData, |RtmpSampleAccess.</summary>
     private int WriteData(PipeWriter output, ArrayBufferWriter<byte> scratch, uint messageStreamId, uint timestamp, string name, params ReadOnlySpan<object?> values)
