@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using StreamHub.Diagnostics;
 using StreamHub.Diagnostics.Metrics;
 using StreamHub.Hls.Playlists;
+using StreamHub.Hosting;
 
 namespace StreamHub.Hls;
 
@@ -28,7 +29,7 @@ public static class HlsEndpoints
             TrafficCounters traffic, StreamHubMetrics metrics) =>
         {
             var response = context.Response;
-            AllowAnyOrigin(response);
+            OpenCors.AllowAnyOrigin(response);
             response.Headers.CacheControl = PlaylistCacheControl;
             if (!packager.TryGetSnapshot(name, out var snapshot))
             {
@@ -47,7 +48,7 @@ public static class HlsEndpoints
             TrafficCounters traffic, StreamHubMetrics metrics) =>
         {
             var response = context.Response;
-            AllowAnyOrigin(response);
+            OpenCors.AllowAnyOrigin(response);
             // The lease keeps the segment's blocks from going back to the pool until the response has been sent.
             if (!TryParseSequence(segment, out var sequence)
                 || !packager.TryGetSnapshot(name, out var snapshot)
@@ -77,18 +78,7 @@ public static class HlsEndpoints
           .ProducesProblem(StatusCodes.Status404NotFound)
           .ProducesProblem(StatusCodes.Status416RangeNotSatisfiable);
 
-        hls.MapMethods("/{file}", [HttpMethods.Options], (HttpRequest request, HttpResponse response) =>
-        {
-            AllowAnyOrigin(response);
-            response.Headers.AccessControlAllowMethods = "GET, HEAD, OPTIONS";
-            var requested = request.Headers.AccessControlRequestHeaders;
-            if (!string.IsNullOrEmpty(requested))
-            {
-                response.Headers.AccessControlAllowHeaders = requested;
-            }
-            response.Headers.AccessControlMaxAge = "86400";
-            return TypedResults.NoContent();
-        }).ExcludeFromDescription();
+        hls.MapMethods("/{file}", [HttpMethods.Options], OpenCors.Preflight).ExcludeFromDescription();
 
         return app;
     }
@@ -101,8 +91,6 @@ public static class HlsEndpoints
             metrics.HlsBytesSent(name, bytes);
         }
     }
-
-    private static void AllowAnyOrigin(HttpResponse response) => response.Headers.AccessControlAllowOrigin = "*";
 
     private static ProblemHttpResult NotFound(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");

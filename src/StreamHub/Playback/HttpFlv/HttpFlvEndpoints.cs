@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using StreamHub.Admission;
 using StreamHub.Diagnostics;
+using StreamHub.Hosting;
 using StreamHub.Live;
 
 namespace StreamHub.Playback.HttpFlv;
@@ -21,7 +22,7 @@ public static class HttpFlvEndpoints
             HttpContext context, StreamAdmission admitter, PlayerRegistry players, TrafficCounters traffic, IOptions<LiveOptions> options, TimeProvider time) =>
         {
             var response = context.Response;
-            response.Headers.AccessControlAllowOrigin = "*";
+            OpenCors.AllowAnyOrigin(response);
             response.Headers.CacheControl = "no-cache";
             // The Play rules were applied by the access middleware already; the admission decides for every protocol alike.
             var admission = admitter.AdmitPlay(name, context.Connection.RemoteIpAddress);
@@ -52,18 +53,7 @@ public static class HttpFlvEndpoints
           .ProducesProblem(StatusCodes.Status404NotFound)
           .ProducesProblem(StatusCodes.Status403Forbidden);
 
-        app.MapMethods(PathPrefix + "/{name}.flv", [HttpMethods.Options], (HttpRequest request, HttpResponse response) =>
-        {
-            response.Headers.AccessControlAllowOrigin = "*";
-            response.Headers.AccessControlAllowMethods = "GET, HEAD, OPTIONS";
-            var requested = request.Headers.AccessControlRequestHeaders;
-            if (!string.IsNullOrEmpty(requested))
-            {
-                response.Headers.AccessControlAllowHeaders = requested;
-            }
-            response.Headers.AccessControlMaxAge = "86400";
-            return TypedResults.NoContent();
-        }).ExcludeFromDescription();
+        app.MapMethods(PathPrefix + "/{name}.flv", [HttpMethods.Options], OpenCors.Preflight).ExcludeFromDescription();
         return app;
     }
 }
