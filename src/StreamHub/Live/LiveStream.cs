@@ -3,7 +3,9 @@ using StreamHub.Diagnostics;
 using StreamHub.Diagnostics.Metrics;
 using StreamHub.Media;
 using StreamHub.Media.Aac;
+using StreamHub.Media.Av1;
 using StreamHub.Media.Avc;
+using StreamHub.Media.Hevc;
 
 namespace StreamHub.Live;
 
@@ -360,6 +362,15 @@ public sealed class LiveStream
             {
                 var picture = avc.SequenceParameterSet;
                 Video = new TrackInfo("H264", avc.CodecString, picture?.Width, picture?.Height);
+            }
+            else if (header.VideoCodec == VideoCodec.Hevc && HevcDecoderConfiguration.TryParse(payload, out var hevc))
+            {
+                var picture = hevc.SequenceParameterSet;
+                Video = new TrackInfo("Hevc", hevc.CodecString, picture?.Width, picture?.Height);
+            }
+            else if (header.VideoCodec == VideoCodec.Av1 && Av1CodecConfiguration.TryParse(payload, out var av1))
+            {
+                Video = new TrackInfo("Av1", av1.CodecString, av1.Width, av1.Height);
             }
             else
             {

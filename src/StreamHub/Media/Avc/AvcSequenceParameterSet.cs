@@ -15,8 +15,7 @@ public readonly record struct AvcSequenceParameterSet(byte Profile, byte Level, 
         {
             return false;
         }
-        var rbsp = RemoveEmulationPrevention(nal[1..]);
-        var reader = new ExpGolombReader(rbsp);
+        var reader = new BitReader(BitReader.RemoveEmulationPrevention(nal[1..]));
         try
         {
             var profile = (byte)reader.Bits(8);
@@ -112,7 +111,7 @@ public readonly record struct AvcSequenceParameterSet(byte Profile, byte Level, 
         }
     }
 
-    private static void SkipScalingList(ref ExpGolombReader reader, int size)
+    private static void SkipScalingList(ref BitReader reader, int size)
     {
         int last = 8, next = 8;
         for (var j = 0; j < size; j++)
@@ -122,71 +121,6 @@ public readonly record struct AvcSequenceParameterSet(byte Profile, byte Level, 
                 next = (last + reader.SignedExpGolomb() + 256) % 256;
             }
             last = next == 0 ? last : next;
-        }
-    }
-
-    /// <summary>Drops the 0x03 of every <c>00 00 03</c> (§7.4.1).</summary>
-    private static byte[] RemoveEmulationPrevention(ReadOnlySpan<byte> data)
-    {
-        var output = new byte[data.Length];
-        var length = 0;
-        var zeros = 0;
-        foreach (var b in data)
-        {
-            if (zeros >= 2 && b == 0x03)
-            {
-                zeros = 0;
-                continue;
-            }
-            zeros = b == 0 ? zeros + 1 : 0;
-            output[length++] = b;
-        }
-        return output[..length];
-    }
-
-    private ref struct ExpGolombReader(ReadOnlySpan<byte> data)
-    {
-        private readonly ReadOnlySpan<byte> _data = data;
-        private int _bit;
-
-        public bool Bit()
-        {
-            if (_bit >= _data.Length * 8)
-            {
-                throw new EndOfStreamException();
-            }
-            var value = (_data[_bit >> 3] >> (7 - (_bit & 7))) & 1;
-            _bit++;
-            return value == 1;
-        }
-
-        public int Bits(int count)
-        {
-            var value = 0;
-            for (var i = 0; i < count; i++)
-            {
-                value = (value << 1) | (Bit() ? 1 : 0);
-            }
-            return value;
-        }
-
-        public int UnsignedExpGolomb()
-        {
-            var zeros = 0;
-            while (!Bit())
-            {
-                if (++zeros > 30)
-                {
-                    throw new EndOfStreamException(); // larger than any SPS field may be
-                }
-            }
-            return (1 << zeros) - 1 + Bits(zeros);
-        }
-
-        public int SignedExpGolomb()
-        {
-            var code = UnsignedExpGolomb();
-            return (code & 1) == 1 ? (code + 1) / 2 : -(code / 2);
         }
     }
 }
