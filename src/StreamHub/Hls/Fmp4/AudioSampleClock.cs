@@ -5,11 +5,15 @@ namespace StreamHub.Hls.Fmp4;
 /// the frame's millisecond timestamp (within ±0.5 ms); a position outside that window is clipped into it, and a jump
 /// beyond twice its width (a gap or a timestamp reset) restarts from the rounded timestamp. This is ffmpeg's
 /// <c>av_rescale_delta</c>, which its stream copy uses for audio, so the durations match what ffmpeg writes for the
-/// same input: 1024 most of the time, with a small correction where the millisecond clock drifts.</summary>
+/// same input: 1024 most of the time, with a small correction where the millisecond clock drifts. The clock is
+/// anchored on the first frame (its timestamp rounded to a sample); later positions are worked out relative to it, so
+/// the corrections fall where ffmpeg's do when its start time is that first audio frame.</summary>
 public struct AudioSampleClock(int sampleRate)
 {
     private readonly int _sampleRate = sampleRate;
     private long _next = long.MinValue;
+    private long _originDts;
+    private long _originPosition;
 
     public readonly int SampleRate => _sampleRate;
 
@@ -17,6 +21,11 @@ public struct AudioSampleClock(int sampleRate)
     /// <paramref name="samples"/> samples, advancing the clock past it.</summary>
     public long Advance(long dts, int samples)
     {
+        if (_next == long.MinValue)
+        {
+            _originDts = dts;
+            _originPosition = RoundDiv(dts * _sampleRate, 1000);
+        }
         var position = Peek(dts);
         _next = position + samples;
         return position;
@@ -25,19 +34,18 @@ public struct AudioSampleClock(int sampleRate)
     /// <summary>The decode time a frame at <paramref name="dts"/> would get, without advancing the clock.</summary>
     public readonly long Peek(long dts)
     {
-        var rounded = RoundDiv(dts * _sampleRate, 1000);
         if (_next == long.MinValue)
         {
-            return rounded;
+            return RoundDiv(dts * _sampleRate, 1000);
         }
-        // [low, high]: the sample positions that round to dts milliseconds (dts ± 0.5 ms).
-        var low = FloorDiv((2 * dts - 1) * _sampleRate, 1000) >> 1;
-        var high = (CeilDiv((2 * dts + 1) * _sampleRate, 1000) + 1) >> 1;
-        if (_next < 2 * low - high || _next > 2 * high - low)
-        {
-            return rounded;
-        }
-        return Math.Clamp(_next, low, high);
+        var relative = dts - _originDts;
+        var next = _next - _originPosition;
+        var rounded = RoundDiv(relative * _sampleRate, 1000);
+        // [low, high]: the sample positions that round to the timestamp (± 0.5 ms).
+        var low = FloorDiv((2 * relative - 1) * _sampleRate, 1000) >> 1;
+        var high = (CeilDiv((2 * relative + 1) * _sampleRate, 1000) + 1) >> 1;
+        var position = next < 2 * low - high || next > 2 * high - low ? rounded : Math.Clamp(next, low, high);
+        return _originPosition + position;
     }
 
     // av_rescale_q's default rounding: to nearest, halves away from zero.
