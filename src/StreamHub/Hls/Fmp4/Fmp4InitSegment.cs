@@ -6,11 +6,12 @@ namespace StreamHub.Hls.Fmp4;
 /// <summary>Writes a CMAF header (init segment): <c>ftyp</c> and a <c>moov</c> with one <c>trak</c> per track and
 /// <c>mvex</c>/<c>trex</c>, no samples. The layout follows ffmpeg's <c>-movflags cmaf+frag_keyframe</c> output box
 /// for box, minus what a live server cannot know or does not need: no <c>udta</c> (encoder name), no <c>btrt</c>
-/// (bitrates unknown up front), no <c>pasp</c> (square pixels are the default). Like ffmpeg's fragmented output there
+/// (bitrates unknown up front), no <c>pasp</c> (square pixels are the default), no <c>fiel</c> (progressive is
+/// what the codec configuration says anyway). Like ffmpeg's fragmented output there
 /// is no <c>edts</c>: composition offsets in <c>trun</c> are signed (version 1), so the media timeline carries the
 /// publisher's presentation times as they are and needs no edit list to start at the first frame.
 /// <code>
-/// ftyp iso6 (minor 0x200) [iso6 cmfc mp41]
+/// ftyp iso6 (minor 0x200) [iso6 cmfc (av01) mp41]
 /// moov
 ///   mvhd (timescale 1000, next_track_ID 3)
 ///   trak*  tkhd | mdia: mdhd (timescale), hdlr (vide|soun), minf: vmhd|smhd, dinf/dref/url, stbl: stsd (one sample
@@ -36,7 +37,15 @@ public static class Fmp4InitSegment
         var box = new BoxWriter(output.GetSpan(capacity));
 
         var ftyp = box.Start(BoxType.Ftyp);
-        WriteBrands(ref box);
+        box.U32(Brand.Iso6);
+        box.U32(0x200); // minor_version, as ffmpeg
+        box.U32(Brand.Iso6);
+        box.U32(Brand.Cmfc);
+        if (video?.Codec == Fmp4Codec.Av1)
+        {
+            box.U32(Brand.Av01); // AV1-ISOBMFF §2.1: files with av01 tracks list the av01 brand
+        }
+        box.U32(Brand.Mp41);
         box.End(ftyp);
 
         var moov = box.Start(BoxType.Moov);
@@ -61,16 +70,6 @@ public static class Fmp4InitSegment
         box.End(mvex);
         box.End(moov);
         output.Advance(box.Length);
-    }
-
-    /// <summary>The brands of <c>ftyp</c> and <c>styp</c>: ffmpeg's for <c>-movflags cmaf</c>.</summary>
-    internal static void WriteBrands(ref BoxWriter box)
-    {
-        box.U32(Brand.Iso6);
-        box.U32(0x200);
-        box.U32(Brand.Iso6);
-        box.U32(Brand.Cmfc);
-        box.U32(Brand.Mp41);
     }
 
     private static void WriteMovieHeader(ref BoxWriter box)
@@ -277,6 +276,7 @@ public static class Fmp4InitSegment
         public const uint Iso6 = 0x69736F36;
         public const uint Cmfc = 0x636D6663;
         public const uint Mp41 = 0x6D703431;
+        public const uint Av01 = 0x61763031;
         public const uint Vide = 0x76696465;
         public const uint Soun = 0x736F756E;
     }
