@@ -113,7 +113,7 @@ public sealed class Fmp4H264AacGoldenTests : IDisposable
         var firstVideo = frames.First(f => f.Kind == MediaKind.Video && f.FrameKind == MediaFrameKind.Coded);
         var firstAudio = frames.First(f => f.Kind == MediaKind.Audio && f.FrameKind == MediaFrameKind.Coded);
         var compositionShift = firstVideo.CompositionOffset * 90;
-        var audioShift = (long)Math.Round(firstAudio.Dts * 44100 / 1000.0);
+        var audioShift = (long)Math.Round(firstAudio.Dts * 44100 / 1000.0, MidpointRounding.AwayFromZero);
         Assert.True(compositionShift > 0, "the clip must start with a composition offset (B-frames)");
 
         Assert.Equal(Fmp4Golden.Describe(ffmpeg, 1, compositionShift: compositionShift), Fmp4Golden.Describe(ours, 1));
