@@ -24,6 +24,7 @@ public sealed class Fmp4SegmentWriter : IDisposable
     /// <summary>"No next timestamp": the last sample of the fragment gets a default duration.</summary>
     public const long NoTimestamp = long.MinValue;
 
+    private const int VideoTicksPerMillisecond = (int)(Fmp4Track.VideoTimescale / 1000);
     private const int DefaultVideoDuration = (int)(Fmp4Track.VideoTimescale / 30);
 
     private readonly TrackSamples? _video;
@@ -92,7 +93,7 @@ public sealed class Fmp4SegmentWriter : IDisposable
         }
         if (track.Track.Kind == MediaKind.Video)
         {
-            track.Append(new Fmp4Sample(frame.Dts * 90, frame.CompositionOffset * 90,
+            track.Append(new Fmp4Sample(frame.Dts * VideoTicksPerMillisecond, frame.CompositionOffset * VideoTicksPerMillisecond,
                 frame.IsKeyframe ? Fmp4SampleFlags.Sync : Fmp4SampleFlags.NonSync, frame.Payload));
         }
         else
@@ -115,13 +116,18 @@ public sealed class Fmp4SegmentWriter : IDisposable
         {
             return;
         }
-        var videoEnd = video is null ? 0 : nextVideoDts == NoTimestamp ? NoTimestamp : nextVideoDts * 90;
+        var videoEnd = video is null ? 0 : nextVideoDts == NoTimestamp ? NoTimestamp : nextVideoDts * VideoTicksPerMillisecond;
         var audioEnd = audio is null ? 0 : nextAudioDts == NoTimestamp ? NoTimestamp : audio.Clock.Peek(nextAudioDts);
 
         const int MfhdSize = 16;
         var moofSize = 8 + MfhdSize + (video?.TrafSize ?? 0) + (audio?.TrafSize ?? 0);
         var videoBytes = video?.PayloadBytes ?? 0;
         var audioBytes = audio?.PayloadBytes ?? 0;
+        // trun's data_offset is a signed 32-bit field: a fragment is far smaller than that, or the cutting is broken.
+        if (moofSize + 8 + videoBytes + audioBytes > int.MaxValue)
+        {
+            throw new InvalidOperationException("A fragment over 2 GB: cut fragments at least once per segment.");
+        }
 
         var box = new BoxWriter(output.GetSpan(moofSize + 8));
         var moof = box.Start(BoxType.Moof);
@@ -132,12 +138,7 @@ public sealed class Fmp4SegmentWriter : IDisposable
         video?.WriteTrackFragment(ref box, moofSize + 8, videoEnd);
         audio?.WriteTrackFragment(ref box, moofSize + 8 + (int)videoBytes, audioEnd);
         box.End(moof);
-        var mdatSize = 8 + videoBytes + audioBytes;
-        if (mdatSize > uint.MaxValue)
-        {
-            throw new InvalidOperationException("A fragment over 4 GB.");
-        }
-        box.U32((uint)mdatSize); // the payloads follow, written straight from the frames
+        box.U32((uint)(8 + videoBytes + audioBytes)); // the payloads follow, written straight from the frames
         box.U32((uint)BoxType.Mdat);
         output.Advance(box.Length);
         video?.WritePayloads(output);

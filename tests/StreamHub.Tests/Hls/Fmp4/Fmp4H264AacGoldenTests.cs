@@ -158,4 +158,52 @@ public sealed class Fmp4H264AacGoldenTests : IDisposable
             audio.GetProperty("nb_read_frames").GetString());
         await Fmp4Golden.AssertDecodesCleanlyAsync(path);
     }
+
+    [Fact]
+    public async Task Short_fragments_cut_anywhere_like_low_latency_parts_decode_with_every_frame()
+    {
+        var flv = MediaTools.Flv("fmp4-h264-aac", Clip);
+        var frames = FlvFrameReader.ReadFrames(flv);
+        Assert.True(Fmp4Track.TryCreate(frames.First(f => f.Kind == MediaKind.Video && f.FrameKind == MediaFrameKind.SequenceHeader), out var video));
+        Assert.True(Fmp4Track.TryCreate(frames.First(f => f.Kind == MediaKind.Audio && f.FrameKind == MediaFrameKind.SequenceHeader), out var audio));
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        using var writer = new Fmp4SegmentWriter(video, audio);
+        writer.WriteInitSegment(output);
+        long partStart = -1;
+        foreach (var frame in frames.Where(f => f.FrameKind == MediaFrameKind.Coded))
+        {
+            // A part every 333 ms of video, whatever the frame; a segment (styp) where a part starts on a keyframe.
+            if (frame.Kind == MediaKind.Video && (partStart < 0 || frame.Dts - partStart >= 333))
+            {
+                if (partStart >= 0)
+                {
+                    writer.WriteFragment(output, nextVideoDts: frame.Dts);
+                }
+                if (frame.IsKeyframe)
+                {
+                    Fmp4SegmentWriter.WriteSegmentType(output);
+                }
+                partStart = frame.Dts;
+            }
+            writer.Add(frame);
+        }
+        writer.WriteFragment(output);
+
+        var file = Fmp4File.Read(output.WrittenSpan.ToArray());
+        Assert.InRange(file.Fragments.Count, 9, 10);
+        Assert.Contains(file.Fragments, f => f.Track(1)!.Samples[0].Flags == Fmp4SampleFlags.NonSync);
+        // The parts tile the timeline: each one's tfdt is where the previous one ended.
+        for (var i = 1; i < file.Fragments.Count; i++)
+        {
+            var previous = file.Fragments[i - 1].Track(1)!.Samples[^1];
+            Assert.Equal(previous.DecodeTime + previous.Duration, (long)file.Fragments[i].Track(1)!.BaseMediaDecodeTime);
+        }
+        var path = await Fmp4Golden.WriteFileAsync(_directory, "parts.mp4", output.WrittenSpan.ToArray());
+        var streams = await MediaTools.ProbeStreamsAsync(path);
+        Assert.Equal(frames.Count(f => f.Kind == MediaKind.Video && f.FrameKind == MediaFrameKind.Coded).ToString(),
+            streams.Single(s => s.GetProperty("codec_type").GetString() == "video").GetProperty("nb_read_frames").GetString());
+        Assert.Equal(frames.Count(f => f.Kind == MediaKind.Audio && f.FrameKind == MediaFrameKind.Coded).ToString(),
+            streams.Single(s => s.GetProperty("codec_type").GetString() == "audio").GetProperty("nb_read_frames").GetString());
+        await Fmp4Golden.AssertDecodesCleanlyAsync(path);
+    }
 }
