@@ -1,6 +1,8 @@
 using StreamHub.Media;
 using StreamHub.Media.Aac;
+using StreamHub.Media.Av1;
 using StreamHub.Media.Avc;
+using StreamHub.Media.Hevc;
 
 namespace StreamHub.Hls.Fmp4;
 
@@ -66,11 +68,15 @@ public sealed class Fmp4Track
     }
 
     /// <summary>An HEVC track from an HEVCDecoderConfigurationRecord (ISO/IEC 14496-15 §8.3.3.1: version 1, at least
-    /// the 23-byte fixed part). The size is the caller's: the record's SPS is not parsed.</summary>
-    public static bool TryCreateHevc(ReadOnlySpan<byte> record, int width, int height, out Fmp4Track track)
+    /// the 23-byte fixed part); the picture size from the record's SPS unless given.</summary>
+    public static bool TryCreateHevc(ReadOnlySpan<byte> record, out Fmp4Track track, int width = 0, int height = 0)
     {
         track = null!;
-        if (record.Length < 23 || record[0] != 1 || !ValidSize(width, height))
+        if (record.Length < 23 || record[0] != 1)
+        {
+            return false;
+        }
+        if (!ValidSize(width, height) && !HevcPictureSize.TryRead(record, out width, out height) || !ValidSize(width, height))
         {
             return false;
         }
@@ -79,11 +85,15 @@ public sealed class Fmp4Track
     }
 
     /// <summary>An AV1 track from an AV1CodecConfigurationRecord (AV1-ISOBMFF §2.3.3: marker 1, version 1, 4 fixed
-    /// bytes then configOBUs). The size is the caller's.</summary>
-    public static bool TryCreateAv1(ReadOnlySpan<byte> record, int width, int height, out Fmp4Track track)
+    /// bytes then configOBUs); the picture size (max_frame_width/height) from its sequence header OBU unless given.</summary>
+    public static bool TryCreateAv1(ReadOnlySpan<byte> record, out Fmp4Track track, int width = 0, int height = 0)
     {
         track = null!;
-        if (record.Length < 4 || record[0] != 0x81 || !ValidSize(width, height))
+        if (record.Length < 4 || record[0] != 0x81)
+        {
+            return false;
+        }
+        if (!ValidSize(width, height) && !Av1PictureSize.TryRead(record, out width, out height) || !ValidSize(width, height))
         {
             return false;
         }
@@ -110,8 +120,8 @@ public sealed class Fmp4Track
         return true;
     }
 
-    /// <summary>A track from a sequence header frame (H.264, HEVC, AV1 or AAC). HEVC and AV1 need the picture size;
-    /// for H.264 a size given here wins over the SPS.</summary>
+    /// <summary>A track from a sequence header frame (H.264, HEVC, AV1 or AAC). The picture size comes from the
+    /// record (SPS, AV1 sequence header) unless given here.</summary>
     public static bool TryCreate(MediaFrame sequenceHeader, out Fmp4Track track, int width = 0, int height = 0)
     {
         track = null!;
@@ -125,8 +135,8 @@ public sealed class Fmp4Track
             : sequenceHeader.VideoCodec switch
             {
                 VideoCodec.H264 => TryCreateAvc(record, out track, width, height),
-                VideoCodec.Hevc => TryCreateHevc(record, width, height, out track),
-                VideoCodec.Av1 => TryCreateAv1(record, width, height, out track),
+                VideoCodec.Hevc => TryCreateHevc(record, out track, width, height),
+                VideoCodec.Av1 => TryCreateAv1(record, out track, width, height),
                 _ => false,
             };
     }

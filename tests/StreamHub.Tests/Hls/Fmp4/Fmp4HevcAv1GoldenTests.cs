@@ -32,7 +32,8 @@ public sealed class Fmp4HevcAv1GoldenTests : IDisposable
         var record = ffmpeg.Trak(1).Find(configBox).BodyBytes;
         var frames = Fmp4Golden.VideoFrames(ffmpeg, codec);
         var sequenceHeader = MediaFrame.Create(record, MediaKind.Video, MediaFrameKind.SequenceHeader, 0, videoCodec: codec);
-        Assert.True(Fmp4Track.TryCreate(sequenceHeader, out var track, 320, 240));
+        Assert.True(Fmp4Track.TryCreate(sequenceHeader, out var track)); // the size read from the record: 320x240
+        Assert.Equal((320, 240), (track.Width, track.Height));
         var ourBytes = Fmp4Golden.Write(frames, track, null);
         var ours = Fmp4File.Read(ourBytes);
 

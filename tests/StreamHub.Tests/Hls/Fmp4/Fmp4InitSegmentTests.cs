@@ -19,9 +19,9 @@ public sealed class Fmp4InitSegmentTests
     }
 
     [Fact]
-    public void Av01_sample_entry_carries_the_record_as_av1C_and_the_given_size()
+    public void Av01_sample_entry_carries_the_record_as_av1C_and_the_size_from_its_sequence_header()
     {
-        Assert.True(Fmp4Track.TryCreateAv1(Av1Record, 320, 240, out var track));
+        Assert.True(Fmp4Track.TryCreateAv1(Av1Record, out var track));
         var file = Fmp4File.Read(Init(track, null));
         var ftyp = file.Boxes[0];
         Assert.Equal("ftyp", ftyp.Type);
@@ -65,7 +65,7 @@ public sealed class Fmp4InitSegmentTests
         var record = new byte[23 + 5];
         record[0] = 1;
         record[^1] = 0x42;
-        Assert.True(Fmp4Track.TryCreateHevc(record, 1920, 1080, out var track));
+        Assert.True(Fmp4Track.TryCreateHevc(record, out var track, 1920, 1080));
         var file = Fmp4File.Read(Init(track, null));
         Assert.Equal(record, file.Trak(1).Find("hvcC").BodyBytes);
         Assert.Equal(1920u << 16, file.Trak(1).Child("tkhd").U32(76));
@@ -76,12 +76,12 @@ public sealed class Fmp4InitSegmentTests
     public void Unusable_sequence_headers_make_no_track()
     {
         Assert.False(Fmp4Track.TryCreateAvc([1, 0x64, 0, 0x1F], out _)); // truncated avcC
-        Assert.False(Fmp4Track.TryCreateHevc(new byte[22], 1920, 1080, out _)); // shorter than the fixed part
-        Assert.False(Fmp4Track.TryCreateHevc(new byte[23], 1920, 1080, out _)); // configurationVersion 0
+        Assert.False(Fmp4Track.TryCreateHevc(new byte[22], out _, 1920, 1080)); // shorter than the fixed part
+        Assert.False(Fmp4Track.TryCreateHevc(new byte[23], out _, 1920, 1080)); // configurationVersion 0
         var hevc = new byte[23];
         hevc[0] = 1;
-        Assert.False(Fmp4Track.TryCreateHevc(hevc, 0, 1080, out _)); // no size
-        Assert.False(Fmp4Track.TryCreateAv1([0x01, 0, 0, 0], 320, 240, out _)); // marker bit clear
+        Assert.False(Fmp4Track.TryCreateHevc(hevc, out _)); // no size given, no SPS to read it from
+        Assert.False(Fmp4Track.TryCreateAv1([0x01, 0, 0, 0], out _, 320, 240)); // marker bit clear
         Assert.False(Fmp4Track.TryCreateAac([0x00, 0x00], out _)); // object type 0
         var audioAsVideo = MediaFrame.Create([0x11, 0x90], MediaKind.Video, MediaFrameKind.SequenceHeader, 0, videoCodec: VideoCodec.Vp9);
         Assert.False(Fmp4Track.TryCreate(audioAsVideo, out _, 320, 240));
