@@ -18,7 +18,7 @@ namespace StreamHub.Hls.Fmp4;
 /// previous sample's duration for video. Each fragment's <c>tfdt</c> is its first sample's own decode time, so a guessed
 /// duration never accumulates.</para>
 /// <para>Nothing is allocated per sample: samples go into pooled arrays that grow by doubling and are returned on
-/// <see cref="Dispose"/>.</para></summary>
+/// <see cref="Dispose"/>. Not thread-safe: one writer per stream, driven by that stream's segmenter.</para></summary>
 public sealed class Fmp4SegmentWriter : IDisposable
 {
     /// <summary>"No next timestamp": the last sample of the fragment gets a default duration.</summary>

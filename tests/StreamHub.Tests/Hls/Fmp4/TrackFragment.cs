@@ -1,13 +1,9 @@
 namespace StreamHub.Tests.Hls.Fmp4;
 
-/// <summary>One sample of a <c>trun</c> with every default resolved (from <c>tfhd</c>, <c>trex</c> and
-/// first_sample_flags), and where its bytes are.</summary>
-public readonly record struct RunSample(uint Duration, uint Size, uint Flags, int CompositionOffset, long DecodeTime, int DataOffset);
-
 /// <summary>One <c>traf</c> read back: track id, baseMediaDecodeTime, samples.</summary>
 public sealed record TrackFragment(uint TrackId, ulong BaseMediaDecodeTime, List<RunSample> Samples)
 {
-    /// <summary>Reads a traf of a moof that starts at <paramref name="moofOffset"/> (default-base-is-moof).</summary>
+    /// <summary>Reads a traf (default-base-is-moof: data offsets count from its moof); defaults from tfhd, else trex.</summary>
     public static TrackFragment Read(Mp4Box traf, Mp4Box? trex = null)
     {
         var tfhd = traf.Child("tfhd");
