@@ -1,0 +1,277 @@
+using System.Buffers;
+using StreamHub.Media;
+
+namespace StreamHub.Hls.Fmp4;
+
+/// <summary>Collects the coded frames of a video and an audio track and writes them as CMAF fragments
+/// (<c>moof</c> + <c>mdat</c>), plus the init segment and the <c>styp</c> that opens a segment. No I/O: everything is
+/// written into an <see cref="IBufferWriter{T}"/>.
+/// <para>Driving it from a segmenter: build the tracks from the sequence headers (<see cref="Fmp4Track.TryCreate"/>),
+/// write <see cref="WriteInitSegment"/> once; then <see cref="Add"/> every coded frame and call
+/// <see cref="WriteFragment"/> at each cut (a segment or a part), <see cref="WriteSegmentType"/> first when the
+/// fragment starts a segment. <see cref="Add"/> keeps a reference to the frame's payload, not a copy: the caller
+/// keeps each frame retained until the <see cref="WriteFragment"/> that writes it has returned.</para>
+/// <para>Timing: frames come in with millisecond DTS and composition offsets (RTMP). Video runs at 90 kHz
+/// (ms × 90); audio at its sample rate, sample-accurate (see <see cref="AudioSampleClock"/>). A sample's duration is
+/// the next sample's decode time minus its own; the last sample of a fragment takes the next frame's DTS when the
+/// caller knows it (a cut at a keyframe: that keyframe's DTS) or else a default: the frame length for audio, the
+/// previous sample's duration for video. Each fragment's <c>tfdt</c> is its first sample's own decode time, so a guessed
+/// duration never accumulates.</para>
+/// <para>Nothing is allocated per sample: samples go into pooled arrays that grow by doubling and are returned on
+/// <see cref="Dispose"/>. Not thread-safe: one writer per stream, driven by that stream's segmenter.</para></summary>
+public sealed class Fmp4SegmentWriter : IDisposable
+{
+    /// <summary>"No next timestamp": the last sample of the fragment gets a default duration.</summary>
+    public const long NoTimestamp = long.MinValue;
+
+    private const int VideoTicksPerMillisecond = (int)(Fmp4Track.VideoTimescale / 1000);
+    private const int DefaultVideoDuration = (int)(Fmp4Track.VideoTimescale / 30);
+
+    private readonly TrackSamples? _video;
+    private readonly TrackSamples? _audio;
+    private uint _sequenceNumber = 1;
+
+    public Fmp4SegmentWriter(Fmp4Track? video, Fmp4Track? audio)
+    {
+        if (video is null && audio is null)
+        {
+            throw new ArgumentException("A segment writer needs at least one track.");
+        }
+        if (video is { Kind: not MediaKind.Video } || audio is { Kind: not MediaKind.Audio })
+        {
+            throw new ArgumentException("Tracks passed in the wrong slot.");
+        }
+        Video = video;
+        Audio = audio;
+        _video = video is null ? null : new TrackSamples(video);
+        _audio = audio is null ? null : new TrackSamples(audio);
+    }
+
+    public Fmp4Track? Video { get; }
+    public Fmp4Track? Audio { get; }
+
+    /// <summary>The <c>mfhd</c> sequence number the next fragment gets (1, 2, ...).</summary>
+    public uint SequenceNumber => _sequenceNumber;
+
+    /// <summary>Video samples waiting for the next fragment.</summary>
+    public int PendingVideoSamples => _video?.Count ?? 0;
+
+    /// <summary>Audio samples waiting for the next fragment.</summary>
+    public int PendingAudioSamples => _audio?.Count ?? 0;
+
+    public void WriteInitSegment(IBufferWriter<byte> output) => Fmp4InitSegment.Write(output, Video, Audio);
+
+    /// <summary>Writes the <c>styp</c> that starts a media segment: ffmpeg's (its HLS and DASH muxers) brands,
+    /// <c>msdh</c> with <c>msix</c>.</summary>
+    public static void WriteSegmentType(IBufferWriter<byte> output)
+    {
+        var box = new BoxWriter(output.GetSpan(24));
+        var styp = box.Start(BoxType.Styp);
+        box.U32(Msdh);
+        box.U32(0);
+        box.U32(Msdh);
+        box.U32(Msix);
+        box.End(styp);
+        output.Advance(box.Length);
+    }
+
+    private const uint Msdh = 0x6D736468;
+    private const uint Msix = 0x6D736978;
+
+    /// <summary>Queues a coded frame of a configured track for the next fragment. False (nothing kept) for sequence
+    /// headers, end-of-sequence markers, empty payloads, and frames of a kind that has no track.</summary>
+    public bool Add(MediaFrame frame)
+    {
+        if (frame.FrameKind != MediaFrameKind.Coded || frame.Payload.IsEmpty)
+        {
+            return false;
+        }
+        var track = frame.Kind == MediaKind.Video ? _video : _audio;
+        if (track is null)
+        {
+            return false;
+        }
+        if (track.Track.Kind == MediaKind.Video)
+        {
+            track.Append(new Fmp4Sample(frame.Dts * VideoTicksPerMillisecond, frame.CompositionOffset * VideoTicksPerMillisecond,
+                frame.IsKeyframe ? Fmp4SampleFlags.Sync : Fmp4SampleFlags.NonSync, frame.Payload));
+        }
+        else
+        {
+            track.Append(new Fmp4Sample(track.Clock.Advance(frame.Dts, track.Track.SamplesPerFrame), 0, Fmp4SampleFlags.Sync, frame.Payload));
+        }
+        return true;
+    }
+
+    /// <summary>Writes one fragment with every queued sample: <c>moof</c> (<c>mfhd</c>, then a <c>traf</c> per track
+    /// that has samples) and <c>mdat</c> (the video samples, then the audio samples, as the payloads came). Does
+    /// nothing when no sample is queued.</summary>
+    /// <param name="nextVideoDts">DTS in ms of the video frame after the fragment, when known.</param>
+    /// <param name="nextAudioDts">DTS in ms of the audio frame after the fragment, when known.</param>
+    public void WriteFragment(IBufferWriter<byte> output, long nextVideoDts = NoTimestamp, long nextAudioDts = NoTimestamp)
+    {
+        var video = _video is { Count: > 0 } ? _video : null;
+        var audio = _audio is { Count: > 0 } ? _audio : null;
+        if (video is null && audio is null)
+        {
+            return;
+        }
+        var videoEnd = video is null ? 0 : nextVideoDts == NoTimestamp ? NoTimestamp : nextVideoDts * VideoTicksPerMillisecond;
+        var audioEnd = audio is null ? 0 : nextAudioDts == NoTimestamp ? NoTimestamp : audio.Clock.Peek(nextAudioDts);
+
+        const int MfhdSize = 16;
+        var moofSize = 8 + MfhdSize + (video?.TrafSize ?? 0) + (audio?.TrafSize ?? 0);
+        var videoBytes = video?.PayloadBytes ?? 0;
+        var audioBytes = audio?.PayloadBytes ?? 0;
+        // trun's data_offset is a signed 32-bit field: a fragment is far smaller than that, or the cutting is broken.
+        if (moofSize + 8 + videoBytes + audioBytes > int.MaxValue)
+        {
+            throw new InvalidOperationException("A fragment over 2 GB: cut fragments at least once per segment.");
+        }
+
+        var box = new BoxWriter(output.GetSpan(moofSize + 8));
+        var moof = box.Start(BoxType.Moof);
+        var mfhd = box.StartFull(BoxType.Mfhd, 0, 0);
+        box.U32(_sequenceNumber++);
+        box.End(mfhd);
+        // data_offset: from the first byte of moof (default-base-is-moof) to the track's first sample in mdat.
+        video?.WriteTrackFragment(ref box, moofSize + 8, videoEnd);
+        audio?.WriteTrackFragment(ref box, moofSize + 8 + (int)videoBytes, audioEnd);
+        box.End(moof);
+        box.U32((uint)(8 + videoBytes + audioBytes)); // the payloads follow, written straight from the frames
+        box.U32((uint)BoxType.Mdat);
+        output.Advance(box.Length);
+        video?.WritePayloads(output);
+        audio?.WritePayloads(output);
+    }
+
+    /// <summary>Forgets the queued samples without writing them (a stream reset); the sequence number goes on.</summary>
+    public void Clear()
+    {
+        _video?.Clear();
+        _audio?.Clear();
+    }
+
+    public void Dispose()
+    {
+        _video?.Dispose();
+        _audio?.Dispose();
+    }
+
+    /// <summary>One track's queued samples in a pooled array.</summary>
+    private sealed class TrackSamples(Fmp4Track track) : IDisposable
+    {
+        private Fmp4Sample[] _samples = ArrayPool<Fmp4Sample>.Shared.Rent(64);
+
+        public readonly Fmp4Track Track = track;
+        public AudioSampleClock Clock = new(track.Kind == MediaKind.Audio ? (int)track.Timescale : 1000);
+        public int Count;
+        public long PayloadBytes;
+
+        private bool IsVideo => Track.Kind == MediaKind.Video;
+
+        /// <summary>traf: tfhd (16, or 20 with default flags for audio) + tfdt v1 (20) + trun (20 + per sample 16 for
+        /// video, 8 for audio).</summary>
+        public int TrafSize => 8 + (IsVideo ? 16 : 20) + 20 + 20 + Count * (IsVideo ? 16 : 8);
+
+        public void Append(in Fmp4Sample sample)
+        {
+            if (Count == _samples.Length)
+            {
+                var larger = ArrayPool<Fmp4Sample>.Shared.Rent(Count * 2);
+                _samples.AsSpan(0, Count).CopyTo(larger);
+                ArrayPool<Fmp4Sample>.Shared.Return(_samples, clearArray: true);
+                _samples = larger;
+            }
+            _samples[Count++] = sample;
+            PayloadBytes += sample.Payload.Length;
+        }
+
+        /// <summary>tfhd, tfdt and trun for the queued samples; <paramref name="end"/> is the decode time after the
+        /// last one, or <see cref="NoTimestamp"/>.</summary>
+        public void WriteTrackFragment(ref BoxWriter box, int dataOffset, long end)
+        {
+            var samples = _samples.AsSpan(0, Count);
+            var traf = box.Start(BoxType.Traf);
+            if (IsVideo)
+            {
+                var tfhd = box.StartFull(BoxType.Tfhd, 0, TfhdDefaultBaseIsMoof);
+                box.U32(Track.TrackId);
+                box.End(tfhd);
+            }
+            else
+            {
+                var tfhd = box.StartFull(BoxType.Tfhd, 0, TfhdDefaultBaseIsMoof | TfhdDefaultSampleFlags);
+                box.U32(Track.TrackId);
+                box.U32(Fmp4SampleFlags.Sync);
+                box.End(tfhd);
+            }
+            var tfdt = box.StartFull(BoxType.Tfdt, 1, 0);
+            box.U64((ulong)samples[0].DecodeTime);
+            box.End(tfdt);
+
+            var trun = IsVideo
+                ? box.StartFull(BoxType.Trun, 1, TrunDataOffset | TrunDuration | TrunSize | TrunFlags | TrunCompositionOffset)
+                : box.StartFull(BoxType.Trun, 0, TrunDataOffset | TrunDuration | TrunSize);
+            box.U32((uint)samples.Length);
+            box.I32(dataOffset);
+            var previousDuration = IsVideo ? DefaultVideoDuration : Track.SamplesPerFrame;
+            for (var i = 0; i < samples.Length; i++)
+            {
+                long duration;
+                if (i + 1 < samples.Length)
+                {
+                    duration = samples[i + 1].DecodeTime - samples[i].DecodeTime;
+                }
+                else
+                {
+                    duration = end != NoTimestamp ? end - samples[i].DecodeTime : IsVideo ? previousDuration : Track.SamplesPerFrame;
+                }
+                // Decode times that go backwards (a broken publisher): no negative duration on the wire.
+                duration = Math.Clamp(duration, 0, uint.MaxValue);
+                previousDuration = (int)Math.Min(duration, int.MaxValue);
+                box.U32((uint)duration);
+                box.U32((uint)samples[i].Payload.Length);
+                if (IsVideo)
+                {
+                    box.U32(samples[i].Flags);
+                    box.I32(samples[i].CompositionOffset);
+                }
+            }
+            box.End(trun);
+            box.End(traf);
+        }
+
+        /// <summary>The payloads in order, then the queue is emptied (the references dropped).</summary>
+        public void WritePayloads(IBufferWriter<byte> output)
+        {
+            foreach (ref readonly var sample in _samples.AsSpan(0, Count))
+            {
+                output.Write(sample.Payload.Span);
+            }
+            Clear();
+        }
+
+        public void Clear()
+        {
+            _samples.AsSpan(0, Count).Clear();
+            Count = 0;
+            PayloadBytes = 0;
+        }
+
+        public void Dispose()
+        {
+            Clear();
+            ArrayPool<Fmp4Sample>.Shared.Return(_samples);
+            _samples = [];
+        }
+    }
+
+    private const uint TfhdDefaultSampleFlags = 0x000020;
+    private const uint TfhdDefaultBaseIsMoof = 0x020000;
+    private const uint TrunDataOffset = 0x000001;
+    private const uint TrunDuration = 0x000100;
+    private const uint TrunSize = 0x000200;
+    private const uint TrunFlags = 0x000400;
+    private const uint TrunCompositionOffset = 0x000800;
+}
