@@ -57,7 +57,9 @@ public sealed class PlayerPage : IAsyncDisposable
         return folder;
     }
 
-    public static async Task<PlayerPage> OpenAsync(IBrowser browser, HlsPlayer player, Uri playlist)
+    /// <param name="catchUp">hls.js only: let it play up to 1.5× fast while it is further behind the live edge than its
+    /// target (<c>maxLiveSyncPlaybackRate</c>), so its latency settles at the target wherever in a segment it started.</param>
+    public static async Task<PlayerPage> OpenAsync(IBrowser browser, HlsPlayer player, Uri playlist, bool catchUp = false)
     {
         var nodeModules = NodeModules();
         var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 640, Height = 360 } });
@@ -68,7 +70,7 @@ public sealed class PlayerPage : IAsyncDisposable
             var page = await context.NewPageAsync();
             var opened = new PlayerPage(player, context, page);
             page.SetDefaultTimeout(60_000);
-            await page.GotoAsync($"{pages}{player}.html?src={Uri.EscapeDataString(playlist.ToString())}");
+            await page.GotoAsync($"{pages}{player}.html?src={Uri.EscapeDataString(playlist.ToString())}{(catchUp ? "&catchUp=1" : "")}");
             return opened;
         }
         catch
@@ -138,7 +140,7 @@ public sealed class PlayerPage : IAsyncDisposable
         var (library, start) = player switch
         {
             HlsPlayer.HlsJs => ("hls.js/dist/hls.min.js", """
-                const hls = new Hls();
+                const hls = new Hls(new URLSearchParams(location.search).has('catchUp') ? { maxLiveSyncPlaybackRate: 1.5 } : {});
                 hls.on(Hls.Events.ERROR, (_, d) => {
                   const text = `hls.js ${d.type} ${d.details}${d.fatal ? ' (fatal)' : ''}${d.error ? ': ' + d.error.message : ''}`;
                   harness.errors.push(text);
