@@ -76,7 +76,8 @@ public sealed class RtmpPlayAllocationTests(ITestOutputHelper output)
         // pool thread injected on a loaded machine, with its thread-local ArrayPool buckets) can land in either run:
         // up to five tries, one of which must be flat.
         const int N = 150;
-        var frames = SyntheticFrames.Interleaved(0, 35_000, 25, videoSize: 3_000).ToArray();
+        // Enough for the warm-up and five tries of N + 2N frames (200 + 5 × 450).
+        var frames = SyntheticFrames.Interleaved(0, 40_000, 25, videoSize: 3_000).ToArray();
         var subscription = session.Player!.Subscription;
         var next = 200;
         WriteAndDrain(stream, frames.AsSpan(0, next), subscription);
