@@ -1,4 +1,5 @@
 using StreamHub.Hls.Segmenting;
+using StreamHub.Hls.Ts;
 using StreamHub.Live;
 using StreamHub.Media;
 
@@ -33,7 +34,7 @@ internal sealed class HlsStream : IDisposable
         _segmentTarget = options.SegmentDurationSeconds;
         var window = new SegmentWindow(options.WindowSegments, options.MinimumTargetDurationSeconds, firstSequence);
         _segmenter = new Segmenter(window, TimeSpan.FromSeconds(options.SegmentDurationSeconds), time, pool: blocks,
-            maxDuration: TimeSpan.FromSeconds(options.MaxSegmentDurationSeconds));
+            maxDuration: TimeSpan.FromSeconds(options.MaxSegmentDurationSeconds), writer: new TsSegmentWriter());
     }
 
     public string Name { get; }

@@ -3,7 +3,7 @@ using StreamHub.Hls.Playlists;
 
 namespace StreamHub.Hls.Segmenting;
 
-/// <summary>A finished MPEG-TS segment: immutable bytes served as they are to every request.
+/// <summary>A finished media segment: immutable bytes served as they are to every request.
 /// A segment made by the <see cref="Segmenter"/> lives in a chain of pool blocks: its window holds one lease and
 /// releases it when the segment is dropped; a reader that uses <see cref="Data"/> after the call that found the segment
 /// (an HTTP response) takes a lease first, and the blocks go back to the pool after the last release.</summary>

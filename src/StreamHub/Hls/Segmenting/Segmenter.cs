@@ -1,4 +1,3 @@
-using System.Buffers;
 using StreamHub.Hls.Playlists;
 using StreamHub.Hls.Ts;
 using StreamHub.Media;
@@ -7,9 +6,11 @@ using StreamHub.Media.Avc;
 
 namespace StreamHub.Hls.Segmenting;
 
-/// <summary>Cuts one stream's frames (H.264 + AAC, either alone) into MPEG-TS segments and lists each in its
+/// <summary>Cuts one stream's frames (H.264 + AAC, either alone) into segments and lists each in its
 /// <see cref="SegmentWindow"/> the moment it is closed, synchronously, on the caller's thread. Not thread-safe: the
-/// caller serialises calls.
+/// caller serialises calls. Every decision here is the same whatever the container: the bytes of a segment come from
+/// an <see cref="ISegmentWriter"/> (MPEG-TS unless another is given), written into pooled blocks this segmenter
+/// owns.
 /// <list type="bullet">
 /// <item>Cuts: a segment with video starts at an IDR and is cut only at an IDR (RFC 8216 §3: players need every segment
 /// to start decodable): the first IDR once the target duration is reached, or an earlier one when waiting for the next
@@ -23,20 +24,21 @@ namespace StreamHub.Hls.Segmenting;
 /// keeps later segments within it, so it stays constant for an encoder with a fixed keyframe interval (RFC 8216
 /// §6.2.1). Only an encoder that lengthens its keyframe interval mid-stream makes it grow: a segment that starts
 /// decodable is worth more to players than a constant tag.</item>
-/// <item>Clock: 90 kHz, 64 bits. A publish's first frame maps to <see cref="ClockStart"/> (1.4 s): PCR = DTS − 0.7 s
-/// stays positive, and frames up to 1.4 s earlier than the first (audio priming, B-frame reordering) still get
-/// positive timestamps. Anything earlier is clamped to 0; PTS is never below DTS; DTS never goes backwards within a
+/// <item>Clock: 90 kHz, 64 bits. A publish's first frame maps to <see cref="ClockStart"/> (1.4 s): a container clock
+/// that runs behind DTS stays positive (TS: PCR = DTS − 0.7 s), and frames up to 1.4 s earlier than the first (audio
+/// priming, B-frame reordering) still get positive timestamps. Anything earlier is clamped to 0; PTS is never below DTS; DTS never goes backwards within a
 /// track. A new publish continues the clock from the end of the previous one. Audio timestamps follow the AAC sample
 /// count (1024 samples a frame) from the first frame, since RTMP's whole milliseconds are up to 0.5 ms off the frame
 /// cadence; they are re-anchored on the encoder's timestamp when the two drift apart by more than half a frame (a
-/// dropped frame, a clock jump). Audio frames go out several to a PES, up to <see cref="MaxAudioPesDuration"/>.</item>
+/// dropped frame, a clock jump).</item>
 /// <item>A publisher restart, a jump in the timestamps (back by more than 1 s or forward by more than 10 s from the
 /// latest frame of either track), or
 /// a changed sequence header (new SPS/PPS or AudioSpecificConfig) makes the next segment start with a discontinuity
 /// and a fresh program date-time; after a jump the clock is re-mapped so it stays continuous. A gap in the frames that
 /// would carry a segment past TARGETDURATION ends the segment there and becomes a discontinuity.</item>
-/// <item>Memory: a segment is also cut once it holds <see cref="DefaultMaxSegmentBytes"/>, so the window bounds what
-/// a stream keeps whatever its timestamps do.</item>
+/// <item>Memory: a segment is also cut once it holds <see cref="DefaultMaxSegmentBytes"/> (as written by its writer;
+/// frames a writer holds back are not counted), so the window bounds what a stream keeps whatever its timestamps
+/// do.</item>
 /// </list></summary>
 public sealed class Segmenter
 {
@@ -51,11 +53,6 @@ public sealed class Segmenter
     /// <summary>The longest segment when the encoder sends no keyframe, unless the caller sets another.</summary>
     public static readonly TimeSpan DefaultMaxDuration = TimeSpan.FromSeconds(15);
 
-    /// <summary>Audio frames share a PES up to this duration: PCRs ride on PES starts in audio-only streams and must
-    /// stay within 100 ms of each other (ISO/IEC 13818-1 §2.7.2).</summary>
-    public const long MaxAudioPesDuration = 100 * 90;
-
-    private const int MaxAudioPesBytes = 16 * 1024;
     private const long DefaultVideoFrameDuration = 40 * 90;
 
     /// <summary>Half a second: a duration below TARGETDURATION + this rounds to at most TARGETDURATION.</summary>
@@ -75,10 +72,8 @@ public sealed class Segmenter
     private readonly int _maxSegmentBytes;
     private readonly SegmentBlockPool _pool;
     private readonly SegmentBuffer _segment;
-    private readonly ArrayBufferWriter<byte> _accessUnit = new(64 * 1024);
-    private readonly ArrayBufferWriter<byte> _audioPes = new(MaxAudioPesBytes + AdtsHeader.Length + AdtsHeader.MaxPayloadLength);
+    private readonly ISegmentWriter _writer;
     private readonly KeyframeIntervals _keyframes = new();
-    private TsMuxer? _muxer;
 
     private AvcDecoderConfiguration? _avc;
     private AudioSpecificConfig? _aac;
@@ -93,8 +88,6 @@ public sealed class Segmenter
 
     private long _audioAnchor = long.MinValue;
     private long _audioSamples;
-    private long _audioPesPts;
-    private long _audioPesDuration;
 
     private bool _open;
     private long _segmentStart;
@@ -113,10 +106,12 @@ public sealed class Segmenter
     /// (tests, benchmarks).</param>
     /// <param name="maxDuration">A segment without a keyframe is cut at this length (default
     /// <see cref="DefaultMaxDuration"/>, and never below the target).</param>
+    /// <param name="writer">The container, for this segmenter alone; when null, MPEG-TS (<see cref="TsSegmentWriter"/>).</param>
     public Segmenter(SegmentWindow window, TimeSpan targetDuration, TimeProvider time, int maxSegmentBytes = DefaultMaxSegmentBytes,
-        SegmentBlockPool? pool = null, TimeSpan? maxDuration = null)
+        SegmentBlockPool? pool = null, TimeSpan? maxDuration = null, ISegmentWriter? writer = null)
     {
         _window = window;
+        _writer = writer ?? new TsSegmentWriter();
         _pool = pool ?? new SegmentBlockPool();
         _segment = new SegmentBuffer(_pool);
         _time = time;
@@ -196,6 +191,7 @@ public sealed class Segmenter
             _discontinuityPending = true; // new resolution or profile mid-publish: players must reset their decoder
         }
         _avc = configuration;
+        _writer.SetVideoConfiguration(frame, configuration);
         return true;
     }
 
@@ -209,10 +205,10 @@ public sealed class Segmenter
         if (_aac is not null && _aac != configuration)
         {
             _discontinuityPending = true;
-            FlushAudio(); // its frames carry ADTS headers of the old configuration
             _audioAnchor = long.MinValue;
         }
         _aac = configuration;
+        _writer.SetAudioConfiguration(frame, configuration, _segment);
         return true;
     }
 
@@ -272,12 +268,10 @@ public sealed class Segmenter
             }
         }
 
-        _accessUnit.ResetWrittenCount();
-        if (!AnnexBWriter.TryWrite(payload, _avc, _accessUnit))
+        if (!_writer.WriteVideo(_segment, frame, pts, dts, idr))
         {
             return false;
         }
-        _muxer!.WriteVideo(_segment, _accessUnit.WrittenSpan, pts, dts, idr);
         if (_lastVideoDts != long.MinValue)
         {
             _videoFrameDuration = Math.Clamp(dts - _lastVideoDts, 1, 90_000);
@@ -303,8 +297,7 @@ public sealed class Segmenter
 
     private bool WriteAudio(MediaFrame frame)
     {
-        var raw = frame.Payload.Span;
-        if (raw.Length > AdtsHeader.MaxPayloadLength)
+        if (frame.Payload.Length > _writer.MaxAudioFrameLength)
         {
             return false;
         }
@@ -345,19 +338,7 @@ public sealed class Segmenter
             }
         }
 
-        if (_audioPes.WrittenCount > 0
-            && (_audioPesDuration + frameDuration > MaxAudioPesDuration || _audioPes.WrittenCount + AdtsHeader.Length + raw.Length > MaxAudioPesBytes))
-        {
-            FlushAudio();
-        }
-        if (_audioPes.WrittenCount == 0)
-        {
-            _audioPesPts = dts;
-        }
-        AdtsHeader.Write(_audioPes.GetSpan(AdtsHeader.Length), config, raw.Length);
-        _audioPes.Advance(AdtsHeader.Length);
-        _audioPes.Write(raw);
-        _audioPesDuration += frameDuration;
+        _writer.WriteAudio(_segment, frame, dts, frameDuration);
         _lastAudioDts = dts;
         _latestDts = Math.Max(_latestDts, dts);
         _clockEnd = Math.Max(_clockEnd, dts + frameDuration);
@@ -384,21 +365,6 @@ public sealed class Segmenter
         _audioAnchor = dts;
         _audioSamples = AudioSpecificConfig.SamplesPerFrame;
         return dts;
-    }
-
-    /// <summary>Writes the audio frames waiting for their PES into the open segment.</summary>
-    private void FlushAudio()
-    {
-        if (_audioPes.WrittenCount == 0)
-        {
-            return;
-        }
-        if (_open && _segmentHasAudio)
-        {
-            _muxer!.WriteAudio(_segment, [], _audioPes.WrittenSpan, _audioPesPts);
-        }
-        _audioPes.ResetWrittenCount();
-        _audioPesDuration = 0;
     }
 
     private long ToClock(long ms)
@@ -439,15 +405,6 @@ public sealed class Segmenter
 
     private void Open(long start, bool hasVideo, bool hasAudio, bool independent)
     {
-        if (_muxer is null)
-        {
-            _muxer = new TsMuxer(hasVideo, hasAudio);
-        }
-        else
-        {
-            _muxer.SetTracks(hasVideo, hasAudio);
-        }
-        _muxer.WriteTables(_segment);
         _open = true;
         _segmentStart = start;
         _segmentHasVideo = hasVideo;
@@ -455,6 +412,7 @@ public sealed class Segmenter
         _segmentIndependent = independent;
         _segmentDiscontinuity = _discontinuityPending;
         _discontinuityPending = false;
+        _writer.BeginSegment(_segment, hasVideo, hasAudio, _segmentDiscontinuity);
         _segmentProgramDateTime = _segmentDiscontinuity || _nextProgramDateTime is null
             ? _time.GetUtcNow()
             : _nextProgramDateTime.Value;
@@ -462,7 +420,7 @@ public sealed class Segmenter
 
     private void Close(long end)
     {
-        FlushAudio();
+        _writer.EndSegment(_segment);
         var length = Math.Max(1, end - _segmentStart);
         var limit = _window.TargetDuration * 90_000L + RoundingMargin;
         if (length >= limit && end - _clockEnd > Gap)
@@ -485,8 +443,7 @@ public sealed class Segmenter
     /// releases every segment.</summary>
     public void Discard()
     {
-        _audioPes.ResetWrittenCount();
-        _audioPesDuration = 0;
+        _writer.Discard();
         _segment.Dispose();
         _open = false;
         _window.Discard();
@@ -501,8 +458,7 @@ public sealed class Segmenter
         }
         else
         {
-            _audioPes.ResetWrittenCount();
-            _audioPesDuration = 0;
+            _writer.Discard();
         }
     }
 }
