@@ -190,11 +190,11 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         }
         if (videoHeader is not null)
         {
-            Push(videoHeader.Retain(), videoHeader.Dts);
+            Push(videoHeader.Retain(), lastDts);
         }
         if (audioHeader is not null)
         {
-            Push(audioHeader.Retain(), audioHeader.Dts);
+            Push(audioHeader.Retain(), lastDts);
         }
         _awaitingKeyframe = !gop.StartsWithKeyframe;
         // A stream with video: audio waits for the keyframe too, so a player's audio and video start together rather
@@ -289,11 +289,11 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         }
         if (_stream.VideoSequenceHeader is { } video)
         {
-            Push(video.Retain(), video.Dts);
+            Push(video.Retain(), _lastDts);
         }
         if (_stream.AudioSequenceHeader is { } audio)
         {
-            Push(audio.Retain(), audio.Dts);
+            Push(audio.Retain(), _lastDts);
         }
     }
 
@@ -323,6 +323,9 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         Publish();
     }
 
+    /// <summary><paramref name="dts"/> is where the entry stands in the queue's media time, which bounds the queue
+    /// (<see cref="Fits"/>): sequence headers handed over again go in at the current time, not at the time they were
+    /// first sent (the frame keeps that), or a late joiner's queue would look as long as the stream and drop.</summary>
     private void Push(object value, long dts)
     {
         if (_written - Volatile.Read(ref _head) >= _ring.Length && _ring.Length < _maxRingSize)

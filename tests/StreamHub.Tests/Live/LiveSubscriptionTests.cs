@@ -60,6 +60,31 @@ public sealed class LiveSubscriptionTests
     }
 
     [Fact]
+    public void A_late_joiner_that_has_not_read_its_start_yet_is_not_taken_for_one_that_is_behind()
+    {
+        // The sequence headers were sent at the start (0 ms); the late joiner is handed them again 20 s later. They
+        // must not make its unread queue look 20 s long (past SubscriberQueueMaxSeconds), or it would drop to the next
+        // keyframe before it had read anything.
+        var stream = Begin(Registry(new LiveOptions { GopCacheAlways = true }));
+        Publish(stream, SyntheticFrames.VideoConfig(0));
+        Publish(stream, SyntheticFrames.AudioConfig(0));
+        for (var dts = 0L; dts < 20_000; dts += 40)
+        {
+            Publish(stream, SyntheticFrames.Video(dts, idr: dts % 2_000 == 0));
+        }
+        using var late = stream.Subscribe(new SubscriptionOptions("late"));
+        for (var dts = 20_000L; dts < 20_400; dts += 40)
+        {
+            Publish(stream, SyntheticFrames.Video(dts, idr: false));
+        }
+
+        Assert.Equal(0, late.DroppedFrames);
+        var frames = Drain(late).OfType<MediaFrame>().Where(f => f.FrameKind == MediaFrameKind.Coded).ToList();
+        Assert.Equal(50 + 10, frames.Count); // the GOP since 18 s, then every live frame
+        stream.Stop();
+    }
+
+    [Fact]
     public void A_late_joiner_gets_metadata_headers_and_the_gop_then_live_frames_in_order_without_gap_or_duplicate()
     {
         var registry = Registry();
