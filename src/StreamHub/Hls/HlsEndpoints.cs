@@ -1,8 +1,11 @@
+using System.Buffers;
 using System.Globalization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using StreamHub.Diagnostics;
 using StreamHub.Diagnostics.Metrics;
 using StreamHub.Hls.Playlists;
+using StreamHub.Hls.Segmenting;
 using StreamHub.Hosting;
 
 namespace StreamHub.Hls;
@@ -15,6 +18,10 @@ namespace StreamHub.Hls;
 public static class HlsEndpoints
 {
     public const string SegmentContentType = "video/mp2t";
+    public const string Fmp4ContentType = "video/mp4";
+
+    /// <summary>A blocking reload's answer: it holds the part asked for, or later, whenever it is made.</summary>
+    public const string BlockingPlaylistCacheControl = "public, max-age=6";
     public const string PlaylistCacheControl = "no-cache";
     public const string SegmentCacheControl = "public, max-age=86400, immutable";
 
@@ -25,8 +32,9 @@ public static class HlsEndpoints
     {
         var hls = app.MapGroup("/hls/{name}").WithTags("HLS");
 
-        hls.MapMethods("/index.m3u8", [HttpMethods.Get, HttpMethods.Head], Results<FileContentHttpResult, ProblemHttpResult> (string name, HlsPackager packager, HttpContext context, HlsViewers viewers,
-            TrafficCounters traffic, StreamHubMetrics metrics) =>
+        hls.MapMethods("/index.m3u8", [HttpMethods.Get, HttpMethods.Head], async Task<Results<FileContentHttpResult, ProblemHttpResult>> (string name,
+            HlsPackager packager, HttpContext context, HlsViewers viewers, TrafficCounters traffic, StreamHubMetrics metrics,
+            [FromQuery(Name = "_HLS_msn")] long? msn, [FromQuery(Name = "_HLS_part")] int? part, [FromQuery(Name = "_HLS_skip")] string? skip) =>
         {
             var response = context.Response;
             OpenCors.AllowAnyOrigin(response);
@@ -35,52 +43,165 @@ public static class HlsEndpoints
             {
                 return NotFound($"There is no HLS stream named '{name}'.");
             }
+            if (msn is not null || part is not null)
+            {
+                // Blocking playlist reload (RFC 8216bis §6.2.5.2).
+                if (msn is not { } sequence || sequence < 0 || part < 0)
+                {
+                    return BadRequest(msn is null ? "_HLS_part needs _HLS_msn." : "_HLS_msn and _HLS_part must not be negative.");
+                }
+                if (sequence > snapshot.NextSequence + 1)
+                {
+                    return BadRequest($"_HLS_msn={sequence} is more than two segments ahead of the playlist (its next segment is {snapshot.NextSequence}).");
+                }
+                var deadline = TimeSpan.FromSeconds(3 * Math.Max(1, packager.TargetDuration(name)));
+                snapshot = await WaitForAsync(packager, name, snapshot, s => s.Satisfies(sequence, part), deadline, context.RequestAborted);
+                if (!snapshot.Satisfies(sequence, part))
+                {
+                    return TypedResults.Problem($"Segment {sequence}{(part is null ? "" : $" part {part}")} of '{name}' did not appear within {deadline.TotalSeconds:0} s.",
+                        statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not yet available");
+                }
+                // The answer to a blocking request holds that part or later whenever it is made: a cache may keep it.
+                response.Headers.CacheControl = BlockingPlaylistCacheControl;
+            }
             if (!snapshot.HasPlaylist)
             {
                 return NotFound($"The stream '{name}' has no finished segment yet; try again in a few seconds.");
             }
             viewers.Seen(name, context.Connection.RemoteIpAddress, context.Request.Headers.UserAgent);
-            CountSent(context, traffic, metrics, name, snapshot.Playlist.Length);
-            return TypedResults.Bytes(snapshot.Playlist, MediaPlaylistWriter.ContentType);
-        }).WithSummary("The live media playlist of a stream (by its public name)");
+            var body = string.Equals(skip, "YES", StringComparison.Ordinal) ? snapshot.DeltaPlaylist : snapshot.Playlist;
+            CountSent(context, traffic, metrics, name, body.Length);
+            return TypedResults.Bytes(body, MediaPlaylistWriter.ContentType);
+        }).WithSummary("The live media playlist of a stream (by its public name); low-latency HLS: _HLS_msn/_HLS_part block until that part exists, _HLS_skip=YES asks for a delta update")
+          .ProducesProblem(StatusCodes.Status400BadRequest)
+          .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         hls.MapMethods("/{segment}.ts", [HttpMethods.Get, HttpMethods.Head], Results<SegmentHttpResult, ProblemHttpResult> (string name, string segment, HlsPackager packager, HttpContext context,
             TrafficCounters traffic, StreamHubMetrics metrics) =>
         {
-            var response = context.Response;
-            OpenCors.AllowAnyOrigin(response);
-            // The lease keeps the segment's blocks from going back to the pool until the response has been sent.
-            if (!TryParseSequence(segment, out var sequence)
-                || !packager.TryGetSnapshot(name, out var snapshot)
-                || snapshot.FindSegment(sequence) is not { } found
-                || found.TryLease() is not { } lease)
-            {
-                response.Headers.CacheControl = PlaylistCacheControl;
-                return NotFound($"There is no segment '{segment}.ts' in the HLS stream '{name}'.");
-            }
-            response.RegisterForDispose(lease);
-            response.Headers.AccessControlExposeHeaders = ExposedSegmentHeaders;
-            var length = found.Data.Length;
-            if (!ByteRange.TrySelect(context.Request, length, out var range))
-            {
-                // Not cached: a cache keys on the URL, not the Range, and would answer every later request with it.
-                response.Headers.CacheControl = PlaylistCacheControl;
-                response.Headers.AcceptRanges = SegmentHttpResult.AcceptRanges;
-                response.Headers.ContentRange = SegmentHttpResult.UnsatisfiedContentRange(length);
-                return TypedResults.Problem($"The Range header asks for bytes past the end of segment '{segment}.ts' ({length} bytes).",
-                    statusCode: StatusCodes.Status416RangeNotSatisfiable, title: "Range not satisfiable");
-            }
-            response.Headers.CacheControl = SegmentCacheControl;
-            var result = new SegmentHttpResult(found.Data, range);
-            CountSent(context, traffic, metrics, name, result.BodyLength);
-            return result;
+            OpenCors.AllowAnyOrigin(context.Response);
+            var found = TryParseSequence(segment, out var sequence) && packager.TryGetSnapshot(name, out var snapshot)
+                ? snapshot.FindSegment(sequence) : null;
+            return found is { IsComplete: true, Entry.InitVersion: 0 }
+                ? Serve(context, found, found.Data, SegmentContentType, traffic, metrics, name, $"{segment}.ts")
+                : SegmentNotFound(context, $"There is no segment '{segment}.ts' in the HLS stream '{name}'.");
         }).WithSummary("One MPEG-TS segment of a stream, or one byte range of it (Range: bytes=first-last, first- or -suffix)")
           .ProducesProblem(StatusCodes.Status404NotFound)
           .ProducesProblem(StatusCodes.Status416RangeNotSatisfiable);
 
+        hls.MapMethods("/{file}.m4s", [HttpMethods.Get, HttpMethods.Head], async Task<Results<SegmentHttpResult, ProblemHttpResult>> (string name, string file,
+            HlsPackager packager, HttpContext context, TrafficCounters traffic, StreamHubMetrics metrics) =>
+        {
+            OpenCors.AllowAnyOrigin(context.Response);
+            if (!packager.TryGetSnapshot(name, out var snapshot))
+            {
+                return SegmentNotFound(context, $"There is no HLS stream named '{name}'.");
+            }
+            if (TryParseSequence(file, out var sequence))
+            {
+                return snapshot.FindSegment(sequence) is { IsComplete: true, Entry.InitVersion: not 0 } found
+                    ? Serve(context, found, found.Data, Fmp4ContentType, traffic, metrics, name, $"{file}.m4s")
+                    : SegmentNotFound(context, $"There is no segment '{file}.m4s' in the HLS stream '{name}'.");
+            }
+            if (!TryParsePart(file, out var number))
+            {
+                return SegmentNotFound(context, $"There is no segment '{file}.m4s' in the HLS stream '{name}'.");
+            }
+            var part = snapshot.FindPart(number);
+            if (part is null && IsComing(snapshot, number))
+            {
+                // A preload-hinted part (RFC 8216bis §6.2.6): the request waits until the part is written.
+                var deadline = TimeSpan.FromSeconds(3 * Math.Max(1, packager.TargetDuration(name)));
+                snapshot = await WaitForAsync(packager, name, snapshot, s => s.FindPart(number) is not null || !IsComing(s, number),
+                    deadline, context.RequestAborted);
+                part = snapshot.FindPart(number);
+            }
+            return part is not null
+                ? Serve(context, part.Segment, part.Data, Fmp4ContentType, traffic, metrics, name, $"{file}.m4s")
+                : SegmentNotFound(context, $"There is no part '{file}.m4s' in the HLS stream '{name}'.");
+        }).WithSummary("One fMP4 segment (s{n}.m4s) or low-latency part (p{n}.m4s) of a stream, or a byte range of it; a request for the part being written waits for it")
+          .ProducesProblem(StatusCodes.Status404NotFound)
+          .ProducesProblem(StatusCodes.Status416RangeNotSatisfiable);
+
+        hls.MapMethods("/init{version:int}.mp4", [HttpMethods.Get, HttpMethods.Head], Results<SegmentHttpResult, ProblemHttpResult> (string name, int version,
+            HlsPackager packager, HttpContext context, TrafficCounters traffic, StreamHubMetrics metrics) =>
+        {
+            OpenCors.AllowAnyOrigin(context.Response);
+            return packager.TryGetSnapshot(name, out var snapshot) && snapshot.FindInit(version) is { } init
+                ? Serve(context, null, new ReadOnlySequence<byte>(init), Fmp4ContentType, traffic, metrics, name, $"init{version}.mp4")
+                : SegmentNotFound(context, $"There is no init segment 'init{version}.mp4' in the HLS stream '{name}'.");
+        }).WithSummary("The fMP4 init segment (EXT-X-MAP) of a stream's segments")
+          .ProducesProblem(StatusCodes.Status404NotFound);
+
         hls.MapMethods("/{file}", [HttpMethods.Options], OpenCors.Preflight).ExcludeFromDescription();
 
         return app;
+    }
+
+    /// <summary>Serves immutable bytes (a segment, a part, an init segment), whole or one range; <paramref name="owner"/>
+    /// is leased so its blocks stay out of the pool until the response has been sent.</summary>
+    private static Results<SegmentHttpResult, ProblemHttpResult> Serve(HttpContext context, Segment? owner, ReadOnlySequence<byte> data,
+        string contentType, TrafficCounters traffic, StreamHubMetrics metrics, string name, string file)
+    {
+        var response = context.Response;
+        if (owner is not null)
+        {
+            if (owner.TryLease() is not { } lease)
+            {
+                return SegmentNotFound(context, $"'{file}' has just left the HLS stream '{name}'.");
+            }
+            response.RegisterForDispose(lease);
+        }
+        response.Headers.AccessControlExposeHeaders = ExposedSegmentHeaders;
+        var length = data.Length;
+        if (!ByteRange.TrySelect(context.Request, length, out var range))
+        {
+            // Not cached: a cache keys on the URL, not the Range, and would answer every later request with it.
+            response.Headers.CacheControl = PlaylistCacheControl;
+            response.Headers.AcceptRanges = SegmentHttpResult.AcceptRanges;
+            response.Headers.ContentRange = SegmentHttpResult.UnsatisfiedContentRange(length);
+            return TypedResults.Problem($"The Range header asks for bytes past the end of '{file}' ({length} bytes).",
+                statusCode: StatusCodes.Status416RangeNotSatisfiable, title: "Range not satisfiable");
+        }
+        response.Headers.CacheControl = SegmentCacheControl;
+        var result = new SegmentHttpResult(data, range, contentType);
+        CountSent(context, traffic, metrics, name, result.BodyLength);
+        return result;
+    }
+
+    private static ProblemHttpResult SegmentNotFound(HttpContext context, string detail)
+    {
+        context.Response.Headers.CacheControl = PlaylistCacheControl;
+        return NotFound(detail);
+    }
+
+    /// <summary>A part being written: the hinted one, or the one after it (a player a little ahead).</summary>
+    private static bool IsComing(PlaylistSnapshot snapshot, long number) =>
+        !snapshot.Ended && snapshot.HasPlaylist && number >= snapshot.NextPartNumber && number <= snapshot.NextPartNumber + 1;
+
+    /// <summary>Waits, without a thread, until a snapshot of the stream satisfies <paramref name="ready"/>, the
+    /// deadline passes or the client goes; returns the latest snapshot.</summary>
+    private static async Task<PlaylistSnapshot> WaitForAsync(HlsPackager packager, string name, PlaylistSnapshot snapshot,
+        Func<PlaylistSnapshot, bool> ready, TimeSpan deadline, CancellationToken aborted)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(deadline);
+        while (!ready(snapshot))
+        {
+            try
+            {
+                await snapshot.Superseded.WaitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            if (!packager.TryGetSnapshot(name, out snapshot))
+            {
+                break;
+            }
+        }
+        return snapshot;
     }
 
     private static void CountSent(HttpContext context, TrafficCounters traffic, StreamHubMetrics metrics, string name, long bytes)
@@ -92,8 +213,19 @@ public static class HlsEndpoints
         }
     }
 
+    private static ProblemHttpResult BadRequest(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Bad request");
+
     private static ProblemHttpResult NotFound(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
+
+    /// <summary><c>p{number}</c>, the form <see cref="PartEntry.PartUri"/> writes.</summary>
+    private static bool TryParsePart(string file, out long number)
+    {
+        number = 0;
+        return file.Length > 1 && file[0] == 'p' && char.IsAsciiDigit(file[1])
+            && long.TryParse(file.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out number);
+    }
 
     /// <summary><c>s{sequence}</c>, the form <see cref="PlaylistEntry.SegmentUri"/> writes.</summary>
     private static bool TryParseSequence(string segment, out long sequence)

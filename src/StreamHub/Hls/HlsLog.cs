@@ -15,7 +15,7 @@ internal static partial class HlsLog
     [LoggerMessage(Level = LogLevel.Information, Message = "HLS {StreamName}: removed after its grace period")]
     public static partial void Removed(ILogger logger, string streamName);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "HLS {StreamName}: {Kind} frames in {Codec} cannot be packaged (H.264 and AAC only, with a valid sequence header); they are dropped")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "HLS {StreamName}: {Kind} frames in {Codec} cannot be packaged (H.264, HEVC, AV1 and AAC only, with a valid sequence header); they are dropped")]
     public static partial void Unsupported(ILogger logger, string streamName, Media.MediaKind kind, string codec);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "HLS {StreamName}: segment {Sequence} listed ({Duration:F3} s, {Bytes} bytes)")]
@@ -29,4 +29,7 @@ internal static partial class HlsLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "HLS {StreamName}: segment cut without a keyframe (none for {MaxSeconds} s, StreamHub:Hls:MaxSegmentDurationSeconds, or the segment reached its 32 MiB cap); players may show errors until the next keyframe")]
     public static partial void CutWithoutKeyframe(ILogger logger, string streamName, double maxSeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "HLS {StreamName}: {Codec} video cannot be carried in MPEG-TS; the stream is packaged in fMP4 (CMAF) from now on, after a discontinuity")]
+    public static partial void MovedToFmp4(ILogger logger, string streamName, Media.VideoCodec codec);
 }

@@ -32,6 +32,25 @@ public sealed class HlsOptions : IValidatableObject
     [Range(1.0, 60.0, ErrorMessage = "StreamHub:Hls:MaxSegmentDurationSeconds must be between 1 and 60 seconds.")]
     public double MaxSegmentDurationSeconds { get; set; } = 15;
 
+    /// <summary>The segment container: <c>Fmp4</c> (CMAF: H.264, HEVC and AV1, and low-latency HLS) or <c>Ts</c>
+    /// (MPEG-TS: H.264 only, for players that predate fMP4). A stream whose video MPEG-TS cannot carry is packaged in
+    /// fMP4 whatever this says. A stream's own setting (the streams API) overrides it.</summary>
+    public HlsContainer Container { get; set; } = HlsContainer.Fmp4;
+
+    /// <summary>Low-latency HLS (fMP4 only): each segment is listed part by part as it is written, with blocking
+    /// playlist reload, preload hints and delta updates, so players that speak it (hls.js, Safari, AVPlayer, ExoPlayer,
+    /// Shaka) sit a second or two behind the encoder; other players play the whole segments as before.</summary>
+    public bool LowLatency { get; set; } = true;
+
+    /// <summary>PART-TARGET: the longest part. Parts are cut at video frames (audio frames without video), so they
+    /// are up to one frame shorter.</summary>
+    [Range(0.1, 2.0, ErrorMessage = "StreamHub:Hls:PartDurationSeconds must be between 0.1 and 2 seconds.")]
+    public double PartDurationSeconds { get; set; } = 0.333;
+
+    /// <summary>The part target to package a stream with, or null for whole segments.</summary>
+    public TimeSpan? PartTarget(HlsContainer container) =>
+        LowLatency && container == HlsContainer.Fmp4 ? TimeSpan.FromSeconds(PartDurationSeconds) : null;
+
     /// <summary>EXT-X-TARGETDURATION of a stream whose segments are no longer than the target: the target rounded to
     /// whole seconds (RFC 8216 §4.3.3.1). Longer GOPs raise it to their rounded length.</summary>
     public int MinimumTargetDurationSeconds => Math.Max(1, (int)Math.Round(SegmentDurationSeconds, MidpointRounding.AwayFromZero));
@@ -43,6 +62,16 @@ public sealed class HlsOptions : IValidatableObject
             yield return new ValidationResult(
                 "StreamHub:Hls:MaxSegmentDurationSeconds must be at least StreamHub:Hls:SegmentDurationSeconds.",
                 [nameof(MaxSegmentDurationSeconds)]);
+        }
+        if (!Enum.IsDefined(Container))
+        {
+            yield return new ValidationResult("StreamHub:Hls:Container must be Fmp4 or Ts.", [nameof(Container)]);
+        }
+        if (LowLatency && PartDurationSeconds * 2 > SegmentDurationSeconds)
+        {
+            yield return new ValidationResult(
+                "StreamHub:Hls:PartDurationSeconds must be at most half of StreamHub:Hls:SegmentDurationSeconds.",
+                [nameof(PartDurationSeconds)]);
         }
     }
 }

@@ -44,7 +44,7 @@ public sealed class HlsPackager : IMediaSink, IDisposable
             // (at least 1 s) except around restarts and discontinuities, so a stream that starts again after a server
             // restart almost always keeps MEDIA-SEQUENCE growing, without any persisted state (best effort).
             var state = _streams.GetOrAdd(stream.Name, static (name, self) =>
-                new HlsStream(name, self._options, self._time.GetUtcNow().ToUnixTimeSeconds(), self._time, self._blocks, self._logger), this);
+                new HlsStream(name, self._options, self._options.Container, self._time.GetUtcNow().ToUnixTimeSeconds(), self._time, self._blocks, self._logger), this);
             if (state.IsExpired(_time.GetUtcNow(), _grace))
             {
                 Expire(state); // its grace period ran out before the timer did: start afresh
@@ -98,6 +98,9 @@ public sealed class HlsPackager : IMediaSink, IDisposable
         snapshot = PlaylistSnapshot.Empty;
         return false;
     }
+
+    /// <summary>EXT-X-TARGETDURATION of a stream, or 0 when it has no HLS state.</summary>
+    public int TargetDuration(string name) => _streams.TryGetValue(name, out var state) ? state.TargetDuration : 0;
 
     /// <summary>Segments produced for <paramref name="name"/> while it has HLS state; null when it has none.</summary>
     public long? SegmentsProduced(string name) => _streams.TryGetValue(name, out var state) ? state.SegmentsProduced : null;

@@ -1,3 +1,4 @@
+using StreamHub.Hls.Fmp4;
 using StreamHub.Hls.Segmenting;
 using StreamHub.Hls.Ts;
 using StreamHub.Live;
@@ -27,15 +28,23 @@ internal sealed class HlsStream : IDisposable
     private long _endedAtTicks;
     private volatile bool _removed;
 
-    public HlsStream(string name, HlsOptions options, long firstSequence, TimeProvider time, SegmentBlockPool blocks, ILogger logger)
+    /// <param name="container">The container the stream's segments are written in (the server's setting or the
+    /// stream's own); video that MPEG-TS cannot carry moves a TS stream to fMP4.</param>
+    public HlsStream(string name, HlsOptions options, HlsContainer container, long firstSequence, TimeProvider time, SegmentBlockPool blocks,
+        ILogger logger)
     {
         Name = name;
         _logger = logger;
         _segmentTarget = options.SegmentDurationSeconds;
-        var window = new SegmentWindow(options.WindowSegments, options.MinimumTargetDurationSeconds, firstSequence);
+        var window = new SegmentWindow(options.WindowSegments, options.MinimumTargetDurationSeconds, firstSequence, options.PartTarget(container));
+        ISegmentWriter writer = container == HlsContainer.Ts ? new TsSegmentWriter() : new CmafSegmentWriter();
         _segmenter = new Segmenter(window, TimeSpan.FromSeconds(options.SegmentDurationSeconds), time, pool: blocks,
-            maxDuration: TimeSpan.FromSeconds(options.MaxSegmentDurationSeconds), writer: new TsSegmentWriter());
+            maxDuration: TimeSpan.FromSeconds(options.MaxSegmentDurationSeconds), writer: writer,
+            fallback: container == HlsContainer.Ts ? new CmafSegmentWriter() : null);
     }
+
+    /// <summary>The container segments are written in now.</summary>
+    public string SegmentExtension => _segmenter.Writer.Extension;
 
     public string Name { get; }
 
@@ -108,6 +117,11 @@ internal sealed class HlsStream : IDisposable
             if (!_segmenter.Write(frame))
             {
                 WarnUnsupported(frame);
+            }
+            if (_segmenter.MovedToFallbackFor is { } codec)
+            {
+                _segmenter.MovedToFallbackFor = null;
+                HlsLog.MovedToFmp4(_logger, Name, codec);
             }
             if (_segmenter.Window.NextSequence != next)
             {
@@ -206,7 +220,7 @@ internal sealed class HlsStream : IDisposable
     private void WarnUnsupported(MediaFrame frame)
     {
         var unsupported = frame.Kind == MediaKind.Video
-            ? frame.VideoCodec != VideoCodec.H264 || (frame.FrameKind == MediaFrameKind.SequenceHeader)
+            ? !_segmenter.Writer.CanCarry(frame.VideoCodec) || (frame.FrameKind == MediaFrameKind.SequenceHeader)
             : frame.AudioCodec != AudioCodec.Aac || (frame.FrameKind == MediaFrameKind.SequenceHeader);
         if (!unsupported)
         {

@@ -9,7 +9,7 @@ namespace StreamHub.Hls;
 /// front, then each block of the range written to the response pipe in order (a HEAD gets the headers only). The range
 /// is a slice of the pooled blocks: nothing is copied or allocated per block. The caller keeps the segment leased until
 /// the response is done.</summary>
-public sealed class SegmentHttpResult(ReadOnlySequence<byte> data, ByteRange range) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult, IEndpointMetadataProvider
+public sealed class SegmentHttpResult(ReadOnlySequence<byte> data, ByteRange range, string contentType = HlsEndpoints.SegmentContentType) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult, IEndpointMetadataProvider
 {
     public const string AcceptRanges = "bytes";
 
@@ -20,7 +20,7 @@ public sealed class SegmentHttpResult(ReadOnlySequence<byte> data, ByteRange ran
 
     public int? StatusCode => range.IsPartial ? StatusCodes.Status206PartialContent : StatusCodes.Status200OK;
 
-    public string ContentType => HlsEndpoints.SegmentContentType;
+    public string ContentType => contentType;
 
     /// <summary>The bytes the body carries: the range, or the whole segment.</summary>
     public long BodyLength => range.Length;

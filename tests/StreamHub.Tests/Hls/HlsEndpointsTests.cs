@@ -18,7 +18,7 @@ public sealed class HlsEndpointsTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _host = StreamHubHost.Start();
+        _host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Hls:Container"] = "Ts" });
         _client = _host.CreateHttpClient(withAdminKey: false);
         return Task.CompletedTask;
     }

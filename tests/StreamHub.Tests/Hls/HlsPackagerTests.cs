@@ -25,7 +25,7 @@ public sealed class HlsPackagerTests(ITestOutputHelper output)
     public void Ended_stream_keeps_its_playlist_with_endlist_for_the_grace_period_then_is_gone()
     {
         var time = new ManualTimeProvider(Start);
-        using var publisher = new TestPublisher(new HlsOptions { EndedStreamGraceSeconds = 60 }, time);
+        using var publisher = new TestPublisher(new HlsOptions { Container = HlsContainer.Ts, EndedStreamGraceSeconds = 60 }, time);
         var stream = publisher.Begin("grace");
         Publish(stream, 0, 4_100);
         publisher.Registry.EndPublish(stream);
@@ -42,7 +42,7 @@ public sealed class HlsPackagerTests(ITestOutputHelper output)
     public void Restart_within_grace_continues_the_playlist_restart_after_it_starts_afresh()
     {
         var time = new ManualTimeProvider(Start);
-        using var publisher = new TestPublisher(new HlsOptions { EndedStreamGraceSeconds = 60 }, time);
+        using var publisher = new TestPublisher(new HlsOptions { Container = HlsContainer.Ts, EndedStreamGraceSeconds = 60 }, time);
         var first = publisher.Begin("comeback");
         Publish(first, 0, 4_100);
         publisher.Registry.EndPublish(first);
@@ -109,7 +109,7 @@ public sealed class HlsPackagerTests(ITestOutputHelper output)
     public void A_removed_stream_gives_its_segment_blocks_back_to_the_pool()
     {
         var time = new ManualTimeProvider(Start);
-        using var publisher = new TestPublisher(new HlsOptions { EndedStreamGraceSeconds = 60 }, time);
+        using var publisher = new TestPublisher(new HlsOptions { Container = HlsContainer.Ts, EndedStreamGraceSeconds = 60 }, time);
         var blocks = publisher.Packager.Blocks;
         var stream = publisher.Begin("blocks");
         Publish(stream, 0, 6_100);
@@ -128,7 +128,7 @@ public sealed class HlsPackagerTests(ITestOutputHelper output)
     [Fact]
     public async Task Grace_timer_removes_an_ended_stream_without_any_request()
     {
-        using var publisher = new TestPublisher(new HlsOptions { EndedStreamGraceSeconds = 1 });
+        using var publisher = new TestPublisher(new HlsOptions { Container = HlsContainer.Ts, EndedStreamGraceSeconds = 1 });
         var stream = publisher.Begin("short");
         Publish(stream, 0, 2_100);
         publisher.Registry.EndPublish(stream);
@@ -145,7 +145,7 @@ public sealed class HlsPackagerTests(ITestOutputHelper output)
     public void Grace_timer_that_fires_early_reschedules_itself_and_a_restart_cancels_it()
     {
         var time = new ManualTimeProvider(Start);
-        using var publisher = new TestPublisher(new HlsOptions { EndedStreamGraceSeconds = 60 }, time);
+        using var publisher = new TestPublisher(new HlsOptions { Container = HlsContainer.Ts, EndedStreamGraceSeconds = 60 }, time);
         var stream = publisher.Begin("early");
         Publish(stream, 0, 2_100);
         publisher.Registry.EndPublish(stream);
@@ -177,7 +177,7 @@ public sealed class HlsPackagerTests(ITestOutputHelper output)
     [Fact]
     public void Segment_is_listed_when_the_closing_keyframe_write_returns()
     {
-        using var publisher = new TestPublisher(new HlsOptions { WindowSegments = 6 });
+        using var publisher = new TestPublisher(new HlsOptions { Container = HlsContainer.Ts, WindowSegments = 6 });
         var stream = publisher.Begin("latency");
         TestPublisher.Write(stream, [SyntheticFrames.VideoConfig(), SyntheticFrames.AudioConfig()]);
         var samples = new List<double>();

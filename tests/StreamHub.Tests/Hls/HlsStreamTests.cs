@@ -70,7 +70,7 @@ public sealed class HlsStreamTests
     }
 
     private static HlsStream NewStream(SegmentBlockPool blocks) =>
-        new("race", new HlsOptions(), firstSequence: 1, new ManualTimeProvider(Start), blocks, NullLogger.Instance);
+        new("race", new HlsOptions(), HlsContainer.Ts, firstSequence: 1, new ManualTimeProvider(Start), blocks, NullLogger.Instance);
 
     private static LiveStream NewPublisher() => new("race", new PublisherInfo("c1", "127.0.0.1:1", null), Start, []);
 }

@@ -14,7 +14,7 @@ public sealed class SegmentRangeCurlTests
     {
         var curl = ExternalProcess.Require("curl", "curl");
         var ffmpeg = ExternalProcess.Require("ffmpeg", "ffmpeg");
-        await using var host = StreamHubHost.Start();
+        await using var host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Hls:Container"] = "Ts" });
         var (name, key) = await host.CreateStreamAsync("range");
         var publishing = ExternalProcess.RunAsync(ffmpeg,
         [

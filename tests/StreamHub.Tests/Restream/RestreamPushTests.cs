@@ -109,7 +109,7 @@ public sealed class RestreamPushTests
             var playlist = new Uri(hub.HttpBase, $"/hls/{pushed}/index.m3u8");
             var deadline = DateTime.UtcNow + Soon;
             while (DateTime.UtcNow < deadline && (await client.GetAsync(playlist)) is var response
-                   && (!response.IsSuccessStatusCode || (await response.Content.ReadAsStringAsync()).Split('\n').Count(l => l.EndsWith(".ts", StringComparison.Ordinal)) < 2))
+                   && (!response.IsSuccessStatusCode || (await response.Content.ReadAsStringAsync()).Split('\n').Count(l => l.StartsWith("#EXTINF:", StringComparison.Ordinal)) < 2))
             {
                 await Task.Delay(200);
             }

@@ -107,7 +107,7 @@ public static partial class RestreamTestKit
                 {
                     var text = await _http.GetStringAsync(playlist, _stop.Token);
                     var first = MediaSequence().Match(text) is { Success: true } m ? long.Parse(m.Groups[1].Value) : 0;
-                    var segments = text.Split('\n').Count(l => l.TrimEnd().EndsWith(".ts", StringComparison.Ordinal));
+                    var segments = text.Split('\n').Count(l => l.StartsWith("#EXTINF:", StringComparison.Ordinal));
                     lock (_sequences)
                     {
                         for (var i = 0; i < segments; i++)

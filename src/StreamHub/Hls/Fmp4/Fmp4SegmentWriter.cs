@@ -7,10 +7,10 @@ namespace StreamHub.Hls.Fmp4;
 /// (<c>moof</c> + <c>mdat</c>), plus the init segment and the <c>styp</c> that opens a segment. No I/O: everything is
 /// written into an <see cref="IBufferWriter{T}"/>.
 /// <para>Driving it from a segmenter: build the tracks from the sequence headers (<see cref="Fmp4Track.TryCreate"/>),
-/// write <see cref="WriteInitSegment"/> once; then <see cref="Add"/> every coded frame and call
-/// <see cref="WriteFragment"/> at each cut (a segment or a part), <see cref="WriteSegmentType"/> first when the
-/// fragment starts a segment. <see cref="Add"/> keeps a reference to the frame's payload, not a copy: the caller
-/// keeps each frame retained until the <see cref="WriteFragment"/> that writes it has returned.</para>
+/// write <see cref="WriteInitSegment"/> once; then <see cref="Add(MediaFrame)"/> every coded frame and call
+/// <see cref="WriteFragment(IBufferWriter{byte}, long, long)"/> at each cut (a segment or a part), <see cref="WriteSegmentType"/> first when the
+/// fragment starts a segment. <see cref="Add(MediaFrame)"/> keeps a reference to the frame's payload, not a copy: the caller
+/// keeps each frame retained until the <see cref="WriteFragment(IBufferWriter{byte}, long, long)"/> that writes it has returned.</para>
 /// <para>Timing: frames come in with millisecond DTS and composition offsets (RTMP). Video runs at 90 kHz
 /// (ms × 90); audio at its sample rate, sample-accurate (see <see cref="AudioSampleClock"/>). A sample's duration is
 /// the next sample's decode time minus its own; the last sample of a fragment takes the next frame's DTS when the
@@ -31,8 +31,11 @@ public sealed class Fmp4SegmentWriter : IDisposable
     private readonly TrackSamples? _audio;
     private uint _sequenceNumber = 1;
 
-    public Fmp4SegmentWriter(Fmp4Track? video, Fmp4Track? audio)
+    /// <param name="firstSequenceNumber">The <c>mfhd</c> sequence number of the first fragment (a stream whose tracks
+    /// change continues its numbering).</param>
+    public Fmp4SegmentWriter(Fmp4Track? video, Fmp4Track? audio, uint firstSequenceNumber = 1)
     {
+        _sequenceNumber = Math.Max(1, firstSequenceNumber);
         if (video is null && audio is null)
         {
             throw new ArgumentException("A segment writer needs at least one track.");
@@ -58,6 +61,9 @@ public sealed class Fmp4SegmentWriter : IDisposable
 
     /// <summary>Audio samples waiting for the next fragment.</summary>
     public int PendingAudioSamples => _audio?.Count ?? 0;
+
+    /// <summary>Payload bytes waiting for the next fragment.</summary>
+    public long PendingBytes => (_video?.PayloadBytes ?? 0) + (_audio?.PayloadBytes ?? 0);
 
     public void WriteInitSegment(IBufferWriter<byte> output) => Fmp4InitSegment.Write(output, Video, Audio);
 
@@ -103,6 +109,46 @@ public sealed class Fmp4SegmentWriter : IDisposable
         return true;
     }
 
+    /// <summary>Queues a coded frame timed by the caller's 90 kHz clock (a segmenter's, which keeps the timeline
+    /// continuous across publishes) instead of the frame's own millisecond timestamps: video takes
+    /// <paramref name="dts"/> and <paramref name="pts"/> as they are; audio is placed sample-accurately near
+    /// <paramref name="dts"/> (<see cref="AudioSampleClock"/>). Same rules as <see cref="Add(MediaFrame)"/> otherwise.</summary>
+    public bool Add(MediaFrame frame, long dts, long pts)
+    {
+        if (frame.FrameKind != MediaFrameKind.Coded || frame.Payload.IsEmpty)
+        {
+            return false;
+        }
+        var track = frame.Kind == MediaKind.Video ? _video : _audio;
+        if (track is null)
+        {
+            return false;
+        }
+        if (track.Track.Kind == MediaKind.Video)
+        {
+            var offset = (int)Math.Clamp(pts - dts, int.MinValue, int.MaxValue);
+            track.Append(new Fmp4Sample(dts, offset, frame.IsKeyframe ? Fmp4SampleFlags.Sync : Fmp4SampleFlags.NonSync, frame.Payload));
+        }
+        else
+        {
+            var ms = (dts + 45) / 90;
+            track.Append(new Fmp4Sample(track.Clock.Advance(ms, track.Track.SamplesPerFrame), 0, Fmp4SampleFlags.Sync, frame.Payload));
+        }
+        return true;
+    }
+
+    /// <summary>Writes one fragment of the samples queued through <see cref="Add(MediaFrame, long, long)"/>; the last
+    /// video sample lasts until <paramref name="videoEnd"/> (90 kHz) when known, the last audio sample one frame.</summary>
+    public void WriteFragmentUntil(IBufferWriter<byte> output, long videoEnd)
+    {
+        var video = _video is { Count: > 0 } ? _video : null;
+        var audio = _audio is { Count: > 0 } ? _audio : null;
+        if (video is not null || audio is not null)
+        {
+            WriteTrackFragments(output, video, audio, video is null ? 0 : videoEnd, audio is null ? 0 : NoTimestamp);
+        }
+    }
+
     /// <summary>Writes one fragment with every queued sample: <c>moof</c> (<c>mfhd</c>, then a <c>traf</c> per track
     /// that has samples) and <c>mdat</c> (the video samples, then the audio samples, as the payloads came). Does
     /// nothing when no sample is queued.</summary>
@@ -118,7 +164,13 @@ public sealed class Fmp4SegmentWriter : IDisposable
         }
         var videoEnd = video is null ? 0 : nextVideoDts == NoTimestamp ? NoTimestamp : nextVideoDts * VideoTicksPerMillisecond;
         var audioEnd = audio is null ? 0 : nextAudioDts == NoTimestamp ? NoTimestamp : audio.Clock.Peek(nextAudioDts);
+        WriteTrackFragments(output, video, audio, videoEnd, audioEnd);
+    }
 
+    /// <summary>The fragment of the given tracks' queued samples (null: none queued); each end is the decode time in
+    /// the track's timescale after its last sample, or <see cref="NoTimestamp"/>.</summary>
+    private void WriteTrackFragments(IBufferWriter<byte> output, TrackSamples? video, TrackSamples? audio, long videoEnd, long audioEnd)
+    {
         const int MfhdSize = 16;
         var moofSize = 8 + MfhdSize + (video?.TrafSize ?? 0) + (audio?.TrafSize ?? 0);
         var videoBytes = video?.PayloadBytes ?? 0;

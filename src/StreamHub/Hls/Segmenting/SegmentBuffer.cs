@@ -46,6 +46,24 @@ public sealed class SegmentBuffer : IBufferWriter<byte>, IDisposable
         return _current!.Array.AsSpan(_written);
     }
 
+    /// <summary>The bytes written from offset <paramref name="start"/> on (a part of the open segment), readable from any
+    /// thread while the blocks live: the blocks already written are never written again, and the current block's
+    /// readable length only grows.</summary>
+    public ReadOnlySequence<byte> WrittenFrom(long start)
+    {
+        if (_current is null || start >= WrittenCount)
+        {
+            return ReadOnlySequence<byte>.Empty;
+        }
+        _current.Seal(_written);
+        var block = _first!;
+        while (start >= block.RunningIndex + block.Memory.Length && block != _current)
+        {
+            block = block.NextBlock!;
+        }
+        return new ReadOnlySequence<byte>(block, (int)(start - block.RunningIndex), _current, _written);
+    }
+
     /// <summary>Hands the written bytes over, as a sequence over the blocks; <paramref name="first"/> is the head of
     /// their chain (null when nothing was written), for the new owner to return to the pool.</summary>
     public ReadOnlySequence<byte> Detach(out SegmentBlock? first)

@@ -18,18 +18,43 @@ public sealed class SegmentWindow
     private long _discontinuitySequence;
     private long _segmentsProduced;
     private bool _ended;
-    private volatile PlaylistSnapshot _snapshot = PlaylistSnapshot.Empty;
+    private volatile PlaylistSnapshot _snapshot;
+    private readonly TimeSpan? _partTarget;
+    private Segment? _open;
+    private PlaylistEntry _openEntry;
+    private readonly List<(int Version, ReadOnlyMemory<byte> Bytes)> _inits = [];
+
+    /// <summary>Finished segments whose parts a low-latency playlist still lists, besides the one being written: the
+    /// spec asks for parts within three target durations of the live edge at least (RFC 8216bis §6.2.2).</summary>
+    public const int SegmentsWithParts = 3;
 
     /// <param name="minimumTargetDuration">EXT-X-TARGETDURATION before any longer segment raises it.</param>
     /// <param name="firstSequence">The media sequence number of the first segment.</param>
-    public SegmentWindow(int windowSegments, int minimumTargetDuration, long firstSequence)
+    /// <param name="partTarget">Low-latency HLS: segments are listed part by part while they are written, no part
+    /// longer than this; null for a playlist of whole segments.</param>
+    public SegmentWindow(int windowSegments, int minimumTargetDuration, long firstSequence, TimeSpan? partTarget = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(windowSegments, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(minimumTargetDuration, 1);
         _windowSegments = windowSegments;
         _targetDuration = minimumTargetDuration;
+        _partTarget = partTarget;
         NextSequence = firstSequence;
+        _firstSequence = firstSequence;
+        _nextPartNumber = FirstPartNumber;
+        _snapshot = new PlaylistSnapshot([], [], false);
     }
+
+    /// <summary>The number of the stream's first part: the first sequence number (Unix seconds) times 100, so a
+    /// stream packaged again after a server restart (whose sequence numbers start later) names no part as before,
+    /// which a cache in front could still hold.</summary>
+    public long FirstPartNumber => _firstSequence * 100;
+
+    private readonly long _firstSequence;
+    private long _nextPartNumber;
+
+    /// <summary>PART-TARGET, or null when segments are listed whole.</summary>
+    public TimeSpan? PartTarget => _partTarget;
 
     /// <summary>EXT-X-TARGETDURATION, whole seconds. Read from any thread.</summary>
     public int TargetDuration => Volatile.Read(ref _targetDuration);
@@ -48,9 +73,44 @@ public sealed class SegmentWindow
     /// <summary>Segments added since this window was created (over every publish of the stream).</summary>
     public long SegmentsProduced => Interlocked.Read(ref _segmentsProduced);
 
+    /// <summary>The init segment <paramref name="version"/> (fMP4's EXT-X-MAP); kept while a listed or retained
+    /// segment needs it.</summary>
+    public void SetInit(int version, ReadOnlyMemory<byte> bytes)
+    {
+        if (version != 0 && !_inits.Exists(i => i.Version == version))
+        {
+            _inits.Add((version, bytes));
+        }
+    }
+
+    /// <summary>A segment starts being written (low-latency HLS): <paramref name="entry"/> says how it will be listed
+    /// (its duration is not known yet); its parts are listed as <see cref="AddPart"/> hands them over. The segmenter
+    /// keeps the segment's lease until <see cref="Add"/>.</summary>
+    public void Open(Segment segment, PlaylistEntry entry)
+    {
+        _open = segment;
+        _openEntry = entry;
+    }
+
+    /// <summary>A part of the open segment is written: it is listed, and the new playlist is published.</summary>
+    public void AddPart(PartialSegment part)
+    {
+        part.Segment.AddPart(part);
+        _nextPartNumber = part.Entry.Number + 1;
+        Publish();
+    }
+
     /// <summary>Lists a finished segment (it must carry <see cref="NextSequence"/>) and publishes the new playlist.</summary>
     public void Add(Segment segment)
     {
+        if (ReferenceEquals(segment, _open))
+        {
+            _open = null;
+        }
+        if (segment.Parts.Length > 0)
+        {
+            _nextPartNumber = segment.Parts[^1].Entry.Number + 1;
+        }
         Interlocked.Increment(ref _segmentsProduced);
         if (segment.Sequence != NextSequence)
         {
@@ -101,7 +161,11 @@ public sealed class SegmentWindow
         Segment[] dropped = [.. _retired, .. _listed];
         _retired.Clear();
         _listed.Clear();
+        _open = null;
+        _inits.Clear();
+        var previous = _snapshot;
         _snapshot = PlaylistSnapshot.Empty;
+        previous.Supersede();
         foreach (var segment in dropped)
         {
             segment.Release();
@@ -110,15 +174,80 @@ public sealed class SegmentWindow
 
     private void Publish()
     {
+        var previous = _snapshot;
+        _snapshot = Render();
+        previous.Supersede();
+    }
+
+    private PlaylistSnapshot Render()
+    {
+        Segment[] fetchable = [.. _retired, .. _listed];
+        var open = _partTarget is not null && _open is { } o && o.Parts.Length > 0 ? o : null;
         if (_listed.Count == 0)
         {
-            _snapshot = new PlaylistSnapshot([], [], _ended);
-            return;
+            // No playlist before the first whole segment: players that ignore parts would find nothing to play.
+            return new PlaylistSnapshot([], [], fetchable, [], [], _ended, null, NextSequence, _nextPartNumber);
         }
         var entries = _listed.Select(s => s.Entry).ToArray();
         var playlist = new MediaPlaylist(_targetDuration, entries[0].Sequence, _discontinuitySequence, _ended, entries);
+        var parts = Array.Empty<PartialSegment>();
+        if (_partTarget is { } partTarget)
+        {
+            var recent = _listed.Skip(Math.Max(0, _listed.Count - SegmentsWithParts)).Append(open);
+            parts = [.. recent.SelectMany(s => s is null ? [] : s.Parts.ToArray())];
+            PartEntry? hint = _ended ? null
+                : open is not null ? new PartEntry(open.Sequence, open.Parts.Length, TimeSpan.Zero, false, _nextPartNumber)
+                : new PartEntry(NextSequence, 0, TimeSpan.Zero, false, _nextPartNumber);
+            playlist = playlist with
+            {
+                Parts = new PlaylistParts(partTarget, [.. parts.Select(p => p.Entry)], open is null ? null : _openEntry, hint,
+                    TimeSpan.FromSeconds(6 * _targetDuration)),
+            };
+        }
+        var full = Render(playlist);
+        var delta = Array.Empty<byte>();
+        if (playlist.Parts is { } info && SkippableSegments(entries, info.CanSkipUntil) is > 0 and var skipped)
+        {
+            delta = Render(playlist with { SkippedSegments = skipped });
+        }
+        PruneInits(fetchable, open);
+        return new PlaylistSnapshot(full, delta, fetchable, parts, [.. _inits], _ended, open, NextSequence, _nextPartNumber);
+    }
+
+    private static byte[] Render(MediaPlaylist playlist)
+    {
         var text = new ArrayBufferWriter<byte>(512);
         MediaPlaylistWriter.Write(text, playlist);
-        _snapshot = new PlaylistSnapshot(text.WrittenSpan.ToArray(), [.. _retired, .. _listed], _ended);
+        return text.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Entries at the start whose end is at least <paramref name="skipUntil"/> before the end of the playlist
+    /// (RFC 8216bis §4.4.3.8: a delta update may leave those out).</summary>
+    private static int SkippableSegments(PlaylistEntry[] entries, TimeSpan skipUntil)
+    {
+        var fromEnd = TimeSpan.Zero;
+        for (var i = entries.Length - 1; i >= 0; i--)
+        {
+            if (fromEnd >= skipUntil)
+            {
+                return i + 1;
+            }
+            fromEnd += entries[i].Duration;
+        }
+        return 0;
+    }
+
+    private void PruneInits(Segment[] fetchable, Segment? open)
+    {
+        if (_inits.Count <= 1)
+        {
+            return;
+        }
+        var oldest = fetchable.Length > 0 ? fetchable[0].Entry.InitVersion : _openEntry.InitVersion;
+        if (open is null && fetchable.Length == 0)
+        {
+            return;
+        }
+        _inits.RemoveAll(i => i.Version < oldest);
     }
 }

@@ -72,11 +72,16 @@ public sealed class Segmenter
     private readonly int _maxSegmentBytes;
     private readonly SegmentBlockPool _pool;
     private readonly SegmentBuffer _segment;
-    private readonly ISegmentWriter _writer;
+    private ISegmentWriter _writer;
+    private ISegmentWriter? _fallback;
     private readonly KeyframeIntervals _keyframes = new();
+    private readonly long _partTarget;
 
+    private VideoCodec? _videoCodec;
+    private byte[]? _videoRecord;
     private AvcDecoderConfiguration? _avc;
     private AudioSpecificConfig? _aac;
+    private byte[]? _audioRecord;
 
     private long? _originMs;
     private long _clockBase = ClockStart;
@@ -97,6 +102,13 @@ public sealed class Segmenter
     private bool _segmentDiscontinuity;
     private DateTimeOffset _segmentProgramDateTime;
     private DateTimeOffset? _nextProgramDateTime;
+    private int _segmentInitVersion;
+    private Segment? _current;
+    private long _partStart;
+    private long _nextPartNumber;
+    private long _partOffset;
+    private bool _partIndependent;
+    private bool _partHasFrames;
     private bool _discontinuityPending;
     private bool _published;
     private long _forcedCuts;
@@ -107,11 +119,17 @@ public sealed class Segmenter
     /// <param name="maxDuration">A segment without a keyframe is cut at this length (default
     /// <see cref="DefaultMaxDuration"/>, and never below the target).</param>
     /// <param name="writer">The container, for this segmenter alone; when null, MPEG-TS (<see cref="TsSegmentWriter"/>).</param>
+    /// <param name="fallback">The container a video codec that <paramref name="writer"/> cannot carry (HEVC or AV1 in
+    /// MPEG-TS) is packaged in instead: from that sequence header on, after a discontinuity, for the rest of the
+    /// segmenter's life. When null, such video is dropped.</param>
     public Segmenter(SegmentWindow window, TimeSpan targetDuration, TimeProvider time, int maxSegmentBytes = DefaultMaxSegmentBytes,
-        SegmentBlockPool? pool = null, TimeSpan? maxDuration = null, ISegmentWriter? writer = null)
+        SegmentBlockPool? pool = null, TimeSpan? maxDuration = null, ISegmentWriter? writer = null, ISegmentWriter? fallback = null)
     {
         _window = window;
         _writer = writer ?? new TsSegmentWriter();
+        _fallback = fallback;
+        _partTarget = window.PartTarget is { } part ? (long)(part.TotalSeconds * 90_000) : 0;
+        _nextPartNumber = window.FirstPartNumber;
         _pool = pool ?? new SegmentBlockPool();
         _segment = new SegmentBuffer(_pool);
         _time = time;
@@ -121,6 +139,13 @@ public sealed class Segmenter
     }
 
     public SegmentWindow Window => _window;
+
+    /// <summary>The container segments are written in now.</summary>
+    public ISegmentWriter Writer => _writer;
+
+    /// <summary>Set when a video codec made the segmenter move to its fallback container; the caller logs it once
+    /// and clears it.</summary>
+    public VideoCodec? MovedToFallbackFor { get; set; }
 
     /// <summary>The longest segment when no keyframe comes.</summary>
     public TimeSpan MaxDuration => TimeSpan.FromTicks(_maxDuration * TimeSpan.TicksPerSecond / 90_000);
@@ -145,8 +170,11 @@ public sealed class Segmenter
         _discontinuityPending = _published;
         _originMs = null;
         _clockBase = _clockEnd == 0 ? ClockStart : _clockEnd + ClockStart;
+        _videoCodec = null;
+        _videoRecord = null;
         _avc = null;
         _aac = null;
+        _audioRecord = null;
         _audioAnchor = long.MinValue;
         _keyframes.Reset();
         if (_window.Ended)
@@ -169,7 +197,7 @@ public sealed class Segmenter
         {
             (MediaKind.Video, MediaFrameKind.SequenceHeader) => SetVideoConfiguration(frame),
             (MediaKind.Audio, MediaFrameKind.SequenceHeader) => SetAudioConfiguration(frame),
-            (MediaKind.Video, MediaFrameKind.Coded) => frame.VideoCodec == VideoCodec.H264 && _avc is not null && WriteVideo(frame),
+            (MediaKind.Video, MediaFrameKind.Coded) => frame.VideoCodec == _videoCodec && WriteVideo(frame),
             (MediaKind.Audio, MediaFrameKind.Coded) => frame.AudioCodec == AudioCodec.Aac && _aac is not null && WriteAudio(frame),
             _ => true, // end of sequence: nothing to package
         };
@@ -182,17 +210,54 @@ public sealed class Segmenter
 
     private bool SetVideoConfiguration(MediaFrame frame)
     {
-        if (frame.VideoCodec != VideoCodec.H264 || !AvcDecoderConfiguration.TryParse(frame.Payload.Span, out var configuration))
+        var codec = frame.VideoCodec;
+        var record = frame.Payload.Span;
+        AvcDecoderConfiguration? avc = null;
+        if (codec == VideoCodec.H264)
+        {
+            if (!AvcDecoderConfiguration.TryParse(record, out var parsed))
+            {
+                return false;
+            }
+            avc = parsed;
+        }
+        if (!_writer.CanCarry(codec))
+        {
+            if (_fallback is null || !_fallback.CanCarry(codec))
+            {
+                return false;
+            }
+            MoveToFallback(codec);
+        }
+        if (!_writer.SetVideoConfiguration(codec, record))
         {
             return false;
         }
-        if (_avc is not null && !SameParameterSets(_avc, configuration))
+        var changed = _videoRecord is not null && (codec != _videoCodec
+            || (avc is not null && _avc is not null ? !SameParameterSets(_avc, avc) : !record.SequenceEqual(_videoRecord)));
+        if (changed)
         {
             _discontinuityPending = true; // new resolution or profile mid-publish: players must reset their decoder
         }
-        _avc = configuration;
-        _writer.SetVideoConfiguration(frame, configuration);
+        _videoCodec = codec;
+        _videoRecord = record.ToArray();
+        _avc = avc;
         return true;
+    }
+
+    /// <summary>The fallback container takes over for good: the open segment is listed, the next one starts with a
+    /// discontinuity, and the audio configuration carries over.</summary>
+    private void MoveToFallback(VideoCodec codec)
+    {
+        Flush();
+        _writer = _fallback!;
+        _fallback = null;
+        _discontinuityPending |= _published;
+        if (_audioRecord is not null && _aac is { } aac)
+        {
+            _writer.SetAudioConfiguration(_audioRecord, aac, _segment);
+        }
+        MovedToFallbackFor = codec;
     }
 
     private bool SetAudioConfiguration(MediaFrame frame)
@@ -208,7 +273,8 @@ public sealed class Segmenter
             _audioAnchor = long.MinValue;
         }
         _aac = configuration;
-        _writer.SetAudioConfiguration(frame, configuration, _segment);
+        _audioRecord = frame.Payload.ToArray();
+        _writer.SetAudioConfiguration(_audioRecord, configuration, _segment);
         return true;
     }
 
@@ -229,7 +295,7 @@ public sealed class Segmenter
     private bool WriteVideo(MediaFrame frame)
     {
         var payload = frame.Payload.Span;
-        var idr = AnnexBWriter.ContainsIdr(payload, _avc!.NalLengthSize);
+        var idr = _avc is not null ? AnnexBWriter.ContainsIdr(payload, _avc.NalLengthSize) : frame.IsKeyframe;
         CheckJump(frame.Dts, _videoFrameDuration);
         var dts = Math.Max(0, ToClock(frame.Dts));
         if (_lastVideoDts != long.MinValue && dts <= _lastVideoDts)
@@ -258,14 +324,23 @@ public sealed class Segmenter
             {
                 Cut(dts, hasVideo: true, hasAudio: _aac is not null, independent: true);
             }
-            else if (elapsed >= _maxDuration || _segment.WrittenCount >= _maxSegmentBytes)
+            else if (elapsed >= _maxDuration || SegmentBytes >= _maxSegmentBytes)
             {
                 ForcedCut(dts, independent: idr);
+            }
+            else if (PartFull(dts, _videoFrameDuration))
+            {
+                EndPart(dts, independent: idr);
             }
             if (!_segmentHasVideo)
             {
                 return false;
             }
+        }
+        if (!_partHasFrames)
+        {
+            _partHasFrames = true;
+            _partIndependent |= idr;
         }
 
         if (!_writer.WriteVideo(_segment, frame, pts, dts, idr))
@@ -280,6 +355,47 @@ public sealed class Segmenter
         _latestDts = Math.Max(_latestDts, dts);
         _clockEnd = Math.Max(_clockEnd, dts + _videoFrameDuration);
         return true;
+    }
+
+    /// <summary>Bytes of the open segment, written or held back by the writer.</summary>
+    private long SegmentBytes => _segment.WrittenCount + _writer.PendingBytes;
+
+    /// <summary>Low-latency HLS: the open part has frames and would pass the part target with the frame at
+    /// <paramref name="dts"/>, so the frame starts the next part. Video leads the parts of a segment that has video, so
+    /// each part starts with a picture (and says whether it is a keyframe).</summary>
+    private bool PartFull(long dts, long frameDuration) =>
+        _partTarget > 0 && _partHasFrames && dts + frameDuration - _partStart > _partTarget;
+
+    private void EndPart(long at, bool independent)
+    {
+        _writer.EndPart(_segment, at);
+        AddPart(at);
+        _partStart = at;
+        _partOffset = _segment.WrittenCount;
+        _partIndependent = independent;
+        _partHasFrames = false;
+    }
+
+    /// <summary>The bytes since the last part become a part of the open segment; listed at once unless the segment is
+    /// about to be listed whole.</summary>
+    private void AddPart(long end, bool publish = true)
+    {
+        var segment = _current!;
+        var data = _segment.WrittenFrom(_partOffset);
+        if (data.IsEmpty)
+        {
+            return;
+        }
+        var duration = TimeSpan.FromTicks(Math.Max(1, end - _partStart) * TimeSpan.TicksPerSecond / 90_000);
+        var part = new PartialSegment(segment, new PartEntry(segment.Sequence, segment.Parts.Length, duration, _partIndependent, _nextPartNumber++), data);
+        if (publish)
+        {
+            _window.AddPart(part);
+        }
+        else
+        {
+            segment.AddPart(part);
+        }
     }
 
     /// <summary>Cutting at this keyframe keeps the segment within TARGETDURATION when the next keyframe, one keyframe
@@ -308,7 +424,7 @@ public sealed class Segmenter
 
         if (!_open)
         {
-            if (_avc is not null)
+            if (_videoCodec is not null)
             {
                 return false; // video is coming: segments start at its first IDR
             }
@@ -328,14 +444,22 @@ public sealed class Segmenter
                 _keyframes.Reset();
                 Cut(dts, hasVideo: true, hasAudio: _segmentHasAudio, independent: false);
             }
-            else if (elapsed >= _maxDuration || _segment.WrittenCount >= _maxSegmentBytes)
+            else if (elapsed >= _maxDuration || SegmentBytes >= _maxSegmentBytes)
             {
                 ForcedCut(dts, independent: !_segmentHasVideo);
+            }
+            else if (!_segmentHasVideo && PartFull(dts, frameDuration))
+            {
+                EndPart(dts, independent: true);
             }
             if (!_segmentHasAudio)
             {
                 return false;
             }
+        }
+        if (!_segmentHasVideo)
+        {
+            _partHasFrames = true;
         }
 
         _writer.WriteAudio(_segment, frame, dts, frameDuration);
@@ -413,14 +537,30 @@ public sealed class Segmenter
         _segmentDiscontinuity = _discontinuityPending;
         _discontinuityPending = false;
         _writer.BeginSegment(_segment, hasVideo, hasAudio, _segmentDiscontinuity);
+        _segmentInitVersion = _writer.InitVersion;
+        _window.SetInit(_segmentInitVersion, _writer.InitSegment);
         _segmentProgramDateTime = _segmentDiscontinuity || _nextProgramDateTime is null
             ? _time.GetUtcNow()
             : _nextProgramDateTime.Value;
+        _current = new Segment(_window.NextSequence, _pool);
+        _partStart = start;
+        _partOffset = 0;
+        _partIndependent = independent;
+        _partHasFrames = false;
+        if (_partTarget > 0)
+        {
+            _window.Open(_current, new PlaylistEntry(_current.Sequence, TimeSpan.Zero, _segmentDiscontinuity, _segmentProgramDateTime,
+                independent, _segmentInitVersion));
+        }
     }
 
     private void Close(long end)
     {
-        _writer.EndSegment(_segment);
+        _writer.EndSegment(_segment, end);
+        if (_partTarget > 0)
+        {
+            AddPart(end, publish: false); // the segment is listed whole in a moment, with this last part
+        }
         var length = Math.Max(1, end - _segmentStart);
         var limit = _window.TargetDuration * 90_000L + RoundingMargin;
         if (length >= limit && end - _clockEnd > Gap)
@@ -431,9 +571,13 @@ public sealed class Segmenter
             _discontinuityPending = true;
         }
         var duration = TimeSpan.FromTicks(length * TimeSpan.TicksPerSecond / 90_000);
-        var entry = new PlaylistEntry(_window.NextSequence, duration, _segmentDiscontinuity, _segmentProgramDateTime, _segmentIndependent);
+        var entry = new PlaylistEntry(_window.NextSequence, duration, _segmentDiscontinuity, _segmentProgramDateTime, _segmentIndependent,
+            _segmentInitVersion);
         var data = _segment.Detach(out var blocks);
-        _window.Add(new Segment(entry, data, blocks, _pool));
+        var segment = _current!;
+        _current = null;
+        segment.Complete(entry, data, blocks);
+        _window.Add(segment);
         _nextProgramDateTime = _segmentProgramDateTime + duration;
         _open = false;
         _published = true;
@@ -444,9 +588,22 @@ public sealed class Segmenter
     public void Discard()
     {
         _writer.Discard();
-        _segment.Dispose();
+        _segment.Detach(out var blocks);
+        if (_current is { } open)
+        {
+            // A part of it may still be being sent: its blocks go back once that response lets go.
+            open.Abandon(blocks);
+            open.Release();
+            _current = null;
+        }
+        else if (blocks is not null)
+        {
+            _pool.Return(blocks);
+        }
         _open = false;
         _window.Discard();
+        (_writer as IDisposable)?.Dispose();
+        (_fallback as IDisposable)?.Dispose();
     }
 
     /// <summary>Lists the open segment, if any, with its duration up to the end of its last frame.</summary>

@@ -32,9 +32,28 @@ public sealed class TsSegmentWriter : ISegmentWriter
     /// <summary>ADTS's frame_length is 13 bits.</summary>
     public int MaxAudioFrameLength => AdtsHeader.MaxPayloadLength;
 
-    public void SetVideoConfiguration(MediaFrame sequenceHeader, AvcDecoderConfiguration configuration) => _avc = configuration;
+    public string Extension => "ts";
 
-    public void SetAudioConfiguration(MediaFrame sequenceHeader, AudioSpecificConfig configuration, IBufferWriter<byte> segment)
+    /// <summary>H.264 only: HLS players take neither HEVC nor AV1 in MPEG-TS.</summary>
+    public bool CanCarry(VideoCodec codec) => codec == VideoCodec.H264;
+
+    public int InitVersion => 0;
+
+    public ReadOnlyMemory<byte> InitSegment => ReadOnlyMemory<byte>.Empty;
+
+    public long PendingBytes => _audioPes.WrittenCount;
+
+    public bool SetVideoConfiguration(VideoCodec codec, ReadOnlySpan<byte> record)
+    {
+        if (codec != VideoCodec.H264 || !AvcDecoderConfiguration.TryParse(record, out var configuration))
+        {
+            return false;
+        }
+        _avc = configuration;
+        return true;
+    }
+
+    public void SetAudioConfiguration(ReadOnlySpan<byte> record, AudioSpecificConfig configuration, IBufferWriter<byte> segment)
     {
         if (_aac is not null && _aac != configuration)
         {
@@ -82,7 +101,10 @@ public sealed class TsSegmentWriter : ISegmentWriter
         _audioPesDuration += duration;
     }
 
-    public void EndSegment(IBufferWriter<byte> segment)
+    /// <summary>The audio waiting for its PES goes out, so a part holds every frame up to its end.</summary>
+    public void EndPart(IBufferWriter<byte> segment, long end) => FlushAudio(segment);
+
+    public void EndSegment(IBufferWriter<byte> segment, long end)
     {
         FlushAudio(segment);
         _open = false;

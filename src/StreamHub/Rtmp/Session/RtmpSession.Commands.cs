@@ -107,8 +107,9 @@ public sealed partial class RtmpSession
         RtmpLog.Connected(_logger, _connectionId, _remoteAddress, _options.Application, _encoder);
     }
 
-    /// <summary>H.264 (<c>avc1</c>) and AAC (<c>mp4a</c>): the codecs the HLS packager writes into segments. The
-    /// readers recognise more (hvc1, av01, vp09, Opus, ...), but those frames are dropped by every output so far.</summary>
+    /// <summary>H.264 (<c>avc1</c>), HEVC (<c>hvc1</c>), AV1 (<c>av01</c>) and AAC (<c>mp4a</c>): the codecs the HLS
+    /// packager writes into segments (HEVC and AV1 in fMP4). The readers recognise more (vp09, Opus, ...), but HLS drops
+    /// those frames.</summary>
     private static bool IsServedFourCc(object? value)
     {
         if (value is not string { Length: 4 } text)
@@ -116,7 +117,7 @@ public sealed partial class RtmpSession
             return false;
         }
         var fourCc = (uint)(text[0] << 24 | text[1] << 16 | text[2] << 8 | text[3]);
-        return FourCc.ToVideoCodec(fourCc) == VideoCodec.H264 || FourCc.ToAudioCodec(fourCc) == AudioCodec.Aac;
+        return FourCc.ToVideoCodec(fourCc) is VideoCodec.H264 or VideoCodec.Hevc or VideoCodec.Av1 || FourCc.ToAudioCodec(fourCc) == AudioCodec.Aac;
     }
 
     /// <summary>The application and what follows it: "live", "Live", "live/" and "live?token=x" all name the

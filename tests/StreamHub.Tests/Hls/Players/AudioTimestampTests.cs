@@ -20,7 +20,7 @@ public sealed class AudioTimestampTests(ITestOutputHelper output)
     [InlineData(44_100)]
     public async Task Consecutive_aac_frames_are_1024_samples_apart_in_90_khz_ticks_across_segments(int sampleRate)
     {
-        await using var host = StreamHubHost.Start();
+        await using var host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Hls:Container"] = "Ts" }); // reads PES timestamps
         var (name, key) = await host.CreateStreamAsync($"audio{sampleRate}");
         await using var publisher = LivePublisher.Start($"publisher ({sampleRate} Hz)", $"rtmp://127.0.0.1:{host.RtmpPort}/live/{key}",
             gopFrames: 60, sampleRate);

@@ -29,7 +29,7 @@ public sealed class KeyframeIntervalStreams : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Host = StreamHubHost.Start();
+        Host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Hls:Container"] = "Ts" }); // the structure test reads MPEG-TS
         foreach (var gop in GopFrames)
         {
             var (name, key) = await Host.CreateStreamAsync($"gop{gop}");

@@ -59,10 +59,12 @@ public sealed class PlayerPage : IAsyncDisposable
 
     /// <param name="catchUp">hls.js only: let it play up to 1.5× fast while it is further behind the live edge than its
     /// target (<c>maxLiveSyncPlaybackRate</c>), so its latency settles at the target wherever in a segment it started.</param>
-    public static async Task<PlayerPage> OpenAsync(IBrowser browser, HlsPlayer player, Uri playlist, bool catchUp = false)
+    /// <param name="lowLatency">hls.js only: low-latency mode (hls.js's default) on or off.</param>
+    public static async Task<PlayerPage> OpenAsync(IBrowser browser, HlsPlayer player, Uri playlist, bool catchUp = false, bool lowLatency = true)
     {
         var nodeModules = NodeModules();
-        var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 640, Height = 360 } });
+        // A test server's HTTPS certificate is self-signed.
+        var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 640, Height = 360 }, IgnoreHTTPSErrors = true });
         try
         {
             var pages = new Uri(playlist, PagesPath + "/");
@@ -70,7 +72,7 @@ public sealed class PlayerPage : IAsyncDisposable
             var page = await context.NewPageAsync();
             var opened = new PlayerPage(player, context, page);
             page.SetDefaultTimeout(60_000);
-            await page.GotoAsync($"{pages}{player}.html?src={Uri.EscapeDataString(playlist.ToString())}{(catchUp ? "&catchUp=1" : "")}");
+            await page.GotoAsync($"{pages}{player}.html?src={Uri.EscapeDataString(playlist.ToString())}{(catchUp ? "&catchUp=1" : "")}{(lowLatency ? "" : "&lowLatency=0")}");
             return opened;
         }
         catch
@@ -108,6 +110,26 @@ public sealed class PlayerPage : IAsyncDisposable
     /// <summary>hls.js's own estimate of how far behind the live edge it plays (<c>hls.latency</c>, seconds).</summary>
     public async Task<double> LatencyAsync() => await Page.EvaluateAsync<double>("() => window.harness.latency()");
 
+    /// <summary>How far the position is behind the end of what the player has buffered, seconds: with a live stream,
+    /// how far behind the newest media it has received it plays.</summary>
+    public async Task<double> BehindBufferedAsync() => await Page.EvaluateAsync<double>("() => window.harness.behindBuffered()");
+
+    /// <summary>hls.js only: the wall clock minus the PROGRAM-DATE-TIME of the frame on screen (<c>hls.playingDate</c>),
+    /// seconds: how long after the server received a frame it is shown.</summary>
+    public async Task<double> ArrivalLatencyAsync() => await Page.EvaluateAsync<double>("() => window.harness.arrival()");
+
+    /// <summary>'waiting' events of the media element so far (each one a stall, or the wait before the first frame).</summary>
+    public async Task<int> WaitingEventsAsync() => await Page.EvaluateAsync<int>("() => window.harness.waiting()");
+
+    /// <summary>The HTTP version of the page's requests to the HLS server (<c>h2</c>, <c>http/1.1</c>), as the browser
+    /// reports them.</summary>
+    public async Task<string[]> HlsProtocolsAsync() => await Page.EvaluateAsync<string[]>(
+        "() => [...new Set(performance.getEntriesByType('resource').filter(e => e.name.includes('/hls/') && e.nextHopProtocol).map(e => e.nextHopProtocol))]");
+
+    /// <summary>The URLs the page fetched from the HLS server so far.</summary>
+    public async Task<string[]> HlsRequestsAsync() => await Page.EvaluateAsync<string[]>(
+        "() => performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/hls/'))");
+
     /// <summary>The media element's state, for failure messages: position, ready state, buffered ranges, stalls.</summary>
     public async Task<string> StateAsync() => await Page.EvaluateAsync<string>("() => window.harness.state()");
 
@@ -140,13 +162,19 @@ public sealed class PlayerPage : IAsyncDisposable
         var (library, start) = player switch
         {
             HlsPlayer.HlsJs => ("hls.js/dist/hls.min.js", """
-                const hls = new Hls(new URLSearchParams(location.search).has('catchUp') ? { maxLiveSyncPlaybackRate: 1.5 } : {});
+                const query = new URLSearchParams(location.search);
+                const hls = new Hls({
+                  lowLatencyMode: query.get('lowLatency') !== '0',
+                  ...(query.has('catchUp') ? { maxLiveSyncPlaybackRate: 1.5 } : {}),
+                });
                 hls.on(Hls.Events.ERROR, (_, d) => {
                   const text = `hls.js ${d.type} ${d.details}${d.fatal ? ' (fatal)' : ''}${d.error ? ': ' + d.error.message : ''}`;
                   harness.errors.push(text);
                   if (d.fatal || d.details === Hls.ErrorDetails.BUFFER_APPEND_ERROR) fail(text);
                 });
                 harness.latency = () => hls.latency;
+                // Arrival to display: the playlist's PROGRAM-DATE-TIME is the server's clock when the frame arrived.
+                harness.arrival = () => hls.playingDate ? (Date.now() - hls.playingDate.getTime()) / 1000 : NaN;
                 hls.loadSource(src);
                 hls.attachMedia(video);
                 """),
@@ -198,6 +226,8 @@ public sealed class PlayerPage : IAsyncDisposable
                 `buffered [${ranges.join(', ')}], ${waiting} 'waiting' events`;
             };
             video.addEventListener('waiting', () => { waiting++; });
+            harness.waiting = () => waiting;
+            harness.behindBuffered = () => video.buffered.length ? video.buffered.end(video.buffered.length - 1) - video.currentTime : NaN;
             video.addEventListener('playing', () => { harness.started = true; });
             video.addEventListener('error', () => fail('media element error ' + (video.error ? video.error.code + ': ' + video.error.message : '')));
             window.addEventListener('unhandledrejection', e => fail('unhandled rejection: ' + (e.reason && e.reason.message || e.reason)));

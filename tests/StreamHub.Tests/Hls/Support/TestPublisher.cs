@@ -16,7 +16,7 @@ public sealed class TestPublisher : IDisposable
 
     public TestPublisher(HlsOptions? options = null, TimeProvider? time = null, HlsPackager? packager = null)
     {
-        Options = options ?? new HlsOptions { WindowSegments = 100 };
+        Options = options ?? new HlsOptions { WindowSegments = 100, Container = HlsContainer.Ts };
         Time = time ?? TimeProvider.System;
         Packager = packager ?? new HlsPackager(Microsoft.Extensions.Options.Options.Create(Options), Time, NullLogger<HlsPackager>.Instance);
         Registry = new LiveStreamRegistry([Packager], Time);

@@ -23,7 +23,7 @@ public sealed class TsSegmentWriterTests
     {
         var header = SyntheticFrames.AudioConfig(config: config);
         Assert.True(AudioSpecificConfig.TryParse(header.Payload.Span, out var parsed));
-        writer.SetAudioConfiguration(header, parsed, output);
+        writer.SetAudioConfiguration(header.Payload.Span, parsed, output);
         header.Release();
     }
 
@@ -45,7 +45,7 @@ public sealed class TsSegmentWriterTests
         writer.BeginSegment(output, hasVideo: false, hasAudio: true, discontinuity: false);
         WriteAudio(writer, output, 10, start: 126_000);
         Assert.Equal(2, TsPesReader.Read(output.WrittenSpan).Count); // 4 + 4 frames; 2 held
-        writer.EndSegment(output);
+        writer.EndSegment(output, 0);
 
         var units = TsPesReader.Read(output.WrittenSpan);
         Assert.All(units, u => Assert.Equal(PesUnit.AdtsAac, u.StreamType));
@@ -65,7 +65,7 @@ public sealed class TsSegmentWriterTests
         output.ResetWrittenCount();
         writer.BeginSegment(output, hasVideo: false, hasAudio: true, discontinuity: true);
         WriteAudio(writer, output, 1, start: 200_000);
-        writer.EndSegment(output);
+        writer.EndSegment(output, 0);
 
         var unit = Assert.Single(TsPesReader.Read(output.WrittenSpan));
         Assert.Equal(200_000, unit.Pts);

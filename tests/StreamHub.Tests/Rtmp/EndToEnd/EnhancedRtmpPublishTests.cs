@@ -5,10 +5,16 @@ using StreamHub.Tests.Infrastructure;
 namespace StreamHub.Tests.Rtmp.EndToEnd;
 
 /// <summary>A real Enhanced RTMP encoder: Debian 13's ffmpeg 7.1 (<see cref="TrixieFfmpeg"/>, built by .ci/run)
-/// publishes HEVC (libx265) and AV1 (libsvtav1) with AAC. Nothing packages these codecs yet (issue 16); these tests
-/// hold what already works: ingest, the stats API, and RTMP playback of HEVC.</summary>
-public sealed class EnhancedRtmpPublishTests(RtmpHostFixture fixture) : IClassFixture<RtmpHostFixture>
+/// publishes HEVC (libx265) and AV1 (libsvtav1) with AAC: ingest, the stats API, RTMP playback of HEVC, and HLS in
+/// fMP4, which that ffmpeg decodes frame for frame.</summary>
+public sealed class EnhancedRtmpPublishTests(EnhancedRtmpPublishTests.TsHostFixture fixture) : IClassFixture<EnhancedRtmpPublishTests.TsHostFixture>
 {
+    /// <summary>A server whose HLS container is MPEG-TS, so HEVC and AV1 must move their streams to fMP4.</summary>
+    public sealed class TsHostFixture : RtmpHostFixture
+    {
+        public override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["StreamHub:Hls:Container"] = "Ts" };
+    }
+
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
 
     // Tiny and fast, single-threaded (the machine is shared): x265 without its thread pool (which also avoids
@@ -51,12 +57,49 @@ public sealed class EnhancedRtmpPublishTests(RtmpHostFixture fixture) : IClassFi
         Assert.InRange(recorded.Count(f => f.Kind == MediaKind.Audio && f.FrameKind == MediaFrameKind.Coded), 165, 180); // 4 s of AAC at 44.1 kHz
     }
 
-    /// <summary>With <c>-rtmp_enhanced_codecs</c>, ffmpeg 7.1 lists FourCCs in connect; StreamHub answers with only
-    /// those it packages (avc1, mp4a), so the answer leaves hvc1 out. FFmpeg does not read the answer: it sends HEVC
-    /// all the same, and StreamHub takes it. (Without the option ffmpeg sends no fourCcList and still sends
-    /// HEVC, as the test above shows.) Recorded here because the answer is meant to steer encoders.</summary>
+    /// <summary>HLS packages HEVC and AV1 in fMP4 (CMAF), even on a server whose container is MPEG-TS (which cannot
+    /// carry them): ffprobe 7.1 reads the playlist and reports the codec and size, and a full decode of the ended
+    /// stream has every frame the encoder sent, without an error.</summary>
+    [Theory]
+    [InlineData("erx-hls-hevc", "hevc")]
+    [InlineData("erx-hls-av1", "av1")]
+    public async Task Hls_packages_hevc_and_av1_in_fmp4_and_ffmpeg_7_1_decodes_every_frame(string name, string codec)
+    {
+        var key = await fixture.CreateStreamAsync(name);
+        var result = await PublishAsync(key, codec == "hevc" ? Hevc : Av1, seconds: 6);
+        Assert.True(result.ExitCode == 0, result.Output);
+        await fixture.Sink.WaitForEndAsync(name, TimeSpan.FromSeconds(10));
+
+        // The publisher has stopped: the playlist has ENDLIST and lists all 6 s (the window holds 12 s).
+        var playlist = new Uri(fixture.Host.HttpBase, $"/hls/{name}/index.m3u8").ToString();
+        using (var client = fixture.Host.CreateHttpClient(withAdminKey: false))
+        {
+            var text = await client.GetStringAsync(playlist);
+            Assert.Contains("#EXT-X-MAP:URI=\"init", text);
+            Assert.Contains("#EXT-X-ENDLIST", text);
+        }
+        var probe = await TrixieFfmpeg.RunAsync("ffprobe", ["-v", "error", "-show_streams", "-of", "json", playlist], Limit);
+        Assert.True(probe.ExitCode == 0, probe.Output);
+        using var json = JsonDocument.Parse(probe.StandardOutput);
+        var streams = json.RootElement.GetProperty("streams").EnumerateArray().ToList();
+        var video = Assert.Single(streams, s => s.GetProperty("codec_type").GetString() == "video");
+        Assert.Equal(codec, video.GetProperty("codec_name").GetString());
+        Assert.Equal(320, video.GetProperty("width").GetInt32());
+        Assert.Equal(240, video.GetProperty("height").GetInt32());
+        Assert.Equal("aac", Assert.Single(streams, s => s.GetProperty("codec_type").GetString() == "audio").GetProperty("codec_name").GetString());
+
+        var decode = await TrixieFfmpeg.RunAsync("ffmpeg", ["-hide_banner", "-nostdin", "-v", "error", "-xerror", "-live_start_index", "0",
+            "-i", playlist, "-map", "0:v", "-fps_mode", "passthrough", "-f", "framemd5", "-"], Limit);
+        Assert.True(decode.ExitCode == 0, decode.Output);
+        Assert.Equal("", decode.StandardError.Trim());
+        Assert.Equal(150, decode.StandardOutput.Split('\n').Count(l => l.StartsWith("0,", StringComparison.Ordinal))); // 6 s at 25 fps
+    }
+
+    /// <summary>With <c>-rtmp_enhanced_codecs</c>, ffmpeg 7.1 lists FourCCs in connect; StreamHub answers with those it
+    /// packages, hvc1 among them, and ffmpeg sends HEVC. (FFmpeg does not read the answer: without the option it sends
+    /// no fourCcList and still sends HEVC, as the test above shows.)</summary>
     [Fact]
-    public async Task Ffmpeg_7_1_sends_hevc_even_when_the_connect_answer_leaves_hvc1_out()
+    public async Task Ffmpeg_7_1_sends_hevc_after_listing_its_fourccs_in_connect()
     {
         var key = await fixture.CreateStreamAsync("erx-fourcc");
         var result = await PublishAsync(key, [.. Hevc, "-rtmp_enhanced_codecs", "hvc1,av01"], seconds: 2);

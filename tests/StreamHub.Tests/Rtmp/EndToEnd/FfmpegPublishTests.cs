@@ -115,9 +115,9 @@ public sealed class FfmpegPublishTests(RtmpHostFixture fixture) : IClassFixture<
 
         using var client = fixture.Host.CreateHttpClient(withAdminKey: false);
         var playlist = await client.GetStringAsync($"/hls/{name}/index.m3u8");
-        var segment = playlist.Split('\n').First(l => l.EndsWith(".ts", StringComparison.Ordinal));
+        var segment = playlist.Split('\n').First(l => l.EndsWith(".m4s", StringComparison.Ordinal) && l.StartsWith('s'));
         var bytes = await client.GetByteArrayAsync($"/hls/{name}/{segment}");
-        Assert.True(bytes.Length > 188 && bytes[0] == 0x47 && bytes[188] == 0x47, "an MPEG-TS segment");
+        Assert.True(bytes.Length > 16 && "styp"u8.SequenceEqual(bytes.AsSpan(4, 4)), "an fMP4 segment (the default container)");
     }
 
     [Theory]

@@ -98,7 +98,7 @@ public sealed class SlowPlayerTests(SlowPlayerFixture fixture, ITestOutputHelper
             response.EnsureSuccessStatusCode();
             var playlist = await response.Content.ReadAsStringAsync(CancellationToken.None);
             var first = long.Parse(playlist.Split('\n').First(l => l.StartsWith("#EXT-X-MEDIA-SEQUENCE:", StringComparison.Ordinal))["#EXT-X-MEDIA-SEQUENCE:".Length..]);
-            var last = first + playlist.Split('\n').Count(l => l.EndsWith(".ts", StringComparison.Ordinal)) - 1;
+            var last = first + playlist.Split('\n').Count(l => l.StartsWith("#EXTINF:", StringComparison.Ordinal)) - 1;
             if (polls.Count > 0)
             {
                 var previous = polls[^1];

@@ -483,11 +483,11 @@ public sealed class RtmpSessionTests
         await h.Client.SendCommandAsync(0, CommandNames.Connect, 1, new AmfObject
         {
             ["app"] = "live",
-            ["fourCcList"] = new List<object?> { "hvc1", "av01", "avc1" },
+            ["fourCcList"] = new List<object?> { "hvc1", "vp09", "av01", "avc1" },
         });
 
         var reply = await h.Client.ReadCommandAsync();
-        Assert.Equal(["avc1"], Assert.IsType<List<object?>>(((AmfObject)reply!.CommandObject!)["fourCcList"]));
+        Assert.Equal(["hvc1", "av01", "avc1"], Assert.IsType<List<object?>>(((AmfObject)reply!.CommandObject!)["fourCcList"]));
     }
 
     [Fact]

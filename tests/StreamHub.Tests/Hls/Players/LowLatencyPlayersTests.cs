@@ -1,0 +1,115 @@
+using System.Globalization;
+using Xunit.Abstractions;
+using StreamHub.Tests.Infrastructure;
+
+namespace StreamHub.Tests.Hls.Players;
+
+/// <summary>Low-latency HLS over fMP4, the server's default, in Chromium: hls.js in low-latency mode over HTTP and over
+/// HTTPS with HTTP/2 (on the port that also sniffs RTMPS), Shaka Player and video.js over HTTP, all watching one live
+/// ffmpeg encode with a 1 s keyframe interval. Each must play for 20 s with its position advancing and no error, and
+/// hls.js must play it as low-latency HLS: fetching parts and reloading the playlist with blocking requests, and
+/// playing within a few parts of the newest media it has received.</summary>
+[Collection(PlayersCollection.Name)]
+public sealed partial class LowLatencyPlayersTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Playing = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task HlsJs_over_http_and_https_h2_shaka_player_and_videojs_play_the_low_latency_stream_for_20_s()
+    {
+        PlayerPage.NodeModules();
+        await using var host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Hls:SegmentDurationSeconds"] = "1" });
+        var (name, key) = await host.CreateStreamAsync("ll");
+        await using var publisher = LivePublisher.Start("publisher (GOP 1 s)", $"rtmp://127.0.0.1:{host.RtmpPort}/live/{key}", LivePublisher.Fps);
+        var http = new Uri(host.HttpBase, $"/hls/{name}/index.m3u8");
+        var https = new Uri($"https://127.0.0.1:{host.HttpsPort}/hls/{name}/index.m3u8");
+        await WaitForPartsAsync(publisher, http);
+
+        await using var browser = await Browser.LaunchAsync();
+        var viewers = new (string Label, HlsPlayer Player, Uri Playlist)[]
+        {
+            ("hls.js over HTTP", HlsPlayer.HlsJs, http),
+            ("hls.js over HTTPS", HlsPlayer.HlsJs, https),
+            ("Shaka Player", HlsPlayer.Shaka, http),
+            ("video.js", HlsPlayer.VideoJs, http),
+        };
+        // hls.js may play up to 1.5x fast to reach its target latency (PART-HOLD-BACK), as a low-latency page would.
+        var pages = await Task.WhenAll(viewers.Select(v => PlayerPage.OpenAsync(browser.Instance, v.Player, v.Playlist, catchUp: v.Player == HlsPlayer.HlsJs)));
+        try
+        {
+            var starts = new (double Position, double Clock)[pages.Length];
+            for (var i = 0; i < pages.Length; i++)
+            {
+                var failures = await pages[i].WaitUntilPlayingAsync(TimeSpan.FromSeconds(30));
+                Assert.True(failures.Count == 0, $"{viewers[i].Label}: {string.Join("; ", failures)}\n{pages[i].Console}");
+            }
+            for (var i = 0; i < pages.Length; i++)
+            {
+                starts[i] = await pages[i].PositionAsync();
+            }
+            await Task.Delay(Playing);
+            publisher.AssertRunning();
+
+            var report = new List<string>();
+            for (var i = 0; i < pages.Length; i++)
+            {
+                var (position, clock) = await pages[i].PositionAsync();
+                var advanced = position - starts[i].Position;
+                var wall = (clock - starts[i].Clock) / 1000;
+                var failures = await pages[i].FailuresAsync();
+                var state = await pages[i].StateAsync();
+                report.Add($"{viewers[i].Label}: advanced {advanced:0.00} s in {wall:0.00} s; {state}");
+                Assert.True(failures.Count == 0, $"{viewers[i].Label}: {string.Join("; ", failures)}\n{pages[i].Console}");
+                // A stall of a second or two (a loaded machine) still fails: the position must keep up with the clock.
+                Assert.True(advanced >= wall - 1.5, $"{viewers[i].Label} fell behind: {report[^1]}\n{pages[i].Console}");
+            }
+            // The newest media a player holds is at most a part (a third of a second) older than the newest frame the
+            // server has, so how far a player plays behind its buffered end is its latency, less that part.
+            var behind = await Task.WhenAll(pages.Select(p => p.BehindBufferedAsync()));
+            var arrival = await Task.WhenAll(pages[0].ArrivalLatencyAsync(), pages[1].ArrivalLatencyAsync());
+            report.Add(string.Create(CultureInfo.InvariantCulture,
+                $"behind the buffered end: {string.Join(", ", viewers.Zip(behind, (v, b) => $"{v.Label} {b:0.00} s"))}; hls.js Date.now() - playingDate: {arrival[0]:0.00} s, {arrival[1]:0.00} s"));
+            var protocols = await pages[1].HlsProtocolsAsync();
+            report.Add($"HTTPS requests went over: {string.Join(", ", protocols)}");
+            output.WriteLine(string.Join('\n', report));
+
+            Assert.Equal(["h2"], protocols);
+            // hls.js plays it as low-latency HLS: it fetched parts and reloaded the playlist with blocking requests.
+            foreach (var page in pages[..2])
+            {
+                var requests = await page.HlsRequestsAsync();
+                Assert.True(requests.Count(r => PartUrl().IsMatch(r)) >= 20, $"parts fetched: {string.Join(", ", requests.TakeLast(10))}");
+                Assert.True(requests.Count(r => r.Contains("index.m3u8?_HLS_msn=", StringComparison.Ordinal)) >= 20, "blocking playlist reloads");
+            }
+            // PART-HOLD-BACK is 1 s; whole 1 s segments would put hls.js three segments (about 3 s) behind.
+            Assert.All(behind[..2], b => Assert.InRange(b, 0.1, 3.0));
+        }
+        finally
+        {
+            foreach (var page in pages)
+            {
+                await page.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task WaitForPartsAsync(BackgroundProcess publisher, Uri playlist)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
+        while (DateTime.UtcNow < deadline)
+        {
+            publisher.AssertRunning();
+            using var response = await client.GetAsync(playlist);
+            if (response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync()).Split('\n').Count(l => l.StartsWith("#EXTINF:", StringComparison.Ordinal)) >= 3)
+            {
+                return;
+            }
+            await Task.Delay(250);
+        }
+        Assert.Fail($"No 3 segments within 45 s at {playlist}\n{publisher.Output}");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"/p\d+\.m4s$")]
+    private static partial System.Text.RegularExpressions.Regex PartUrl();
+}
