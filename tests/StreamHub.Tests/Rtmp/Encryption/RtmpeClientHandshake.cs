@@ -12,8 +12,10 @@ namespace StreamHub.Tests.Rtmp.Encryption;
 /// wrapped in RC4 for what follows.</summary>
 public static class RtmpeClientHandshake
 {
+    /// <param name="flushC2">False leaves C2 in the writer, so it reaches the server in one piece with the first
+    /// encrypted message (as a client that coalesces its writes sends it).</param>
     public static async Task<IDuplexPipe> RunAsync(PipeReader input, PipeWriter output, HandshakeScheme scheme = HandshakeScheme.Digest1,
-        CancellationToken cancellationToken = default)
+        bool flushC2 = true, CancellationToken cancellationToken = default)
     {
         const int size = HandshakeDigest.PacketSize;
         var privateKey = RtmpeDiffieHellman.NewPrivateKey();
@@ -46,7 +48,14 @@ public static class RtmpeClientHandshake
         var c2 = RandomNumberGenerator.GetBytes(size);
         var key = HMACSHA256.HashData(HandshakeDigest.ClientKey, serverDigest);
         HMACSHA256.HashData(key, c2.AsSpan(0, size - HandshakeDigest.DigestSize), c2.AsSpan(size - HandshakeDigest.DigestSize));
-        await output.WriteAsync(c2, cancellationToken);
+        if (flushC2)
+        {
+            await output.WriteAsync(c2, cancellationToken);
+        }
+        else
+        {
+            output.Write(c2);
+        }
 
         var (receive, send) = ciphers.Value;
         return new RtmpeDuplexPipe(new TestDuplexPipe(input, output), receive, send);
