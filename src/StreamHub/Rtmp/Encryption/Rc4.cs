@@ -9,8 +9,7 @@ namespace StreamHub.Rtmp.Encryption;
 /// One instance per direction per connection; not thread-safe (each direction is used by one writer at a time).</summary>
 public sealed class Rc4
 {
-    // Stored as int, not byte: the swaps then read and write whole registers (as OpenSSL's RC4_INT does on x86-64).
-    private readonly int[] _state = new int[256];
+    private readonly byte[] _state = new byte[256];
     private int _i;
     private int _j;
 
@@ -24,7 +23,7 @@ public sealed class Rc4
         var s = _state;
         for (var i = 0; i < 256; i++)
         {
-            s[i] = i;
+            s[i] = (byte)i;
         }
         var j = 0;
         for (var i = 0; i < 256; i++)
@@ -41,20 +40,20 @@ public sealed class Rc4
         // Indices are masked to 0..255 and the table holds 256 entries, so the unchecked reads stay inside it.
         ref var s = ref MemoryMarshal.GetArrayDataReference(_state);
         ref var d = ref MemoryMarshal.GetReference(data);
-        var i = _i;
-        var j = _j;
+        var i = (uint)_i;
+        var j = (uint)_j;
         for (var n = 0; n < data.Length; n++)
         {
             i = (i + 1) & 0xFF;
-            var si = Unsafe.Add(ref s, i);
+            var si = Unsafe.Add(ref s, (nint)i);
             j = (j + si) & 0xFF;
-            var sj = Unsafe.Add(ref s, j);
-            Unsafe.Add(ref s, i) = sj;
-            Unsafe.Add(ref s, j) = si;
-            Unsafe.Add(ref d, n) ^= (byte)Unsafe.Add(ref s, (si + sj) & 0xFF);
+            var sj = Unsafe.Add(ref s, (nint)j);
+            Unsafe.Add(ref s, (nint)i) = sj;
+            Unsafe.Add(ref s, (nint)j) = si;
+            Unsafe.Add(ref d, n) ^= Unsafe.Add(ref s, (nint)((uint)(si + sj) & 0xFF));
         }
-        _i = i;
-        _j = j;
+        _i = (int)i;
+        _j = (int)j;
     }
 
     /// <summary>Advances the keystream by <paramref name="count"/> bytes without data: RTMPE drops the first 1536 bytes
