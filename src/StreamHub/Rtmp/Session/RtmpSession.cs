@@ -34,7 +34,7 @@ public sealed partial class RtmpSession : IAsyncDisposable
     private readonly ArrayBufferWriter<byte> _scratch = new(512);
     private readonly IPAddress? _remoteIp;
     private readonly PlayerRegistry? _players;
-    private readonly string _transportName;
+    private string _transportName;
     private CancellationTokenRegistration _stopRegistration;
 
     private int _outChunkSize = ChunkReader.DefaultChunkSize;
@@ -52,7 +52,8 @@ public sealed partial class RtmpSession : IAsyncDisposable
     /// to tell a server that is behind from a peer that is silent (see <see cref="OnHeartbeat"/>).</param>
     /// <param name="heartbeat">The server's heartbeat; null uses <see cref="RtmpHeartbeat.System"/>.</param>
     /// <param name="players">Where players join streams; null refuses play (as for a stream that is not live).</param>
-    /// <param name="transportName">rtmp, rtmps or rtmpt: for the player's log lines.</param>
+    /// <param name="transportName">rtmp, rtmps or rtmpt: for the player's log lines (rtmpe or rtmpte once an RTMPE
+    /// handshake is done).</param>
     public RtmpSession(IDuplexPipe transport, string connectionId, string remoteAddress, RtmpOptions options,
         LiveStreamRegistry registry, StreamAdmission admission, ILogger logger, IPAddress? remoteIp = null,
         Func<bool>? hasUnreadInput = null, RtmpHeartbeat? heartbeat = null, PlayerRegistry? players = null, string transportName = "rtmp")
@@ -175,6 +176,12 @@ public sealed partial class RtmpSession : IAsyncDisposable
                     // From here on every byte in both directions is RC4; what followed C2 in this read is still
                     // unconsumed below, and the RTMPE reader deciphers it with the rest.
                     _transport = new RtmpeDuplexPipe(_transport, receiveCipher, sendCipher);
+                    _transportName = _transportName switch
+                    {
+                        "rtmp" => "rtmpe",
+                        "rtmpt" => "rtmpte",
+                        var other => other,
+                    };
                 }
                 return true;
             }

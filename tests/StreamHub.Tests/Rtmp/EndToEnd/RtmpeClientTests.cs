@@ -35,8 +35,9 @@ public sealed class RtmpeClientTests(RtmpeServerFixture fixture)
         Assert.True(source.ExitCode == 0, $"rtmpsrc exited {source.ExitCode}:\n{source.Output}");
         await AssertDecodesAsync(dumped, minimumVideoFrames: 40);
         await AssertDecodesAsync(sourced, minimumVideoFrames: 40);
-        // The publisher and both players, each through its own RTMPE handshake.
+        // The publisher and both players, each through its own RTMPE handshake; the players' lines name it.
         Assert.True(fixture.CountLines(Done) >= before + 3, fixture.Server.Output);
+        Assert.Equal(2, fixture.CountLines($"joined stream {name} over Rtmp (rtmpe)"));
     }
 
     [Fact]
@@ -64,6 +65,8 @@ public sealed class RtmpeClientTests(RtmpeServerFixture fixture)
         await AssertDecodesAsync(sourced, minimumVideoFrames: 40);
         // The publisher and rtmpdump came through the tunnel, each with an RTMPE handshake inside it.
         Assert.True(fixture.CountLines("(Digest1): RC4", "rtmpt-") >= tunnelled + 2, fixture.Server.Output);
+        Assert.Equal(1, fixture.CountLines($"joined stream {name} over Rtmp (rtmpte)"));
+        Assert.Equal(1, fixture.CountLines($"joined stream {name} over Rtmp (rtmpe)"));
     }
 
     /// <summary>librtmp (rtmpsink) publishing 6 s of live 320x240 H.264 at 25 fps and AAC.</summary>
