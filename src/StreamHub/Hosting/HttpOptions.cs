@@ -12,7 +12,7 @@ public sealed class HttpOptions
     public int Port { get; set; } = 80;
 
     /// <summary>Also accept RTMP on this port, told apart from HTTP by the first byte of the connection
-    /// (0x03, RTMP's C0), for encoders behind firewalls that only let web ports out.</summary>
+    /// (0x03, RTMP's C0; 0x06, RTMPE's), for encoders behind firewalls that only let web ports out.</summary>
     public bool AcceptRtmp { get; set; } = true;
 
     /// <summary>Redirect the dashboard and API from HTTP to HTTPS; HLS and the health endpoints stay on HTTP.</summary>

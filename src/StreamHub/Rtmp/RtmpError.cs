@@ -3,9 +3,15 @@ namespace StreamHub.Rtmp;
 /// <summary>What a peer broke. One value per distinct violation, so the closing log line says exactly what happened.</summary>
 public enum RtmpError
 {
-    /// <summary>C0 asked for a version other than 3 (6, 8 and 9 are RTMPE, which is not served), or, to the client,
-    /// S0 answered with one.</summary>
+    /// <summary>C0 asked for a version other than 3 and 6 (RTMPE): 8 and 9 (RTMPE with XTEA or Blowfish signatures) are
+    /// not served, nor 6 when <see cref="RtmpOptions.AcceptRtmpe"/> is off; or, to the client, S0 answered with one.</summary>
     UnsupportedVersion,
+
+    /// <summary>An RTMPE C1 whose Diffie-Hellman public key lies outside [2, p-2] (0, 1, p-1 or not below p).</summary>
+    InvalidRtmpeKey,
+
+    /// <summary>An RTMPE C1 with no valid client digest under either scheme: without it the key cannot be found.</summary>
+    InvalidRtmpeDigest,
 
     /// <summary>The handshake did not finish within <see cref="RtmpOptions.HandshakeTimeoutSeconds"/>.</summary>
     HandshakeTimeout,

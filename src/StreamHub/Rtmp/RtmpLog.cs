@@ -13,6 +13,9 @@ internal static partial class RtmpLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "RTMP connection {ConnectionId} handshake answered ({Scheme})")]
     public static partial void HandshakeDone(ILogger logger, string connectionId, Handshake.HandshakeScheme scheme);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} RTMPE handshake done ({Scheme}): RC4 in both directions from here on")]
+    public static partial void RtmpeHandshakeDone(ILogger logger, string connectionId, Handshake.HandshakeScheme scheme);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} from {RemoteAddress} connected to application {Application} ({Encoder})")]
     public static partial void Connected(ILogger logger, string connectionId, string remoteAddress, string application, string? encoder);
 

@@ -72,6 +72,11 @@ public sealed class RtmpOptions : IValidatableObject
     /// listeners, for encoders behind proxies that pass only HTTP.</summary>
     public bool AcceptTunnel { get; set; } = true;
 
+    /// <summary>Accept RTMPE (C0 = 6: Diffie-Hellman in the handshake, then RC4) wherever RTMP is accepted: the RTMP port,
+    /// RTMP sniffed on the web ports, and inside RTMPT (RTMPTE). Off, a C0 of 6 is refused like any unknown version.
+    /// RTMPE is obfuscation, not security: RTMPS is the secure choice.</summary>
+    public bool AcceptRtmpe { get; set; } = true;
+
     /// <summary>Run each RTMP connection's reads, parsing and HLS packaging on the socket thread that completed the
     /// read instead of handing them to the thread pool (plain RTMP port only); see <see cref="Hosting.RtmpTransportFactory"/>.
     /// Turn it off only to compare.</summary>

@@ -17,7 +17,7 @@ namespace StreamHub.Tests.Rtmp;
 public sealed class RtmpConnectionHandlerTests
 {
     [Theory]
-    [InlineData(new byte[] { 6 }, "UnsupportedVersion")]
+    [InlineData(new byte[] { 8 }, "UnsupportedVersion")]
     [InlineData(new byte[] { 3 }, "HandshakeTimeout")]
     public async Task A_protocol_violation_is_logged_once_with_connection_id_address_and_reason(byte[] bytes, string reason)
     {

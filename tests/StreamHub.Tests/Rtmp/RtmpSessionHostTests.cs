@@ -37,7 +37,7 @@ public sealed class RtmpSessionHostTests : IDisposable
     [Fact]
     public async Task A_violation_in_a_tunnel_is_logged_once_with_its_scheme_and_just_ends_the_session()
     {
-        await _toServer.Writer.WriteAsync(new byte[] { 6 });
+        await _toServer.Writer.WriteAsync(new byte[] { 8 }); // RTMPE type 8: refused (6, RTMPE, is served)
 
         await _host.RunAsync(RtmpScheme.Rtmpt, Server, "rtmpt-7", Remote, null, abort: null, CancellationToken.None)
             .WaitAsync(TimeSpan.FromSeconds(10));
@@ -52,7 +52,7 @@ public sealed class RtmpSessionHostTests : IDisposable
     [Fact]
     public async Task A_violation_aborts_the_transport_after_its_log_line()
     {
-        await _toServer.Writer.WriteAsync(new byte[] { 6 });
+        await _toServer.Writer.WriteAsync(new byte[] { 8 }); // RTMPE type 8: refused (6, RTMPE, is served)
         var seen = new List<(string Reason, int LinesBefore)>();
 
         await _host.RunAsync(RtmpScheme.Rtmps, Server, "conn-3", Remote, null,

@@ -27,7 +27,8 @@ public sealed class TestRtmpClient : IAsyncDisposable
     private readonly IDisposable? _socket;
     private readonly RtmpPublishClient _client;
 
-    public TestRtmpClient(PipeReader input, PipeWriter output, IDisposable? socket = null)
+    /// <param name="handshakeDone">The pipes come after a handshake already run (an RTMPE pipe): start at connect.</param>
+    public TestRtmpClient(PipeReader input, PipeWriter output, IDisposable? socket = null, bool handshakeDone = false)
     {
         _input = input;
         _output = output;
@@ -38,6 +39,10 @@ public sealed class TestRtmpClient : IAsyncDisposable
             MessageReceived = message => Received.Add(
                 new ReceivedMessage(message.Type, message.StreamId, message.Timestamp, message.Payload.ToArray())),
         };
+        if (handshakeDone)
+        {
+            _client.HandshakeDoneByTransport();
+        }
     }
 
     public int OutChunkSize => _client.OutChunkSize;

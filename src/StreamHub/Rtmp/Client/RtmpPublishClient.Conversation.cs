@@ -52,6 +52,14 @@ public sealed partial class RtmpPublishClient
         }, cancellationToken);
     }
 
+    /// <summary>For a transport that ran the handshake itself before handing its pipes over (an RTMPE transport: the
+    /// handshake in the clear, then RC4 below this client): the conversation starts at connect.</summary>
+    public void HandshakeDoneByTransport()
+    {
+        RequireState(RtmpPublishClientState.Handshake, "The handshake");
+        State = RtmpPublishClientState.AwaitingConnect;
+    }
+
     /// <summary>Set Chunk Size for what this client sends from now on (RTMP 1.0 §5.4.1). Encoders send it before
     /// connect: large media messages then travel in a few chunks.</summary>
     public Task SetChunkSizeAsync(int chunkSize, CancellationToken cancellationToken = default)

@@ -56,6 +56,15 @@ public static class HandshakeDigest
         return CryptographicOperations.FixedTimeEquals(expected, c1.Slice(digestOffset, DigestSize));
     }
 
+    /// <summary>True when S1 carries a valid server digest under <paramref name="scheme"/>.</summary>
+    public static bool IsValidServerDigest(ReadOnlySpan<byte> s1, HandshakeScheme scheme)
+    {
+        var digestOffset = DigestOffset(s1, scheme);
+        Span<byte> expected = stackalloc byte[DigestSize];
+        Compute(s1, digestOffset, ServerKey[..36], expected);
+        return CryptographicOperations.FixedTimeEquals(expected, s1.Slice(digestOffset, DigestSize));
+    }
+
     /// <summary>Signs a 1536-byte C1 in place under <paramref name="scheme"/> with the 30-byte client text, as Flash
     /// Player and FFmpeg do.</summary>
     public static void SignClientPacket(Span<byte> c1, HandshakeScheme scheme)

@@ -5,6 +5,7 @@ using StreamHub.Admission;
 using StreamHub.Live;
 using StreamHub.Playback;
 using StreamHub.Rtmp.Chunking;
+using StreamHub.Rtmp.Encryption;
 using StreamHub.Rtmp.Handshake;
 using StreamHub.Rtmp.Messages;
 
@@ -19,7 +20,9 @@ public sealed partial class RtmpSession : IAsyncDisposable
     private const int CommandChunkStreamId = 3;
     private const int StreamChunkStreamId = 5;
 
-    private readonly IDuplexPipe _transport;
+    // Replaced once, by the RTMPE pipe over it, when an RTMPE handshake ends (see HandshakeAsync); both end in the
+    // same socket pipes, so a heartbeat that cancels a read through either reaches the same reader.
+    private IDuplexPipe _transport;
     private readonly RtmpOptions _options;
     private readonly LiveStreamRegistry _registry;
     private readonly StreamAdmission _admission;
@@ -31,7 +34,7 @@ public sealed partial class RtmpSession : IAsyncDisposable
     private readonly ArrayBufferWriter<byte> _scratch = new(512);
     private readonly IPAddress? _remoteIp;
     private readonly PlayerRegistry? _players;
-    private readonly string _transportName;
+    private string _transportName;
     private CancellationTokenRegistration _stopRegistration;
 
     private int _outChunkSize = ChunkReader.DefaultChunkSize;
@@ -49,7 +52,8 @@ public sealed partial class RtmpSession : IAsyncDisposable
     /// to tell a server that is behind from a peer that is silent (see <see cref="OnHeartbeat"/>).</param>
     /// <param name="heartbeat">The server's heartbeat; null uses <see cref="RtmpHeartbeat.System"/>.</param>
     /// <param name="players">Where players join streams; null refuses play (as for a stream that is not live).</param>
-    /// <param name="transportName">rtmp, rtmps or rtmpt: for the player's log lines.</param>
+    /// <param name="transportName">rtmp, rtmps or rtmpt: for the player's log lines (rtmpe or rtmpte once an RTMPE
+    /// handshake is done).</param>
     public RtmpSession(IDuplexPipe transport, string connectionId, string remoteAddress, RtmpOptions options,
         LiveStreamRegistry registry, StreamAdmission admission, ILogger logger, IPAddress? remoteIp = null,
         Func<bool>? hasUnreadInput = null, RtmpHeartbeat? heartbeat = null, PlayerRegistry? players = null, string transportName = "rtmp")
@@ -114,6 +118,7 @@ public sealed partial class RtmpSession : IAsyncDisposable
     {
         var c1 = new byte[HandshakeDigest.PacketSize];
         var answered = false;
+        (Rc4 Receive, Rc4 Send)? rtmpe = null;
         while (true)
         {
             var result = await _transport.Input.ReadAsync(closed);
@@ -126,12 +131,22 @@ public sealed partial class RtmpSession : IAsyncDisposable
             var done = false;
             try
             {
-                if (!answered && HandshakeReader.TryReadC0C1(ref buffer, c1))
+                if (!answered && HandshakeReader.TryReadC0C1(ref buffer, c1, _options.AcceptRtmpe, out var version))
                 {
                     var random = new byte[HandshakeDigest.PacketSize - 8];
                     Random.Shared.NextBytes(random);
-                    var scheme = HandshakeWriter.WriteS0S1S2(_transport.Output, c1, (uint)Environment.TickCount, random);
-                    RtmpLog.HandshakeDone(_logger, _connectionId, scheme);
+                    if (version == RtmpeHandshake.RtmpeVersion)
+                    {
+                        var (receive, send, scheme) = RtmpeHandshake.WriteS0S1S2(_transport.Output, c1, (uint)Environment.TickCount,
+                            random, RtmpeDiffieHellman.NewPrivateKey());
+                        rtmpe = (receive, send);
+                        RtmpLog.RtmpeHandshakeDone(_logger, _connectionId, scheme);
+                    }
+                    else
+                    {
+                        var scheme = HandshakeWriter.WriteS0S1S2(_transport.Output, c1, (uint)Environment.TickCount, random);
+                        RtmpLog.HandshakeDone(_logger, _connectionId, scheme);
+                    }
                     answered = true;
                     _outputPending = true;
                 }
@@ -156,6 +171,18 @@ public sealed partial class RtmpSession : IAsyncDisposable
             await FlushAsync(closed);
             if (done)
             {
+                if (rtmpe is var (receiveCipher, sendCipher))
+                {
+                    // From here on every byte in both directions is RC4; what followed C2 in this read is still
+                    // unconsumed below, and the RTMPE reader deciphers it with the rest.
+                    _transport = new RtmpeDuplexPipe(_transport, receiveCipher, sendCipher);
+                    _transportName = _transportName switch
+                    {
+                        "rtmp" => "rtmpe",
+                        "rtmpt" => "rtmpte",
+                        var other => other,
+                    };
+                }
                 return true;
             }
             if (result.IsCompleted || result.IsCanceled)

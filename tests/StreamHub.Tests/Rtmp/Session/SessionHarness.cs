@@ -56,6 +56,11 @@ public sealed class SessionHarness : IAsyncDisposable
     public FakeStreamKeyAuthorizer Authorizer { get; }
     public ListLogger Logger { get; }
     public TestRtmpClient Client { get; }
+
+    /// <summary>The client's ends of the pipes, for a test that speaks something other than <see cref="Client"/> over
+    /// them (an RTMPE handshake, then a client of its own over the RC4 pipe).</summary>
+    public PipeReader ClientInput => _toClient.Reader;
+    public PipeWriter ClientOutput => _toServer.Writer;
     public RtmpSession Session => _session;
 
     /// <summary>The session's run: completes when it closes; faults with its protocol error.</summary>
