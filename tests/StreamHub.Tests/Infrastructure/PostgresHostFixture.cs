@@ -21,10 +21,12 @@ public class PostgresHostFixture(PostgresServer server) : IAsyncLifetime
     {
     }
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        ConnectionString = await Server.CreateDatabaseAsync("host");
+        // A database that does not exist yet: StreamHub creates it at start, then migrates it.
+        ConnectionString = Server.ConnectionString($"host_{Guid.NewGuid():N}");
         Host = StreamHubHost.Start(Settings(ConnectionString), configureServices: ConfigureServices);
+        return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
