@@ -8,8 +8,8 @@ using static StreamHub.Tests.Restream.RestreamTestKit;
 
 namespace StreamHub.Tests.Restream;
 
-/// <summary>Two StreamHub processes on one PostgreSQL database: the Data Protection key ring lives in the database, so
-/// a restream target created through one node is decrypted and pushed by the other.</summary>
+/// <summary>The Data Protection key ring in the PostgreSQL database: two StreamHub processes on one database decrypt
+/// each other's restream keys; the ring survives restarts and nothing of it is on a node's disk.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class RestreamSharedKeyRingTests(PostgresServer server)
 {
@@ -74,6 +74,45 @@ public sealed class RestreamSharedKeyRingTests(PostgresServer server)
         var published = await publish;
         Assert.True(published.ExitCode == 0, published.Output);
         Assert.DoesNotContain(destinationKey, node1.Output + node2.Output);
+    }
+
+    [Fact]
+    public async Task Keys_stay_readable_across_a_restart_and_an_emptied_key_ring_table_asks_for_the_key_again()
+    {
+        const string Key = "abcd-efgh-ijkl-mnop-qrst";
+        var connectionString = await server.CreateDatabaseAsync("ring");
+        var settings = PostgresHostFixture.Settings(connectionString);
+        string stream;
+        await using (var first = StreamHubHost.Start(settings))
+        {
+            (stream, _) = await first.CreateStreamAsync("ring");
+            using var client = first.CreateHttpClient();
+            var created = await client.PostAsJsonAsync($"/api/streams/{stream}/targets", new { name = "youtube", url = "rtmp://a.rtmp.youtube.com/live2", key = Key });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+        // A new data directory: with PostgreSQL nothing the key needs is on the node's disk.
+        await using (var restarted = StreamHubHost.Start(settings))
+        {
+            Assert.Equal(Key, (await restarted.GetService<IRestreamTargetStore>().ForStreamAsync(stream, default)).Single().Key);
+        }
+
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var delete = new NpgsqlCommand("DELETE FROM data_protection_keys", connection);
+            Assert.Equal(1, await delete.ExecuteNonQueryAsync());
+        }
+        await using var afterLoss = StreamHubHost.Start(settings);
+        using var http = afterLoss.CreateHttpClient();
+        var target = await http.GetFromJsonAsync<JsonElement>($"/api/streams/{stream}/targets/youtube");
+        Assert.True(target.GetProperty("keyUnreadable").GetBoolean());
+        Assert.Contains("enter the key again", target.GetProperty("lastError").GetString());
+        Assert.Empty(await afterLoss.GetService<IRestreamTargetStore>().ForStreamAsync(stream, default));
+
+        var repaired = await http.PatchAsync($"/api/streams/{stream}/targets/youtube", JsonContent.Create(new { key = Key + "-new" }));
+        Assert.Equal(HttpStatusCode.OK, repaired.StatusCode);
+        Assert.False((await repaired.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("keyUnreadable").GetBoolean());
+        Assert.Equal(Key + "-new", (await afterLoss.GetService<IRestreamTargetStore>().ForStreamAsync(stream, default)).Single().Key);
     }
 
     private Dictionary<string, string?> NodeSettings(string connectionString)
