@@ -59,13 +59,19 @@ public static class RestreamTargetExtensions
         try
         {
             await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({KeyRingLockId})", cancellationToken);
-            // The first protect reads the ring and, when it has no usable key, writes a new one to the database.
-            services.GetRequiredService<RestreamKeyProtector>().Protect(string.Empty);
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({KeyRingLockId})", cancellationToken);
+            try
+            {
+                // The first protect reads the ring and, when it has no usable key, writes a new one to the database.
+                services.GetRequiredService<RestreamKeyProtector>().Protect(string.Empty);
+            }
+            finally
+            {
+                // Explicitly: a pooled connection keeps its session (and a session lock) after it is closed.
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({KeyRingLockId})", CancellationToken.None);
+            }
         }
         finally
         {
-            // Closing the session releases the lock too, should the unlock not have run.
             await db.Database.CloseConnectionAsync();
         }
     }
