@@ -61,6 +61,7 @@ public sealed class Program
             }
 
             await app.Services.InitializeStreamKeyDatabaseAsync();
+            await app.Services.InitializeRestreamKeyRingAsync();
             _ = app.Services.GetRequiredService<AdminApiKey>();
 
             app.UseStreamHubListeners();
@@ -102,6 +103,12 @@ public sealed class Program
                 Log.ForContext("SourceContext", "StreamHub.Startup").Fatal("Bad setting, StreamHub will not start: {Failure}", failure);
             }
             return 2;
+        }
+        catch (DatabaseUnreachableException ex)
+        {
+            Log.ForContext("SourceContext", "StreamHub.Startup").Fatal("Cannot reach the database at {Host}: {Reason}. Check {Setting} and that the database server is running.",
+                ex.Host, ex.Reason, ex.Setting);
+            return 4;
         }
         catch (ListenerBindException ex)
         {

@@ -6,8 +6,9 @@ using Microsoft.AspNetCore.DataProtection;
 namespace StreamHub.Restream;
 
 /// <summary>Encrypts the platforms' keys for the database with ASP.NET Core Data Protection. StreamHub has to send
-/// these keys, so a hash would not do; the key ring lives apart from the database
-/// (<c>{DataDirectory}/dataprotection-keys/</c>), so a copy of the database alone does not give the keys away.</summary>
+/// these keys, so a hash would not do. With SQLite the key ring lives apart from the database
+/// (<c>{DataDirectory}/dataprotection-keys/</c>), so a copy of the database alone does not give the keys away; with
+/// PostgreSQL it lives in the database, because every node sharing it must decrypt what any node encrypted.</summary>
 public sealed class RestreamKeyProtector(IDataProtectionProvider provider)
 {
     /// <summary>Isolates these payloads from any other use of the key ring; the version lets a later format coexist.</summary>
@@ -31,7 +32,7 @@ public sealed class RestreamKeyProtector(IDataProtectionProvider provider)
     }
 
     /// <summary>False when the key ring that encrypted it is gone or changed (the data directory was not restored with
-    /// the database, or the application name changed): the target needs its key entered again.</summary>
+    /// the database, the database's key ring table was emptied, or the application name changed): the target needs its key entered again.</summary>
     public bool TryUnprotect(byte[] protectedKey, [NotNullWhen(true)] out string? key)
     {
         try

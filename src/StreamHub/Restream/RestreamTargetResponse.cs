@@ -6,8 +6,8 @@ namespace StreamHub.Restream;
 /// <param name="Scheme">rtmp or rtmps.</param>
 /// <param name="Application">The RTMP application the push connects to.</param>
 /// <param name="KeyHint">The last characters of the key ("…abcd"), to recognise it; never the key.</param>
-/// <param name="KeyUnreadable">The stored key cannot be decrypted (the Data Protection key ring in the data directory
-/// was lost or replaced): the target is not pushed until its key is entered again (PATCH with "key").</param>
+/// <param name="KeyUnreadable">The stored key cannot be decrypted (the Data Protection key ring, in the data directory
+/// or with PostgreSQL in the database, was lost or replaced): the target is not pushed until its key is entered again (PATCH with "key").</param>
 /// <param name="Enabled">Pushed while the stream is live.</param>
 /// <param name="AllowUntrustedCertificate">rtmps: a certificate the system does not trust is accepted.</param>
 /// <param name="State">idle, connecting, live, retrying, failed or disabled.</param>
@@ -36,8 +36,8 @@ public sealed record RestreamTargetResponse(
     string? LastError,
     int Reconnects)
 {
-    public const string UnreadableKeyError = "The stored key cannot be decrypted (the Data Protection key ring in the data directory " +
-        "was lost or replaced): enter the key again.";
+    public const string UnreadableKeyError = "The stored key cannot be decrypted (the Data Protection key ring, in the data directory " +
+        "or with PostgreSQL in the database, was lost or replaced): enter the key again.";
 
     /// <summary>The target with the pusher's report on it merged in; a target the pusher has not reported is idle, or
     /// disabled when turned off, or failed when its key cannot be decrypted.</summary>

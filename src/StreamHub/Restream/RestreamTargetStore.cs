@@ -180,6 +180,6 @@ public sealed partial class RestreamTargetStore(IServiceScopeFactory scopes, Res
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Restream target {TargetName} of stream {StreamName} is not pushed: its stored key cannot be decrypted (the Data Protection key ring in the data directory was lost or replaced); enter its key again")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Restream target {TargetName} of stream {StreamName} is not pushed: its stored key cannot be decrypted (the Data Protection key ring, in the data directory or with PostgreSQL in the database, was lost or replaced); enter its key again")]
     private static partial void LogKeyUnreadable(ILogger logger, string streamName, string targetName);
 }

@@ -1,14 +1,19 @@
 namespace StreamHub.StreamKeys;
 
-/// <summary>Where stream keys are stored, bound from <c>StreamHub:Database</c>.</summary>
+/// <summary>Where stream keys (and restream targets) are stored, bound from <c>StreamHub:Database</c>.</summary>
 public sealed class DatabaseOptions
 {
     public const string Section = "StreamHub:Database";
+    public const string SqliteProvider = "Sqlite";
+    public const string PostgresProvider = "Postgres";
 
-    /// <summary>EF Core provider. <c>Sqlite</c> is built in; the store is written against EF Core only, so another
-    /// provider (PostgreSQL) is a package and a case in <see cref="StreamKeyExtensions"/>, not an endpoint change.</summary>
-    public string Provider { get; set; } = "Sqlite";
+    /// <summary><c>Sqlite</c> (embedded, one node) or <c>Postgres</c> (a database several nodes can share).</summary>
+    public string Provider { get; set; } = SqliteProvider;
 
-    /// <summary>Empty: <c>Data Source={DataDirectory}/streamhub.db</c>.</summary>
+    /// <summary>Sqlite: empty means <c>Data Source={DataDirectory}/streamhub.db</c>. Postgres: required, in Npgsql's
+    /// <c>Host=...;Port=...;Database=...;Username=...;Password=...</c> form.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>Postgres: the database is shared, so the Data Protection key ring lives in it too.</summary>
+    public bool IsPostgres => string.Equals(Provider, PostgresProvider, StringComparison.OrdinalIgnoreCase);
 }

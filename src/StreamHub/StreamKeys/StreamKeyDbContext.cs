@@ -1,14 +1,19 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using StreamHub.Restream;
 
 namespace StreamHub.StreamKeys;
 
-/// <summary>The stream key store's database. Provider-neutral: SQLite by default, another EF Core provider by
-/// configuration (see <see cref="DatabaseOptions"/>).</summary>
-public sealed class StreamKeyDbContext(DbContextOptions<StreamKeyDbContext> options) : DbContext(options)
+/// <summary>The stream key store's database. Provider-neutral: SQLite by default, PostgreSQL by configuration (see
+/// <see cref="DatabaseOptions"/>); one model and one set of migrations for both.</summary>
+public sealed class StreamKeyDbContext(DbContextOptions<StreamKeyDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<StreamRecord> Streams => Set<StreamRecord>();
     public DbSet<RestreamTargetRecord> RestreamTargets => Set<RestreamTargetRecord>();
+
+    /// <summary>The Data Protection key ring when the database is shared (PostgreSQL); empty on SQLite, whose key ring
+    /// stays in the data directory.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -47,5 +52,12 @@ public sealed class StreamKeyDbContext(DbContextOptions<StreamKeyDbContext> opti
             .HasConstraintName("fk_restream_targets_streams_stream_id");
         // Also serves the foreign key: EF adds no separate index on stream_id.
         target.HasIndex(t => new { t.StreamId, t.Name }).IsUnique().HasDatabaseName("ux_restream_targets_stream_id_name");
+
+        var key = modelBuilder.Entity<DataProtectionKey>();
+        key.ToTable("data_protection_keys");
+        key.HasKey(k => k.Id);
+        key.Property(k => k.Id).HasColumnName("id");
+        key.Property(k => k.FriendlyName).HasColumnName("friendly_name");
+        key.Property(k => k.Xml).HasColumnName("xml");
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using StreamHub.Hosting;
 
 namespace StreamHub.StreamKeys;
@@ -20,7 +21,14 @@ public static partial class StreamKeyExtensions
         {
             var database = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             var server = services.GetRequiredService<IOptions<ServerOptions>>().Value;
-            options.UseSqlite(SqliteConnectionString(database, server));
+            if (database.IsPostgres)
+            {
+                options.UseNpgsql(database.ConnectionString);
+            }
+            else
+            {
+                options.UseSqlite(SqliteConnectionString(database, server));
+            }
             // The migrations are hand-written and carry no model snapshot; the schema test checks they match the model.
             options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         });
@@ -46,20 +54,54 @@ public static partial class StreamKeyExtensions
         }.ToString();
     }
 
-    /// <summary>Creates the data directory, applies migrations and switches SQLite to WAL, before any listener opens.</summary>
+    /// <summary>Creates the data directory, applies migrations and switches SQLite to WAL, before any listener opens.
+    /// PostgreSQL: creates the database when the user may and it does not exist yet; several nodes starting at once
+    /// are serialised by EF's migration lock. An unreachable server is a <see cref="DatabaseUnreachableException"/>.</summary>
     public static async Task InitializeStreamKeyDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         var server = services.GetRequiredService<IOptions<ServerOptions>>().Value;
+        var database = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
         Directory.CreateDirectory(server.ResolveDataDirectory());
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<StreamKeyDbContext>();
-        await db.Database.MigrateAsync(cancellationToken);
+        try
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        catch (Exception ex) when (database.IsPostgres && FindNpgsqlException(ex) is { } npgsql)
+        {
+            var builder = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+            throw new DatabaseUnreachableException($"{DatabaseOptions.Section}:ConnectionString",
+                $"{builder.Host}:{builder.Port}", Innermost(npgsql).Message, ex);
+        }
         if (db.Database.IsSqlite())
         {
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         }
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StreamKeyExtensions));
         LogReady(logger, db.Database.ProviderName ?? "unknown", await db.Streams.CountAsync(cancellationToken));
+    }
+
+    /// <summary>EF's execution strategy wraps a transient failure in an InvalidOperationException; the cause is below.</summary>
+    private static NpgsqlException? FindNpgsqlException(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is NpgsqlException npgsql)
+            {
+                return npgsql;
+            }
+        }
+        return null;
+    }
+
+    private static Exception Innermost(Exception ex)
+    {
+        while (ex.InnerException is not null)
+        {
+            ex = ex.InnerException;
+        }
+        return ex;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream key store ready ({Provider}), {StreamCount} streams")]

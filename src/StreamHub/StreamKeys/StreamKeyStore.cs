@@ -22,7 +22,8 @@ public sealed class StreamKeyStore(StreamKeyDbContext db, TimeProvider time)
             Description = description,
             CreatedAt = now,
             KeyIssuedAt = now,
-            ExpiresAt = expiresAt,
+            // PostgreSQL's timestamptz keeps the instant, not the offset, and Npgsql takes only UTC values.
+            ExpiresAt = expiresAt?.ToUniversalTime(),
             AllowedPublishers = allowedPublishers,
         };
         db.Streams.Add(stream);
@@ -84,7 +85,7 @@ public sealed class StreamKeyStore(StreamKeyDbContext db, TimeProvider time)
         }
         else if (update.ExpiresAt is { } expires)
         {
-            stream.ExpiresAt = expires;
+            stream.ExpiresAt = expires.ToUniversalTime();
         }
         if (update.AllowedPublishers is not null)
         {

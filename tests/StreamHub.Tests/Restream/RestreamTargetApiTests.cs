@@ -8,10 +8,18 @@ using StreamHub.Tests.Infrastructure;
 namespace StreamHub.Tests.Restream;
 
 /// <summary>The restream target API through the real HTTP pipeline on a real socket: create, list, get, change,
-/// delete, every bad field named, state merged from the pusher, keys never returned.</summary>
-public sealed class RestreamTargetApiTests(RestreamHostFixture fixture) : IClassFixture<RestreamHostFixture>
+/// delete, every bad field named, state merged from the pusher, keys never returned; on each database provider.</summary>
+public abstract class RestreamTargetApiTests(StreamHubHost host, RecordingRestreamControl control)
 {
-    private readonly StreamHubHost _host = fixture.Host;
+    private readonly StreamHubHost _host = host;
+    private readonly RecordingRestreamControl _control = control;
+
+    public sealed class OnSqlite(RestreamHostFixture fixture)
+        : RestreamTargetApiTests(fixture.Host, fixture.Control), IClassFixture<RestreamHostFixture>;
+
+    [Collection(PostgresCollection.Name)]
+    public sealed class OnPostgres(PostgresRestreamHostFixture fixture)
+        : RestreamTargetApiTests(fixture.Host, fixture.Control), IClassFixture<PostgresRestreamHostFixture>;
 
     [Fact]
     public async Task Create_youtube_facebook_and_twitch_targets_returns_them_without_keys_split_as_obs_and_ffmpeg_do()
@@ -61,7 +69,7 @@ public sealed class RestreamTargetApiTests(RestreamHostFixture fixture) : IClass
         Assert.Equal("rtmps://live-api-s.facebook.com/rtmp", inStream[0].GetProperty("url").GetString());
         var inList = JsonDocument.Parse(streams).RootElement.EnumerateArray().Single(s => s.GetProperty("name").GetString() == stream);
         Assert.Equal(4, inList.GetProperty("targets").GetArrayLength());
-        Assert.Contains(stream, fixture.Control.Changed);
+        Assert.Contains(stream, _control.Changed);
     }
 
     [Fact]
@@ -72,7 +80,7 @@ public sealed class RestreamTargetApiTests(RestreamHostFixture fixture) : IClass
         await CreateAsync(client, stream, new { name = "youtube", url = "rtmp://a.rtmp.youtube.com/live2", key = "abcd-efgh-ijkl-mnop" });
         await CreateAsync(client, stream, new { name = "twitch", url = "rtmp://live.twitch.tv/app", key = "live_123456789_XyZw" });
         var since = new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero);
-        fixture.Control.Report(stream, new TargetStatus("youtube", "a.rtmp.youtube.com", TargetState.Retrying, since, 123_456, 2_500_000, "connection refused", 3));
+        _control.Report(stream, new TargetStatus("youtube", "a.rtmp.youtube.com", TargetState.Retrying, since, 123_456, 2_500_000, "connection refused", 3));
 
         var list = await client.GetFromJsonAsync<JsonElement>($"/api/streams/{stream}/targets");
         var youtube = list.EnumerateArray().Single(t => t.GetProperty("name").GetString() == "youtube");
@@ -100,7 +108,7 @@ public sealed class RestreamTargetApiTests(RestreamHostFixture fixture) : IClass
         var (stream, _) = await _host.CreateStreamAsync("rs");
         await CreateAsync(client, stream, new { name = "youtube", url = "rtmp://a.rtmp.youtube.com/live2", key = "abcd-efgh-ijkl-mnop" });
         var store = _host.GetService<IRestreamTargetStore>();
-        var changesBefore = fixture.Control.Changed.Count(s => s == stream);
+        var changesBefore = _control.Changed.Count(s => s == stream);
 
         var disabled = await PatchAsync(client, $"/api/streams/{stream}/targets/youtube", new { enabled = false });
         Assert.Equal(HttpStatusCode.OK, disabled.StatusCode);
@@ -122,7 +130,7 @@ public sealed class RestreamTargetApiTests(RestreamHostFixture fixture) : IClass
         var rekeyed = await (await PatchAsync(client, $"/api/streams/{stream}/targets/yt", new { key = "new-key-0000-wxyz" })).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("…wxyz", rekeyed.GetProperty("keyHint").GetString());
         Assert.Equal("new-key-0000-wxyz", (await store.ForStreamAsync(stream, default)).Single().Key);
-        Assert.Equal(changesBefore + 3, fixture.Control.Changed.Count(s => s == stream));
+        Assert.Equal(changesBefore + 3, _control.Changed.Count(s => s == stream));
     }
 
     [Fact]
@@ -132,7 +140,7 @@ public sealed class RestreamTargetApiTests(RestreamHostFixture fixture) : IClass
         var (stream, _) = await _host.CreateStreamAsync("rs");
         await CreateAsync(client, stream, new { name = "youtube", url = "rtmp://a.rtmp.youtube.com/live2", key = "abcd-efgh-ijkl-mnop" });
         await CreateAsync(client, stream, new { name = "twitch", url = "rtmp://live.twitch.tv/app", key = "live_123456789_XyZw" });
-        var changesBefore = fixture.Control.Changed.Count(s => s == stream);
+        var changesBefore = _control.Changed.Count(s => s == stream);
 
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/streams/{stream}/targets/youtube")).StatusCode);
         var again = await client.DeleteAsync($"/api/streams/{stream}/targets/youtube");
@@ -142,7 +150,7 @@ public sealed class RestreamTargetApiTests(RestreamHostFixture fixture) : IClass
 
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/streams/{stream}")).StatusCode);
         Assert.Empty(await _host.GetService<IRestreamTargetStore>().ForStreamAsync(stream, default));
-        Assert.Equal(changesBefore + 2, fixture.Control.Changed.Count(s => s == stream));
+        Assert.Equal(changesBefore + 2, _control.Changed.Count(s => s == stream));
 
         // A new stream of the same name starts with no targets: the old one's went with it, in the database.
         await client.PostAsJsonAsync("/api/streams", new { name = stream });

@@ -9,9 +9,29 @@ namespace StreamHub.Tests.StreamKeys;
 
 /// <summary>What a key change does to the publisher that is live with the old key: rotating the key, or a PATCH after
 /// which the key would refuse it (publisher networks that leave its address out, an expiry already past), disconnects
-/// it unless <c>disconnect=false</c>, and the server's log says which. Over real sockets, against the server process.</summary>
-public sealed class LivePublisherKeyChangeTests
+/// it unless <c>disconnect=false</c>, and the server's log says which. Over real sockets, against the server process,
+/// on each database provider.</summary>
+public abstract class LivePublisherKeyChangeTests
 {
+    /// <summary>The database settings of a fresh server (none: the default SQLite file in its data directory).</summary>
+    private protected abstract Task<IReadOnlyDictionary<string, string?>> DatabaseSettingsAsync();
+
+    public sealed class OnSqlite : LivePublisherKeyChangeTests
+    {
+        private protected override Task<IReadOnlyDictionary<string, string?>> DatabaseSettingsAsync() =>
+            Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?>());
+    }
+
+    [Collection(PostgresCollection.Name)]
+    public sealed class OnPostgres(PostgresServer postgres) : LivePublisherKeyChangeTests
+    {
+        private protected override async Task<IReadOnlyDictionary<string, string?>> DatabaseSettingsAsync() => new Dictionary<string, string?>
+        {
+            ["StreamHub__Database__Provider"] = "Postgres",
+            ["StreamHub__Database__ConnectionString"] = await postgres.CreateDatabaseAsync("keychange"),
+        };
+    }
+
     private const string Admin = "key-change-admin-key";
     private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(10);
 
@@ -129,10 +149,14 @@ public sealed class LivePublisherKeyChangeTests
         Assert.False(await publisher.WaitForCloseAsync(TimeSpan.FromSeconds(3)), "the publisher was disconnected although disconnect=false");
     }
 
-    private static async Task<StreamHubProcess> StartAsync(params (string Name, string Value)[] extra)
+    private async Task<StreamHubProcess> StartAsync(params (string Name, string Value)[] extra)
     {
         var settings = StreamHubProcess.DefaultSettings();
         settings["StreamHub__Admin__ApiKey"] = Admin;
+        foreach (var (name, value) in await DatabaseSettingsAsync())
+        {
+            settings[name] = value;
+        }
         foreach (var (name, value) in extra)
         {
             settings[name] = value;

@@ -8,10 +8,15 @@ using StreamHub.Tests.Infrastructure;
 namespace StreamHub.Tests.StreamKeys;
 
 /// <summary>Every call of the stream key API and every error it can give, through the real HTTP pipeline on a real
-/// socket.</summary>
-public sealed class StreamKeyApiTests(SharedHostFixture fixture) : IClassFixture<SharedHostFixture>
+/// socket, on each database provider.</summary>
+public abstract class StreamKeyApiTests(StreamHubHost host)
 {
-    private readonly StreamHubHost _host = fixture.Host;
+    private readonly StreamHubHost _host = host;
+
+    public sealed class OnSqlite(SharedHostFixture fixture) : StreamKeyApiTests(fixture.Host), IClassFixture<SharedHostFixture>;
+
+    [Collection(PostgresCollection.Name)]
+    public sealed class OnPostgres(PostgresHostFixture fixture) : StreamKeyApiTests(fixture.Host), IClassFixture<PostgresHostFixture>;
 
     [Fact]
     public async Task Create_returns_201_with_a_urlsafe_key_of_at_least_128_bits_and_a_location()
@@ -103,6 +108,24 @@ public sealed class StreamKeyApiTests(SharedHostFixture fixture) : IClassFixture
         var got = await client.GetFromJsonAsync<JsonElement>($"/api/streams/{name}");
         Assert.Equal(expires.ToUnixTimeMilliseconds(), got.GetProperty("expiresAt").GetDateTimeOffset().ToUnixTimeMilliseconds());
         Assert.False(got.GetProperty("expired").GetBoolean());
+    }
+
+    [Fact]
+    public async Task An_expiry_given_with_an_offset_is_kept_as_the_same_instant_on_create_and_on_patch()
+    {
+        using var client = _host.CreateHttpClient();
+        var name = UniqueNames.Stream();
+        var expires = new DateTimeOffset(DateTime.UtcNow.AddDays(2).Ticks, TimeSpan.Zero).ToOffset(TimeSpan.FromHours(2));
+        var created = await client.PostAsJsonAsync("/api/streams", new { name, expiresAt = expires });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var got = await client.GetFromJsonAsync<JsonElement>($"/api/streams/{name}");
+        Assert.Equal(expires.ToUnixTimeMilliseconds(), got.GetProperty("expiresAt").GetDateTimeOffset().ToUnixTimeMilliseconds());
+
+        var later = expires.AddHours(5).ToOffset(TimeSpan.FromHours(-7));
+        var patched = await client.PatchAsJsonAsync($"/api/streams/{name}", new { expiresAt = later });
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        got = await client.GetFromJsonAsync<JsonElement>($"/api/streams/{name}");
+        Assert.Equal(later.ToUnixTimeMilliseconds(), got.GetProperty("expiresAt").GetDateTimeOffset().ToUnixTimeMilliseconds());
     }
 
     [Fact]

@@ -1,10 +1,13 @@
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 namespace StreamHub.StreamKeys.Migrations;
 
-/// <summary>The first schema. Written by hand (the EF tools are not part of the build): column types are left to the
-/// provider, so the same migration runs on SQLite and on another relational provider.</summary>
+/// <summary>The first schema. Written by hand (the EF tools are not part of the build). One set of migrations serves
+/// SQLite and PostgreSQL: column types are left to the provider (each maps the CLR type and length itself), and the
+/// only provider-specific part, how a key column numbers itself, is an annotation per provider that the other
+/// provider's SQL generator ignores. The schema tests compare the result with the model on both.</summary>
 [DbContext(typeof(StreamKeyDbContext))]
 [Migration("20261124000000_InitialCreate")]
 public sealed class InitialCreate : Migration
@@ -15,7 +18,8 @@ public sealed class InitialCreate : Migration
             name: "streams",
             columns: table => new
             {
-                id = table.Column<int>(nullable: false).Annotation("Sqlite:Autoincrement", true),
+                id = table.Column<int>(nullable: false).Annotation("Sqlite:Autoincrement", true)
+                    .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                 name = table.Column<string>(maxLength: 64, nullable: false),
                 key_hash = table.Column<byte[]>(maxLength: 32, nullable: false),
                 description = table.Column<string>(maxLength: 256, nullable: true),

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 namespace StreamHub.StreamKeys.Migrations;
 
@@ -15,7 +16,8 @@ public sealed class RestreamTargets : Migration
             name: "restream_targets",
             columns: table => new
             {
-                id = table.Column<long>(nullable: false).Annotation("Sqlite:Autoincrement", true),
+                id = table.Column<long>(nullable: false).Annotation("Sqlite:Autoincrement", true)
+                    .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                 stream_id = table.Column<int>(nullable: false),
                 name = table.Column<string>(maxLength: 64, nullable: false),
                 scheme = table.Column<string>(maxLength: 8, nullable: false),
