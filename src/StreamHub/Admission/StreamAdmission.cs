@@ -33,7 +33,7 @@ public sealed class StreamAdmission(LiveStreamRegistry registry, IStreamKeyAutho
                 metrics?.PublishAttempt("unknown_key");
                 return PublishAdmission.Refuse(AdmissionRefusal.StreamAddressDenied, name, RecordBadKey(address));
             case PublishVerdict.Allowed when decision.StreamName is { } name:
-                if (!registry.TryBeginPublish(name, publisher, out var stream))
+                if (!registry.TryBeginPublish(name, publisher with { Hls = decision.Hls }, out var stream))
                 {
                     metrics?.PublishAttempt("already_live");
                     return PublishAdmission.Refuse(AdmissionRefusal.AlreadyLive, name);

@@ -32,4 +32,7 @@ internal static partial class HlsLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "HLS {StreamName}: {Codec} video cannot be carried in MPEG-TS; the stream is packaged in fMP4 (CMAF) from now on, after a discontinuity")]
     public static partial void MovedToFmp4(ILogger logger, string streamName, Media.VideoCodec codec);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "HLS {StreamName}: the stream's HLS settings changed (container {Container}, low latency {LowLatency}); packaging starts a new playlist")]
+    public static partial void SettingsChanged(ILogger logger, string streamName, string container, bool lowLatency);
 }

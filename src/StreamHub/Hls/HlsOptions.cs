@@ -48,8 +48,11 @@ public sealed class HlsOptions : IValidatableObject
     public double PartDurationSeconds { get; set; } = 0.333;
 
     /// <summary>The part target to package a stream with, or null for whole segments.</summary>
-    public TimeSpan? PartTarget(HlsContainer container) =>
-        LowLatency && container == HlsContainer.Fmp4 ? TimeSpan.FromSeconds(PartDurationSeconds) : null;
+    public TimeSpan? PartTarget(HlsContainer container) => PartTarget(container, LowLatency);
+
+    /// <summary>The part target for a stream whose own low-latency switch is <paramref name="lowLatency"/>.</summary>
+    public TimeSpan? PartTarget(HlsContainer container, bool lowLatency) =>
+        lowLatency && container == HlsContainer.Fmp4 ? TimeSpan.FromSeconds(PartDurationSeconds) : null;
 
     /// <summary>EXT-X-TARGETDURATION of a stream whose segments are no longer than the target: the target rounded to
     /// whole seconds (RFC 8216 §4.3.3.1). Longer GOPs raise it to their rounded length.</summary>

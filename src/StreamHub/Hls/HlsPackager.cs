@@ -43,11 +43,20 @@ public sealed class HlsPackager : IMediaSink, IDisposable
             // The first media sequence number is the Unix time in seconds. Segments are cut at no less than the target
             // (at least 1 s) except around restarts and discontinuities, so a stream that starts again after a server
             // restart almost always keeps MEDIA-SEQUENCE growing, without any persisted state (best effort).
-            var state = _streams.GetOrAdd(stream.Name, static (name, self) =>
-                new HlsStream(name, self._options, self._options.Container, self._time.GetUtcNow().ToUnixTimeSeconds(), self._time, self._blocks, self._logger), this);
+            // The stream's own settings (read with its key at admission) win over the server's.
+            var container = stream.Publisher.Hls.Container ?? _options.Container;
+            var lowLatency = stream.Publisher.Hls.LowLatency ?? _options.LowLatency;
+            var state = _streams.GetOrAdd(stream.Name, static (name, args) =>
+                new HlsStream(name, args.self._options, args.container, args.self._time.GetUtcNow().ToUnixTimeSeconds(), args.self._time,
+                    args.self._blocks, args.self._logger, args.lowLatency), (self: this, container, lowLatency));
             if (state.IsExpired(_time.GetUtcNow(), _grace))
             {
                 Expire(state); // its grace period ran out before the timer did: start afresh
+            }
+            else if ((state.Container != container || state.LowLatency != lowLatency) && state.TryRetire())
+            {
+                // Its settings changed since the last publish: a new playlist, as after a grace period.
+                HlsLog.SettingsChanged(_logger, stream.Name, StreamHlsSettings.Format(container), lowLatency);
             }
             else if (state.Begin(stream))
             {

@@ -30,18 +30,29 @@ internal sealed class HlsStream : IDisposable
 
     /// <param name="container">The container the stream's segments are written in (the server's setting or the
     /// stream's own); video that MPEG-TS cannot carry moves a TS stream to fMP4.</param>
+    /// <param name="lowLatency">Whether fMP4 segments are listed part by part (the server's setting or the stream's own).</param>
     public HlsStream(string name, HlsOptions options, HlsContainer container, long firstSequence, TimeProvider time, SegmentBlockPool blocks,
-        ILogger logger)
+        ILogger logger, bool? lowLatency = null)
     {
         Name = name;
         _logger = logger;
         _segmentTarget = options.SegmentDurationSeconds;
-        var window = new SegmentWindow(options.WindowSegments, options.MinimumTargetDurationSeconds, firstSequence, options.PartTarget(container));
+        Container = container;
+        LowLatency = lowLatency ?? options.LowLatency;
+        var window = new SegmentWindow(options.WindowSegments, options.MinimumTargetDurationSeconds, firstSequence,
+            options.PartTarget(container, LowLatency));
         ISegmentWriter writer = container == HlsContainer.Ts ? new TsSegmentWriter() : new CmafSegmentWriter();
         _segmenter = new Segmenter(window, TimeSpan.FromSeconds(options.SegmentDurationSeconds), time, pool: blocks,
             maxDuration: TimeSpan.FromSeconds(options.MaxSegmentDurationSeconds), writer: writer,
             fallback: container == HlsContainer.Ts ? new CmafSegmentWriter() : null);
     }
+
+    /// <summary>The container the stream was set up with (its segments may have moved to fMP4 since: see
+    /// <see cref="SegmentExtension"/>).</summary>
+    public HlsContainer Container { get; }
+
+    /// <summary>The low-latency switch the stream was set up with.</summary>
+    public bool LowLatency { get; }
 
     /// <summary>The container segments are written in now.</summary>
     public string SegmentExtension => _segmenter.Writer.Extension;
@@ -178,6 +189,24 @@ internal sealed class HlsStream : IDisposable
         lock (_gate)
         {
             if (Removed || EndedAt is not { } ended || now < ended + grace)
+            {
+                return false;
+            }
+            Removed = true;
+            _expiry?.Dispose();
+            _expiry = null;
+            _segmenter.Discard();
+            return true;
+        }
+    }
+
+    /// <summary>Marks an ended stream removed at once, grace period or not (its settings changed); false while a
+    /// publisher is live on it or it is already removed.</summary>
+    public bool TryRetire()
+    {
+        lock (_gate)
+        {
+            if (Removed || _publisher is not null)
             {
                 return false;
             }

@@ -10,4 +10,7 @@ public sealed record PublisherInfo(string ConnectionId, string RemoteAddress, st
 {
     /// <summary>Escaped and cut (<see cref="PeerText"/>): the peer chose it, and it is logged and shown.</summary>
     public string? Encoder { get; init; } = PeerText.Sanitize(Encoder);
+
+    /// <summary>The stream's own HLS settings, as its key's record held them when this publish was admitted.</summary>
+    public Hls.StreamHlsSettings Hls { get; init; }
 }

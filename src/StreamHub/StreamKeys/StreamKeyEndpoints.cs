@@ -32,8 +32,8 @@ public static partial class StreamKeyEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
         streams.MapPatch("/{name}", UpdateAsync).WithName("UpdateStream")
-            .WithSummary("Change a stream's description, expiry or publisher networks (never its key)")
-            .WithDescription("A change after which the stream's key would refuse its live publisher (an expiry already past, publisher " +
+            .WithSummary("Change a stream's description, expiry, publisher networks or HLS settings (never its key)")
+            .WithDescription("HLS settings (hlsContainer, hlsLowLatency) apply from the stream's next publish. A change after which the stream's key would refuse its live publisher (an expiry already past, publisher " +
                 "networks that leave its address out) disconnects that publisher, unless disconnect=false.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -63,7 +63,8 @@ public static partial class StreamKeyEndpoints
             return TypedResults.ValidationProblem(errors, title: "The stream request has invalid fields");
         }
         var created = await store.CreateAsync(request!.Name!, request.Description, request.ExpiresAt, cancellationToken,
-            StreamKeyRequestValidator.NormaliseAllowedPublishers(request.AllowedPublishers));
+            StreamKeyRequestValidator.NormaliseAllowedPublishers(request.AllowedPublishers),
+            StreamKeyRequestValidator.NormaliseHlsContainer(request.HlsContainer), request.HlsLowLatency);
         if (created is not { } result)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Stream name already in use",

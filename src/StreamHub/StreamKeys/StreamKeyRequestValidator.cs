@@ -1,3 +1,5 @@
+using StreamHub.Hls;
+
 namespace StreamHub.StreamKeys;
 
 /// <summary>Field checks for <see cref="CreateStreamRequest"/>; the errors are keyed by JSON field name.</summary>
@@ -31,6 +33,10 @@ public static class StreamKeyRequestValidator
             errors["expiresAt"] = [$"The expiry {expires:O} is not in the future."];
         }
         ValidateAllowedPublishers(request.AllowedPublishers, errors);
+        if (request.HlsContainer is { } container && !StreamHlsSettings.TryParse(container, out _))
+        {
+            errors["hlsContainer"] = [$"'{Truncate(container)}' is not an HLS container: use \"fmp4\" or \"ts\", or leave it out for the server's setting."];
+        }
         return errors;
     }
 
@@ -52,8 +58,24 @@ public static class StreamKeyRequestValidator
             errors["clearExpiry"] = ["Give either expiresAt or clearExpiry, not both."];
         }
         ValidateAllowedPublishers(request.AllowedPublishers, errors);
+        if (request.HlsContainer is { } container && !StreamHlsSettings.TryParse(container, out _)
+            && !string.Equals(container, DefaultHlsContainer, StringComparison.OrdinalIgnoreCase))
+        {
+            errors["hlsContainer"] = [$"'{Truncate(container)}' is not an HLS container: use \"fmp4\", \"ts\", or \"default\" for the server's setting."];
+        }
+        if (request.HlsLowLatency is not null && request.ClearHlsLowLatency == true)
+        {
+            errors["clearHlsLowLatency"] = ["Give either hlsLowLatency or clearHlsLowLatency, not both."];
+        }
         return errors;
     }
+
+    /// <summary>What PATCH takes as <c>hlsContainer</c> to follow the server's setting again.</summary>
+    public const string DefaultHlsContainer = "default";
+
+    /// <summary>The stored form of a valid <c>hlsContainer</c>: "fmp4", "ts", or null for the server's setting.</summary>
+    public static string? NormaliseHlsContainer(string? value) =>
+        StreamHlsSettings.TryParse(value, out var container) ? StreamHlsSettings.Format(container) : null;
 
     /// <summary>The stored form of a valid list: normalised networks, comma-separated; null when empty.</summary>
     public static string? NormaliseAllowedPublishers(string[]? entries)

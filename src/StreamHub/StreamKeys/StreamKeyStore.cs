@@ -7,7 +7,7 @@ namespace StreamHub.StreamKeys;
 public sealed class StreamKeyStore(StreamKeyDbContext db, TimeProvider time)
 {
     public async Task<(StreamRecord Stream, string Key)?> CreateAsync(string name, string? description, DateTimeOffset? expiresAt,
-        CancellationToken cancellationToken, string? allowedPublishers = null)
+        CancellationToken cancellationToken, string? allowedPublishers = null, string? hlsContainer = null, bool? hlsLowLatency = null)
     {
         if (await db.Streams.AnyAsync(s => s.Name == name, cancellationToken))
         {
@@ -25,6 +25,8 @@ public sealed class StreamKeyStore(StreamKeyDbContext db, TimeProvider time)
             // PostgreSQL's timestamptz keeps the instant, not the offset, and Npgsql takes only UTC values.
             ExpiresAt = expiresAt?.ToUniversalTime(),
             AllowedPublishers = allowedPublishers,
+            HlsContainer = hlsContainer,
+            HlsLowLatency = hlsLowLatency,
         };
         db.Streams.Add(stream);
         try
@@ -90,6 +92,18 @@ public sealed class StreamKeyStore(StreamKeyDbContext db, TimeProvider time)
         if (update.AllowedPublishers is not null)
         {
             stream.AllowedPublishers = StreamKeyRequestValidator.NormaliseAllowedPublishers(update.AllowedPublishers);
+        }
+        if (update.HlsContainer is not null)
+        {
+            stream.HlsContainer = StreamKeyRequestValidator.NormaliseHlsContainer(update.HlsContainer);
+        }
+        if (update.ClearHlsLowLatency == true)
+        {
+            stream.HlsLowLatency = null;
+        }
+        else if (update.HlsLowLatency is { } lowLatency)
+        {
+            stream.HlsLowLatency = lowLatency;
         }
         await db.SaveChangesAsync(cancellationToken);
         return stream;

@@ -39,5 +39,15 @@ public sealed class StreamRecord
         }
     }
 
+    /// <summary>The stream's own HLS container, "fmp4" or "ts"; null: StreamHub:Hls:Container.</summary>
+    public string? HlsContainer { get; set; }
+
+    /// <summary>The stream's own low-latency HLS switch; null: StreamHub:Hls:LowLatency.</summary>
+    public bool? HlsLowLatency { get; set; }
+
+    /// <summary><see cref="HlsContainer"/> and <see cref="HlsLowLatency"/> as the packager takes them.</summary>
+    public Hls.StreamHlsSettings HlsSettings =>
+        new(Hls.StreamHlsSettings.TryParse(HlsContainer, out var container) ? container : null, HlsLowLatency);
+
     public bool IsExpired(DateTimeOffset now) => ExpiresAt is { } expires && expires <= now;
 }

@@ -11,6 +11,9 @@ namespace StreamHub.StreamKeys;
 /// <param name="Viewers">Who watches now: HLS, RTMP and HTTP-FLV players, and their total.</param>
 /// <param name="Players">Bytes sent to and frames dropped by the stream's RTMP and HTTP-FLV players.</param>
 /// <param name="Targets">The platforms the stream is restreamed to, with their push state (never their keys).</param>
+/// <param name="HlsContainer">The stream's own HLS container ("fmp4" or "ts"); null: the server's setting. The one in
+/// use while live is <c>hls.container</c>.</param>
+/// <param name="HlsLowLatency">The stream's own low-latency switch; null: the server's setting.</param>
 public sealed record StreamResponse(
     string Name,
     string? Description,
@@ -25,11 +28,14 @@ public sealed record StreamResponse(
     string[] AllowedPublishers,
     ViewerCounts Viewers,
     PlayerStats Players,
-    RestreamTargetResponse[] Targets)
+    RestreamTargetResponse[] Targets,
+    string? HlsContainer,
+    bool? HlsLowLatency)
 {
     public static StreamResponse From(StreamRecord stream, DateTimeOffset now, LiveStream? live, HlsStats hls, PlayerCounts players,
         RestreamTargetResponse[] targets) => new(
         stream.Name, stream.Description, stream.CreatedAt, stream.KeyIssuedAt, stream.ExpiresAt, stream.IsExpired(now),
         $"/hls/{stream.Name}/index.m3u8", live is not null, live is null ? null : LiveStreamStats.From(live), hls, stream.AllowedPublisherList,
-        ViewerCounts.From(hls.Viewers, players), PlayerStats.From(players), targets);
+        ViewerCounts.From(hls.Viewers, players), PlayerStats.From(players), targets,
+        stream.HlsContainer, stream.HlsLowLatency);
 }

@@ -13,9 +13,11 @@ public sealed record StreamWithKeyResponse(
     DateTimeOffset KeyIssuedAt,
     DateTimeOffset? ExpiresAt,
     string PlaybackUrl,
-    string[] AllowedPublishers)
+    string[] AllowedPublishers,
+    string? HlsContainer,
+    bool? HlsLowLatency)
 {
     public static StreamWithKeyResponse From(StreamRecord stream, string key, string application) => new(
         stream.Name, key, application, stream.Description, stream.CreatedAt, stream.KeyIssuedAt, stream.ExpiresAt,
-        $"/hls/{stream.Name}/index.m3u8", stream.AllowedPublisherList);
+        $"/hls/{stream.Name}/index.m3u8", stream.AllowedPublisherList, stream.HlsContainer, stream.HlsLowLatency);
 }

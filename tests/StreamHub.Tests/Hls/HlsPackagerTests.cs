@@ -39,6 +39,37 @@ public sealed class HlsPackagerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_stream_s_own_settings_win_over_the_server_s_and_a_change_applies_from_the_next_publish()
+    {
+        var time = new ManualTimeProvider(Start);
+        using var publisher = new TestPublisher(new HlsOptions { Container = HlsContainer.Fmp4, LowLatency = true, EndedStreamGraceSeconds = 60 }, time);
+        var first = publisher.Begin("own", new StreamHlsSettings(HlsContainer.Ts, null));
+        Publish(first, 0, 4_100);
+        var ts = Playlist(publisher, "own");
+        Assert.Matches(@"\ns\d+\.ts\n", ts);
+        Assert.DoesNotContain("#EXT-X-PART", ts);
+        publisher.Registry.EndPublish(first);
+
+        // Within the grace period, with other settings: a new playlist in the new container, not a continuation.
+        time.Advance(TimeSpan.FromSeconds(10));
+        var second = publisher.Begin("own", new StreamHlsSettings(null, false));
+        Publish(second, 0, 4_100);
+        var fmp4 = Playlist(publisher, "own");
+        Assert.Contains("#EXT-X-MAP:URI=", fmp4);
+        Assert.Matches(@"\ns\d+\.m4s\n", fmp4);
+        Assert.DoesNotContain("#EXT-X-PART", fmp4);
+        Assert.DoesNotContain(".ts\n", fmp4);
+        Assert.DoesNotContain("#EXT-X-DISCONTINUITY\n", fmp4);
+        publisher.Registry.EndPublish(second);
+
+        // The server's settings again: low latency parts.
+        var third = publisher.Begin("own");
+        Publish(third, 0, 4_100);
+        Assert.Contains("#EXT-X-PART:", Playlist(publisher, "own"));
+        publisher.Registry.EndPublish(third);
+    }
+
+    [Fact]
     public void Restart_within_grace_continues_the_playlist_restart_after_it_starts_afresh()
     {
         var time = new ManualTimeProvider(Start);

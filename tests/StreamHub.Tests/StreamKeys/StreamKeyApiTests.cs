@@ -175,6 +175,8 @@ public abstract class StreamKeyApiTests(StreamHubHost host)
     [InlineData("{\"expiresAt\":\"yesterday\"}", "expiresAt")]
     [InlineData("{\"allowedPublishers\":[\"300.1.1.1\"]}", "allowedPublishers")]
     [InlineData("{\"expiresAt\":\"2099-01-01T00:00:00Z\",\"clearExpiry\":true}", "clearExpiry")]
+    [InlineData("{\"hlsContainer\":\"webm\"}", "hlsContainer")]
+    [InlineData("{\"hlsLowLatency\":true,\"clearHlsLowLatency\":true}", "clearHlsLowLatency")]
     public async Task Patch_with_a_bad_field_is_400_naming_it(string json, string field)
     {
         using var client = _host.CreateHttpClient();
@@ -183,6 +185,55 @@ public abstract class StreamKeyApiTests(StreamHubHost host)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True((await ReadProblemAsync(response)).GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Fact]
+    public async Task Hls_settings_are_set_on_create_changed_and_reset_by_patch_and_shown_in_get()
+    {
+        using var client = _host.CreateHttpClient();
+        var name = UniqueNames.Stream();
+        var created = await client.PostAsJsonAsync("/api/streams", new { name, hlsContainer = "TS", hlsLowLatency = false });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("ts", body.GetProperty("hlsContainer").GetString());
+        Assert.False(body.GetProperty("hlsLowLatency").GetBoolean());
+        var key = body.GetProperty("key").GetString()!;
+        var decision = await _host.GetService<IStreamKeyAuthorizer>().AuthorizePublishAsync(key, default);
+        Assert.Equal(new StreamHub.Hls.StreamHlsSettings(StreamHub.Hls.HlsContainer.Ts, false), decision.Hls);
+
+        var got = await client.GetFromJsonAsync<JsonElement>($"/api/streams/{name}");
+        Assert.Equal("ts", got.GetProperty("hlsContainer").GetString());
+        Assert.False(got.GetProperty("hlsLowLatency").GetBoolean());
+
+        var patched = await client.PatchAsJsonAsync($"/api/streams/{name}", new { hlsContainer = "fmp4", hlsLowLatency = true });
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        var after = await patched.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("fmp4", after.GetProperty("hlsContainer").GetString());
+        Assert.True(after.GetProperty("hlsLowLatency").GetBoolean());
+
+        // A patch without them leaves them; "default" and clearHlsLowLatency hand them back to the server's settings.
+        await client.PatchAsJsonAsync($"/api/streams/{name}", new { description = "x" });
+        Assert.Equal("fmp4", (await client.GetFromJsonAsync<JsonElement>($"/api/streams/{name}")).GetProperty("hlsContainer").GetString());
+        var reset = await client.PatchAsJsonAsync($"/api/streams/{name}", new { hlsContainer = "default", clearHlsLowLatency = true });
+        var resetBody = await reset.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(JsonValueKind.Null, resetBody.GetProperty("hlsContainer").ValueKind);
+        Assert.Equal(JsonValueKind.Null, resetBody.GetProperty("hlsLowLatency").ValueKind);
+        Assert.Equal(default, (await _host.GetService<IStreamKeyAuthorizer>().AuthorizePublishAsync(key, default)).Hls);
+    }
+
+    [Theory]
+    [InlineData("{\"name\":\"ok-name\",\"hlsContainer\":\"mp4\"}", "hlsContainer")]
+    [InlineData("{\"name\":\"ok-name\",\"hlsContainer\":\"default\"}", "hlsContainer")]
+    [InlineData("{\"name\":\"ok-name\",\"hlsLowLatency\":\"yes\"}", "hlsLowLatency")]
+    public async Task Create_with_a_bad_hls_setting_is_400_naming_it(string json, string field)
+    {
+        using var client = _host.CreateHttpClient();
+        var response = await client.PostAsync("/api/streams", new StringContent(json, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ReadProblemAsync(response);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out var messages), $"no error for '{field}' in {problem}");
+        Assert.False(string.IsNullOrWhiteSpace(messages[0].GetString()));
     }
 
     [Fact]

@@ -27,9 +27,9 @@ public sealed class TestPublisher : IDisposable
     public HlsPackager Packager { get; }
     public LiveStreamRegistry Registry { get; }
 
-    public LiveStream Begin(string name)
+    public LiveStream Begin(string name, StreamHlsSettings hls = default)
     {
-        Assert.True(Registry.TryBeginPublish(name, new PublisherInfo("test-connection", "127.0.0.1:50000", "test"), out var stream));
+        Assert.True(Registry.TryBeginPublish(name, new PublisherInfo("test-connection", "127.0.0.1:50000", "test") { Hls = hls }, out var stream));
         return stream;
     }
 
