@@ -13,8 +13,16 @@ namespace StreamHub.Hls;
 /// <param name="SegmentsWithoutKeyframe">Segments cut without a keyframe (the encoder sent none for
 /// StreamHub:Hls:MaxSegmentDurationSeconds).</param>
 /// <param name="Warning">What the streamer should change, in words; null when nothing.</param>
+/// <param name="Container">The container segments are written in now, "fmp4" or "ts" (null without HLS state): the
+/// stream's own setting or the server's, or fMP4 for HEVC and AV1 whatever they say.</param>
+/// <param name="LowLatency">Whether segments are listed part by part (LL-HLS); null without HLS state.</param>
+/// <param name="InitVersion">The fMP4 init segment now, <c>init{n}.mp4</c>: it changes when the encoder's codec
+/// configuration does. Null for MPEG-TS and before the first one.</param>
+/// <param name="Packaging">What of the stream cannot be packaged (a codec HLS cannot carry, e.g. VP9 video or Opus
+/// audio; a sequence header that is not valid), in words; null when everything is.</param>
 public sealed record HlsStats(int Viewers, long? SegmentsProduced, int? TargetDurationSeconds, double SegmentTargetSeconds,
-    double? KeyframeIntervalSeconds, long SegmentsWithoutKeyframe, string? Warning)
+    double? KeyframeIntervalSeconds, long SegmentsWithoutKeyframe, string? Warning, string? Container = null, bool? LowLatency = null,
+    int? InitVersion = null, string? Packaging = null)
 {
     public static HlsStats For(string name, HlsPackager packager, HlsViewers viewers)
     {
@@ -36,6 +44,7 @@ public sealed record HlsStats(int Viewers, long? SegmentsProduced, int? TargetDu
             warning = string.Create(CultureInfo.InvariantCulture,
                 $"{forced} segments had to be cut without a keyframe: the encoder sent none for {packager.Options.MaxSegmentDurationSeconds:0.##} s. Set its keyframe interval to {target:0.##} s.");
         }
-        return new HlsStats(viewers.Count(name), stream.SegmentsProduced, stream.TargetDuration, target, interval, forced, warning);
+        return new HlsStats(viewers.Count(name), stream.SegmentsProduced, stream.TargetDuration, target, interval, forced, warning,
+            StreamHlsSettings.Format(stream.ContainerInUse), stream.PartsListed, stream.InitVersion, stream.PackagingProblem);
     }
 }

@@ -19,6 +19,11 @@ internal sealed class HlsStream : IDisposable
     private bool _warnedVideo;
     private bool _warnedAudio;
     private bool _warnedKeyframes;
+
+    // Set under _gate on the first frame of a kind that cannot be packaged, read by stats without it (a reference
+    // write is atomic).
+    private volatile string? _videoProblem;
+    private volatile string? _audioProblem;
     private readonly double _segmentTarget;
     private ITimer? _expiry;
 
@@ -53,6 +58,24 @@ internal sealed class HlsStream : IDisposable
 
     /// <summary>The low-latency switch the stream was set up with.</summary>
     public bool LowLatency { get; }
+
+    /// <summary>The container segments are written in now (a TS stream that sent HEVC or AV1 has moved to fMP4).</summary>
+    public HlsContainer ContainerInUse => _segmenter.Writer is TsSegmentWriter ? HlsContainer.Ts : HlsContainer.Fmp4;
+
+    /// <summary>Whether segments are listed part by part (low latency on, and fMP4 from the start).</summary>
+    public bool PartsListed => _segmenter.Window.PartTarget is not null;
+
+    /// <summary>The init segment now (<c>init{n}.mp4</c>); null before the first one and for MPEG-TS.</summary>
+    public int? InitVersion => _segmenter.Writer.InitVersion is var version and not 0 ? version : null;
+
+    /// <summary>What of this publish cannot be packaged, in words; null when everything can.</summary>
+    public string? PackagingProblem => (_videoProblem, _audioProblem) switch
+    {
+        (null, null) => null,
+        ({ } video, null) => video,
+        (null, { } audio) => audio,
+        ({ } video, { } audio) => video + " " + audio,
+    };
 
     /// <summary>The container segments are written in now.</summary>
     public string SegmentExtension => _segmenter.Writer.Extension;
@@ -101,6 +124,7 @@ internal sealed class HlsStream : IDisposable
             _publisher = publisher;
             EndedAt = null;
             _warnedVideo = _warnedAudio = _warnedKeyframes = false;
+            _videoProblem = _audioProblem = null;
             _segmenter.BeginPublish();
             if (restart)
             {
@@ -259,6 +283,18 @@ internal sealed class HlsStream : IDisposable
         if (!warned)
         {
             warned = true;
+            if (frame.Kind == MediaKind.Video)
+            {
+                _videoProblem = frame.FrameKind == MediaFrameKind.SequenceHeader && _segmenter.Writer.CanCarry(frame.VideoCodec)
+                    ? $"The {frame.VideoCodec} video's sequence header is not valid: video is left out of HLS."
+                    : $"{frame.VideoCodec} video cannot be packaged in HLS (H.264, HEVC and AV1 only): video is left out of HLS; publish H.264, HEVC or AV1.";
+            }
+            else
+            {
+                _audioProblem = frame.FrameKind == MediaFrameKind.SequenceHeader && frame.AudioCodec == AudioCodec.Aac
+                    ? "The AAC audio's sequence header is not valid: audio is left out of HLS."
+                    : $"{frame.AudioCodec} audio cannot be packaged in HLS (AAC only): audio is left out of HLS; publish AAC.";
+            }
             HlsLog.Unsupported(_logger, Name, frame.Kind,
                 frame.Kind == MediaKind.Video ? frame.VideoCodec.ToString() : frame.AudioCodec.ToString());
         }

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using StreamHub.Live;
+using StreamHub.Media;
 using StreamHub.Tests.EndToEnd;
 using StreamHub.Tests.Hls.Support;
 using StreamHub.Tests.Infrastructure;
@@ -44,6 +46,21 @@ public sealed partial class StreamHlsSettingsTests
             // The control: the server's own setting is low latency, so a stream without settings has parts.
             var serverPlaylist = await WaitForSegmentsAsync(player, server.Name, 2);
             Assert.Contains("#EXT-X-PART:", serverPlaylist);
+
+            // The API says what each live stream is packaged in.
+            var tsHls = await HlsStateAsync(api, ts.Name);
+            Assert.Equal("ts", tsHls.GetProperty("container").GetString());
+            Assert.False(tsHls.GetProperty("lowLatency").GetBoolean());
+            Assert.Equal(JsonValueKind.Null, tsHls.GetProperty("initVersion").ValueKind);
+            Assert.Equal(JsonValueKind.Null, tsHls.GetProperty("packaging").ValueKind);
+            var wholeHls = await HlsStateAsync(api, whole.Name);
+            Assert.Equal("fmp4", wholeHls.GetProperty("container").GetString());
+            Assert.False(wholeHls.GetProperty("lowLatency").GetBoolean());
+            Assert.Equal(1, wholeHls.GetProperty("initVersion").GetInt32());
+            var serverHls = await HlsStateAsync(api, server.Name);
+            Assert.Equal("fmp4", serverHls.GetProperty("container").GetString());
+            Assert.True(serverHls.GetProperty("lowLatency").GetBoolean());
+            Assert.Equal(JsonValueKind.Null, serverHls.GetProperty("packaging").ValueKind);
         }
         finally
         {
@@ -54,6 +71,37 @@ public sealed partial class StreamHlsSettingsTests
             }
         }
     }
+
+    [Fact]
+    public async Task A_live_stream_whose_codecs_cannot_be_packaged_says_so_in_the_api()
+    {
+        await using var host = StreamHubHost.Start();
+        using var api = host.CreateHttpClient();
+        var (name, _) = await CreateAsync(api, new { name = UniqueNames.Stream("vp9") });
+        var registry = host.GetService<LiveStreamRegistry>();
+        Assert.True(registry.TryBeginPublish(name, new PublisherInfo("test", "127.0.0.1:1", null), out var stream));
+        try
+        {
+            Assert.Equal(JsonValueKind.Null, (await HlsStateAsync(api, name)).GetProperty("packaging").ValueKind);
+            TestPublisher.Write(stream,
+            [
+                MediaFrame.Create(new byte[64], MediaKind.Video, MediaFrameKind.Coded, 0, isKeyframe: true, videoCodec: VideoCodec.Vp9),
+                MediaFrame.Create(new byte[64], MediaKind.Audio, MediaFrameKind.Coded, 0, audioCodec: AudioCodec.Opus),
+            ]);
+
+            var packaging = (await HlsStateAsync(api, name)).GetProperty("packaging").GetString();
+            Assert.NotNull(packaging);
+            Assert.Contains("Vp9 video cannot be packaged", packaging);
+            Assert.Contains("Opus audio cannot be packaged", packaging);
+        }
+        finally
+        {
+            registry.EndPublish(stream);
+        }
+    }
+
+    private static async Task<JsonElement> HlsStateAsync(HttpClient api, string name) =>
+        (await api.GetFromJsonAsync<JsonElement>($"/api/streams/{name}")).GetProperty("hls");
 
     private static async Task<(string Name, string Key)> CreateAsync(HttpClient api, object request)
     {
