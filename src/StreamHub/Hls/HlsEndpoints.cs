@@ -7,6 +7,7 @@ using StreamHub.Diagnostics.Metrics;
 using StreamHub.Hls.Playlists;
 using StreamHub.Hls.Segmenting;
 using StreamHub.Hosting;
+using StreamHub.Live;
 
 namespace StreamHub.Hls;
 
@@ -75,6 +76,26 @@ public static class HlsEndpoints
         }).WithSummary("The live media playlist of a stream (by its public name); low-latency HLS: _HLS_msn/_HLS_part block until that part exists, _HLS_skip=YES asks for a delta update")
           .ProducesProblem(StatusCodes.Status400BadRequest)
           .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        hls.MapMethods("/master.m3u8", [HttpMethods.Get, HttpMethods.Head], Results<ContentHttpResult, ProblemHttpResult> (string name,
+            HlsPackager packager, LiveStreamRegistry registry, HttpContext context, TrafficCounters traffic, StreamHubMetrics metrics) =>
+        {
+            var response = context.Response;
+            OpenCors.AllowAnyOrigin(response);
+            response.Headers.CacheControl = PlaylistCacheControl;
+            // Codecs, size and rate come from the live publisher: a stream that is not live (or not yet packaged) has
+            // none to give. Its media playlist, index.m3u8, stays readable through the grace period.
+            if (registry.Find(name) is not { } live || packager.Find(name) is not { } state
+                || !packager.TryGetSnapshot(name, out var snapshot) || !snapshot.HasPlaylist)
+            {
+                return NotFound($"The stream '{name}' is not live, or has no finished segment yet; try again in a few seconds.");
+            }
+            var (version, variant) = StreamVariant.For(live, state, snapshot);
+            var body = MultivariantPlaylistWriter.Write(version, variant);
+            CountSent(context, traffic, metrics, name, body.Length);
+            return TypedResults.Content(body, MediaPlaylistWriter.ContentType, System.Text.Encoding.UTF8);
+        }).WithSummary("The multivariant playlist of a live stream: one variant (index.m3u8) with its CODECS, RESOLUTION, FRAME-RATE and measured BANDWIDTH")
+          .ProducesProblem(StatusCodes.Status404NotFound);
 
         hls.MapMethods("/{segment}.ts", [HttpMethods.Get, HttpMethods.Head], Results<SegmentHttpResult, ProblemHttpResult> (string name, string segment, HlsPackager packager, HttpContext context,
             TrafficCounters traffic, StreamHubMetrics metrics) =>
