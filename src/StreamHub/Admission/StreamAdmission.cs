@@ -33,7 +33,9 @@ public sealed class StreamAdmission(LiveStreamRegistry registry, IStreamKeyAutho
                 metrics?.PublishAttempt("unknown_key");
                 return PublishAdmission.Refuse(AdmissionRefusal.StreamAddressDenied, name, RecordBadKey(address));
             case PublishVerdict.Allowed when decision.StreamName is { } name:
-                if (!registry.TryBeginPublish(name, publisher with { Hls = decision.Hls }, out var stream))
+                // The stream's own HLS settings travel with the publish, so the packager reads no database.
+                var withSettings = decision.Hls == default ? publisher : publisher with { Hls = decision.Hls };
+                if (!registry.TryBeginPublish(name, withSettings, out var stream))
                 {
                     metrics?.PublishAttempt("already_live");
                     return PublishAdmission.Refuse(AdmissionRefusal.AlreadyLive, name);

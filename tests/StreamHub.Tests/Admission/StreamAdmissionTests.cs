@@ -54,6 +54,7 @@ public sealed class StreamAdmissionTests : IDisposable
         _listener.Start();
         _keys.Keys["key-cam1"] = new PublishDecision(PublishVerdict.Allowed, "cam1");
         _keys.Keys["key-old"] = new PublishDecision(PublishVerdict.Expired, "old");
+        _keys.Keys["key-ts"] = new PublishDecision(PublishVerdict.Allowed, "ts-cam", Hls: new StreamHub.Hls.StreamHlsSettings(StreamHub.Hls.HlsContainer.Ts, false));
         _keys.Keys["key-office"] = new PublishDecision(PublishVerdict.Allowed, "office", [IPNetwork.Parse("198.51.100.0/24")]);
     }
 
@@ -72,6 +73,17 @@ public sealed class StreamAdmissionTests : IDisposable
         Assert.Same(Publisher, admission.Stream.Publisher);
         Assert.Equal(TimeSpan.Zero, admission.Hold);
         Assert.Equal(["accepted"], _attempts);
+    }
+
+    [Fact]
+    public async Task The_stream_s_own_hls_settings_travel_with_the_publish_to_its_sinks()
+    {
+        var admission = await Admission().AdmitPublishAsync("key-ts", Encoder, Publisher, CancellationToken.None);
+
+        Assert.True(admission.Admitted);
+        Assert.Equal(new StreamHub.Hls.StreamHlsSettings(StreamHub.Hls.HlsContainer.Ts, false), admission.Stream.Publisher.Hls);
+        Assert.Equal(Publisher.ConnectionId, admission.Stream.Publisher.ConnectionId);
+        Assert.Equal(default, (await Admission().AdmitPublishAsync("key-cam1", Encoder, Publisher, CancellationToken.None)).Stream!.Publisher.Hls);
     }
 
     [Fact]
