@@ -70,7 +70,8 @@ public sealed class HlsOptions : IValidatableObject
         {
             yield return new ValidationResult("StreamHub:Hls:Container must be Fmp4 or Ts.", [nameof(Container)]);
         }
-        if (LowLatency && PartDurationSeconds * 2 > SegmentDurationSeconds)
+        // Whatever LowLatency says: a stream's own setting (the streams API) can turn low latency on.
+        if (PartDurationSeconds * 2 > SegmentDurationSeconds)
         {
             yield return new ValidationResult(
                 "StreamHub:Hls:PartDurationSeconds must be at most half of StreamHub:Hls:SegmentDurationSeconds.",

@@ -30,6 +30,15 @@ public sealed class HlsOptionsTests
     }
 
     [Fact]
+    public void A_part_target_over_half_the_segment_target_is_refused_even_with_low_latency_off_since_a_stream_can_turn_it_on()
+    {
+        var options = new HlsOptions { LowLatency = false, SegmentDurationSeconds = 2, PartDurationSeconds = 1.5 };
+        var result = new DataAnnotationValidateOptions<HlsOptions>(null).Validate(null, options);
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains("StreamHub:Hls:PartDurationSeconds", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Defaults_match_appsettings_and_the_minimum_target_duration_is_the_rounded_segment_target()
     {
         var options = new HlsOptions();
