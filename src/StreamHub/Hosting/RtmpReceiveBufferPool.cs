@@ -40,10 +40,10 @@ public sealed class RtmpReceiveBufferPool : MemoryPool<byte>, IMemoryPoolFactory
 
     public override int MaxBufferSize => BufferSize;
 
-    /// <summary>64 KiB buffers handed out so far.</summary>
+    /// <summary>64 KiB receive buffers handed out so far.</summary>
     public long LargeBuffersRented => Interlocked.Read(ref _largeRented);
 
-    /// <summary>64 KiB buffers rented and not yet returned.</summary>
+    /// <summary>64 KiB receive buffers rented and not yet returned.</summary>
     public long LargeBuffersInUse => Interlocked.Read(ref _largeInUse);
 
     /// <summary>4 KiB blocks created so far (they are reused once returned, never freed).</summary>
@@ -51,12 +51,17 @@ public sealed class RtmpReceiveBufferPool : MemoryPool<byte>, IMemoryPoolFactory
 
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
-        if (t_largeNext || minBufferSize > SmallBlockSize)
+        if (t_largeNext)
         {
             t_largeNext = false;
             Interlocked.Increment(ref _largeRented);
             Interlocked.Increment(ref _largeInUse);
             return new LargeBuffer(this, ArrayPool<byte>.Shared.Rent(Math.Max(BufferSize, minBufferSize)));
+        }
+        if (minBufferSize > SmallBlockSize)
+        {
+            // A writer that wants more in one piece (a player's video frame): from the shared pool, at its size.
+            return new LargeBuffer(null, ArrayPool<byte>.Shared.Rent(minBufferSize));
         }
         if (!_small.TryDequeue(out var block))
         {
@@ -74,7 +79,8 @@ public sealed class RtmpReceiveBufferPool : MemoryPool<byte>, IMemoryPoolFactory
         // The large arrays belong to the shared pool; the small blocks are left to the GC with the pool.
     }
 
-    private sealed class LargeBuffer(RtmpReceiveBufferPool pool, byte[] array) : IMemoryOwner<byte>
+    /// <summary>An array of the shared pool; counted as a receive buffer when <paramref name="pool"/> is given.</summary>
+    private sealed class LargeBuffer(RtmpReceiveBufferPool? pool, byte[] array) : IMemoryOwner<byte>
     {
         private byte[]? _array = array;
 
@@ -85,7 +91,10 @@ public sealed class RtmpReceiveBufferPool : MemoryPool<byte>, IMemoryPoolFactory
             if (Interlocked.Exchange(ref _array, null) is { } array)
             {
                 ArrayPool<byte>.Shared.Return(array);
-                Interlocked.Decrement(ref pool._largeInUse);
+                if (pool is not null)
+                {
+                    Interlocked.Decrement(ref pool._largeInUse);
+                }
             }
         }
     }

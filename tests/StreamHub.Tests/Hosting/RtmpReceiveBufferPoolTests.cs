@@ -6,6 +6,13 @@ namespace StreamHub.Tests.Hosting;
 /// (a publisher's read loop does, each time it waits for media).</summary>
 public sealed class RtmpReceiveBufferPoolTests
 {
+    public RtmpReceiveBufferPoolTests()
+    {
+        // The hint is per thread: a session that ran on this test thread before (over in-memory pipes, where no
+        // transport takes it) may have left it set.
+        RtmpReceiveBufferPool.ForgetLargeReceive();
+    }
+
     [Fact]
     public void Without_the_hint_it_rents_4_KiB_blocks_and_reuses_them()
     {
@@ -56,6 +63,8 @@ public sealed class RtmpReceiveBufferPoolTests
         using var pool = new RtmpReceiveBufferPool();
         using var buffer = pool.Rent(10_000);
         Assert.True(buffer.Memory.Length >= 10_000, $"{buffer.Memory.Length} bytes");
+        // Not a receive buffer: a writer asked for one piece of that size.
+        Assert.Equal(0, pool.LargeBuffersInUse);
     }
 
     [Fact]
