@@ -10,6 +10,7 @@ using StreamHub.Live;
 using StreamHub.Pages;
 using StreamHub.Playback;
 using StreamHub.Playback.HttpFlv;
+using StreamHub.Recording;
 using StreamHub.Restream;
 using StreamHub.Rtmp.Tunnel;
 using StreamHub.Security;
@@ -46,6 +47,7 @@ public sealed class Program
             .AddPlayback()
             .AddHls()
             .AddRestreamPusher()
+            .AddRecording()
             .AddStreamHubProblemDetails()
             .AddStreamHubSwagger()
             .AddStreamHubMetrics();
