@@ -83,6 +83,7 @@ public sealed class Program
             app.MapPageEndpoints();
             app.MapHlsEndpoints();
             app.MapHttpFlvEndpoints();
+            app.MapRecordingFiles();
             if (app.Services.GetRequiredService<IOptions<StreamHub.Rtmp.RtmpOptions>>().Value.AcceptTunnel)
             {
                 app.MapRtmptEndpoints();
@@ -92,6 +93,7 @@ public sealed class Program
                 .AddEndpointFilter<AdminApiKeyFilter>()
                 .MapStreamKeyEndpoints()
                 .MapRestreamTargetEndpoints()
+                .MapRecordingEndpoints()
                 .MapDiagnosticsEndpoints();
 
             await app.RunAsync();

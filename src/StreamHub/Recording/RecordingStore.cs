@@ -16,6 +16,7 @@ public sealed partial class RecordingStore
     private readonly ConcurrentDictionary<string, StreamBytes> _streams = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _writing = new(StringComparer.Ordinal);
     private readonly Lock _deleting = new();
+    private readonly ConcurrentDictionary<string, ((long, DateTime) Stamp, RecordingInfo Info)> _infos = new(StringComparer.Ordinal);
     private readonly RecordingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<RecordingStore> _logger;
@@ -129,6 +130,7 @@ public sealed partial class RecordingStore
             }
             var length = file.Length;
             file.Delete();
+            _infos.TryRemove(path, out _);
             Interlocked.Add(ref Counter(streamName).Value, -length);
             Interlocked.Add(ref _totalBytes, -length);
         }
@@ -235,6 +237,23 @@ public sealed partial class RecordingStore
         {
             return false;
         }
+    }
+
+    /// <summary>What the file holds, read from its boxes; a finished file's is kept until it changes.</summary>
+    public RecordingInfo Info(string path)
+    {
+        var file = new FileInfo(path);
+        var stamp = (file.Length, file.LastWriteTimeUtc);
+        if (_infos.TryGetValue(path, out var cached) && cached.Stamp == stamp)
+        {
+            return cached.Info;
+        }
+        var info = RecordingReader.Read(path);
+        if (!IsWriting(path))
+        {
+            _infos[path] = (stamp, info);
+        }
+        return info;
     }
 
     private StreamBytes Counter(string streamName) => _streams.GetOrAdd(streamName, static _ => new StreamBytes());

@@ -42,6 +42,22 @@ public sealed class RecordingHostFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>ffmpeg publishes a test picture (25 fps, one-second GOPs) and a tone for <paramref name="seconds"/> of media,
+    /// at <paramref name="readRate"/> times real time, and is waited for.</summary>
+    public async Task<ExternalProcess.Result> PublishAsync(string key, int seconds, double readRate = 4)
+    {
+        var ffmpeg = ExternalProcess.Require("ffmpeg", "ffmpeg");
+        var result = await ExternalProcess.RunAsync(ffmpeg,
+        [
+            "-hide_banner", "-nostdin", "-v", "error", "-stats", "-readrate", readRate.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
+            "-t", seconds.ToString(), "-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-c:a", "aac",
+            "-f", "flv", $"rtmp://127.0.0.1:{Host.RtmpPort}/live/{key}",
+        ], TimeSpan.FromSeconds(90));
+        Assert.True(result.ExitCode == 0, result.Output);
+        return result;
+    }
+
     public async Task DisposeAsync()
     {
         if (Host is not null)

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using StreamHub.Recording;
 using StreamHub.Tests.Infrastructure;
@@ -25,6 +27,11 @@ public sealed class RecordingLimitTests
         var status = await WaitForAsync(() => recorder.StatusOf(name), s => s.State == RecordingState.Stopped, publisher);
         Assert.Equal(RecordingStopReason.QuotaExceeded, status.StopReason);
         Assert.Contains("size limit", status.Error);
+        using var admin = host.CreateHttpClient();
+        var api = await admin.GetFromJsonAsync<JsonElement>($"/api/streams/{name}/recordings");
+        Assert.Equal("stopped", api.GetProperty("state").GetString());
+        Assert.Equal("quotaExceeded", api.GetProperty("stopReason").GetString());
+        Assert.Contains("size limit", api.GetProperty("error").GetString());
 
         // The stream is still live and HLS goes on producing segments after the recording stopped.
         using var client = host.CreateHttpClient(withAdminKey: false);
@@ -54,6 +61,9 @@ public sealed class RecordingLimitTests
         var status = await WaitForAsync(() => recorder.StatusOf(name), s => s.State == RecordingState.Stopped, publisher);
         Assert.Equal(RecordingStopReason.DiskFull, status.StopReason);
         Assert.Contains("MinFreeMegabytes", status.Error);
+        using var admin = host.CreateHttpClient();
+        var api = await admin.GetFromJsonAsync<JsonElement>($"/api/streams/{name}/recordings");
+        Assert.Equal("diskFull", api.GetProperty("stopReason").GetString());
         Assert.Empty(host.GetService<RecordingStore>().Files(name));
 
         using var client = host.CreateHttpClient(withAdminKey: false);
