@@ -55,7 +55,7 @@ public static class RecordingEndpoints
     /// <summary>The files: the admin key in <c>X-Api-Key</c>, or a signed link's <c>expires</c> and <c>sig</c>.</summary>
     public static IEndpointRouteBuilder MapRecordingFiles(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/recordings/{name}/{file}", Serve).WithTags("Recordings").WithName("GetRecordingFile")
+        app.MapMethods("/recordings/{name}/{file}", [HttpMethods.Get, HttpMethods.Head], Serve).WithTags("Recordings").WithName("GetRecordingFile")
             .WithSummary("Download a recording ({id}, range requests) or play it as HLS ({id without .mp4}.m3u8)")
             .WithDescription("Needs the admin key (X-Api-Key) or a signed link's expires and sig (POST .../recordings/{id}/links).");
         return app;
