@@ -3,22 +3,26 @@
 // browsers with Media Source Extensions. While the stream is not live the page waits and retries, so it can be opened
 // before the encoder, and it waits again when the stream ends. ?replay={recording id} plays a finished recording as
 // HLS VOD (/recordings/{name}/{id}.m3u8), seekable; the page's expires and sig (a signed link) are passed on.
+// ?mode=rewind plays the rewind window (/hls/{name}/rewind.m3u8, when the server keeps one): the viewer can seek back
+// up to StreamHub:Recording:RewindMinutes, and "Jump to live" returns to the live edge.
 (function () {
   'use strict';
   const name = decodeURIComponent(location.pathname.replace(/\/+$/, '').split('/').pop() || '');
   const query = new URLSearchParams(location.search);
   const replay = (query.get('replay') || '').replace(/\.(mp4|m3u8)$/, '');
-  const mode = replay ? 'replay' : query.get('mode') === 'flv' ? 'flv' : 'hls';
+  const mode = replay ? 'replay' : query.get('mode') === 'flv' ? 'flv' : query.get('mode') === 'rewind' ? 'rewind' : 'hls';
   const signature = query.get('sig') ? '?expires=' + encodeURIComponent(query.get('expires') || '') + '&sig=' + encodeURIComponent(query.get('sig')) : '';
   const src = mode === 'flv'
     ? '/flv/' + encodeURIComponent(name) + '.flv'
     : mode === 'replay'
       ? '/recordings/' + encodeURIComponent(name) + '/' + encodeURIComponent(replay) + '.m3u8' + signature
-      : '/hls/' + encodeURIComponent(name) + '/index.m3u8';
+      : '/hls/' + encodeURIComponent(name) + (mode === 'rewind' ? '/rewind.m3u8' : '/index.m3u8');
   const video = document.getElementById('video');
   const statusLine = document.getElementById('status');
   document.getElementById('title').textContent = name;
-  document.getElementById('source-label').textContent = mode === 'flv' ? 'HTTP-FLV' : mode === 'replay' ? 'Replay' : 'Playlist';
+  document.getElementById('source-label').textContent = mode === 'flv' ? 'HTTP-FLV' : mode === 'replay' ? 'Replay' : mode === 'rewind' ? 'Rewind playlist' : 'Playlist';
+  const liveButton = document.getElementById('to-live');
+  liveButton.hidden = mode !== 'rewind';
   document.getElementById('playlist').textContent = location.origin + src;
   if (mode !== 'replay') {
     document.getElementById('mode-' + mode).setAttribute('aria-current', 'page');
@@ -66,6 +70,12 @@
   function playWithHlsJs() {
     state.engine = 'hls.js';
     const hls = new window.Hls(mode === 'replay' ? {} : { liveSyncDurationCount: 3, lowLatencyMode: false });
+    state.toLive = function () {
+      // hls.js's live edge, less its sync distance; else the end of what can be played.
+      const edge = hls.liveSyncPosition || (video.seekable.length ? video.seekable.end(video.seekable.length - 1) - 3 : 0);
+      video.currentTime = edge;
+      video.play().catch(function () { });
+    };
     state.hls = hls;
     hls.on(window.Hls.Events.ERROR, function (_, data) {
       state.errors.push((data.fatal ? 'fatal:' : '') + data.type + ':' + data.details);
@@ -127,6 +137,8 @@
       state.player = null;
     }
   }
+
+  liveButton.addEventListener('click', function () { if (state.toLive) state.toLive(); });
 
   video.addEventListener('error', function () {
     state.errors.push('video:' + (video.error ? video.error.code + ':' + video.error.message : 'unknown'));

@@ -84,6 +84,7 @@ public sealed class Program
             app.MapHlsEndpoints();
             app.MapHttpFlvEndpoints();
             app.MapRecordingFiles();
+            app.MapRewindEndpoints();
             if (app.Services.GetRequiredService<IOptions<StreamHub.Rtmp.RtmpOptions>>().Value.AcceptTunnel)
             {
                 app.MapRtmptEndpoints();

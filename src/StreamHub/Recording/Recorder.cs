@@ -17,6 +17,7 @@ public sealed class Recorder : IHostedService
 
     private readonly LiveStreamRegistry _registry;
     private readonly RecordingStore _store;
+    private readonly RecordingDisk _disk;
     private readonly RecordingOptions _options;
     private readonly IServiceScopeFactory _scopes;
     private readonly TimeProvider _time;
@@ -26,11 +27,12 @@ public sealed class Recorder : IHostedService
     private readonly Lock _gate = new();
     private ITimer? _sweep;
 
-    public Recorder(LiveStreamRegistry registry, RecordingStore store, IOptions<RecordingOptions> options, IServiceScopeFactory scopes, TimeProvider time,
+    public Recorder(LiveStreamRegistry registry, RecordingStore store, RecordingDisk disk, IOptions<RecordingOptions> options, IServiceScopeFactory scopes, TimeProvider time,
         ILogger<Recorder> logger)
     {
         _registry = registry;
         _store = store;
+        _disk = disk;
         _options = options.Value;
         _scopes = scopes;
         _time = time;
@@ -90,6 +92,11 @@ public sealed class Recorder : IHostedService
     public RecordingStatus StatusOf(string streamName) =>
         _recordings.TryGetValue(streamName, out var recording) ? recording.Status() : RecordingStatus.Idle;
 
+    /// <summary>The recording of the stream's current publish while it runs.</summary>
+    public StreamRecording? Current(string streamName) =>
+        _recordings.TryGetValue(streamName, out var recording) && !recording.Completion.IsCompleted
+        && ReferenceEquals(_registry.Find(streamName), recording.Stream) ? recording : null;
+
     /// <summary>The stream's settings were changed (API): a live stream starts or stops recording to match.</summary>
     public async Task SettingsChangedAsync(string streamName, StreamRecordingSettings settings)
     {
@@ -130,7 +137,7 @@ public sealed class Recorder : IHostedService
             {
                 return;
             }
-            var recording = new StreamRecording(stream, _options, _store, StreamLimitBytes(stream.Name), _time, _logger);
+            var recording = new StreamRecording(stream, _options, _store, _disk, StreamLimitBytes(stream.Name), _time, _logger);
             _recordings[stream.Name] = recording;
             recording.Start();
         }

@@ -8,6 +8,7 @@ public static class RecordingExtensions
         builder.Services.AddOptions<RecordingOptions>().BindConfiguration(RecordingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<RecordingStore>();
         builder.Services.AddSingleton<RecordingLinks>();
+        builder.Services.AddSingleton<RecordingDisk>();
         builder.Services.AddSingleton<Recorder>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Recorder>());
         return builder;

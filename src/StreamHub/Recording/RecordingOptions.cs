@@ -28,6 +28,11 @@ public sealed class RecordingOptions : IValidatableObject
     [Range(0.0, 300.0, ErrorMessage = "StreamHub:Recording:SyncSeconds must be between 0 and 300 seconds.")]
     public double SyncSeconds { get; set; } = 5;
 
+    /// <summary>Threads that write the recordings to disk (dedicated, so a slow disk never blocks the thread pool that
+    /// serves the live streams).</summary>
+    [Range(1, 16, ErrorMessage = "StreamHub:Recording:WriterThreads must be between 1 and 16.")]
+    public int WriterThreads { get; set; } = 2;
+
     /// <summary>Recordings older than this (by their end) are deleted. 0 keeps them until the size limits need the room.</summary>
     [Range(0.0, 24.0 * 3650, ErrorMessage = "StreamHub:Recording:MaxAgeHours must be between 0 and 87600 hours.")]
     public double MaxAgeHours { get; set; }
@@ -44,6 +49,11 @@ public sealed class RecordingOptions : IValidatableObject
     /// <summary>Recording stops when the disk holding the recordings has less free space than this.</summary>
     [Range(0L, long.MaxValue / (1024 * 1024), ErrorMessage = "StreamHub:Recording:MinFreeMegabytes must not be negative.")]
     public long MinFreeMegabytes { get; set; } = 512;
+
+    /// <summary>Minutes of each recorded live stream a viewer can seek back in (<c>/hls/{name}/rewind.m3u8</c>), served
+    /// from the recording being written. 0: no rewind playlist.</summary>
+    [Range(0.0, 1440.0, ErrorMessage = "StreamHub:Recording:RewindMinutes must be between 0 and 1440 minutes.")]
+    public double RewindMinutes { get; set; }
 
     /// <summary>The longest validity of a signed download link.</summary>
     [Range(60, 366 * 24 * 3600, ErrorMessage = "StreamHub:Recording:MaxLinkSeconds must be between 60 and 31622400 seconds.")]

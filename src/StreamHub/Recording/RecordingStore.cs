@@ -75,9 +75,8 @@ public sealed partial class RecordingStore
             var path = Path.Combine(directory, attempt == 1 ? stem + ".mp4" : $"{stem}-{attempt}.mp4");
             try
             {
-                // No buffering in the stream: each fragment is handed to the operating system as one write.
-                var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0,
-                    FileOptions.Asynchronous);
+                // Written with positioned writes on the disk threads (RecordingDisk), one write per fragment.
+                var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0);
                 _writing[path] = 0;
                 return file;
             }

@@ -42,6 +42,8 @@ public sealed class StreamRecording
     private long _fileStartDts;
     private long _lastDts;
     private long _fragmentStartDts;
+    private bool _fragmentIndependent;
+    private long _fileOffset;
     private long _lastSync;
     private long _seenDropped;
 
@@ -53,8 +55,18 @@ public sealed class StreamRecording
     private long _droppedFrames;
     private Task _run = Task.CompletedTask;
 
-    public StreamRecording(LiveStream stream, RecordingOptions options, RecordingStore store, long streamLimitBytes, TimeProvider time, ILogger logger)
+    // The file being written, as a player sees it (guarded by _gate): its whole fragments, for the rewind window.
+    private readonly List<RecordingFragment> _fragments = new(256);
+    private long _initLength;
+    private string[] _codecs = [];
+
+    private readonly RecordingDisk _disk;
+    private readonly DiskWrite _write = new();
+
+    public StreamRecording(LiveStream stream, RecordingOptions options, RecordingStore store, RecordingDisk disk, long streamLimitBytes, TimeProvider time,
+        ILogger logger)
     {
+        _disk = disk;
         _stream = stream;
         _options = options;
         _store = store;
@@ -77,6 +89,29 @@ public sealed class StreamRecording
         {
             return new RecordingStatus(_state, _state == RecordingState.Recording ? Path.GetFileName(_path) : null, _stopReason, _error, _gaps,
                 _droppedFrames);
+        }
+    }
+
+    /// <summary>The file being written as a player sees it: its whole fragments from <paramref name="fromSeconds"/> (of
+    /// media time before the last one's end) on, and the index of the first of them in the file; null when no file is
+    /// being written.</summary>
+    public (RecordingInfo Info, int FirstIndex)? Window(double fromSeconds)
+    {
+        lock (_gate)
+        {
+            if (_path is null || _state != RecordingState.Recording || _fragments.Count == 0)
+            {
+                return null;
+            }
+            var end = _fragments[^1].Start + _fragments[^1].Duration;
+            var first = _fragments.FindIndex(f => f.Start + f.Duration > end - fromSeconds);
+            while (first > 0 && !_fragments[first].Independent)
+            {
+                first--;
+            }
+            var id = Path.GetFileName(_path);
+            return (new RecordingInfo(id, RecordingReader.StartOf(id), _fileOffset, _initLength, _codecs, _fragments.GetRange(first, _fragments.Count - first)),
+                first);
         }
     }
 
@@ -220,6 +255,7 @@ public sealed class StreamRecording
             if (_held.Count == 0)
             {
                 _fragmentStartDts = frame.Dts;
+                _fragmentIndependent = _writer.Video is null || frame.Kind == MediaKind.Video && frame.IsKeyframe;
             }
             _held.Add(frame);
             _lastDts = Math.Max(_lastDts, frame.Dts);
@@ -276,8 +312,23 @@ public sealed class StreamRecording
         {
             _path = _file.Name;
         }
-        await _file.WriteAsync(_output.WrittenMemory);
+        var init = _write.Prepare(_file, _output.WrittenMemory, 0, sync: false);
+        _disk.Enqueue(_write);
+        await init;
         _store.Added(_stream.Name, _output.WrittenCount);
+        _fileOffset = _output.WrittenCount;
+        lock (_gate)
+        {
+            _fragments.Clear();
+            _initLength = _output.WrittenCount;
+            _codecs = [.. new[] { video, audio }.OfType<Fmp4Track>().Select(t => RecordingReader.CodecName(t.Codec switch
+            {
+                Fmp4Codec.Avc => "avc1",
+                Fmp4Codec.Hevc => "hvc1",
+                Fmp4Codec.Av1 => "av01",
+                _ => "mp4a",
+            }))];
+        }
         _fileStartDts = first.Dts;
         _lastDts = first.Dts;
         _lastSync = _time.GetTimestamp();
@@ -324,13 +375,22 @@ public sealed class StreamRecording
                 $"less than StreamHub:Recording:MinFreeMegabytes ({_options.MinFreeMegabytes} MB) is free on the disk of {_store.Root}", log: true);
             return false;
         }
-        await _file!.WriteAsync(_output.WrittenMemory);
-        _store.Added(_stream.Name, _output.WrittenCount);
-        if (_time.GetElapsedTime(_lastSync) >= _syncEvery)
+        var sync = _time.GetElapsedTime(_lastSync) >= _syncEvery;
+        var written = _write.Prepare(_file!, _output.WrittenMemory, _fileOffset, sync);
+        _disk.Enqueue(_write);
+        await written;
+        if (sync)
         {
-            _file.Flush(flushToDisk: true);
             _lastSync = _time.GetTimestamp();
         }
+        _store.Added(_stream.Name, _output.WrittenCount);
+        var end = nextVideoDts != Fmp4SegmentWriter.NoTimestamp ? nextVideoDts : nextAudioDts != Fmp4SegmentWriter.NoTimestamp ? nextAudioDts : _lastDts;
+        lock (_gate)
+        {
+            _fragments.Add(new RecordingFragment(_fileOffset, _output.WrittenCount, (_fragmentStartDts - _fileStartDts) / 1000.0,
+                Math.Max(0, end - _fragmentStartDts) / 1000.0, _fragmentIndependent));
+        }
+        _fileOffset += _output.WrittenCount;
         return true;
     }
 
@@ -381,6 +441,10 @@ public sealed class StreamRecording
 
     private async ValueTask CloseFileQuietlyAsync()
     {
+        lock (_gate)
+        {
+            _fragments.Clear();
+        }
         ReleaseHeld();
         _writer?.Dispose();
         _writer = null;
@@ -391,13 +455,19 @@ public sealed class StreamRecording
             try
             {
                 length = file.Length;
-                file.Flush(flushToDisk: true);
+                var synced = _write.Prepare(file, ReadOnlyMemory<byte>.Empty, 0, sync: true);
+                _disk.Enqueue(_write);
+                await synced;
             }
             catch (IOException)
             {
             }
             await file.DisposeAsync();
             _store.Finished(file.Name);
+            lock (_gate)
+            {
+                _path = null;
+            }
             RecordingLog.FileFinished(_logger, _stream.Name, Path.GetFileName(file.Name), (_lastDts - _fileStartDts) / 1000.0, length);
         }
     }
