@@ -60,6 +60,10 @@ public sealed class StreamRecording
     private long _initLength;
     private string[] _codecs = [];
 
+    /// <summary>How often the recorder takes what has queued up. A fragment is written at most this late, which only
+    /// the rewind window sees.</summary>
+    private static readonly TimeSpan DrainEvery = TimeSpan.FromMilliseconds(250);
+
     private readonly RecordingDisk _disk;
     private readonly DiskWrite _write = new();
 
@@ -134,6 +138,7 @@ public sealed class StreamRecording
     private async Task RunAsync()
     {
         var subscription = _subscription!;
+        using var pacing = new PeriodicTimer(DrainEvery, _time);
         try
         {
             while (await subscription.WaitToReadAsync())
@@ -147,6 +152,9 @@ public sealed class StreamRecording
                     }
                 }
                 NoteGaps(subscription);
+                // Frames gather in the subscription's queue meanwhile (it holds seconds): one wake-up per tick instead
+                // of one per frame, which was most of what recording cost.
+                await pacing.WaitForNextTickAsync();
             }
             if (subscription.End == SubscriptionEnd.FellBehind)
             {

@@ -15,6 +15,7 @@ public sealed class RecordingHostFixture : IAsyncLifetime
             ["StreamHub:Recording:Enabled"] = "true",
             // A test machine's disk may be fuller than a server's.
             ["StreamHub:Recording:MinFreeMegabytes"] = "16",
+            ["StreamHub:Recording:RewindMinutes"] = "5",
         });
         return Task.CompletedTask;
     }
