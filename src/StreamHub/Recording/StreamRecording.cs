@@ -123,7 +123,7 @@ public sealed class StreamRecording
     /// the stream starts has its first frame), and writes on a task of its own.</summary>
     public void Start()
     {
-        _subscription = _stream.Subscribe(new Live.SubscriptionOptions($"recorder {_stream.Name}"));
+        _subscription = _stream.Subscribe(new Live.SubscriptionOptions($"recorder {_stream.Name}", StartsGopCache: false));
         _run = Task.Run(RunAsync);
     }
 
