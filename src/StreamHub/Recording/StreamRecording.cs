@@ -436,7 +436,9 @@ public sealed class StreamRecording
         }
         try
         {
-            if (_held.Count > 0 && IsRecording)
+            // Stopped for lack of room or a write error: nothing more is written. Switched off, or the server stopping:
+            // what was collected is written, as when the stream ends.
+            if (_held.Count > 0 && (IsRecording || Status().StopReason == RecordingStopReason.SwitchedOff))
             {
                 await WriteFragmentAsync(Fmp4SegmentWriter.NoTimestamp, Fmp4SegmentWriter.NoTimestamp);
             }
