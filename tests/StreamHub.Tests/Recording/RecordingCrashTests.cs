@@ -33,7 +33,7 @@ public sealed class RecordingCrashTests
         [
             "-hide_banner", "-nostdin", "-v", "error", "-re",
             "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
-            "-t", "30", "-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-c:a", "aac",
+            "-t", "30", "-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-sc_threshold", "0", "-c:a", "aac",
             "-f", "flv", $"rtmp://127.0.0.1:{server.RtmpPort}/live/{key}",
         ]);
 
