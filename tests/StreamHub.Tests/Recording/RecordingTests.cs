@@ -44,18 +44,21 @@ public sealed class RecordingTests(RecordingHostFixture fixture) : IClassFixture
         Assert.Equal(published, decode.VideoFrames);
     }
 
-    /// <summary>HEVC, from Debian 13's ffmpeg 7.1 over Enhanced RTMP, is recorded as it arrives (hvc1 in the file).</summary>
-    [Fact]
-    public async Task Hevc_over_enhanced_rtmp_is_recorded_as_hevc()
+    /// <summary>HEVC and AV1, from Debian 13's ffmpeg 7.1 over Enhanced RTMP, are recorded as they arrive (hvc1 and av01
+    /// in the file), and Debian 12's ffmpeg decodes every frame.</summary>
+    [Theory]
+    [InlineData("hevc", new[] { "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "pools=none:log-level=error" })]
+    [InlineData("av1", new[] { "-c:v", "libsvtav1", "-preset", "12", "-svtav1-params", "level_of_parallelism=1" })]
+    public async Task Hevc_and_av1_over_enhanced_rtmp_are_recorded_as_they_arrive(string codec, string[] encoder)
     {
         var host = fixture.Host;
-        var (name, key) = await host.CreateStreamAsync("rec-hevc");
+        var (name, key) = await host.CreateStreamAsync("rec-" + codec);
 
         var publish = await TrixieFfmpeg.RunAsync("ffmpeg",
         [
             "-hide_banner", "-nostdin", "-v", "error", "-stats",
             "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
-            "-t", "4", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "pools=none:log-level=error", "-g", "25", "-bf", "0",
+            "-t", "4", .. encoder, "-g", "25", "-bf", "0",
             "-c:a", "aac", "-f", "flv", $"rtmp://127.0.0.1:{host.RtmpPort}/live/{key}",
         ], Limit);
         Assert.True(publish.ExitCode == 0, publish.Output);
@@ -64,7 +67,7 @@ public sealed class RecordingTests(RecordingHostFixture fixture) : IClassFixture
         var (_, files) = await fixture.WaitForRecordingAsync(name);
         var file = Assert.Single(files);
         var (duration, codecs) = await RecordingProbe.ProbeAsync(file.FullName);
-        Assert.Equal(["hevc", "aac"], codecs);
+        Assert.Equal([codec, "aac"], codecs);
         Assert.InRange(duration, 3.5, 4.5);
         var decode = await RecordingProbe.DecodeAsync(file.FullName);
         Assert.True(decode.ExitCode == 0 && decode.Errors.Length == 0, $"exit {decode.ExitCode}: {decode.Errors}");
