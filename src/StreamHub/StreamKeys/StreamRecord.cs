@@ -39,5 +39,11 @@ public sealed class StreamRecord
         }
     }
 
+    /// <summary>Whether the stream is recorded; null: as StreamHub:Recording:Enabled says.</summary>
+    public bool? RecordingEnabled { get; set; }
+
+    /// <summary>Most megabytes this stream's recordings may take; null: StreamHub:Recording:MaxStreamMegabytes.</summary>
+    public long? RecordingMaxMegabytes { get; set; }
+
     public bool IsExpired(DateTimeOffset now) => ExpiresAt is { } expires && expires <= now;
 }
