@@ -262,11 +262,16 @@
         previewStatus: field('preview-status'), hlsSegments: field('hls-segments'), hlsWarning: field('hls-warning'),
         restreamSummary: field('restream-summary'), targets: field('targets'), targetsEmpty: field('targets-empty'),
         targetForm: field('target-form'), targetAdd: field('target-add'),
+        recordings: field('recordings'), recordingsSummary: field('recordings-summary'), recordingSetting: field('recording-setting'),
+        recordingState: field('recording-state'), recordingsList: field('recordings-list'), recordingsEmpty: field('recordings-empty'),
+        recordingsError: field('recordings-error'),
       },
       targetRows: new Map(),  // target name -> { element, fields, target, pending }
     };
     card.fields.targetsTable = card.fields.targets.closest('table');
     card.fields.targetForm.addEventListener('submit', function (event) { event.preventDefault(); addTarget(card); });
+    card.fields.recordings.addEventListener('toggle', function () { if (card.fields.recordings.open) loadRecordings(card); });
+    card.fields.recordingSetting.addEventListener('change', function () { setRecording(card, card.fields.recordingSetting.value); });
     const watchUrl = '/watch/' + encodeURIComponent(name);
     card.fields.name.textContent = name;
     card.fields.name.href = watchUrl;
@@ -287,6 +292,9 @@
 
   function updateCard(card, stream) {
     card.stream = stream;
+    if (card.fields.recordings.open && !card.recordingsLoading) {
+      loadRecordings(card);
+    }
     const f = card.fields;
     const live = stream.isLive && stream.live ? stream.live : null;
     card.element.dataset.live = live ? 'true' : 'false';
@@ -362,6 +370,112 @@
   function formatDate(iso) {
     const date = new Date(iso);
     return Number.isNaN(date.getTime()) ? '' : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  }
+
+  // ---- Recordings ------------------------------------------------------------------------------------------
+  // Loaded only while a card's Recordings part is open (then again at each poll). Replay and Download ask the API
+  // for a short signed link, so the player page and the browser's download need no admin key.
+
+  function recordingsPath(card) { return '/api/streams/' + encodeURIComponent(card.name) + '/recordings'; }
+
+  async function loadRecordings(card) {
+    card.recordingsLoading = true;
+    try {
+      renderRecordings(card, await api('GET', recordingsPath(card)));
+      card.fields.recordingsError.hidden = true;
+    } catch (error) {
+      if (!(error instanceof SignedOut)) showRecordingsError(card, error);
+    } finally {
+      card.recordingsLoading = false;
+    }
+  }
+
+  function showRecordingsError(card, error) {
+    const f = card.fields;
+    f.recordingsError.textContent = error.message;
+    f.recordingsError.hidden = false;
+  }
+
+  function renderRecordings(card, list) {
+    const f = card.fields;
+    if (document.activeElement !== f.recordingSetting) {
+      f.recordingSetting.value = list.setting === true ? 'on' : list.setting === false ? 'off' : 'default';
+    }
+    const state = list.state === 'stopped'
+      ? 'Stopped: ' + (list.error || list.stopReason)
+      : list.state === 'recording' ? 'Recording now' : (list.enabled ? 'Recorded when live' : 'Not recorded');
+    setText(f.recordingState, state + (list.gaps > 0 ? ' · ' + list.gaps + ' gap(s): the disk fell behind' : ''));
+    f.recordingState.dataset.state = list.state;
+    setText(f.recordingsSummary, list.recordings.length ? '(' + list.recordings.length + ', ' + formatBytes(list.totalBytes) + ')' : '');
+    f.recordingsEmpty.hidden = list.recordings.length > 0;
+    f.recordingsList.replaceChildren.apply(f.recordingsList, list.recordings.map(function (recording) {
+      const row = document.createElement('tr');
+      row.setAttribute('data-testid', 'recording-row');
+      row.dataset.recording = recording.id;
+      [formatDate(recording.start) + (recording.inProgress ? ' (recording)' : ''), formatDuration(recording.durationSeconds * 1000),
+        formatBytes(recording.bytes), recording.codecs.join(', ')].forEach(function (text) {
+        const cell = document.createElement('td');
+        cell.textContent = text;
+        row.appendChild(cell);
+      });
+      const actions = document.createElement('td');
+      const button = function (label, testid, action) {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.textContent = label;
+        b.setAttribute('data-testid', testid);
+        b.setAttribute('aria-label', label + ' ' + recording.id);
+        b.addEventListener('click', action);
+        actions.appendChild(b);
+        return b;
+      };
+      button('Replay', 'recording-replay', function () { openRecording(card, recording, true); });
+      button('Download', 'recording-download', function () { openRecording(card, recording, false); });
+      button('Delete', 'recording-delete', function () { deleteRecording(card, recording); }).className = 'danger';
+      row.appendChild(actions);
+      return row;
+    }));
+  }
+
+  async function setRecording(card, value) {
+    try {
+      const body = { enabled: value === 'on' ? true : value === 'off' ? false : null, maxMegabytes: null };
+      renderRecordings(card, await api('PUT', '/api/streams/' + encodeURIComponent(card.name) + '/recording', body));
+    } catch (error) {
+      if (!(error instanceof SignedOut)) showRecordingsError(card, error);
+    }
+  }
+
+  async function openRecording(card, recording, replay) {
+    // Opened before the await, so the browser does not take it for an unwanted pop-up.
+    const target = window.open('about:blank', '_blank');
+    try {
+      const link = await api('POST', recordingsPath(card) + '/' + encodeURIComponent(recording.id) + '/links', { expiresInSeconds: 3600 });
+      const query = link.url.slice(link.url.indexOf('?'));
+      const url = replay
+        ? '/watch/' + encodeURIComponent(card.name) + query + '&replay=' + encodeURIComponent(recording.id.replace(/\.mp4$/, ''))
+        : link.url;
+      if (target) target.location = url; else location.assign(url);
+    } catch (error) {
+      if (target) target.close();
+      if (!(error instanceof SignedOut)) showRecordingsError(card, error);
+    }
+  }
+
+  async function deleteRecording(card, recording) {
+    if (!window.confirm('Delete the recording ' + recording.id + '? This cannot be undone.')) return;
+    try {
+      await api('DELETE', recordingsPath(card) + '/' + encodeURIComponent(recording.id));
+      await loadRecordings(card);
+    } catch (error) {
+      if (!(error instanceof SignedOut)) showRecordingsError(card, error);
+    }
+  }
+
+  function formatBytes(bytes) {
+    if (bytes >= 1073741824) return formatNumber(bytes / 1073741824, 2) + ' GB';
+    if (bytes >= 1048576) return formatNumber(bytes / 1048576, 1) + ' MB';
+    return formatNumber(bytes / 1024, 0) + ' KB';
   }
 
   // ---- Restream targets -----------------------------------------------------------------------------------

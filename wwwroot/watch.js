@@ -1,20 +1,32 @@
 // The player page: /watch/{name}. By default plays /hls/{name}/index.m3u8 with hls.js, or natively where the browser
 // has HLS (Safari, iOS). ?mode=flv is the low-latency mode: /flv/{name}.flv through mpegts.js (loaded only then), in
 // browsers with Media Source Extensions. While the stream is not live the page waits and retries, so it can be opened
-// before the encoder, and it waits again when the stream ends.
+// before the encoder, and it waits again when the stream ends. ?replay={recording id} plays a finished recording as
+// HLS VOD (/recordings/{name}/{id}.m3u8), seekable; the page's expires and sig (a signed link) are passed on.
+// ?mode=rewind plays the rewind window (/hls/{name}/rewind.m3u8, when the server keeps one): the viewer can seek back
+// up to StreamHub:Recording:RewindMinutes, and "Jump to live" returns to the live edge.
 (function () {
   'use strict';
   const name = decodeURIComponent(location.pathname.replace(/\/+$/, '').split('/').pop() || '');
-  const mode = new URLSearchParams(location.search).get('mode') === 'flv' ? 'flv' : 'hls';
+  const query = new URLSearchParams(location.search);
+  const replay = (query.get('replay') || '').replace(/\.(mp4|m3u8)$/, '');
+  const mode = replay ? 'replay' : query.get('mode') === 'flv' ? 'flv' : query.get('mode') === 'rewind' ? 'rewind' : 'hls';
+  const signature = query.get('sig') ? '?expires=' + encodeURIComponent(query.get('expires') || '') + '&sig=' + encodeURIComponent(query.get('sig')) : '';
   const src = mode === 'flv'
     ? '/flv/' + encodeURIComponent(name) + '.flv'
-    : '/hls/' + encodeURIComponent(name) + '/index.m3u8';
+    : mode === 'replay'
+      ? '/recordings/' + encodeURIComponent(name) + '/' + encodeURIComponent(replay) + '.m3u8' + signature
+      : '/hls/' + encodeURIComponent(name) + (mode === 'rewind' ? '/rewind.m3u8' : '/index.m3u8');
   const video = document.getElementById('video');
   const statusLine = document.getElementById('status');
   document.getElementById('title').textContent = name;
-  document.getElementById('source-label').textContent = mode === 'flv' ? 'HTTP-FLV' : 'Playlist';
+  document.getElementById('source-label').textContent = mode === 'flv' ? 'HTTP-FLV' : mode === 'replay' ? 'Replay' : mode === 'rewind' ? 'Rewind playlist' : 'Playlist';
+  const liveButton = document.getElementById('to-live');
+  liveButton.hidden = mode !== 'rewind';
   document.getElementById('playlist').textContent = location.origin + src;
-  document.getElementById('mode-' + mode).setAttribute('aria-current', 'page');
+  if (mode !== 'replay') {
+    document.getElementById('mode-' + mode).setAttribute('aria-current', 'page');
+  }
   document.title = 'StreamHub · ' + name;
 
   const state = { name: name, mode: mode, src: src, engine: null, status: 'loading', errors: [] };
@@ -27,6 +39,10 @@
   }
 
   function retryLater(reason) {
+    if (mode === 'replay') {
+      show('unavailable', 'The recording cannot be played (' + reason + ').');
+      return;
+    }
     show('waiting', 'Waiting for "' + name + '" to go live… (' + reason + ')');
     setTimeout(start, 2000);
   }
@@ -53,7 +69,13 @@
 
   function playWithHlsJs() {
     state.engine = 'hls.js';
-    const hls = new window.Hls({ liveSyncDurationCount: 3, lowLatencyMode: false });
+    const hls = new window.Hls(mode === 'replay' ? {} : { liveSyncDurationCount: 3, lowLatencyMode: false });
+    state.toLive = function () {
+      // hls.js's live edge, less its sync distance; else the end of what can be played.
+      const edge = hls.liveSyncPosition || (video.seekable.length ? video.seekable.end(video.seekable.length - 1) - 3 : 0);
+      video.currentTime = edge;
+      video.play().catch(function () { });
+    };
     state.hls = hls;
     hls.on(window.Hls.Events.ERROR, function (_, data) {
       state.errors.push((data.fatal ? 'fatal:' : '') + data.type + ':' + data.details);
@@ -116,13 +138,15 @@
     }
   }
 
+  liveButton.addEventListener('click', function () { if (state.toLive) state.toLive(); });
+
   video.addEventListener('error', function () {
     state.errors.push('video:' + (video.error ? video.error.code + ':' + video.error.message : 'unknown'));
   });
-  video.addEventListener('playing', function () { show('playing', 'Live'); });
+  video.addEventListener('playing', function () { show('playing', mode === 'replay' ? 'Replay' : 'Live'); });
   video.addEventListener('waiting', function () { if (state.status === 'playing') show('buffering', 'Buffering…'); });
   video.addEventListener('ended', function () {
-    show('ended', 'The stream has ended.');
+    show('ended', mode === 'replay' ? 'The recording has ended.' : 'The stream has ended.');
     if (mode === 'flv' && state.flvEnded) {
       // The publisher stopped: wait for the next publish, as the page does before the first.
       stopFlv();

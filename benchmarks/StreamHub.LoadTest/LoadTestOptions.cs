@@ -13,6 +13,8 @@ public sealed record LoadTestOptions
           --warmup 30             seconds after the publishers start before the window opens (StreamHub's
                                   segment windows are full after 13 × 2 s)
           --servers streamhub,nginx
+                                  streamhub-rec: StreamHub recording every stream (StreamHub:Recording:Enabled),
+                                  e.g. --servers streamhub,streamhub-rec for the cost of recording
           --sample 20             streams whose playlists are polled every 100 ms for the delay (0 = all)
           --http-seconds 10       wrk duration per URL (0 = no HTTP load)
           --size 1280x720 --kbps 2500 --clip-seconds 20
@@ -86,7 +88,7 @@ public sealed record LoadTestOptions
                 default: return null;
             }
         }
-        if (options.Servers.Any(s => s is not ("streamhub" or "nginx")) || options.Publishers.Any(p => p < 1)
+        if (options.Servers.Any(s => s is not ("streamhub" or "streamhub-rec" or "nginx")) || options.Publishers.Any(p => p < 1)
             || options.Mode is not ("ingest" or "fanout") || options.Players.Any(p => p < 1))
         {
             return null;

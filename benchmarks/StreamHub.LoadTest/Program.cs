@@ -32,7 +32,7 @@ var clip = FlvClip.Load(clipPath);
 Console.WriteLine($"Clip {clipPath}: {clip.Messages.Count} messages, loop {clip.Duration} ms, {clip.BytesPerSecond * 8 / 1e6:F2} Mbit/s");
 
 string? publishDirectory = null;
-if (options.Servers.Contains("streamhub"))
+if (options.Servers.Any(s => s.StartsWith("streamhub", StringComparison.Ordinal)))
 {
     publishDirectory = Path.Combine(work, "streamhub-publish");
     Console.WriteLine($"Publishing src/StreamHub (Release) to {publishDirectory} ...");
@@ -69,10 +69,16 @@ try
             }
             await using ServerUnderTest target = server == "nginx"
                 ? new NginxServer(work, runId)
-                : new StreamHubServer(publishDirectory!, Path.Combine(work, $"n{publishers}"), options.StreamHubEnvironment);
+                : new StreamHubServer(publishDirectory!, Path.Combine(work, $"n{publishers}-{server}"), options.StreamHubEnvironment,
+                    recording: server == "streamhub-rec");
             var result = await LoadRun.RunAsync(target, clip, publishers, options, cancel.Token);
             results.Add(result);
             Console.WriteLine(Report.Line(result));
+            if (target is StreamHubServer { Name: "StreamHub+rec" } recorder)
+            {
+                var (files, bytes) = recorder.Recorded();
+                Console.WriteLine($"  recorded {files} files, {bytes / 1e6:F1} MB ({bytes * 8 / 1e6 / Math.Max(1, publishers) / (options.Warmup + options.Seconds):F2} Mbit/s per stream over warm-up + window)");
+            }
         }
     }
 }

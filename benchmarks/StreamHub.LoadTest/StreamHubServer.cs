@@ -12,9 +12,13 @@ public sealed class StreamHubServer : ServerUnderTest
     private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly HttpClient _http;
 
+    private readonly bool _recording;
+
     /// <param name="environment">Extra environment (e.g. DOTNET_gcServer) for experiments.</param>
-    public StreamHubServer(string publishDirectory, string workDirectory, IReadOnlyDictionary<string, string> environment)
+    /// <param name="recording">Record every stream (StreamHub:Recording:Enabled), to measure what recording costs.</param>
+    public StreamHubServer(string publishDirectory, string workDirectory, IReadOnlyDictionary<string, string> environment, bool recording = false)
     {
+        _recording = recording;
         _publishDirectory = publishDirectory;
         _dataDirectory = Path.Combine(workDirectory, "streamhub-data");
         _environment = environment;
@@ -24,7 +28,19 @@ public sealed class StreamHubServer : ServerUnderTest
         _http.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
     }
 
-    public override string Name => "StreamHub";
+    public override string Name => _recording ? "StreamHub+rec" : "StreamHub";
+
+    /// <summary>The recordings written so far: files and bytes.</summary>
+    public (int Files, long Bytes) Recorded()
+    {
+        var directory = new DirectoryInfo(Path.Combine(_dataDirectory, "recordings"));
+        if (!directory.Exists)
+        {
+            return (0, 0);
+        }
+        var files = directory.GetFiles("*.mp4", SearchOption.AllDirectories);
+        return (files.Length, files.Sum(f => f.Length));
+    }
 
     public override string Application => "live";
 
@@ -70,6 +86,11 @@ public sealed class StreamHubServer : ServerUnderTest
             ["StreamHub__Limits__AdminRequestsPerMinute"] = "100000",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
+        if (_recording)
+        {
+            environment["StreamHub__Recording__Enabled"] = "true";
+            environment["StreamHub__Recording__MinFreeMegabytes"] = "1024";
+        }
         foreach (var (key, value) in _environment)
         {
             environment[key] = value;

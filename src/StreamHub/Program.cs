@@ -10,6 +10,7 @@ using StreamHub.Live;
 using StreamHub.Pages;
 using StreamHub.Playback;
 using StreamHub.Playback.HttpFlv;
+using StreamHub.Recording;
 using StreamHub.Restream;
 using StreamHub.Rtmp.Tunnel;
 using StreamHub.Security;
@@ -46,6 +47,7 @@ public sealed class Program
             .AddPlayback()
             .AddHls()
             .AddRestreamPusher()
+            .AddRecording()
             .AddStreamHubProblemDetails()
             .AddStreamHubSwagger()
             .AddStreamHubMetrics();
@@ -82,6 +84,8 @@ public sealed class Program
             app.MapPageEndpoints();
             app.MapHlsEndpoints();
             app.MapHttpFlvEndpoints();
+            app.MapRecordingFiles();
+            app.MapRewindEndpoints();
             if (app.Services.GetRequiredService<IOptions<StreamHub.Rtmp.RtmpOptions>>().Value.AcceptTunnel)
             {
                 app.MapRtmptEndpoints();
@@ -91,6 +95,7 @@ public sealed class Program
                 .AddEndpointFilter<AdminApiKeyFilter>()
                 .MapStreamKeyEndpoints()
                 .MapRestreamTargetEndpoints()
+                .MapRecordingEndpoints()
                 .MapDiagnosticsEndpoints();
 
             await app.RunAsync();

@@ -35,6 +35,10 @@ public static class LoggingExtensions
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
+            // EF logs every failed SQL command at Error, including the migration-history query it expects to fail on a
+            // new PostgreSQL database; a real failure reaches the caller as an exception, which is logged where it is
+            // handled, with what to do about it.
+            .MinimumLevel.Override("Microsoft.EntityFrameworkCore.Database.Command", LogEventLevel.Fatal)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Warning)
             .Enrich.FromLogContext()
             // Program logs start-up failures itself, in one line a person can act on; the host's own copy with a

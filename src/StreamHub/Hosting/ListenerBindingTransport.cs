@@ -10,6 +10,9 @@ namespace StreamHub.Hosting;
 public sealed class ListenerBindingTransport(IConnectionListenerFactory inner, ListenerTable table)
     : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
+    /// <summary>The transport wrapped.</summary>
+    public IConnectionListenerFactory Inner => inner;
+
     public bool CanBind(EndPoint endpoint) => inner is not IConnectionListenerFactorySelector selector || selector.CanBind(endpoint);
 
     public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)

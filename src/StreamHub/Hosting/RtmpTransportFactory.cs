@@ -38,12 +38,16 @@ public sealed class RtmpTransportFactory : IConnectionListenerFactory, IConnecti
             // so a peer that stops reading holds at most this much here, besides the kernel's socket buffer.
             MaxWriteBufferSize = MaxQueuedOutputBytes,
         };
-        LargeReceiveBuffers = UseLargeReceiveBuffers(options);
+        LargeReceiveBuffers = UseLargeReceiveBuffers(options, Pool);
         _sockets = new SocketTransportFactory(Options.Create(options), loggers);
     }
 
-    /// <summary>True when the RTMP port receives into <see cref="RtmpReceiveBufferPool"/>'s 64 KiB buffers.</summary>
+    /// <summary>True when the RTMP port's connections use <see cref="Pool"/> (a publisher's media is received into its
+    /// 64 KiB buffers).</summary>
     public bool LargeReceiveBuffers { get; }
+
+    /// <summary>The memory of the RTMP port's connections.</summary>
+    public RtmpReceiveBufferPool Pool { get; } = new();
 
     public bool CanBind(EndPoint endpoint) => _port != 0 && endpoint is IPEndPoint ip && ip.Port == _port;
 
@@ -53,7 +57,7 @@ public sealed class RtmpTransportFactory : IConnectionListenerFactory, IConnecti
     /// <summary>Kestrel 10 takes a transport's memory pool from <c>SocketTransportOptions.MemoryPoolFactory</c>, which
     /// is not public; it is set by reflection. Should a later Kestrel rename it, the RTMP port keeps Kestrel's 4 KiB
     /// blocks (correct, only slower) and a test fails to say so.</summary>
-    private static bool UseLargeReceiveBuffers(SocketTransportOptions options)
+    private static bool UseLargeReceiveBuffers(SocketTransportOptions options, RtmpReceiveBufferPool pool)
     {
         var property = typeof(SocketTransportOptions).GetProperty("MemoryPoolFactory",
             System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic);
@@ -61,7 +65,7 @@ public sealed class RtmpTransportFactory : IConnectionListenerFactory, IConnecti
         {
             return false;
         }
-        property.SetValue(options, new RtmpReceiveBufferPool());
+        property.SetValue(options, pool);
         return true;
     }
 }

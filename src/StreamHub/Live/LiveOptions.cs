@@ -37,6 +37,12 @@ public sealed class LiveOptions : IValidatableObject
     [Range(0.5, 600.0, ErrorMessage = "StreamHub:Live:SubscriberMaxBehindSeconds must be between 0.5 and 600 seconds.")]
     public double SubscriberMaxBehindSeconds { get; set; } = 10;
 
+    /// <summary>How long (media time) audio of a stream with video may wait in a subscriber's queue for the next video
+    /// frame before it wakes the subscriber by itself: audio then goes out with the video, one write per player instead
+    /// of two. 0 wakes the subscriber for every frame.</summary>
+    [Range(0, 1000, ErrorMessage = "StreamHub:Live:SubscriberAudioHoldMilliseconds must be between 0 and 1000.")]
+    public int SubscriberAudioHoldMilliseconds { get; set; } = 50;
+
     /// <summary>A player (HTTP-FLV) that takes nothing of what is written to it for this long is disconnected: its
     /// subscription cannot tell a player whose socket is stuck from a slow one while the publisher is idle.</summary>
     [Range(1, 300, ErrorMessage = "StreamHub:Live:PlayerWriteTimeoutSeconds must be between 1 and 300.")]

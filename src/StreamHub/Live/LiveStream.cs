@@ -148,7 +148,10 @@ public sealed class LiveStream
     {
         ArgumentNullException.ThrowIfNull(options);
         var subscription = new LiveSubscription(this, options, _liveOptions);
-        _gopCached = true;
+        if (options.StartsGopCache)
+        {
+            _gopCached = true;
+        }
         while (true)
         {
             var current = Volatile.Read(ref _subscriptions);

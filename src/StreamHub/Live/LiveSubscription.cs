@@ -28,6 +28,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     private readonly long _maxBytes;
     private readonly long _maxMediaMs;
     private readonly long _maxBehindMs;
+    private readonly long _audioHoldMs;
     private readonly LiveStream? _stream;
     private readonly Lock _drainGate = new();
 
@@ -44,6 +45,10 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     private long _droppedFrames;
     private long _droppedBytes;
 
+    // DTS of the first audio frame queued since the reader was last woken, or MinValue: audio of a stream with video
+    // does not wake the reader on its own (see Enqueue).
+    private long _audioHeldSince = long.MinValue;
+
     // Consumer-owned; _head published for the producer's bound checks.
     private long _head;
 
@@ -51,6 +56,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     private int _end;
     private int _disposed;
     private int _waiting;
+    private long _wakeUps;
     private ManualResetValueTaskSourceCore<bool> _waiter;
     private Action? _fellBehind;
 
@@ -65,10 +71,14 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         _maxBytes = limits.SubscriberQueueMaxBytes;
         _maxMediaMs = (long)(limits.SubscriberQueueMaxSeconds * 1000);
         _maxBehindMs = (long)(limits.SubscriberMaxBehindSeconds * 1000);
+        _audioHoldMs = limits.SubscriberAudioHoldMilliseconds;
         _waiter.RunContinuationsAsynchronously = false;
     }
 
     public string Name { get; }
+
+    /// <summary>Times the waiting reader was woken (a work item queued for it).</summary>
+    internal long WakeUps => Interlocked.Read(ref _wakeUps);
 
     /// <summary>Frames dropped because this subscriber was behind (whole frames, up to the next keyframe).</summary>
     public long DroppedFrames => Volatile.Read(ref _droppedFrames);
@@ -320,7 +330,27 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     {
         Push(frame.Retain(), frame.Dts);
         _lastDts = frame.Dts;
-        Publish();
+        Publish(wake: !HoldsAudio(frame));
+    }
+
+    /// <summary>Whether <paramref name="frame"/> is audio that is queued without waking the reader: in a stream with
+    /// video it goes out with the next video frame (at 30 fps within 33 ms), in the same write, rather than in a write
+    /// and a wake-up of its own. A wake-up and a write per player cost about as much as the bytes they carry, and audio
+    /// comes about as often as video; players buffer audio, and the latency that counts is the picture's. Held no
+    /// longer than <see cref="LiveOptions.SubscriberAudioHoldMilliseconds"/> of media time: when video pauses, the
+    /// audio frame that reaches that wakes the reader.</summary>
+    private bool HoldsAudio(MediaFrame frame)
+    {
+        if (_audioHoldMs <= 0 || frame.Kind != MediaKind.Audio || frame.FrameKind != MediaFrameKind.Coded || _stream?.VideoSequenceHeader is null)
+        {
+            return false;
+        }
+        if (_audioHeldSince == long.MinValue)
+        {
+            _audioHeldSince = frame.Dts;
+            return true;
+        }
+        return frame.Dts - _audioHeldSince < _audioHoldMs;
     }
 
     /// <summary><paramref name="dts"/> is where the entry stands in the queue's media time, which bounds the queue
@@ -356,9 +386,10 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         Volatile.Write(ref _ring, next);
     }
 
-    /// <summary>Makes what was pushed visible to the reader, wakes it if it waits, and releases the entries itself
+    /// <summary>Makes what was pushed visible to the reader, wakes it if it waits (unless <paramref name="wake"/> is
+    /// false: held audio, which a reader that is already awake takes all the same), and releases the entries itself
     /// when the reader has already gone (Dispose raced this frame).</summary>
-    private void Publish()
+    private void Publish(bool wake = true)
     {
         Volatile.Write(ref _tail, _written);
         Interlocked.MemoryBarrier();
@@ -367,7 +398,11 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
             Drain();
             return;
         }
-        Wake();
+        if (wake)
+        {
+            _audioHeldSince = long.MinValue;
+            Wake();
+        }
     }
 
     internal void Complete(SubscriptionEnd reason)
@@ -400,6 +435,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         {
             // The reader's continuation runs on the thread pool, never on the publisher's thread. The subscription is
             // its own work item: no allocation per wake-up.
+            Interlocked.Increment(ref _wakeUps);
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }

@@ -28,6 +28,8 @@ public sealed class StreamKeyDbContext(DbContextOptions<StreamKeyDbContext> opti
         stream.Property(s => s.KeyIssuedAt).HasColumnName("key_issued_at");
         stream.Property(s => s.ExpiresAt).HasColumnName("expires_at");
         stream.Property(s => s.AllowedPublishers).HasColumnName("allowed_publishers").HasMaxLength(StreamKeyRequestValidator.MaxAllowedPublishersLength);
+        stream.Property(s => s.RecordingEnabled).HasColumnName("recording_enabled");
+        stream.Property(s => s.RecordingMaxMegabytes).HasColumnName("recording_max_megabytes");
         stream.Property(s => s.HlsContainer).HasColumnName("hls_container").HasMaxLength(8);
         stream.Property(s => s.HlsLowLatency).HasColumnName("hls_low_latency");
         stream.HasIndex(s => s.Name).IsUnique().HasDatabaseName("ux_streams_name");

@@ -39,6 +39,12 @@ public sealed class StreamRecord
         }
     }
 
+    /// <summary>Whether the stream is recorded; null: as StreamHub:Recording:Enabled says.</summary>
+    public bool? RecordingEnabled { get; set; }
+
+    /// <summary>Most megabytes this stream's recordings may take; null: StreamHub:Recording:MaxStreamMegabytes.</summary>
+    public long? RecordingMaxMegabytes { get; set; }
+
     /// <summary>The stream's own HLS container, "fmp4" or "ts"; null: StreamHub:Hls:Container.</summary>
     public string? HlsContainer { get; set; }
 

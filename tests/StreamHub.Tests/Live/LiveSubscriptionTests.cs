@@ -142,6 +142,24 @@ public sealed class LiveSubscriptionTests
     }
 
     [Fact]
+    public void A_subscription_that_does_not_start_the_gop_cache_gets_every_frame_and_the_stream_still_caches_nothing()
+    {
+        var registry = Registry();
+        var stream = Begin(registry);
+        var recorder = stream.Subscribe(new SubscriptionOptions("recorder", StartsGopCache: false));
+        Publish(stream, SyntheticFrames.VideoConfig());
+        var published = PublishAll(stream, SyntheticFrames.Interleaved(0, 2500, 25));
+
+        var frames = Drain(recorder).OfType<MediaFrame>().ToList();
+
+        Assert.Equal(published, frames.Skip(1));
+        Assert.Equal((0, 0L), stream.GopCacheSize);
+        recorder.Dispose();
+        registry.EndPublish(stream);
+        AssertEveryFrameReleased();
+    }
+
+    [Fact]
     public void The_first_subscriber_of_an_audio_only_stream_gets_audio_at_once()
     {
         var registry = Registry();

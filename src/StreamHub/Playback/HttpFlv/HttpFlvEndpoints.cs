@@ -19,7 +19,7 @@ public static class HttpFlvEndpoints
     public static IEndpointRouteBuilder MapHttpFlvEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapMethods(PathPrefix + "/{name}.flv", [HttpMethods.Get, HttpMethods.Head], async Task<Results<EmptyHttpResult, ProblemHttpResult>> (string name,
-            HttpContext context, StreamAdmission admitter, PlayerRegistry players, TrafficCounters traffic, IOptions<LiveOptions> options, TimeProvider time) =>
+            HttpContext context, StreamAdmission admitter, PlayerRegistry players, TrafficCounters traffic, IOptions<LiveOptions> options) =>
         {
             var response = context.Response;
             OpenCors.AllowAnyOrigin(response);
@@ -43,7 +43,7 @@ public static class HttpFlvEndpoints
             var connection = context.Connection;
             using var session = players.Join(stream, PlaybackProtocol.HttpFlv, context.Request.IsHttps ? "https" : "http", connection.Id,
                 $"{connection.RemoteIpAddress}:{connection.RemotePort}");
-            await new HttpFlvPlayer(context, session, traffic, TimeSpan.FromSeconds(options.Value.PlayerWriteTimeoutSeconds), time).RunAsync();
+            await new HttpFlvPlayer(context, session, traffic, TimeSpan.FromSeconds(options.Value.PlayerWriteTimeoutSeconds)).RunAsync();
             return TypedResults.Empty;
         }).WithTags("HTTP-FLV")
           .WithSummary("A live stream (by its public name) as FLV over one chunked response, for low-latency players (mpegts.js, ffplay, VLC)")

@@ -19,24 +19,20 @@ internal sealed class HttpFlvPlayer
     /// and not in one buffer the size of the GOP.</summary>
     public const int BatchBytes = 64 * 1024;
 
-    /// <summary>How often a player stuck in a flush is checked for having been removed from the stream.</summary>
-    public static readonly TimeSpan RemovalCheckPeriod = TimeSpan.FromMilliseconds(500);
-
     private readonly HttpContext _context;
     private readonly PlayerSession _session;
     private readonly TrafficCounters _traffic;
     private readonly TimeSpan _writeTimeout;
-    private readonly TimeProvider _time;
     private readonly LiveFlvWriter _flv = new();
     private volatile bool _timedOut;
+    private volatile bool _finished;
 
-    public HttpFlvPlayer(HttpContext context, PlayerSession session, TrafficCounters traffic, TimeSpan writeTimeout, TimeProvider time)
+    public HttpFlvPlayer(HttpContext context, PlayerSession session, TrafficCounters traffic, TimeSpan writeTimeout)
     {
         _context = context;
         _session = session;
         _traffic = traffic;
         _writeTimeout = writeTimeout;
-        _time = time;
     }
 
     public async Task RunAsync()
@@ -49,9 +45,9 @@ internal sealed class HttpFlvPlayer
         // Complete, unlike Dispose, is safe beside a read in progress; the loop disposes once it has stopped reading.
         using var wake = writeDeadline.Token.UnsafeRegister(static state => ((HttpFlvPlayer)state!).WriteCancelled(), this);
         // The stream removes a player that stays behind, but a player that reads slowly is mostly inside a flush, which
-        // only its socket ends: it would stay connected, its socket buffers draining at its pace, long after. Checked
-        // twice a second (a timer per player, not per frame), a removed player is cut off at once.
-        using var removal = _time.CreateTimer(static state => ((HttpFlvPlayer)state!).AbortIfRemoved(), this, RemovalCheckPeriod, RemovalCheckPeriod);
+        // only its socket ends: it would stay connected, its socket buffers draining at its pace, long after. The
+        // subscription says when it is removed (as for RTMP players), and the connection is cut off then.
+        subscription.OnFellBehind(AbortRemoved);
         var (hasAudio, hasVideo) = LiveFlvWriter.TracksOf(_session.Stream);
         long pending = LiveFlvWriter.WriteHeader(output, hasAudio, hasVideo);
         try
@@ -88,11 +84,19 @@ internal sealed class HttpFlvPlayer
         }
     }
 
-    private void AbortIfRemoved()
+    /// <summary>The stream removed this player (on the publisher's thread, which must not wait on the connection):
+    /// the abort runs on the thread pool, unless the response is already over.</summary>
+    private void AbortRemoved()
     {
-        if (_session.Subscription.End == SubscriptionEnd.FellBehind)
+        if (!_finished)
         {
-            _context.Abort();
+            ThreadPool.UnsafeQueueUserWorkItem(static player =>
+            {
+                if (!player._finished)
+                {
+                    player._context.Abort();
+                }
+            }, this, preferLocal: false);
         }
     }
 
@@ -124,6 +128,7 @@ internal sealed class HttpFlvPlayer
     private void Finish(CancellationTokenSource writeDeadline)
     {
         var end = _session.Subscription.End;
+        _finished = true;
         if (end == SubscriptionEnd.PublishEnded && !writeDeadline.IsCancellationRequested)
         {
             // The response ends normally: the last chunk tells the player the stream is over.

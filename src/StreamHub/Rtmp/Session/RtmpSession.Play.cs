@@ -108,7 +108,12 @@ public sealed partial class RtmpSession
         _startPlayLoop = false;
         if (_player is { } player)
         {
-            _playLoop = Task.Run(() => PlayLoopAsync(player, closed), CancellationToken.None);
+            // Without the connection's execution context (its logging scope): the loop resumes once per frame, and
+            // restoring a context each time costs more than anything it would log with.
+            using (ExecutionContext.SuppressFlow())
+            {
+                _playLoop = Task.Run(() => PlayLoopAsync(player, closed), CancellationToken.None);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using StreamHub.Admission;
+using StreamHub.Hosting;
 using StreamHub.Live;
 using StreamHub.Playback;
 using StreamHub.Rtmp.Chunking;
@@ -199,7 +200,14 @@ public sealed partial class RtmpSession : IAsyncDisposable
             // Read and flush are awaited here, not through helpers, so the loop suspends on this one state machine
             // and allocates nothing per read. A read stores a timestamp for the heartbeat, and that is all the
             // timeouts cost here.
+            if (_stream is not null)
+            {
+                // A publisher's next read is media: received into one large buffer rather than several small ones
+                // (on the plain RTMP port; elsewhere the hint is never taken, and is withdrawn below).
+                RtmpReceiveBufferPool.ExpectLargeReceive();
+            }
             var result = await _transport.Input.ReadAsync(closed);
+            RtmpReceiveBufferPool.ForgetLargeReceive();
             if (result.IsCanceled)
             {
                 ThrowIfTimedOut();

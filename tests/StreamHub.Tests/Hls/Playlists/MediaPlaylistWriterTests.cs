@@ -74,4 +74,37 @@ public sealed class MediaPlaylistWriterTests
             Thread.CurrentThread.CurrentCulture = previous;
         }
     }
+
+    [Fact]
+    public void Low_latency_playlist_lists_parts_before_their_segment_then_the_open_segment_and_its_hint()
+    {
+        static PlaylistEntry Fmp4(long sequence, double seconds, double at, int init = 1, bool discontinuity = false) =>
+            new(sequence, TimeSpan.FromSeconds(seconds), discontinuity, Start.AddSeconds(at), true, init);
+        static PartEntry Part(long sequence, int index, double seconds, long number, bool independent = false) =>
+            new(sequence, index, TimeSpan.FromSeconds(seconds), independent, number);
+        var playlist = new MediaPlaylist(1, 20, 0, false, [Fmp4(20, 1.0, 0), Fmp4(21, 0.96, 1)])
+        {
+            Parts = new PlaylistParts(TimeSpan.FromSeconds(0.333),
+                [Part(21, 0, 0.32, 2100, independent: true), Part(21, 1, 0.32, 2101), Part(21, 2, 0.32, 2102), Part(22, 0, 0.32, 2103, independent: true)],
+                Fmp4(22, 0, 1.96, init: 2, discontinuity: true), Part(22, 1, 0, 2104), TimeSpan.FromSeconds(6)),
+        };
+
+        Assert.Equal(
+            "#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-TARGETDURATION:1\n" +
+            "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=6,PART-HOLD-BACK=0.999\n#EXT-X-PART-INF:PART-TARGET=0.333\n" +
+            "#EXT-X-MEDIA-SEQUENCE:20\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-INDEPENDENT-SEGMENTS\n" +
+            "#EXT-X-MAP:URI=\"init1.mp4\"\n#EXT-X-PROGRAM-DATE-TIME:2025-05-01T12:00:00.000Z\n#EXTINF:1.000,\ns20.m4s\n" +
+            "#EXT-X-PROGRAM-DATE-TIME:2025-05-01T12:00:01.000Z\n" +
+            "#EXT-X-PART:DURATION=0.32000,URI=\"p2100.m4s\",INDEPENDENT=YES\n#EXT-X-PART:DURATION=0.32000,URI=\"p2101.m4s\"\n" +
+            "#EXT-X-PART:DURATION=0.32000,URI=\"p2102.m4s\"\n#EXTINF:0.960,\ns21.m4s\n" +
+            "#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"init2.mp4\"\n#EXT-X-PROGRAM-DATE-TIME:2025-05-01T12:00:01.960Z\n" +
+            "#EXT-X-PART:DURATION=0.32000,URI=\"p2103.m4s\",INDEPENDENT=YES\n" +
+            "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"p2104.m4s\"\n",
+            Write(playlist));
+
+        var delta = Write(playlist with { SkippedSegments = 1 });
+        Assert.Contains("#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-SKIP:SKIPPED-SEGMENTS=1\n" +
+            "#EXT-X-MAP:URI=\"init1.mp4\"\n#EXT-X-PROGRAM-DATE-TIME:2025-05-01T12:00:01.000Z\n#EXT-X-PART:", delta);
+        Assert.DoesNotContain("s20.m4s", delta);
+    }
 }

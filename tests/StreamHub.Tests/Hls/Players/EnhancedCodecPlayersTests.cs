@@ -1,0 +1,69 @@
+using StreamHub.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace StreamHub.Tests.Hls.Players;
+
+/// <summary>hls.js in Chromium watching streams that a real Enhanced RTMP encoder (Debian 13's ffmpeg 7.1,
+/// <see cref="TrixieFfmpeg"/>) publishes: AV1 plays (Chromium decodes AV1 in software); HEVC plays where the browser can
+/// decode it, and Debian's Chromium cannot (no HEVC decoder without hardware support), so there the test holds that
+/// hls.js says so with an error naming the codec instead of stalling without a word.</summary>
+[Collection(PlayersCollection.Name)]
+public sealed class EnhancedCodecPlayersTests(ITestOutputHelper output)
+{
+    private static readonly string[] Av1 = ["-c:v", "libsvtav1", "-preset", "12", "-svtav1-params", "level_of_parallelism=1"];
+    private static readonly string[] Hevc = ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "pools=none:log-level=error"];
+
+    [Theory]
+    [InlineData("av1", "av01.0.00M.08")]
+    [InlineData("hevc", "hvc1.1.6.L60.90")]
+    public async Task HlsJs_plays_av1_and_hevc_where_chromium_decodes_them(string codec, string codecString)
+    {
+        PlayerPage.NodeModules();
+        TrixieFfmpeg.RequireRoot();
+        await using var host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Hls:SegmentDurationSeconds"] = "1" });
+        var (name, key) = await host.CreateStreamAsync(codec);
+        await using var publisher = TrixieFfmpeg.Start($"publisher ({codec})", "ffmpeg",
+        [
+            "-hide_banner", "-loglevel", "warning", "-nostdin", "-re",
+            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
+            "-t", "60", .. codec == "av1" ? Av1 : Hevc, "-g", "25", "-bf", "0", "-c:a", "aac",
+            "-f", "flv", $"rtmp://127.0.0.1:{host.RtmpPort}/live/{key}",
+        ]);
+        var playlist = new Uri(host.HttpBase, $"/hls/{name}/index.m3u8");
+        using (var client = new HttpClient())
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
+            while (!(await client.GetAsync(playlist)).IsSuccessStatusCode)
+            {
+                publisher.AssertRunning();
+                Assert.True(DateTime.UtcNow < deadline, $"no playlist within 45 s\n{publisher.Output}");
+                await Task.Delay(250);
+            }
+        }
+
+        await using var browser = await Browser.LaunchAsync();
+        await using var page = await PlayerPage.OpenAsync(browser.Instance, HlsPlayer.HlsJs, playlist);
+        var decodable = await page.Page.EvaluateAsync<bool>($"() => MediaSource.isTypeSupported('video/mp4; codecs=\"{codecString}\"')");
+        output.WriteLine($"Chromium MediaSource.isTypeSupported({codecString}): {decodable}");
+        var failures = await page.WaitUntilPlayingAsync(TimeSpan.FromSeconds(30));
+        if (!decodable)
+        {
+            Assert.Equal("hevc", codec); // Chromium's own AV1 decoder is always there
+            Assert.True(failures.Count > 0, "hls.js started an HEVC stream that this Chromium says it cannot decode");
+            var errors = await page.ErrorsAsync();
+            output.WriteLine(string.Join('\n', errors));
+            Assert.Contains(errors, e => e.Contains("hvc1", StringComparison.Ordinal)); // hls.js names the codec it could not add
+            return;
+        }
+        Assert.True(failures.Count == 0, $"{codec}: {string.Join("; ", failures)}\n{page.Console}");
+        var (start, clock) = await page.PositionAsync();
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        var (position, now) = await page.PositionAsync();
+        publisher.AssertRunning();
+        var advanced = position - start;
+        var wall = (now - clock) / 1000;
+        output.WriteLine($"{codec}: advanced {advanced:0.00} s in {wall:0.00} s; {await page.StateAsync()}");
+        Assert.True(advanced >= wall - 1.5, $"{codec} fell behind: advanced {advanced:0.00} s in {wall:0.00} s; {await page.StateAsync()}");
+        Assert.Empty(await page.FailuresAsync());
+    }
+}
