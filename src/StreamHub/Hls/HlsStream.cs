@@ -36,7 +36,7 @@ internal sealed class HlsStream : IDisposable
         Name = name;
         _logger = logger;
         _segmentTarget = options.SegmentDurationSeconds;
-        var window = new SegmentWindow(options.WindowSegments, options.MinimumTargetDurationSeconds, firstSequence, options.PartTarget(container));
+        var window = new SegmentWindow(options.WindowSegments, options.MinimumTargetDurationSeconds, firstSequence, options.PartTarget(container), time);
         ISegmentWriter writer = container == HlsContainer.Ts ? new TsSegmentWriter() : new CmafSegmentWriter();
         _segmenter = new Segmenter(window, TimeSpan.FromSeconds(options.SegmentDurationSeconds), time, pool: blocks,
             maxDuration: TimeSpan.FromSeconds(options.MaxSegmentDurationSeconds), writer: writer,
