@@ -8,6 +8,7 @@ public sealed record LoadTestOptions
     public const string Usage = """
         dotnet run -c Release --project benchmarks/StreamHub.LoadTest -- [options]
           --mode ingest|fanout    ingest (default): N publishers; fanout: 1 publisher and N players
+          --mode llhls-block      (first argument) N streams, C clients on blocking playlist reloads: --streams 10 --clients 1000
           --publishers 20,200     publisher counts to run (each against every server)
           --seconds 60            measured steady-state window per server and count
           --warmup 30             seconds after the publishers start before the window opens (StreamHub's

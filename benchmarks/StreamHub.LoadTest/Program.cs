@@ -5,6 +5,10 @@ using StreamHub.LoadTest;
 
 // Side-by-side load test: N real-time RTMP publishers against StreamHub and nginx-rtmp, one after the other, on
 // loopback. See benchmarks/README.md.
+if (args is ["--mode", "llhls-block", .. var blockArgs])
+{
+    return await BlockingReloadBench.RunAsync(blockArgs); // N streams, C clients waiting on blocking reloads
+}
 if (args is ["--mode", "restream", .. var restreamArgs])
 {
     return await RestreamBench.RunAsync(restreamArgs); // one stream pushed to N nginx-rtmp targets: CPU per target

@@ -16,6 +16,12 @@ public static class RequestLogLevels
         {
             return LogEventLevel.Debug;
         }
+        // A player that went away while its blocking playlist reload or hinted part waited gets a 503 nobody reads;
+        // with a thousand viewers, every one that closes its page would otherwise be an error line.
+        if (exception is null && path.StartsWithSegments("/hls") && context.RequestAborted.IsCancellationRequested)
+        {
+            return LogEventLevel.Debug;
+        }
         if (exception is not null || status >= 500)
         {
             return LogEventLevel.Error;

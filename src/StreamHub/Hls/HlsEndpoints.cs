@@ -26,6 +26,10 @@ public static class HlsEndpoints
     public const string PlaylistCacheControl = "no-cache";
     public const string SegmentCacheControl = "public, max-age=86400, immutable";
 
+    /// <summary>On a blocking reload's answer: when the playlist it holds was published (Unix time in milliseconds, three
+    /// decimals), so a client or a benchmark can tell how long after the part landed its answer arrived.</summary>
+    public const string PublishedHeader = "X-StreamHub-Published";
+
     /// <summary>Response headers a player's script on another origin may read: it checks what a range request got.</summary>
     public const string ExposedSegmentHeaders = "Accept-Ranges, Content-Range";
 
@@ -64,6 +68,8 @@ public static class HlsEndpoints
                 }
                 // The answer to a blocking request holds that part or later whenever it is made: a cache may keep it.
                 response.Headers.CacheControl = BlockingPlaylistCacheControl;
+                response.Headers[PublishedHeader] = (snapshot.PublishedAt.ToUnixTimeMilliseconds() + snapshot.PublishedAt.Ticks % TimeSpan.TicksPerMillisecond / (double)TimeSpan.TicksPerMillisecond)
+                    .ToString("0.000", CultureInfo.InvariantCulture);
             }
             if (!snapshot.HasPlaylist)
             {

@@ -45,7 +45,7 @@ internal sealed class HlsStream : IDisposable
         Container = container;
         LowLatency = lowLatency ?? options.LowLatency;
         var window = new SegmentWindow(options.WindowSegments, options.MinimumTargetDurationSeconds, firstSequence,
-            options.PartTarget(container, LowLatency));
+            options.PartTarget(container, LowLatency), time);
         ISegmentWriter writer = container == HlsContainer.Ts ? new TsSegmentWriter() : new CmafSegmentWriter();
         _segmenter = new Segmenter(window, TimeSpan.FromSeconds(options.SegmentDurationSeconds), time, pool: blocks,
             maxDuration: TimeSpan.FromSeconds(options.MaxSegmentDurationSeconds), writer: writer,

@@ -139,6 +139,30 @@ public sealed partial class LowLatencyHlsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Blocking_reload_answer_says_when_the_playlist_it_holds_was_published()
+    {
+        var stream = Begin("ll-published");
+        WriteUntil(stream, 2_500);
+        using var plain = await _client.GetAsync("/hls/ll-published/index.m3u8");
+        Assert.False(plain.Headers.Contains(HlsEndpoints.PublishedHeader));
+        var text = await plain.Content.ReadAsStringAsync();
+        var last = Segment().Matches(text).Select(m => m.Groups[1].Value).Last();
+        var msn = long.Parse(last[1..^4], CultureInfo.InvariantCulture) + 1;
+        var index = text[text.LastIndexOf(last, StringComparison.Ordinal)..].Split('\n').Count(l => l.StartsWith("#EXT-X-PART:", StringComparison.Ordinal));
+
+        var blocked = _client.GetAsync($"/hls/ll-published/index.m3u8?_HLS_msn={msn}&_HLS_part={index}");
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        WriteUntil(stream, 3_000);
+        using var answer = await blocked.WaitAsync(TimeSpan.FromSeconds(10));
+        var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var published = double.Parse(Assert.Single(answer.Headers.GetValues(HlsEndpoints.PublishedHeader)), CultureInfo.InvariantCulture);
+        // Published by the write that made the part asked for, so between the write and the answer.
+        Assert.InRange(published, before - 1, after + 1);
+    }
+
+    [Fact]
     public async Task Blocking_reload_too_far_ahead_or_without_msn_is_a_400_problem()
     {
         var stream = Begin("ll-ahead");

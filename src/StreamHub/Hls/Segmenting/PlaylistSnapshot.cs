@@ -34,6 +34,10 @@ public sealed class PlaylistSnapshot
         NextSequence = nextSequence;
     }
 
+    /// <summary>When the segmenter swapped this snapshot in, after the part or segment that made it was written: what a
+    /// blocking reload's wake-up delay is measured from.</summary>
+    public DateTimeOffset PublishedAt { get; internal set; }
+
     /// <summary>The playlist, UTF-8. Empty before the first segment is finished.</summary>
     public ReadOnlyMemory<byte> Playlist { get; }
 

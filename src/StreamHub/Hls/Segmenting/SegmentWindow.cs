@@ -32,8 +32,10 @@ public sealed class SegmentWindow
     /// <param name="firstSequence">The media sequence number of the first segment.</param>
     /// <param name="partTarget">Low-latency HLS: segments are listed part by part while they are written, no part
     /// longer than this; null for a playlist of whole segments.</param>
-    public SegmentWindow(int windowSegments, int minimumTargetDuration, long firstSequence, TimeSpan? partTarget = null)
+    /// <param name="time">Stamps each snapshot with when it was published (<see cref="PlaylistSnapshot.PublishedAt"/>).</param>
+    public SegmentWindow(int windowSegments, int minimumTargetDuration, long firstSequence, TimeSpan? partTarget = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         ArgumentOutOfRangeException.ThrowIfLessThan(windowSegments, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(minimumTargetDuration, 1);
         _windowSegments = windowSegments;
@@ -51,6 +53,7 @@ public sealed class SegmentWindow
     public long FirstPartNumber => _firstSequence * 100;
 
     private readonly long _firstSequence;
+    private readonly TimeProvider _time;
     private long _nextPartNumber;
 
     /// <summary>PART-TARGET, or null when segments are listed whole.</summary>
@@ -176,6 +179,7 @@ public sealed class SegmentWindow
     {
         var previous = _snapshot;
         _snapshot = Render();
+        _snapshot.PublishedAt = _time.GetUtcNow();
         previous.Supersede();
     }
 
