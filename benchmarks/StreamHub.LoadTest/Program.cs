@@ -9,6 +9,10 @@ if (args is ["--mode", "llhls-block", .. var blockArgs])
 {
     return await BlockingReloadBench.RunAsync(blockArgs); // N streams, C clients waiting on blocking reloads
 }
+if (args is ["--mode", "hls-latency", .. var latencyArgs])
+{
+    return await HlsLatencyBench.RunAsync(latencyArgs); // one stream, hls.js in Chromium: arrival to display per HLS flavour
+}
 if (args is ["--mode", "restream", .. var restreamArgs])
 {
     return await RestreamBench.RunAsync(restreamArgs); // one stream pushed to N nginx-rtmp targets: CPU per target
