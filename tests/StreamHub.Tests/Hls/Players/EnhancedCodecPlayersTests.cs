@@ -63,7 +63,9 @@ public sealed class EnhancedCodecPlayersTests(ITestOutputHelper output)
         var advanced = position - start;
         var wall = (now - clock) / 1000;
         output.WriteLine($"{codec}: advanced {advanced:0.00} s in {wall:0.00} s; {await page.StateAsync()}");
-        Assert.True(advanced >= wall - 1.5, $"{codec} fell behind: advanced {advanced:0.00} s in {wall:0.00} s; {await page.StateAsync()}");
+        // hls.js waits about a second before it jumps a small hole in the buffer: seen once on a loaded machine with this
+        // encoder (a 50 ms hole at a segment boundary). Playing on is what is asserted here.
+        Assert.True(advanced >= wall - 2.5, $"{codec} fell behind: advanced {advanced:0.00} s in {wall:0.00} s; {await page.StateAsync()}");
         Assert.Empty(await page.FailuresAsync());
     }
 }
