@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using StreamHub.Diagnostics.Metrics;
 using StreamHub.Live;
 using StreamHub.StreamKeys;
 
@@ -24,11 +25,12 @@ public sealed class Recorder : IHostedService
     private readonly ILogger<Recorder> _logger;
     private readonly ConcurrentDictionary<string, StreamRecording> _recordings = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StreamRecordingSettings> _settings = new(StringComparer.Ordinal);
+    private readonly RecordingCounters _counters = new();
     private readonly Lock _gate = new();
     private ITimer? _sweep;
 
     public Recorder(LiveStreamRegistry registry, RecordingStore store, RecordingDisk disk, IOptions<RecordingOptions> options, IServiceScopeFactory scopes, TimeProvider time,
-        ILogger<Recorder> logger)
+        ILogger<Recorder> logger, StreamHubMetrics? metrics = null)
     {
         _registry = registry;
         _store = store;
@@ -37,6 +39,10 @@ public sealed class Recorder : IHostedService
         _scopes = scopes;
         _time = time;
         _logger = logger;
+        if (metrics is not null)
+        {
+            RecordingMetrics.Register(metrics.Meter, this, _counters, store);
+        }
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -118,6 +124,9 @@ public sealed class Recorder : IHostedService
         }
     }
 
+    /// <summary>Streams being recorded now (read at a metrics scrape).</summary>
+    public int ActiveCount => _recordings.Values.Count(r => !r.Completion.IsCompleted && r.IsRecording);
+
     /// <summary>Forgets a deleted stream's settings.</summary>
     public void Forget(string streamName) => _settings.TryRemove(streamName, out _);
 
@@ -137,7 +146,7 @@ public sealed class Recorder : IHostedService
             {
                 return;
             }
-            var recording = new StreamRecording(stream, _options, _store, _disk, StreamLimitBytes(stream.Name), _time, _logger);
+            var recording = new StreamRecording(stream, _options, _store, _disk, StreamLimitBytes(stream.Name), _time, _logger, _counters);
             _recordings[stream.Name] = recording;
             recording.Start();
         }

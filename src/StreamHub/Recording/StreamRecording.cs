@@ -65,11 +65,13 @@ public sealed class StreamRecording
     private static readonly TimeSpan DrainEvery = TimeSpan.FromMilliseconds(250);
 
     private readonly RecordingDisk _disk;
+    private readonly RecordingCounters _counters;
     private readonly DiskWrite _write = new();
 
     public StreamRecording(LiveStream stream, RecordingOptions options, RecordingStore store, RecordingDisk disk, long streamLimitBytes, TimeProvider time,
-        ILogger logger)
+        ILogger logger, RecordingCounters counters)
     {
+        _counters = counters;
         _disk = disk;
         _stream = stream;
         _options = options;
@@ -275,7 +277,8 @@ public sealed class StreamRecording
         return true;
     }
 
-    private bool IsRecording
+    /// <summary>Whether the recording still writes (not stopped).</summary>
+    public bool IsRecording
     {
         get
         {
@@ -324,6 +327,7 @@ public sealed class StreamRecording
         _disk.Enqueue(_write);
         await init;
         _store.Added(_stream.Name, _output.WrittenCount);
+        _counters.Written(_output.WrittenCount, fragment: false);
         _fileOffset = _output.WrittenCount;
         lock (_gate)
         {
@@ -392,6 +396,7 @@ public sealed class StreamRecording
             _lastSync = _time.GetTimestamp();
         }
         _store.Added(_stream.Name, _output.WrittenCount);
+        _counters.Written(_output.WrittenCount, fragment: true);
         var end = nextVideoDts != Fmp4SegmentWriter.NoTimestamp ? nextVideoDts : nextAudioDts != Fmp4SegmentWriter.NoTimestamp ? nextAudioDts : _lastDts;
         lock (_gate)
         {
@@ -504,6 +509,7 @@ public sealed class StreamRecording
             gaps = ++_gaps;
             _droppedFrames = dropped;
         }
+        _counters.Gap();
         RecordingLog.Gap(_logger, _stream.Name, Path.GetFileName(_path), dropped - _seenDropped, gaps);
         _seenDropped = dropped;
     }
@@ -520,6 +526,7 @@ public sealed class StreamRecording
             _stopReason = reason;
             _error = error;
         }
+        _counters.Stopped(reason);
         if (log)
         {
             RecordingLog.Stopped(_logger, _stream.Name, reason, error);

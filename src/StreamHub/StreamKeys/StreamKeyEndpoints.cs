@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using StreamHub.Hls;
 using StreamHub.Live;
 using StreamHub.Playback;
+using StreamHub.Recording;
 using StreamHub.Restream;
 using StreamHub.Rtmp;
 
@@ -140,7 +141,7 @@ public static partial class StreamKeyEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, StreamKeyStore store, LiveStreamRegistry live,
-        IRestreamControl restream, ILoggerFactory loggers, CancellationToken cancellationToken)
+        IRestreamControl restream, Recorder recorder, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!await store.DeleteAsync(name, cancellationToken))
         {
@@ -148,6 +149,9 @@ public static partial class StreamKeyEndpoints
         }
         // Its restream targets went with it (a cascading foreign key): the pusher stops pushing them.
         restream.TargetsChanged(name);
+        // So did its recording settings (columns of the stream): the recorder's copy goes too, or a stream created
+        // again under the name would be recorded by the deleted one's settings.
+        recorder.Forget(name);
         // A deleted key must not keep publishing: the live publisher, if any, is disconnected.
         var publishing = live.Find(name);
         publishing?.Stop();

@@ -144,7 +144,7 @@ public sealed class MetricsTests(SharedHostFixture fixture) : IClassFixture<Shar
     }
 
     /// <summary>Sample lines as "name{labels}" -> value.</summary>
-    private static Dictionary<string, double> Parse(string text) => text.Split('\n')
+    internal static Dictionary<string, double> Parse(string text) => text.Split('\n')
         .Where(line => line.Length > 0 && line[0] != '#')
         .Select(line => (Series: line[..line.LastIndexOf(' ')], Value: double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)))
         .ToDictionary(s => s.Series, s => s.Value);

@@ -134,4 +134,22 @@ public sealed class RecordingApiTests(RecordingHostFixture fixture) : IClassFixt
         Assert.Equal(0, list.GetProperty("recordings").GetArrayLength());
         Assert.Equal(0, list.GetProperty("totalBytes").GetInt64());
     }
+
+    [Fact]
+    public async Task A_stream_created_again_after_a_delete_does_not_inherit_the_deleted_streams_recording_setting()
+    {
+        var host = fixture.Host;
+        var (name, _) = await host.CreateStreamAsync("rec-gone");
+        using var admin = host.CreateHttpClient();
+        (await admin.PutAsJsonAsync($"/api/streams/{name}/recording", new { enabled = false, maxMegabytes = 3 })).EnsureSuccessStatusCode();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/streams/{name}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/streams", new { name })).StatusCode);
+
+        // The new stream has no settings of its own, so the server-wide setting (on in this fixture) applies.
+        var list = await admin.GetFromJsonAsync<JsonElement>($"/api/streams/{name}/recordings");
+        Assert.True(list.GetProperty("enabled").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, list.GetProperty("setting").ValueKind);
+        Assert.Equal(JsonValueKind.Null, list.GetProperty("maxMegabytes").ValueKind);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
+using StreamHub.Tests.Hls.Players;
 using StreamHub.Tests.Infrastructure;
 
 namespace StreamHub.Tests.Recording;
@@ -70,4 +71,69 @@ public sealed class RecordingBrowserTests(RecordingHostFixture fixture) : IClass
         Assert.Empty(await page.EvaluateAsync<string[]>("() => window.streamhub.errors.filter(e => e.startsWith('fatal:'))"));
         Assert.Equal("Replay", await page.TextContentAsync("#status"));
     }
+
+    [Fact]
+    public async Task Hlsjs_plays_the_event_playlist_of_a_recording_still_being_written_and_follows_it_as_it_grows()
+    {
+        var host = fixture.Host;
+        var (name, key) = await host.CreateStreamAsync("rec-growing");
+        await using var publisher = BackgroundProcess.Start("ffmpeg", ExternalProcess.Require("ffmpeg", "ffmpeg"),
+        [
+            "-hide_banner", "-nostdin", "-v", "error", "-re",
+            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
+            "-t", "60", "-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-c:a", "aac",
+            "-f", "flv", $"rtmp://127.0.0.1:{host.RtmpPort}/live/{key}",
+        ]);
+        using var admin = host.CreateHttpClient();
+        using var anonymous = host.CreateHttpClient(withAdminKey: false);
+
+        // The recording in progress, once a few fragments are in it.
+        string? id = null;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            publisher.AssertRunning();
+            Assert.True(DateTime.UtcNow < deadline, $"{name} has no recording in progress with 4 s in it");
+            var list = await admin.GetFromJsonAsync<JsonElement>($"/api/streams/{name}/recordings");
+            var recording = list.GetProperty("recordings").EnumerateArray().SingleOrDefault();
+            if (recording.ValueKind == JsonValueKind.Object && recording.GetProperty("inProgress").GetBoolean() && recording.GetProperty("durationSeconds").GetDouble() >= 4)
+            {
+                id = recording.GetProperty("id").GetString();
+                break;
+            }
+            await Task.Delay(250);
+        }
+        var link = await (await admin.PostAsJsonAsync($"/api/streams/{name}/recordings/{id}/links", new { expiresInSeconds = 600 }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var playlistUrl = new Uri(host.HttpBase, link.GetProperty("playlistUrl").GetString());
+        var playlist = await anonymous.GetStringAsync(playlistUrl);
+        Assert.Contains("#EXT-X-PLAYLIST-TYPE:EVENT\n", playlist);
+        Assert.DoesNotContain("#EXT-X-ENDLIST", playlist);
+        var listed = Listed(playlist);
+
+        await using var browser = await Browser.LaunchAsync();
+        await using var viewer = await PlayerPage.OpenAsync(browser.Instance, HlsPlayer.HlsJs, playlistUrl);
+        var failures = await viewer.WaitUntilPlayingAsync(TimeSpan.FromSeconds(30));
+        Assert.True(failures.Count == 0, string.Join("; ", failures) + "\n" + viewer.Console);
+
+        // It plays past the end of the playlist it was given: it reloaded the playlist and fetched the fragments
+        // written since (an EVENT playlist is live to hls.js).
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(40);
+        double position;
+        while ((position = (await viewer.PositionAsync()).Position) < listed + 4)
+        {
+            publisher.AssertRunning();
+            Assert.True(DateTime.UtcNow < deadline, $"hls.js stayed at {position:0.0} s of a recording that listed {listed:0.0} s when it opened " +
+                $"({await viewer.StateAsync()})\n{viewer.Console}");
+            await Task.Delay(250);
+        }
+        Assert.Empty(await viewer.FailuresAsync());
+        var again = await anonymous.GetStringAsync(playlistUrl);
+        Assert.Contains("#EXT-X-PLAYLIST-TYPE:EVENT\n", again);
+        Assert.True(Listed(again) >= listed + 4, again);
+    }
+
+    /// <summary>The media seconds a playlist lists.</summary>
+    private static double Listed(string playlist) => System.Text.RegularExpressions.Regex.Matches(playlist, @"#EXTINF:([0-9.]+),")
+        .Sum(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
 }
