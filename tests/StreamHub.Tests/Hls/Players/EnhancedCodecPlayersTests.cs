@@ -22,11 +22,19 @@ public sealed class EnhancedCodecPlayersTests(ITestOutputHelper output)
         TrixieFfmpeg.RequireRoot();
         await using var host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Hls:SegmentDurationSeconds"] = "1" });
         var (name, key) = await host.CreateStreamAsync(codec);
+        // Encoded first, then published in real time with stream copy: an encoder that falls behind real time on a busy
+        // machine would feed the server in bursts, and this test is about the player, not about a starved encoder.
+        var file = $"/tmp/streamhub-{codec}-{Guid.NewGuid():N}.flv"; // inside the Debian 13 root
+        var encoded = await TrixieFfmpeg.RunAsync("ffmpeg",
+        [
+            "-hide_banner", "-loglevel", "warning", "-nostdin",
+            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
+            "-t", "50", .. codec == "av1" ? Av1 : Hevc, "-g", "25", "-bf", "0", "-c:a", "aac", "-f", "flv", file,
+        ], TimeSpan.FromSeconds(120));
+        Assert.True(encoded.ExitCode == 0, encoded.Output);
         await using var publisher = TrixieFfmpeg.Start($"publisher ({codec})", "ffmpeg",
         [
-            "-hide_banner", "-loglevel", "warning", "-nostdin", "-re",
-            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
-            "-t", "60", .. codec == "av1" ? Av1 : Hevc, "-g", "25", "-bf", "0", "-c:a", "aac",
+            "-hide_banner", "-loglevel", "warning", "-nostdin", "-re", "-i", file, "-c", "copy",
             "-f", "flv", $"rtmp://127.0.0.1:{host.RtmpPort}/live/{key}",
         ]);
         var playlist = new Uri(host.HttpBase, $"/hls/{name}/index.m3u8");
@@ -43,6 +51,13 @@ public sealed class EnhancedCodecPlayersTests(ITestOutputHelper output)
 
         await using var browser = await Browser.LaunchAsync();
         await using var page = await PlayerPage.OpenAsync(browser.Instance, HlsPlayer.HlsJs, playlist);
+        try
+        {
+            File.Delete(Path.Combine(TrixieFfmpeg.Root, file.TrimStart('/')));
+        }
+        catch (IOException)
+        {
+        }
         var decodable = await page.Page.EvaluateAsync<bool>($"() => MediaSource.isTypeSupported('video/mp4; codecs=\"{codecString}\"')");
         output.WriteLine($"Chromium MediaSource.isTypeSupported({codecString}): {decodable}");
         var failures = await page.WaitUntilPlayingAsync(TimeSpan.FromSeconds(30));
@@ -63,9 +78,7 @@ public sealed class EnhancedCodecPlayersTests(ITestOutputHelper output)
         var advanced = position - start;
         var wall = (now - clock) / 1000;
         output.WriteLine($"{codec}: advanced {advanced:0.00} s in {wall:0.00} s; {await page.StateAsync()}");
-        // hls.js waits about a second before it jumps a small hole in the buffer: seen once on a loaded machine with this
-        // encoder (a 50 ms hole at a segment boundary). Playing on is what is asserted here.
-        Assert.True(advanced >= wall - 2.5, $"{codec} fell behind: advanced {advanced:0.00} s in {wall:0.00} s; {await page.StateAsync()}");
+        Assert.True(advanced >= wall - 1.5, $"{codec} fell behind: advanced {advanced:0.00} s in {wall:0.00} s; {await page.StateAsync()}");
         Assert.Empty(await page.FailuresAsync());
     }
 }
