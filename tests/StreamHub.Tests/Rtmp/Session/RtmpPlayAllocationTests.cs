@@ -82,7 +82,10 @@ public sealed class RtmpPlayAllocationTests(ITestOutputHelper output)
         var next = 200;
         WriteAndDrain(stream, frames.AsSpan(0, next), subscription);
         List<(long Small, long Large)> tries = [];
-        static bool Flat((long Small, long Large) t) => t.Large - t.Small < 256 && t.Small < 4096 && t.Large < 4096;
+        // Flat: the 2N run allocated no more than the N run (allowing a state machine or two), and less than one small
+        // object per frame in all. What the runtime allocates once on its own (a pool thread's buckets) lands in the
+        // N run as often as not, so only the 2N run's total is bounded.
+        static bool Flat((long Small, long Large) t) => t.Large - t.Small < 256 && t.Large < 4096;
         for (var attempt = 0; attempt < 5 && (tries.Count == 0 || !Flat(tries[^1])); attempt++)
         {
             var from = next;
