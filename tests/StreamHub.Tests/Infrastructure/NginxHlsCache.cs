@@ -1,19 +1,18 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace StreamHub.Tests.Infrastructure;
 
 /// <summary>Debian's nginx as a caching reverse proxy in front of a StreamHub's HLS, with the configuration README
-/// gives (<see cref="HlsLocation"/>): in the foreground, one worker, on a free loopback port, its cache, temp files and
-/// logs under a fresh temp prefix.</summary>
+/// gives (<see cref="HlsLocation"/>), on a free loopback port, its cache under the nginx's temp prefix.</summary>
 public sealed class NginxHlsCache : IAsyncDisposable
 {
-    private readonly string _prefix;
-    private BackgroundProcess? _process;
+    private readonly NginxProcess _nginx;
 
-    private NginxHlsCache(string prefix) => _prefix = prefix;
+    private NginxHlsCache(NginxProcess nginx, int httpPort)
+    {
+        _nginx = nginx;
+        HttpPort = httpPort;
+    }
 
-    public int HttpPort { get; } = FreePorts.Next();
+    public int HttpPort { get; }
 
     public Uri Base => new($"http://127.0.0.1:{HttpPort}/");
 
@@ -53,105 +52,37 @@ public sealed class NginxHlsCache : IAsyncDisposable
 
     public static async Task<NginxHlsCache> StartAsync(int originPort)
     {
-        var nginx = new[] { "/usr/sbin/nginx", "/usr/bin/nginx" }.FirstOrDefault(File.Exists);
-        if (nginx is null)
+        var port = FreePorts.Next();
+        var nginx = await NginxProcess.StartAsync("nginx-cache", prefix =>
         {
-            Assert.Fail("nginx is not installed: apt-get install nginx (.ci/run installs it).");
-        }
-        var prefix = Directory.CreateTempSubdirectory("streamhub-nginx-cache-").FullName;
-        Directory.CreateDirectory(Path.Combine(prefix, "logs"));
-        var cache = Directory.CreateDirectory(Path.Combine(prefix, "cache")).FullName;
-        if (!OperatingSystem.IsWindows())
-        {
-            // The worker runs as nobody when the tests run as root.
-            File.SetUnixFileMode(prefix, (UnixFileMode)0b111_111_111);
-            File.SetUnixFileMode(cache, (UnixFileMode)0b111_111_111);
-        }
-        var server = new NginxHlsCache(prefix);
-        var conf = Path.Combine(prefix, "nginx.conf");
-        await File.WriteAllTextAsync(conf, $$"""
-            daemon off;
-            master_process on;
-            worker_processes 1;
-            pid {{prefix}}/nginx.pid;
-            error_log {{prefix}}/logs/error.log warn;
-            events { worker_connections 1024; }
-            http {
-                access_log off;
-                client_body_temp_path {{prefix}}/body;
-                proxy_temp_path {{prefix}}/proxy;
-                fastcgi_temp_path {{prefix}}/fastcgi;
-                uwsgi_temp_path {{prefix}}/uwsgi;
-                scgi_temp_path {{prefix}}/scgi;
-                proxy_cache_path {{cache}} levels=1:2 keys_zone=hls:10m max_size=1g inactive=2m use_temp_path=off;
-            {{HlsMap}}
-                upstream streamhub {
-                    server 127.0.0.1:{{originPort}};
-                    keepalive 32;
-                }
-                server {
-                    listen 127.0.0.1:{{server.HttpPort}};
-            {{HlsLocation}}
-                }
-            }
-            """);
-        server._process = BackgroundProcess.Start("nginx-cache", nginx!,
-            ["-c", conf, "-p", prefix + "/", "-e", Path.Combine(prefix, "logs", "error.log")]);
-        try
-        {
-            await server.WaitForPortAsync();
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
-        return server;
-    }
-
-    public void AssertRunning() => _process!.AssertRunning();
-
-    private async Task WaitForPortAsync()
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (DateTime.UtcNow < deadline)
-        {
-            _process!.AssertRunning();
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            try
+            var cache = Directory.CreateDirectory(Path.Combine(prefix, "cache")).FullName;
+            if (!OperatingSystem.IsWindows())
             {
-                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, HttpPort));
-                return;
+                File.SetUnixFileMode(cache, (UnixFileMode)0b111_111_111);
             }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-        Assert.Fail($"nginx did not listen on 127.0.0.1:{HttpPort} within 15 s:\n{_process!.Output}\n{ErrorLog()}");
+            return $$"""
+                http {
+                    access_log off;
+                {{NginxProcess.HttpTempPaths(prefix)}}
+                    proxy_cache_path {{cache}} levels=1:2 keys_zone=hls:10m max_size=1g inactive=2m use_temp_path=off;
+                {{HlsMap}}
+                    upstream streamhub {
+                        server 127.0.0.1:{{originPort}};
+                        keepalive 32;
+                    }
+                    server {
+                        listen 127.0.0.1:{{port}};
+                {{HlsLocation}}
+                    }
+                }
+                """;
+        }, port);
+        return new NginxHlsCache(nginx, port);
     }
 
-    public string ErrorLog()
-    {
-        var path = Path.Combine(_prefix, "logs", "error.log");
-        return File.Exists(path) ? File.ReadAllText(path) : "";
-    }
+    public void AssertRunning() => _nginx.AssertRunning();
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_process is not null)
-        {
-            await _process.DisposeAsync();
-        }
-        try
-        {
-            Directory.Delete(_prefix, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
+    public string ErrorLog() => _nginx.ErrorLog();
+
+    public ValueTask DisposeAsync() => _nginx.DisposeAsync();
 }

@@ -155,7 +155,9 @@ public sealed class RestreamPushTests
             var (name, key) = await ingest.CreateStreamAsync("rs-three");
             store.Set(Target(1, name, "a", hub.RtmpPort, aKey), Target(2, name, "b", hub.RtmpPort, bKey), Target(3, name, "c", process.RtmpPort, cKey));
 
-            var publish = PublishAsync(IngestUrl(ingest, key), 22);
+            // The whole clip: the kill, the restart (a process start takes many seconds on a loaded machine) and the
+            // checks after it all happen while it is live.
+            var publish = PublishAsync(IngestUrl(ingest, key), 40);
             foreach (var target in new[] { "a", "b", "c" })
             {
                 await WaitForStateAsync(ingest, name, target, TargetState.Live, Soon);
