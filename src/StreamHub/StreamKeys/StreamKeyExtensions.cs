@@ -1,6 +1,8 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -11,6 +13,9 @@ namespace StreamHub.StreamKeys;
 public static partial class StreamKeyExtensions
 {
     public const string DatabaseFileName = "streamhub.db";
+
+    /// <summary>Any fixed number: the PostgreSQL advisory lock under which a starting node migrates the schema.</summary>
+    private const long MigrationLockId = 0x5354_4d47; // "STMG"
 
     public static WebApplicationBuilder AddStreamKeys(this WebApplicationBuilder builder)
     {
@@ -56,7 +61,7 @@ public static partial class StreamKeyExtensions
 
     /// <summary>Creates the data directory, applies migrations and switches SQLite to WAL, before any listener opens.
     /// PostgreSQL: creates the database when the user may and it does not exist yet; several nodes starting at once
-    /// are serialised by EF's migration lock. An unreachable server is a <see cref="DatabaseUnreachableException"/>.</summary>
+    /// migrate one after the other. An unreachable server is a <see cref="DatabaseUnreachableException"/>.</summary>
     public static async Task InitializeStreamKeyDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         var server = services.GetRequiredService<IOptions<ServerOptions>>().Value;
@@ -66,7 +71,14 @@ public static partial class StreamKeyExtensions
         var db = scope.ServiceProvider.GetRequiredService<StreamKeyDbContext>();
         try
         {
-            await db.Database.MigrateAsync(cancellationToken);
+            if (database.IsPostgres)
+            {
+                await MigratePostgresAsync(db, cancellationToken);
+            }
+            else
+            {
+                await db.Database.MigrateAsync(cancellationToken);
+            }
         }
         catch (Exception ex) when (database.IsPostgres && FindNpgsqlException(ex) is { } npgsql)
         {
@@ -80,6 +92,43 @@ public static partial class StreamKeyExtensions
         }
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StreamKeyExtensions));
         LogReady(logger, db.Database.ProviderName ?? "unknown", await db.Streams.CountAsync(cancellationToken));
+    }
+
+    /// <summary>Nodes starting at once against one PostgreSQL: the database is created by whichever gets there first
+    /// (the others find it exists), and the migrations run under an advisory lock, one node after the other. EF's own
+    /// migration lock is taken only once the history table exists, so two first starts could both apply the first
+    /// migration and one would fail on a column that already exists.</summary>
+    private static async Task MigratePostgresAsync(StreamKeyDbContext db, CancellationToken cancellationToken)
+    {
+        var creator = db.GetService<IRelationalDatabaseCreator>();
+        if (!await creator.ExistsAsync(cancellationToken))
+        {
+            try
+            {
+                await creator.CreateAsync(cancellationToken);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DuplicateDatabase)
+            {
+            }
+        }
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({MigrationLockId})", cancellationToken);
+            try
+            {
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+            finally
+            {
+                // Explicitly: a pooled connection keeps its session (and a session lock) after it is closed.
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLockId})", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>EF's execution strategy wraps a transient failure in an InvalidOperationException; the cause is below.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using StreamHub.StreamKeys;
 using StreamHub.Tests.Infrastructure;
 
@@ -51,6 +52,47 @@ public sealed class StreamKeyPostgresSchemaTests(PostgresServer server)
         await db.Streams.Where(s => s.Name == "cascade").ExecuteDeleteAsync();
 
         Assert.Equal(0, await db.RestreamTargets.CountAsync());
+    }
+
+    [Fact]
+    public async Task Nodes_starting_at_once_on_a_database_that_does_not_exist_all_come_up_with_one_schema()
+    {
+        var connectionString = server.ConnectionString($"together_{Guid.NewGuid():N}"[..30]);
+        var data = Directory.CreateTempSubdirectory("streamhub-together-").FullName;
+        var nodes = Enumerable.Range(0, 6).Select(_ => Node(connectionString, data)).ToList();
+        try
+        {
+            // Each as a starting node does it: create the database if missing, migrate.
+            await Task.WhenAll(nodes.Select(node => Task.Run(() => node.InitializeStreamKeyDatabaseAsync())));
+
+            await using var db = Context(connectionString);
+            var applied = (await db.Database.GetAppliedMigrationsAsync()).ToList();
+            Assert.Equal(db.Database.GetMigrations(), applied);
+            Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private static ServiceProvider Node(string connectionString, string dataDirectory)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.Configure<StreamHub.Hosting.ServerOptions>(o => o.DataDirectory = dataDirectory);
+        services.Configure<DatabaseOptions>(o =>
+        {
+            o.Provider = DatabaseOptions.PostgresProvider;
+            o.ConnectionString = connectionString;
+        });
+        services.AddDbContext<StreamKeyDbContext>(o => o.UseNpgsql(connectionString)
+            .ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.PendingModelChangesWarning)));
+        return services.BuildServiceProvider();
     }
 
     private static StreamKeyDbContext Context(string connectionString) =>
