@@ -110,7 +110,7 @@ public sealed class AttackMemoryTests(ITestOutputHelper output)
         settings["StreamHub__Admin__ApiKey"] = Admin;
         settings["StreamHub__Logging__MinimumLevel"] = "Warning";
         var server = StreamHubProcess.Start(settings);
-        await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        await server.WaitUntilReadyAsync();
         return server;
     }
 

@@ -35,7 +35,7 @@ public sealed class AcmeCertbotTests(ITestOutputHelper output)
         var httpPort = int.Parse(settings["StreamHub__Http__Port"]!);
         await using var pebble = await PebbleAcmeServer.StartAsync(validationHttpPort: httpPort, TimeSpan.FromSeconds(30));
         await using var server = StreamHubProcess.Start(settings);
-        await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
+        await server.WaitUntilReadyAsync();
         var root = Path.Combine(work, "pebble-root.pem");
         await File.WriteAllTextAsync(root, await pebble.GetRootPemAsync());
         var (name, key) = await CreateStreamAsync(httpPort);

@@ -26,7 +26,7 @@ public sealed class CertificateReloadTests
         settings["StreamHub__Https__CertificatePath"] = Path.Combine(certs, "fullchain.pem");
         settings["StreamHub__Https__KeyPath"] = Path.Combine(certs, "privkey.pem");
         await using var server = StreamHubProcess.Start(settings);
-        await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
+        await server.WaitUntilReadyAsync();
 
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, server.HttpsPort);
@@ -66,7 +66,7 @@ public sealed class CertificateReloadTests
         settings["StreamHub__Https__KeyPath"] = Path.Combine(certs, "privkey.pem");
         settings["StreamHub__Admin__ApiKey"] = StreamHubHost.AdminKey;
         await using var server = StreamHubProcess.Start(settings);
-        await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
+        await server.WaitUntilReadyAsync();
         var key = await CreateStreamAsync(server.HttpPort);
 
         // RTMPS on the HTTPS port: the TLS and RTMP handshakes before the certificate changes ...

@@ -66,7 +66,7 @@ public sealed class CertificateTests
 
         await using var server = StreamHubProcess.Start(settings);
 
-        Assert.Equal(2, await server.WaitForExitAsync(TimeSpan.FromSeconds(120)));
+        Assert.Equal(2, await server.WaitForExitAsync(StreamHubProcess.StartTimeout));
         Assert.Contains("Bad setting", server.Output);
         Assert.Contains($"StreamHub:Https:CertificatePath/KeyPath: {Path.Combine(other, "privkey.pem")} does not hold the private key of the certificate in {Path.Combine(directory, "fullchain.pem")}", server.Output);
     }

@@ -67,7 +67,7 @@ public sealed class RtmpSniffingTests
         var settings = StreamHubProcess.DefaultSettings();
         settings["StreamHub__Admin__ApiKey"] = "sniff-admin";
         await using var server = StreamHubProcess.Start(settings);
-        await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        await server.WaitUntilReadyAsync();
 
         for (var i = 0; i < 5; i++)
         {

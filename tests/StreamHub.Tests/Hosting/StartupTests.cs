@@ -7,7 +7,7 @@ namespace StreamHub.Tests.Hosting;
 /// <summary>Start-up as an operator sees it: a real process, its exit code and what it prints.</summary>
 public sealed class StartupTests
 {
-    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ExitTimeout = StreamHubProcess.StartTimeout;
 
     [Theory]
     [InlineData("StreamHub__Http__Port", "-5", "StreamHub:Http:Port")]

@@ -99,12 +99,17 @@ public sealed class StreamHubProcess : IAsyncDisposable
     public int RtmpPort => int.Parse(Settings["StreamHub__Rtmp__Port"]!);
     public string DataDirectory => Settings["StreamHub__DataDirectory"]!;
 
+    /// <summary>How long a start (to ready, or to its exit on a bad setting) may take: seconds on a quiet machine, but
+    /// CI shares two cores with a thousand other tests, browsers and encoders, and a load average of 80 has been seen
+    /// to stretch a start past a minute.</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+
     /// <summary>Waits until <c>/readyz</c> answers 200 on the HTTP port; fails with the process output if it exits
-    /// or does not get ready within <paramref name="timeout"/>.</summary>
+    /// or does not get ready within <paramref name="timeout"/> (<see cref="StartTimeout"/>).</summary>
     public async Task WaitUntilReadyAsync(TimeSpan? timeout = null)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        var deadline = DateTime.UtcNow + (timeout ?? StartTimeout);
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited)

@@ -22,7 +22,7 @@ public sealed class RestreamSharedKeyRingTests(PostgresServer server)
         // Both started at once on the empty database: they migrate it and settle on one key between them.
         await using var node1 = StreamHubProcess.Start(NodeSettings(connectionString));
         await using var node2 = StreamHubProcess.Start(NodeSettings(connectionString));
-        await Task.WhenAll(node1.WaitUntilReadyAsync(TimeSpan.FromSeconds(60)), node2.WaitUntilReadyAsync(TimeSpan.FromSeconds(60)));
+        await Task.WhenAll(node1.WaitUntilReadyAsync(), node2.WaitUntilReadyAsync());
         using var api1 = Api(node1);
         using var api2 = Api(node2);
 

@@ -29,7 +29,7 @@ public sealed class RtmpOptionsTests
         settings["StreamHub__Rtmp__MaxCommandSize"] = "2097152";
         await using var server = StreamHubProcess.Start(settings);
 
-        Assert.Equal(2, await server.WaitForExitAsync(TimeSpan.FromSeconds(120)));
+        Assert.Equal(2, await server.WaitForExitAsync(StreamHubProcess.StartTimeout));
         Assert.Contains("StreamHub:Rtmp:MaxCommandSize (2097152) must not be larger than StreamHub:Rtmp:MaxMessageSize (1048576)", server.Output);
     }
 }

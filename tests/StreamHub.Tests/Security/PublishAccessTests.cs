@@ -40,7 +40,7 @@ public sealed class PublishAccessTests
         settings["StreamHub__Limits__BadKeyAttempts"] = "2";
         settings["StreamHub__Limits__BadKeyDelaySeconds"] = "2";
         await using var server = StreamHubProcess.Start(settings);
-        await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        await server.WaitUntilReadyAsync();
         var (_, key) = await CreateAsync(server, "guarded-cam");
 
         // A neighbour behind the same address guesses: the third bad key's refusal is held.

@@ -7,7 +7,7 @@ namespace StreamHub.Tests.StreamKeys;
 /// <summary>The database settings as an operator meets them: a real process, its exit code and what it prints.</summary>
 public sealed class DatabaseSettingsTests
 {
-    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ExitTimeout = StreamHubProcess.StartTimeout;
 
     [Theory]
     [InlineData("Oracle", null, "StreamHub:Database:Provider")]

@@ -22,7 +22,7 @@ public sealed class PeerTextTests
         // Large commands allowed, so the 1 MB string reaches the session instead of being refused by its size.
         settings["StreamHub__Rtmp__MaxCommandSize"] = (2 * 1024 * 1024).ToString();
         await using var server = StreamHubProcess.Start(settings);
-        await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
+        await server.WaitUntilReadyAsync();
 
         await using (var client = await TestRtmpClient.ConnectAsync(server.RtmpPort))
         {

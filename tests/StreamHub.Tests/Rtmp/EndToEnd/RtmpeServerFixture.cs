@@ -21,7 +21,7 @@ public sealed class RtmpeServerFixture : IAsyncLifetime
         settings["StreamHub__Limits__BadKeyAttempts"] = "1000";
         settings["StreamHub__Rtmp__HandshakeTimeoutSeconds"] = "3";
         Server = StreamHubProcess.Start(settings);
-        await Server.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+        await Server.WaitUntilReadyAsync();
     }
 
     public async Task DisposeAsync()

@@ -43,7 +43,7 @@ public class PlaybackServerFixture : IAsyncLifetime
             settings[key] = value;
         }
         Server = StreamHubProcess.Start(settings);
-        await Server.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+        await Server.WaitUntilReadyAsync();
         (Name, Key) = await CreateStreamAsync("play");
         PublishedFile = Path.Combine(Server.DataDirectory, "published.flv");
         // -bf 2 -g 30 at 30 fps: B-frames, a keyframe a second.

@@ -24,7 +24,7 @@ public sealed class RtmptTunnelSecurityTests
         settings["StreamHub__Admin__ApiKey"] = Admin;
         settings["StreamHub__Limits__MaxTunnelsPerAddress"] = "5";
         await using var server = StreamHubProcess.Start(settings);
-        await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        await server.WaitUntilReadyAsync();
         var key = await CreateStreamAsync(server, "tunnelled-cam");
 
         // One keep-alive connection opening tunnel after tunnel, as the attack did.
@@ -56,7 +56,7 @@ public sealed class RtmptTunnelSecurityTests
         var settings = StreamHubProcess.DefaultSettings();
         settings["StreamHub__Admin__ApiKey"] = Admin;
         await using var server = StreamHubProcess.Start(settings);
-        await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        await server.WaitUntilReadyAsync();
 
         using var owner = ClientFrom(IPAddress.Loopback, server.HttpPort);
         using var other = ClientFrom(Attacker, server.HttpPort);
