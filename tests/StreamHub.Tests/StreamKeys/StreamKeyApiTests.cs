@@ -74,6 +74,9 @@ public abstract class StreamKeyApiTests(StreamHubHost host)
     [InlineData("{\"name\":42}", "name")]
     [InlineData("{\"name\":\"ok-name\" \"description\":1}", "body")]
     [InlineData("not json", "body")]
+    [InlineData("{\"name\":\"ok-name\",\"hlsContainer\":\"mp4\"}", "hlsContainer")]
+    [InlineData("{\"name\":\"ok-name\",\"hlsContainer\":\"default\"}", "hlsContainer")]
+    [InlineData("{\"name\":\"ok-name\",\"hlsLowLatency\":\"yes\"}", "hlsLowLatency")]
     public async Task Create_with_a_bad_field_is_400_naming_that_field(string json, string field)
     {
         using var client = _host.CreateHttpClient();
@@ -219,21 +222,6 @@ public abstract class StreamKeyApiTests(StreamHubHost host)
         Assert.Equal(JsonValueKind.Null, resetBody.GetProperty("hlsContainer").ValueKind);
         Assert.Equal(JsonValueKind.Null, resetBody.GetProperty("hlsLowLatency").ValueKind);
         Assert.Equal(default, (await _host.GetService<IStreamKeyAuthorizer>().AuthorizePublishAsync(key, default)).Hls);
-    }
-
-    [Theory]
-    [InlineData("{\"name\":\"ok-name\",\"hlsContainer\":\"mp4\"}", "hlsContainer")]
-    [InlineData("{\"name\":\"ok-name\",\"hlsContainer\":\"default\"}", "hlsContainer")]
-    [InlineData("{\"name\":\"ok-name\",\"hlsLowLatency\":\"yes\"}", "hlsLowLatency")]
-    public async Task Create_with_a_bad_hls_setting_is_400_naming_it(string json, string field)
-    {
-        using var client = _host.CreateHttpClient();
-        var response = await client.PostAsync("/api/streams", new StringContent(json, Encoding.UTF8, "application/json"));
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var problem = await ReadProblemAsync(response);
-        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out var messages), $"no error for '{field}' in {problem}");
-        Assert.False(string.IsNullOrWhiteSpace(messages[0].GetString()));
     }
 
     [Fact]

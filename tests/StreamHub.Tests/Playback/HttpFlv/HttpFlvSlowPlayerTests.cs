@@ -27,21 +27,11 @@ public sealed class HttpFlvSlowPlayerTests
         Assert.True(registry.TryBeginPublish("slow-flv", new PublisherInfo("test", "127.0.0.1:1", null), out var stream));
         TestPublisher.Write(stream, [SyntheticFrames.VideoConfig(), SyntheticFrames.AudioConfig()]);
         using var stop = new CancellationTokenSource();
-        // 10 Mbit/s in real time (50 KB video frames at 25 fps), so a reader that stops fills the socket buffers in seconds.
-        var publishing = Task.Run(async () =>
-        {
-            for (long at = 0; !stop.IsCancellationRequested; at += 200)
-            {
-                TestPublisher.Write(stream, SyntheticFrames.Interleaved(at, 200, gopFrames: 25, videoSize: 50_000));
-                await Task.Delay(200);
-            }
-        });
+        var publishing = PublishAsync(stream, stop.Token);
         try
         {
             // The player that stops reading: a small receive window, a request, and then nothing.
-            using var stalled = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
-            await stalled.ConnectAsync(IPAddress.Loopback, host.HttpPort);
-            await stalled.SendAsync(Encoding.ASCII.GetBytes($"GET /flv/slow-flv.flv HTTP/1.1\r\nHost: 127.0.0.1:{host.HttpPort}\r\n\r\n"));
+            using var stalled = await RequestWithSmallWindowAsync(host.HttpPort, "slow-flv");
             await WaitForAsync(() => players.CountsFor("slow-flv").HttpFlv == 1, "the stalled player to join");
 
             // A player that keeps reading.
@@ -116,19 +106,10 @@ public sealed class HttpFlvSlowPlayerTests
         Assert.True(registry.TryBeginPublish("behind-flv", new PublisherInfo("test", "127.0.0.1:1", null), out var stream));
         TestPublisher.Write(stream, [SyntheticFrames.VideoConfig(), SyntheticFrames.AudioConfig()]);
         using var stop = new CancellationTokenSource();
-        var publishing = Task.Run(async () =>
-        {
-            for (long at = 0; !stop.IsCancellationRequested; at += 200)
-            {
-                TestPublisher.Write(stream, SyntheticFrames.Interleaved(at, 200, gopFrames: 25, videoSize: 50_000));
-                await Task.Delay(200);
-            }
-        });
+        var publishing = PublishAsync(stream, stop.Token);
         try
         {
-            using var slow = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
-            await slow.ConnectAsync(IPAddress.Loopback, host.HttpPort);
-            await slow.SendAsync(Encoding.ASCII.GetBytes($"GET /flv/behind-flv.flv HTTP/1.1\r\nHost: 127.0.0.1:{host.HttpPort}\r\n\r\n"));
+            using var slow = await RequestWithSmallWindowAsync(host.HttpPort, "behind-flv");
             await WaitForAsync(() => players.CountsFor("behind-flv").HttpFlv == 1, "the slow player to join");
 
             // 40 KB/s of a 10 Mbit/s stream: it keeps reading, so its writes never time out, but it falls behind.
@@ -174,6 +155,26 @@ public sealed class HttpFlvSlowPlayerTests
             await publishing;
             registry.EndPublish(stream);
         }
+    }
+
+    /// <summary>10 Mbit/s in real time (50 KB video frames at 25 fps, a keyframe a second), so a reader that stops
+    /// or reads slowly fills the socket buffers in seconds.</summary>
+    private static Task PublishAsync(LiveStream stream, CancellationToken stop) => Task.Run(async () =>
+    {
+        for (long at = 0; !stop.IsCancellationRequested; at += 200)
+        {
+            TestPublisher.Write(stream, SyntheticFrames.Interleaved(at, 200, gopFrames: 25, videoSize: 50_000));
+            await Task.Delay(200, CancellationToken.None);
+        }
+    });
+
+    /// <summary>A player with a small receive window: connected, the request sent, nothing read yet.</summary>
+    private static async Task<Socket> RequestWithSmallWindowAsync(int port, string name)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await socket.ConnectAsync(IPAddress.Loopback, port);
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"GET /flv/{name}.flv HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"));
+        return socket;
     }
 
     private static async Task WaitForAsync(Func<bool> condition, string what, int seconds = 10)
