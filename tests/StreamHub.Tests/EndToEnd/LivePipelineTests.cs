@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using StreamHub.Tests.Hls.Support;
 using StreamHub.Tests.Infrastructure;
 
 namespace StreamHub.Tests.EndToEnd;
@@ -146,23 +147,7 @@ public sealed class LivePipelineTests(SharedHostFixture fixture) : IClassFixture
     private async Task<string> WaitForPlaylistAsync(string name, Func<string, bool> done)
     {
         using var client = _host.CreateHttpClient(withAdminKey: false);
-        var last = "";
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            var response = await client.GetAsync($"/hls/{name}/index.m3u8");
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                last = await response.Content.ReadAsStringAsync();
-                if (done(last))
-                {
-                    return last;
-                }
-            }
-            await Task.Delay(100);
-        }
-        Assert.Fail($"The playlist of {name} never reached the expected state. Last:\n{last}");
-        return last;
+        return await PlaylistWait.UntilAsync(client, name, done);
     }
 
     /// <summary>ffprobe finds exactly the expected streams, and ffmpeg decodes every segment without an error line.</summary>

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using StreamHub.Live;
 using StreamHub.Playback;
+using StreamHub.Tests.Hls.Support;
 using StreamHub.Tests.Infrastructure;
 
 namespace StreamHub.Tests.EndToEnd;
@@ -202,19 +203,7 @@ public sealed class LiveStatsTests(SharedHostFixture fixture) : IClassFixture<Sh
         return null!;
     }
 
-    private static async Task WaitForPlaylistAsync(HttpClient player, string name)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            if ((await player.GetAsync($"/hls/{name}/index.m3u8")).StatusCode == HttpStatusCode.OK)
-            {
-                return;
-            }
-            await Task.Delay(250);
-        }
-        Assert.Fail($"The playlist of {name} never appeared.");
-    }
+    private static Task WaitForPlaylistAsync(HttpClient player, string name) => PlaylistWait.UntilAsync(player, name, _ => true);
 
     internal static Process StartLivePublish(int rtmpPort, string key, int seconds) => Process.Start(new ProcessStartInfo(
         ExternalProcess.Require("ffmpeg", "ffmpeg"),

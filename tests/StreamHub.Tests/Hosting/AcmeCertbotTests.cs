@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using StreamHub.Tests.Hls.Support;
 using StreamHub.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -121,22 +122,6 @@ public sealed class AcmeCertbotTests(ITestOutputHelper output)
     private static async Task<string> WaitForPlaylistAsync(int httpPort, string name, Func<string, bool> done)
     {
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/") };
-        var last = "";
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(40);
-        while (DateTime.UtcNow < deadline)
-        {
-            var response = await client.GetAsync($"/hls/{name}/index.m3u8");
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                last = await response.Content.ReadAsStringAsync();
-                if (done(last))
-                {
-                    return last;
-                }
-            }
-            await Task.Delay(200);
-        }
-        Assert.Fail($"The playlist of {name} never reached the expected state. Last:\n{last}");
-        return last;
+        return await PlaylistWait.UntilAsync(client, name, done, TimeSpan.FromSeconds(40));
     }
 }

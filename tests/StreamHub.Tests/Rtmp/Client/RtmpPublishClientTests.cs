@@ -167,23 +167,5 @@ public sealed class RtmpPublishClientTests(RtmpHostFixture fixture) : IClassFixt
         return stream;
     }
 
-    private static async Task<string> WaitForPlaylistAsync(HttpClient player, string name)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await player.GetAsync($"/hls/{name}/index.m3u8");
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                var text = await response.Content.ReadAsStringAsync();
-                if (text.Contains("#EXTINF:", StringComparison.Ordinal))
-                {
-                    return text;
-                }
-            }
-            await Task.Delay(100);
-        }
-        Assert.Fail($"The playlist of {name} never listed a segment.");
-        return "";
-    }
+    private static Task<string> WaitForPlaylistAsync(HttpClient player, string name) => PlaylistWait.UntilSegmentAsync(player, name, Wait);
 }
