@@ -77,6 +77,7 @@ public sealed class Program
             });
             app.UseStreamHubProblemDetails();
             app.UseStreamHubSecurity();
+            app.UseClusterPlayback();
             app.UseDefaultFiles();
             app.UseStaticFiles();
             app.UseStreamHubSwagger();

@@ -26,6 +26,15 @@ public sealed class ClusterOptions
     /// published on another node.</summary>
     public double HeartbeatExpirySeconds { get; set; } = 6;
 
+    /// <summary><c>Local</c>: a node serves HLS only for the streams live on it (404 for others). <c>Redirect</c>: asked
+    /// for the HLS of a stream live on another node, it answers 302 to that node's public http(s) URL.</summary>
+    public string PlaybackMode { get; set; } = LocalPlayback;
+
+    public const string LocalPlayback = "Local";
+    public const string RedirectPlayback = "Redirect";
+
+    public bool RedirectsPlayback => string.Equals(PlaybackMode, RedirectPlayback, StringComparison.OrdinalIgnoreCase);
+
     public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(HeartbeatIntervalSeconds);
     public TimeSpan HeartbeatExpiry => TimeSpan.FromSeconds(HeartbeatExpirySeconds);
 

@@ -43,6 +43,10 @@ public sealed class ClusterOptionsValidator(IOptions<DatabaseOptions> database) 
             failures.Add($"{S}:HeartbeatExpirySeconds must be at least twice HeartbeatIntervalSeconds ({2 * options.HeartbeatIntervalSeconds}) " +
                 $"and at most 600 (got {options.HeartbeatExpirySeconds}): one late heartbeat must not release a node's streams.");
         }
+        if (!string.Equals(options.PlaybackMode, ClusterOptions.LocalPlayback, StringComparison.OrdinalIgnoreCase) && !options.RedirectsPlayback)
+        {
+            failures.Add($"{S}:PlaybackMode '{options.PlaybackMode}' must be {ClusterOptions.LocalPlayback} or {ClusterOptions.RedirectPlayback}.");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

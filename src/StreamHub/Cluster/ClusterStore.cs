@@ -109,6 +109,20 @@ public sealed class ClusterStore(NpgsqlDataSource dataSource, ClusterOptions opt
         await release.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>The node that holds <paramref name="name"/> and its public URLs, if its heartbeat is current.</summary>
+    public async Task<(string Node, string[] PublicUrls)?> HolderAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var find = Command(connection, null,
+            "SELECT n.id, n.public_urls FROM stream_placements p JOIN cluster_nodes n ON n.id = p.node_id " +
+            "WHERE p.name = @name AND n.last_heartbeat > now() - @expiry");
+        find.Parameters.AddWithValue("name", name);
+        await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? (reader.GetString(0), reader.GetString(1).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            : null;
+    }
+
     public async Task<ClusterSnapshot> ReadAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

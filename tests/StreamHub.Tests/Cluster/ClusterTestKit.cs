@@ -13,7 +13,7 @@ internal static class ClusterTestKit
     public const double IntervalSeconds = 0.5;
     public const double ExpirySeconds = 2;
 
-    public static async Task<StreamHubProcess> StartNodeAsync(string connectionString, string nodeId)
+    public static async Task<StreamHubProcess> StartNodeAsync(string connectionString, string nodeId, params (string Name, string Value)[] extra)
     {
         var settings = StreamHubProcess.DefaultSettings();
         settings["StreamHub__Admin__ApiKey"] = Admin;
@@ -24,6 +24,10 @@ internal static class ClusterTestKit
         settings["StreamHub__Cluster__PublicUrls__1"] = $"rtmp://127.0.0.1:{settings["StreamHub__Rtmp__Port"]}";
         settings["StreamHub__Cluster__HeartbeatIntervalSeconds"] = IntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["StreamHub__Cluster__HeartbeatExpirySeconds"] = ExpirySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (name, value) in extra)
+        {
+            settings[name] = value;
+        }
         var node = StreamHubProcess.Start(settings);
         await node.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
         return node;
