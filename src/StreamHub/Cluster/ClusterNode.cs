@@ -202,7 +202,8 @@ public sealed class ClusterNode : IAsyncDisposable
         {
             await Store.ReleaseAsync(name, CancellationToken.None);
         }
-        catch (Exception ex) when (StoreFailure.Is(ex))
+        // Disposed: the process is stopping, and its placements expire with its heartbeat.
+        catch (Exception ex) when (StoreFailure.Is(ex) || ex is ObjectDisposedException)
         {
             ClusterLog.ReleaseFailed(_logger, name, StoreFailure.Describe(ex));
         }

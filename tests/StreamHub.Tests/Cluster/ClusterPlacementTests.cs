@@ -4,6 +4,7 @@ using Microsoft.Playwright;
 using StreamHub.Rtmp.Commands;
 using StreamHub.Tests.Infrastructure;
 using StreamHub.Tests.Rtmp;
+using Xunit.Abstractions;
 using static StreamHub.Tests.Cluster.ClusterTestKit;
 
 namespace StreamHub.Tests.Cluster;
@@ -13,7 +14,7 @@ namespace StreamHub.Tests.Cluster;
 /// expiry, and a key changed through one node applies at once on the node where the stream is live. The dashboard's
 /// Cluster panel (Chromium) shows what /api/cluster says.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class ClusterPlacementTests(PostgresServer postgres)
+public sealed class ClusterPlacementTests(PostgresServer postgres, ITestOutputHelper output)
 {
     private static readonly TimeSpan Soon = TimeSpan.FromSeconds(15);
 
@@ -69,6 +70,7 @@ public sealed class ClusterPlacementTests(PostgresServer postgres)
         await nodeA.KillAsync();
         cluster = await WaitForClusterAsync(apiB, c => HolderOf(c, name) is null, TimeSpan.FromSeconds(ExpirySeconds + 5), $"releasing {name}");
         var released = killed.Elapsed;
+        output.WriteLine($"kill -9 of node-a to {name} released in node-b's /api/cluster: {released.TotalSeconds:0.00} s (expiry {ExpirySeconds} s, interval {IntervalSeconds} s)");
         Assert.Equal("expired", NodeOf(cluster, "node-a")!.Value.GetProperty("health").GetString());
         Assert.True(released < TimeSpan.FromSeconds(ExpirySeconds + 2), $"released after {released.TotalSeconds:0.0} s");
 

@@ -1,8 +1,8 @@
 using System.Net;
-using System.Text.Json;
 using StreamHub.Rtmp.Commands;
 using StreamHub.Tests.Infrastructure;
 using StreamHub.Tests.Rtmp;
+using Xunit.Abstractions;
 using static StreamHub.Tests.Cluster.ClusterTestKit;
 
 namespace StreamHub.Tests.Cluster;
@@ -11,7 +11,7 @@ namespace StreamHub.Tests.Cluster;
 /// plays, a new publish is refused with NetStream.Publish.Failed and a log line that says why, /api/cluster and
 /// /readyz show the store unreachable, and once the database is back a publish is accepted again. A PostgreSQL of
 /// its own: the shared one must stay up for the other classes.</summary>
-public sealed class ClusterStoreLossTests(PostgresServer postgres) : IClassFixture<PostgresServer>
+public sealed class ClusterStoreLossTests(PostgresServer postgres, ITestOutputHelper output) : IClassFixture<PostgresServer>
 {
     [Fact]
     public async Task A_node_that_loses_the_store_keeps_its_stream_refuses_new_publishes_and_recovers()
@@ -48,6 +48,7 @@ public sealed class ClusterStoreLossTests(PostgresServer postgres) : IClassFixtu
         await WaitForNewPlaylistAsync(http, live, before);
 
         await postgres.StartAgainAsync();
+        var restarted = System.Diagnostics.Stopwatch.StartNew();
 
         // Back: a publish is accepted within a bounded wait (the next heartbeat or the first query finds the store).
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
@@ -65,6 +66,7 @@ public sealed class ClusterStoreLossTests(PostgresServer postgres) : IClassFixtu
         }
         while (DateTime.UtcNow < deadline);
         Assert.Equal(RtmpStatusCodes.PublishStart, code);
+        output.WriteLine($"publish accepted {restarted.Elapsed.TotalSeconds:0.00} s after PostgreSQL was started again");
         cluster = await WaitForClusterAsync(api, c => c.GetProperty("store").GetProperty("reachable").GetBoolean() && HolderOf(c, live) == "node-a",
             TimeSpan.FromSeconds(10), "showing the store reachable and the live stream on node-a again");
         publisher.AssertRunning();
