@@ -25,6 +25,7 @@
     ffmpegUrl: $('ffmpeg-url'), keyWatchLink: $('key-watch-link'), keyDone: $('key-done'),
     streams: $('streams'), streamsEmpty: $('streams-empty'), streamTemplate: $('stream-template'),
     ports: document.querySelector('#ports tbody'),
+    clusterSummary: $('cluster-summary'), clusterNodes: document.querySelector('#cluster-nodes tbody'),
     confirm: $('confirm-dialog'), confirmTitle: $('confirm-title'), confirmText: $('confirm-text'), confirmOk: $('confirm-ok'),
   };
 
@@ -185,9 +186,11 @@
     try {
       if (document.visibilityState !== 'hidden') {
         const withPorts = ++state.pollCount % PORTS_EVERY === 0;
-        const results = await Promise.all([api('GET', '/api/streams'), withPorts ? api('GET', '/api/diagnostics/ports') : null]);
+        const results = await Promise.all([api('GET', '/api/streams'), withPorts ? api('GET', '/api/diagnostics/ports') : null,
+          api('GET', '/api/cluster')]);
         renderStreams(results[0]);
         if (results[1]) renderPorts(results[1]);
+        renderCluster(results[2]);
         setStatus('');
       }
     } catch (error) {
@@ -964,6 +967,42 @@
       return row;
     });
     ui.ports.replaceChildren.apply(ui.ports, rows);
+  }
+
+  // ---- Cluster ---------------------------------------------------------------------------------------------
+
+  function renderCluster(cluster) {
+    const store = cluster.store.reachable ? '' : ' The shared database is unreachable (' + (cluster.store.error || 'no answer') +
+      '): live streams carry on, new publishes are refused; this is this node\'s own view.';
+    ui.clusterSummary.textContent = (cluster.enabled
+      ? cluster.nodes.length + ' node' + (cluster.nodes.length === 1 ? '' : 's') + ' on the shared database; this is ' + cluster.nodeId + '.'
+      : 'One node (' + cluster.nodeId + '): the cluster needs StreamHub:Database:Provider=Postgres.') + store;
+    ui.clusterSummary.classList.toggle('error', !cluster.store.reachable);
+    const rows = cluster.nodes.map(function (node) {
+      const held = cluster.streams.filter(function (s) { return s.node === node.id; }).map(function (s) { return s.name; });
+      const row = document.createElement('tr');
+      row.dataset.node = node.id;
+      const cells = [
+        ['Node', node.id + (node.self ? ' (this node)' : '')],
+        ['Health', node.health],
+        ['Last heartbeat', node.lastHeartbeatAgeSeconds === null ? '–' : formatNumber(node.lastHeartbeatAgeSeconds, 1) + ' s ago'],
+        ['Streams', String(node.streams)],
+        ['Viewers', String(node.viewers)],
+        ['CPU', formatNumber(node.cpuPercent, 1) + ' %'],
+        ['Live here', held.join(', ') || '–'],
+        ['URLs', node.publicUrls.join(' ') || '–'],
+      ];
+      cells.forEach(function (cell, index) {
+        const td = document.createElement(index === 0 ? 'th' : 'td');
+        if (index === 0) td.scope = 'row';
+        td.dataset.label = cell[0];
+        td.textContent = cell[1];
+        if (cell[0] === 'Health') td.className = node.health === 'alive' ? 'state-bound' : 'state-failed';
+        row.appendChild(td);
+      });
+      return row;
+    });
+    ui.clusterNodes.replaceChildren.apply(ui.clusterNodes, rows);
   }
 
   // ---- Start -----------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Serilog;
 using StreamHub.Admission;
+using StreamHub.Cluster;
 using StreamHub.Diagnostics;
 using StreamHub.Diagnostics.Metrics;
 using StreamHub.Diagnostics.Probe;
@@ -41,6 +42,7 @@ public sealed class Program
             .AddStreamHubListeners()
             .AddStreamHubSecurity()
             .AddStreamKeys()
+            .AddCluster()
             .AddRestreamTargets()
             .AddLiveStreams()
             .AddStreamAdmission()
@@ -65,6 +67,7 @@ public sealed class Program
             await app.Services.InitializeStreamKeyDatabaseAsync();
             await app.Services.InitializeRestreamKeyRingAsync();
             _ = app.Services.GetRequiredService<AdminApiKey>();
+            _ = app.Services.GetRequiredService<ClusterMetrics>();
 
             app.UseStreamHubListeners();
             app.UseSerilogRequestLogging(options =>
@@ -74,6 +77,7 @@ public sealed class Program
             });
             app.UseStreamHubProblemDetails();
             app.UseStreamHubSecurity();
+            app.UseClusterPlayback();
             app.UseDefaultFiles();
             app.UseStaticFiles();
             app.UseStreamHubSwagger();
@@ -96,7 +100,8 @@ public sealed class Program
                 .MapStreamKeyEndpoints()
                 .MapRestreamTargetEndpoints()
                 .MapRecordingEndpoints()
-                .MapDiagnosticsEndpoints();
+                .MapDiagnosticsEndpoints()
+                .MapClusterEndpoints();
 
             await app.RunAsync();
             return 0;

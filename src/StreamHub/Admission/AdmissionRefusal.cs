@@ -24,4 +24,10 @@ public enum AdmissionRefusal
 
     /// <summary>No stream of that public name is live (play).</summary>
     NotLive,
+
+    /// <summary>The stream is live on another node of the cluster (named in the admission's detail).</summary>
+    LiveOnOtherNode,
+
+    /// <summary>The store of keys and placements cannot be reached; streams already live carry on.</summary>
+    StoreUnavailable,
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using StreamHub.Cluster;
 using StreamHub.Diagnostics.Metrics;
 using StreamHub.Live;
 using StreamHub.Security;
@@ -8,10 +9,10 @@ namespace StreamHub.Admission;
 
 /// <summary>Whether a peer may publish or play, for any protocol: the address rules (StreamHub:Access), the stream key
 /// and the stream's own publisher networks, the bad-key backoff (<see cref="BadKeyThrottle"/>), and the one publisher
-/// per stream (<see cref="LiveStreamRegistry"/>). It counts every publish attempt's outcome; the protocol maps the
+/// per stream (<see cref="LiveStreamRegistry"/>, and across nodes <see cref="ClusterNode"/>). It counts every publish attempt's outcome; the protocol maps the
 /// refusal to its own answer and logs it with its connection.</summary>
 public sealed class StreamAdmission(LiveStreamRegistry registry, IStreamKeyAuthorizer authorizer, AccessPolicy access,
-    BadKeyThrottle throttle, StreamHubMetrics? metrics = null)
+    BadKeyThrottle throttle, StreamHubMetrics? metrics = null, ClusterNode? cluster = null)
 {
     /// <summary>Checks <paramref name="key"/> from <paramref name="address"/> and, when all is well, claims its stream
     /// for <paramref name="publisher"/>. The right key is never held back for what others behind the same address did:
@@ -26,7 +27,17 @@ public sealed class StreamAdmission(LiveStreamRegistry registry, IStreamKeyAutho
             metrics?.PublishAttempt("address_denied");
             return PublishAdmission.Refuse(AdmissionRefusal.AddressDenied);
         }
-        var decision = await authorizer.AuthorizePublishAsync(key, cancellationToken);
+        PublishDecision decision;
+        try
+        {
+            decision = await authorizer.AuthorizePublishAsync(key, cancellationToken);
+        }
+        catch (Exception ex) when (StoreFailure.Is(ex))
+        {
+            cluster?.ReportStoreFailure(ex);
+            metrics?.PublishAttempt("store_unavailable");
+            return PublishAdmission.Refuse(AdmissionRefusal.StoreUnavailable, detail: StoreFailure.Describe(ex));
+        }
         switch (decision.Verdict)
         {
             case PublishVerdict.Allowed when decision.StreamName is { } name && !decision.AllowsAddress(address):
@@ -35,19 +46,56 @@ public sealed class StreamAdmission(LiveStreamRegistry registry, IStreamKeyAutho
             case PublishVerdict.Allowed when decision.StreamName is { } name:
                 // The stream's own HLS settings travel with the publish, so the packager reads no database.
                 var withSettings = decision.Hls == default ? publisher : publisher with { Hls = decision.Hls };
-                if (!registry.TryBeginPublish(name, withSettings, out var stream))
-                {
-                    metrics?.PublishAttempt("already_live");
-                    return PublishAdmission.Refuse(AdmissionRefusal.AlreadyLive, name);
-                }
-                metrics?.PublishAttempt("accepted");
-                return PublishAdmission.Admit(stream);
+                return cluster is { Enabled: true } ? await BeginClusteredPublishAsync(cluster, name, withSettings, cancellationToken)
+                    : BeginPublish(name, withSettings);
             case PublishVerdict.Expired:
                 metrics?.PublishAttempt("expired");
                 return PublishAdmission.Refuse(AdmissionRefusal.Expired, decision.StreamName);
             default:
                 metrics?.PublishAttempt("unknown_key");
                 return PublishAdmission.Refuse(AdmissionRefusal.UnknownKey, hold: RecordBadKey(address));
+        }
+    }
+
+    private PublishAdmission BeginPublish(string name, PublisherInfo publisher)
+    {
+        if (!registry.TryBeginPublish(name, publisher, out var stream))
+        {
+            metrics?.PublishAttempt("already_live");
+            return PublishAdmission.Refuse(AdmissionRefusal.AlreadyLive, name);
+        }
+        metrics?.PublishAttempt("accepted");
+        return PublishAdmission.Admit(stream);
+    }
+
+    /// <summary>The name is claimed in the shared store before the publish begins here, so a refused publish starts
+    /// no packager, recorder or restream.</summary>
+    private async ValueTask<PublishAdmission> BeginClusteredPublishAsync(ClusterNode cluster, string name, PublisherInfo publisher,
+        CancellationToken cancellationToken)
+    {
+        PlacementClaim claim;
+        try
+        {
+            claim = await cluster.ClaimAsync(name, cancellationToken);
+        }
+        catch (Exception ex) when (StoreFailure.Is(ex))
+        {
+            metrics?.PublishAttempt("store_unavailable");
+            return PublishAdmission.Refuse(AdmissionRefusal.StoreUnavailable, name, detail: StoreFailure.Describe(ex));
+        }
+        if (!claim.Claimed)
+        {
+            cluster.EndClaim(name);
+            metrics?.PublishAttempt("live_on_other_node");
+            return PublishAdmission.Refuse(AdmissionRefusal.LiveOnOtherNode, name, detail: claim.Holder);
+        }
+        try
+        {
+            return BeginPublish(name, publisher);
+        }
+        finally
+        {
+            cluster.EndClaim(name);
         }
     }
 

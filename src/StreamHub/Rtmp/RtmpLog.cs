@@ -37,6 +37,12 @@ internal static partial class RtmpLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish of stream {StreamName} refused: already live from another publisher")]
     public static partial void PublishAlreadyLive(ILogger logger, string connectionId, string remoteAddress, string streamName);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish of stream {StreamName} refused: it is live on node {OtherNode}")]
+    public static partial void PublishLiveOnOtherNode(ILogger logger, string connectionId, string remoteAddress, string streamName, string otherNode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} from {RemoteAddress} publish refused: the stream store is unreachable ({Reason}); streams already live carry on")]
+    public static partial void PublishStoreUnavailable(ILogger logger, string connectionId, string remoteAddress, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} stream {StreamName} ended after {DurationSeconds} s: {BytesReceived} bytes, {VideoFrames} video and {AudioFrames} audio frames, {TimestampAnomalies} timestamp anomalies")]
     public static partial void PublishEnded(ILogger logger, string connectionId, string streamName, long durationSeconds, long bytesReceived, long videoFrames, long audioFrames, long timestampAnomalies);
 

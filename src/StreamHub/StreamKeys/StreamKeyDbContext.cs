@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using StreamHub.Cluster;
 using StreamHub.Restream;
 
 namespace StreamHub.StreamKeys;
@@ -14,6 +15,10 @@ public sealed class StreamKeyDbContext(DbContextOptions<StreamKeyDbContext> opti
     /// <summary>The Data Protection key ring when the database is shared (PostgreSQL); empty on SQLite, whose key ring
     /// stays in the data directory.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    /// <summary>Cluster membership and stream placement (PostgreSQL; empty on SQLite, where there is one node).</summary>
+    public DbSet<ClusterNodeRecord> ClusterNodes => Set<ClusterNodeRecord>();
+    public DbSet<StreamPlacementRecord> StreamPlacements => Set<StreamPlacementRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -63,5 +68,26 @@ public sealed class StreamKeyDbContext(DbContextOptions<StreamKeyDbContext> opti
         key.Property(k => k.Id).HasColumnName("id");
         key.Property(k => k.FriendlyName).HasColumnName("friendly_name");
         key.Property(k => k.Xml).HasColumnName("xml");
+
+        var node = modelBuilder.Entity<ClusterNodeRecord>();
+        node.ToTable("cluster_nodes");
+        node.HasKey(n => n.Id);
+        node.Property(n => n.Id).HasColumnName("id").HasMaxLength(ClusterOptions.MaxNodeIdLength);
+        node.Property(n => n.PublicUrls).HasColumnName("public_urls").HasMaxLength(ClusterOptions.MaxPublicUrlsLength).IsRequired();
+        node.Property(n => n.StartedAt).HasColumnName("started_at");
+        node.Property(n => n.LastHeartbeat).HasColumnName("last_heartbeat");
+        node.Property(n => n.Streams).HasColumnName("streams");
+        node.Property(n => n.Viewers).HasColumnName("viewers");
+        node.Property(n => n.CpuPercent).HasColumnName("cpu_percent");
+
+        // No foreign key to the node: a placement whose node row is gone counts as expired, like one whose node
+        // stopped beating, and a node's row can be forgotten without touching placements first.
+        var placement = modelBuilder.Entity<StreamPlacementRecord>();
+        placement.ToTable("stream_placements");
+        placement.HasKey(p => p.Name);
+        placement.Property(p => p.Name).HasColumnName("name").HasMaxLength(StreamName.MaxLength);
+        placement.Property(p => p.NodeId).HasColumnName("node_id").HasMaxLength(ClusterOptions.MaxNodeIdLength).IsRequired();
+        placement.Property(p => p.Since).HasColumnName("since");
+        placement.HasIndex(p => p.NodeId).HasDatabaseName("ix_stream_placements_node_id");
     }
 }

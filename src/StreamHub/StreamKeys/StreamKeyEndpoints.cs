@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using StreamHub.Cluster;
 using StreamHub.Hls;
 using StreamHub.Live;
 using StreamHub.Playback;
@@ -104,8 +105,8 @@ public static partial class StreamKeyEndpoints
     /// disconnects by itself; by default it is disconnected at once.</param>
     private static async Task<Results<Ok<StreamResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(string name, UpdateStreamRequest? request,
         StreamKeyStore store, LiveStreamRegistry live, HlsPackager hls, HlsViewers viewers, PlayerRegistry players, RestreamTargetStore targets,
-        RestreamKeyProtector keys, IRestreamControl restream, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken,
-        bool disconnect = true)
+        RestreamKeyProtector keys, IRestreamControl restream, ClusterNode cluster, TimeProvider time, ILoggerFactory loggers,
+        CancellationToken cancellationToken, bool disconnect = true)
     {
         var errors = StreamKeyRequestValidator.Validate(request);
         if (errors.Count > 0)
@@ -136,12 +137,14 @@ public static partial class StreamKeyEndpoints
         {
             LogUpdated(logger, name);
         }
+        // The node where the stream is live, if another, checks its publisher against the stored change.
+        await cluster.AnnounceAsync(KeyChange.Updated, name, disconnect, cancellationToken);
         return TypedResults.Ok(StreamResponse.From(stream, now, live.Find(name), HlsStats.For(name, hls, viewers), players.CountsFor(name),
             RestreamTargetResponse.From(await targets.ListAsync(name, cancellationToken) ?? [], keys, restream.StatusOf(name))));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string name, StreamKeyStore store, LiveStreamRegistry live,
-        IRestreamControl restream, Recorder recorder, ILoggerFactory loggers, CancellationToken cancellationToken)
+        IRestreamControl restream, Recorder recorder, ClusterNode cluster, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!await store.DeleteAsync(name, cancellationToken))
         {
@@ -156,6 +159,8 @@ public static partial class StreamKeyEndpoints
         var publishing = live.Find(name);
         publishing?.Stop();
         LogDeleted(loggers.CreateLogger(typeof(StreamKeyEndpoints)), name, publishing is not null);
+        // Another node where the stream is live does the same on the notice.
+        await cluster.AnnounceAsync(KeyChange.Deleted, name, disconnect: true, cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -163,7 +168,8 @@ public static partial class StreamKeyEndpoints
     /// <param name="disconnect">false leaves the live publisher (which holds the old key) connected until it
     /// disconnects by itself; by default it is disconnected at once.</param>
     private static async Task<Results<Ok<StreamWithKeyResponse>, ProblemHttpResult>> RotateAsync(string name, StreamKeyStore store,
-        LiveStreamRegistry live, IOptions<RtmpOptions> rtmp, ILoggerFactory loggers, CancellationToken cancellationToken, bool disconnect = true)
+        LiveStreamRegistry live, IOptions<RtmpOptions> rtmp, ClusterNode cluster, ILoggerFactory loggers, CancellationToken cancellationToken,
+        bool disconnect = true)
     {
         var rotated = await store.RotateKeyAsync(name, cancellationToken);
         if (rotated is not { } result)
@@ -186,12 +192,13 @@ public static partial class StreamKeyEndpoints
         {
             LogRotatedPublisherKept(logger, name);
         }
+        await cluster.AnnounceAsync(KeyChange.Rotated, name, disconnect, cancellationToken);
         return TypedResults.Ok(StreamWithKeyResponse.From(result.Stream, result.Key, rtmp.Value.Application));
     }
 
     /// <summary>Why the stream's key, as it now stands, would refuse <paramref name="publishing"/>; null when it
     /// would still accept it.</summary>
-    private static string? WhyRefused(StreamRecord stream, LiveStream publishing, DateTimeOffset now)
+    internal static string? WhyRefused(StreamRecord stream, LiveStream publishing, DateTimeOffset now)
     {
         if (stream.IsExpired(now))
         {

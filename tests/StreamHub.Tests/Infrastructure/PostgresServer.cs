@@ -31,10 +31,7 @@ public sealed class PostgresServer : IAsyncLifetime
         // Trust on loopback: a throwaway cluster. The C locale sorts names by their bytes, as SQLite does.
         await RunAsync(Path.Combine(_bin, "initdb"), ["-D", DataDirectory, "-U", "postgres", "--auth=trust", "--encoding=UTF8",
             "--no-locale", "--no-sync"]);
-        // -w -t: pg_ctl itself waits (bounded) until the server accepts connections. Durability is not wanted here.
-        await RunAsync(Path.Combine(_bin, "pg_ctl"), ["-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-o",
-            $"-p {Port} -c listen_addresses=127.0.0.1 -k {_directory} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-            "start"]);
+        await StartServerAsync();
         _started = true;
     }
 
@@ -54,6 +51,20 @@ public sealed class PostgresServer : IAsyncLifetime
     /// <summary>A connection string for <paramref name="database"/> (which need not exist: StreamHub creates it).</summary>
     public string ConnectionString(string database) =>
         new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = Port, Username = "postgres", Database = database }.ToString();
+
+    /// <summary>Stops the server as a crash would (<c>pg_ctl stop -m immediate</c>): connections drop at once.</summary>
+    public Task StopImmediatelyAsync() =>
+        RunAsync(Path.Combine(_bin, "pg_ctl"), ["-D", DataDirectory, "-m", "immediate", "-w", "-t", "30", "stop"]);
+
+    /// <summary>Starts the server again after <see cref="StopImmediatelyAsync"/>, on the same port (it recovers from
+    /// its write-ahead log first).</summary>
+    public Task StartAgainAsync() => StartServerAsync();
+
+    // -w -t: pg_ctl itself waits (bounded) until the server accepts connections. Durability is not wanted here.
+    private Task StartServerAsync() =>
+        RunAsync(Path.Combine(_bin, "pg_ctl"), ["-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-o",
+            $"-p {Port} -c listen_addresses=127.0.0.1 -k {_directory} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            "start"]);
 
     public async Task DisposeAsync()
     {

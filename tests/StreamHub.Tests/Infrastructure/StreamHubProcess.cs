@@ -135,6 +135,14 @@ public sealed class StreamHubProcess : IAsyncDisposable
         throw new TimeoutException($"StreamHub was not ready within the timeout:\n{Output}");
     }
 
+    /// <summary>Kills the server as <c>kill -9</c> does (SIGKILL): no shutdown, nothing released.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _process.WaitForExitAsync(cts.Token);
+    }
+
     /// <summary>Waits for the process to exit by itself (a start-up failure); returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

@@ -33,7 +33,7 @@ public sealed class StreamHubMetrics : IDisposable
             new Measurement<long>(c.VideoFrames, StreamTag(c), new("kind", "video")),
             new Measurement<long>(c.AudioFrames, StreamTag(c), new("kind", "audio")),
         }), null, "Audio and video frames received from publishers, by stream and kind.");
-        _publishAttempts = _meter.CreateCounter<long>("streamhub_publish_attempts_total", null, "Publish attempts, by result (accepted, unknown_key, expired, already_live, denied).");
+        _publishAttempts = _meter.CreateCounter<long>("streamhub_publish_attempts_total", null, "Publish attempts, by result (accepted, unknown_key, expired, already_live, live_on_other_node, store_unavailable, address_denied).");
         _sentBytes = _meter.CreateCounter<long>("streamhub_hls_sent_bytes_total", "By", "HLS playlist and segment bytes sent to players, by stream.");
         _meter.CreateObservableCounter("streamhub_hls_segments_total", () =>
         {

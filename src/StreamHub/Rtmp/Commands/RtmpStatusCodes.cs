@@ -10,6 +10,7 @@ public static class RtmpStatusCodes
     public const string PublishStart = "NetStream.Publish.Start";
     public const string PublishBadName = "NetStream.Publish.BadName";
     public const string PublishDenied = "NetStream.Publish.Denied";
+    public const string PublishFailed = "NetStream.Publish.Failed";
     public const string PlayReset = "NetStream.Play.Reset";
     public const string PlayStart = "NetStream.Play.Start";
     public const string PlayStop = "NetStream.Play.Stop";

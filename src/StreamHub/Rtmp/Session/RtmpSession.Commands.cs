@@ -200,6 +200,15 @@ public sealed partial class RtmpSession
                 RtmpLog.PublishAlreadyLive(_logger, _connectionId, _remoteAddress, name);
                 RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Stream is already being published.");
                 return;
+            case AdmissionRefusal.LiveOnOtherNode:
+                RtmpLog.PublishLiveOnOtherNode(_logger, _connectionId, _remoteAddress, name, admission.Detail ?? "?");
+                RefusePublish(messageStreamId, RtmpStatusCodes.PublishBadName, "Stream is already being published on another node.");
+                return;
+            case AdmissionRefusal.StoreUnavailable:
+                RtmpLog.PublishStoreUnavailable(_logger, _connectionId, _remoteAddress, admission.Detail ?? "?");
+                RefusePublish(messageStreamId, RtmpStatusCodes.PublishFailed,
+                    "The stream store is unreachable; publishing is refused until it is back. Try again shortly.");
+                return;
             case AdmissionRefusal.Expired:
                 RtmpLog.PublishExpired(_logger, _connectionId, _remoteAddress, name);
                 RefusePublish(messageStreamId, RtmpStatusCodes.PublishDenied, "Stream key expired.");

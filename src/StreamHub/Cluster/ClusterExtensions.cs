@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Options;
+
+namespace StreamHub.Cluster;
+
+public static class ClusterExtensions
+{
+    /// <summary>Membership, placement and key-change notices on the shared PostgreSQL store; with SQLite the node
+    /// stays alone and only <c>/api/cluster</c> (its own view) and <c>streamhub_node_info</c> are added.</summary>
+    public static WebApplicationBuilder AddCluster(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ClusterOptions>().BindConfiguration(ClusterOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>();
+        builder.Services.AddSingleton<ClusterNode>();
+        builder.Services.AddSingleton<ClusterMetrics>();
+        builder.Services.AddSingleton<PlaybackRedirect>();
+        builder.Services.AddHostedService<ClusterHeartbeat>();
+        builder.Services.AddHostedService<ClusterNotices>();
+        return builder;
+    }
+
+    /// <summary>HLS requests for a stream live on another node are redirected there (PlaybackMode=Redirect).</summary>
+    public static WebApplication UseClusterPlayback(this WebApplication app)
+    {
+        var redirect = app.Services.GetRequiredService<PlaybackRedirect>();
+        app.Use(redirect.InvokeAsync);
+        return app;
+    }
+}

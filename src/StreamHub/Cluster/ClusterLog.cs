@@ -1,0 +1,40 @@
+namespace StreamHub.Cluster;
+
+internal static partial class ClusterLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster node {NodeId} joined (heartbeat every {IntervalSeconds} s, expiry {ExpirySeconds} s, public URLs: {PublicUrls})")]
+    public static partial void Joined(ILogger logger, string nodeId, double intervalSeconds, double expirySeconds, string publicUrls);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster node {NodeId} had expired (no heartbeat for longer than the expiry); it registered again and re-claims its {StreamCount} live streams")]
+    public static partial void Reregistered(ILogger logger, string nodeId, int streamCount);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Cluster store unreachable: {Reason}. Live streams carry on; new publishes are refused until it is back")]
+    public static partial void StoreLost(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster store reachable again after {Seconds:0.0} s; publishes are accepted")]
+    public static partial void StoreBack(ILogger logger, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {StreamName} is held by node {OtherNode} (this node had expired meanwhile); its publisher here was disconnected")]
+    public static partial void LostToOtherNode(ILogger logger, string streamName, string otherNode);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Stream {StreamName}: releasing its placement failed ({Reason}); the next heartbeat releases it")]
+    public static partial void ReleaseFailed(ILogger logger, string streamName, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {StreamName} {Change}: other nodes could not be told ({Reason}); a publisher live there is not disconnected")]
+    public static partial void AnnounceFailed(ILogger logger, string streamName, string change, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName} deleted on node {OtherNode}; its live publisher here was disconnected")]
+    public static partial void DeletedElsewhere(ILogger logger, string streamName, string otherNode);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName} key rotated on node {OtherNode}; its live publisher here was disconnected")]
+    public static partial void RotatedElsewhere(ILogger logger, string streamName, string otherNode);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName} updated on node {OtherNode}; its live publisher here was disconnected: {Reason}")]
+    public static partial void UpdatedElsewhere(ILogger logger, string streamName, string otherNode, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster key-change listener lost its connection ({Reason}); listening again in {Seconds} s")]
+    public static partial void ListenerLost(ILogger logger, string reason, int seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster notice ignored: {Reason}")]
+    public static partial void NoticeIgnored(ILogger logger, string reason);
+}

@@ -1,0 +1,183 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace StreamHub.Cluster;
+
+/// <summary>Membership and placement in PostgreSQL, in plain SQL: each question is one statement or one short
+/// transaction, and every age is measured by the database's <c>now()</c> (one clock for all nodes). The tables come
+/// from the EF migrations (<c>ClusterPlacement</c>).</summary>
+public sealed class ClusterStore(NpgsqlDataSource dataSource, ClusterOptions options)
+{
+    /// <summary>The channel every node LISTENs on for stream-key changes.</summary>
+    public const string Channel = "streamhub_cluster";
+
+    /// <summary>An expired node's row is kept this many expiry periods (shown as expired), then deleted.</summary>
+    private const int ForgetAfterExpiries = 100;
+
+    private string NodeId { get; } = options.ResolvedNodeId;
+
+    /// <summary>Writes this node's row and load, drops the placements of expired nodes, and makes this node's
+    /// placements exactly <paramref name="live"/> (less the names another live node holds), in one transaction.</summary>
+    public async Task<HeartbeatOutcome> HeartbeatAsync(DateTimeOffset startedAt, NodeLoad load, IReadOnlyCollection<string> live,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        bool wasAlive;
+        await using (var upsert = Command(connection, transaction, """
+            WITH previous AS (SELECT last_heartbeat > now() - @expiry AS alive FROM cluster_nodes WHERE id = @node)
+            INSERT INTO cluster_nodes (id, public_urls, started_at, last_heartbeat, streams, viewers, cpu_percent)
+            VALUES (@node, @urls, @started, now(), @streams, @viewers, @cpu)
+            ON CONFLICT (id) DO UPDATE SET public_urls = excluded.public_urls, started_at = excluded.started_at,
+                last_heartbeat = now(), streams = excluded.streams, viewers = excluded.viewers, cpu_percent = excluded.cpu_percent
+            RETURNING coalesce((SELECT alive FROM previous), false)
+            """))
+        {
+            upsert.Parameters.AddWithValue("urls", string.Join(' ', options.ResolvedPublicUrls));
+            upsert.Parameters.AddWithValue("started", startedAt.ToUniversalTime());
+            upsert.Parameters.AddWithValue("streams", load.Streams);
+            upsert.Parameters.AddWithValue("viewers", load.Viewers);
+            upsert.Parameters.AddWithValue("cpu", load.CpuPercent);
+            wasAlive = (bool)(await upsert.ExecuteScalarAsync(cancellationToken))!;
+        }
+        await using (var release = Command(connection, transaction, """
+            DELETE FROM stream_placements p WHERE NOT EXISTS
+                (SELECT 1 FROM cluster_nodes n WHERE n.id = p.node_id AND n.last_heartbeat > now() - @expiry);
+            DELETE FROM stream_placements WHERE node_id = @node AND NOT (name = ANY(@live));
+            INSERT INTO stream_placements (name, node_id, since) SELECT unnest(@live), @node, now() ON CONFLICT (name) DO NOTHING;
+            DELETE FROM cluster_nodes WHERE last_heartbeat < now() - @forget;
+            """))
+        {
+            release.Parameters.Add(new NpgsqlParameter("live", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = live.ToArray() });
+            release.Parameters.AddWithValue("forget", options.HeartbeatExpiry * ForgetAfterExpiries);
+            await release.ExecuteNonQueryAsync(cancellationToken);
+        }
+        var elsewhere = new List<StreamPlacementRecord>();
+        await using (var conflicts = Command(connection, transaction,
+            "SELECT name, node_id, since FROM stream_placements WHERE name = ANY(@live) AND node_id <> @node"))
+        {
+            conflicts.Parameters.Add(new NpgsqlParameter("live", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = live.ToArray() });
+            await using var reader = await conflicts.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                elsewhere.Add(new StreamPlacementRecord { Name = reader.GetString(0), NodeId = reader.GetString(1), Since = reader.GetFieldValue<DateTimeOffset>(2) });
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return new HeartbeatOutcome(wasAlive, elsewhere);
+    }
+
+    /// <summary>Places <paramref name="name"/> on this node, unless another node whose heartbeat is current holds it.
+    /// One statement: the row lock of <c>ON CONFLICT</c> serialises two nodes claiming the same name at once.</summary>
+    public async Task<PlacementClaim> ClaimAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await using (var claim = Command(connection, null, """
+                INSERT INTO stream_placements (name, node_id, since) VALUES (@name, @node, now())
+                ON CONFLICT (name) DO UPDATE SET node_id = excluded.node_id,
+                    since = CASE WHEN stream_placements.node_id = excluded.node_id THEN stream_placements.since ELSE excluded.since END
+                WHERE stream_placements.node_id = excluded.node_id OR NOT EXISTS
+                    (SELECT 1 FROM cluster_nodes n WHERE n.id = stream_placements.node_id AND n.last_heartbeat > now() - @expiry)
+                RETURNING node_id
+                """))
+            {
+                claim.Parameters.AddWithValue("name", name);
+                if (await claim.ExecuteScalarAsync(cancellationToken) is string)
+                {
+                    return PlacementClaim.Ours;
+                }
+            }
+            await using var holder = Command(connection, null, "SELECT node_id FROM stream_placements WHERE name = @name");
+            holder.Parameters.AddWithValue("name", name);
+            if (await holder.ExecuteScalarAsync(cancellationToken) is string node)
+            {
+                return new PlacementClaim(false, node);
+            }
+            // Released between the two statements: claim again.
+        }
+        return new PlacementClaim(false, "?");
+    }
+
+    /// <summary>Lets go of <paramref name="name"/> if this node holds it.</summary>
+    public async Task ReleaseAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var release = Command(connection, null, "DELETE FROM stream_placements WHERE name = @name AND node_id = @node");
+        release.Parameters.AddWithValue("name", name);
+        await release.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The node that holds <paramref name="name"/> and its public URLs, if its heartbeat is current.</summary>
+    public async Task<(string Node, string[] PublicUrls)?> HolderAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var find = Command(connection, null,
+            "SELECT n.id, n.public_urls FROM stream_placements p JOIN cluster_nodes n ON n.id = p.node_id " +
+            "WHERE p.name = @name AND n.last_heartbeat > now() - @expiry");
+        find.Parameters.AddWithValue("name", name);
+        await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? (reader.GetString(0), reader.GetString(1).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            : null;
+    }
+
+    public async Task<ClusterSnapshot> ReadAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        var nodes = new List<ClusterNodeView>();
+        await using (var read = Command(connection, transaction, """
+            SELECT id, public_urls, started_at, extract(epoch FROM now() - last_heartbeat)::float8, streams, viewers, cpu_percent
+            FROM cluster_nodes ORDER BY id
+            """))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                nodes.Add(new ClusterNodeView(reader.GetString(0), reader.GetString(1).Split(' ', StringSplitOptions.RemoveEmptyEntries),
+                    reader.GetFieldValue<DateTimeOffset>(2), TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(3))), reader.GetInt32(4),
+                    reader.GetInt32(5), reader.GetDouble(6)));
+            }
+        }
+        var placements = new List<StreamPlacementRecord>();
+        await using (var read = Command(connection, transaction, "SELECT name, node_id, since FROM stream_placements ORDER BY name"))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                placements.Add(new StreamPlacementRecord { Name = reader.GetString(0), NodeId = reader.GetString(1), Since = reader.GetFieldValue<DateTimeOffset>(2) });
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return new ClusterSnapshot(nodes, placements);
+    }
+
+    /// <summary>Tells every node (this one too) through <see cref="Channel"/>.</summary>
+    public async Task NotifyAsync(string payload, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var notify = Command(connection, null, "SELECT pg_notify(@channel, @payload)");
+        notify.Parameters.AddWithValue("channel", Channel);
+        notify.Parameters.AddWithValue("payload", payload);
+        await notify.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>A connection of its own for LISTEN, outside the pool's rotation.</summary>
+    public ValueTask<NpgsqlConnection> OpenListenerAsync(CancellationToken cancellationToken) => dataSource.OpenConnectionAsync(cancellationToken);
+
+    private NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        if (sql.Contains("@node", StringComparison.Ordinal))
+        {
+            command.Parameters.AddWithValue("node", NodeId);
+        }
+        if (sql.Contains("@expiry", StringComparison.Ordinal))
+        {
+            command.Parameters.AddWithValue("expiry", options.HeartbeatExpiry);
+        }
+        return command;
+    }
+}

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Playwright;
+using StreamHub.Rtmp.Commands;
+using StreamHub.Tests.Infrastructure;
+using StreamHub.Tests.Rtmp;
+using Xunit.Abstractions;
+using static StreamHub.Tests.Cluster.ClusterTestKit;
+
+namespace StreamHub.Tests.Cluster;
+
+/// <summary>Two StreamHub processes on one PostgreSQL database: a name live on one node is refused on the other, the
+/// cluster API of either shows who holds it, a node killed with SIGKILL releases its streams within the heartbeat
+/// expiry, and a key changed through one node applies at once on the node where the stream is live. The dashboard's
+/// Cluster panel (Chromium) shows what /api/cluster says.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ClusterPlacementTests(PostgresServer postgres, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Soon = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task A_name_live_on_one_node_is_refused_on_the_other_until_that_node_dies()
+    {
+        var database = await postgres.CreateDatabaseAsync("cluster");
+        await using var nodeA = await StartNodeAsync(database, "node-a");
+        await using var nodeB = await StartNodeAsync(database, "node-b");
+        using var apiA = Api(nodeA);
+        using var apiB = Api(nodeB);
+        var (name, key) = await CreateStreamAsync(apiA, "placed");
+
+        await using var publisher = Publish(nodeA, key);
+        await WaitForClusterAsync(apiB, c => HolderOf(c, name) == "node-a", Soon, $"listing {name} on node-a");
+
+        // The same key on node B: ffmpeg is refused and gives up; B's log names the node that holds the stream.
+        var refused = await ExternalProcess.RunAsync(ExternalProcess.Require("ffmpeg", "ffmpeg"),
+            ["-hide_banner", "-loglevel", "warning", "-nostdin", "-re", "-i", Restream.RestreamTestKit.Clip(), "-t", "5", "-c", "copy", "-f", "flv",
+                $"rtmp://127.0.0.1:{nodeB.RtmpPort}/live/{key}"], TimeSpan.FromSeconds(30));
+        Assert.NotEqual(0, refused.ExitCode);
+        await nodeB.WaitForOutputAsync($"publish of stream {name} refused: it is live on node node-a");
+        publisher.AssertRunning();
+
+        // Either node's view: both alive with their URLs and load, the stream on A.
+        var cluster = await ClusterAsync(apiB);
+        Assert.True(cluster.GetProperty("enabled").GetBoolean());
+        Assert.Equal("node-b", cluster.GetProperty("nodeId").GetString());
+        Assert.True(cluster.GetProperty("store").GetProperty("reachable").GetBoolean());
+        var a = NodeOf(cluster, "node-a") ?? throw new Xunit.Sdk.XunitException($"node-a missing: {cluster}");
+        Assert.Equal("alive", a.GetProperty("health").GetString());
+        Assert.Contains($"rtmp://127.0.0.1:{nodeA.RtmpPort}", a.GetProperty("publicUrls").EnumerateArray().Select(u => u.GetString()));
+        Assert.Equal(1, a.GetProperty("streams").GetInt32());
+        Assert.True(a.GetProperty("lastHeartbeatAgeSeconds").GetDouble() < ExpirySeconds, a.ToString());
+        Assert.Equal("alive", NodeOf(cluster, "node-b")!.Value.GetProperty("health").GetString());
+        Assert.Equal(0, NodeOf(cluster, "node-b")!.Value.GetProperty("streams").GetInt32());
+
+        // B's dashboard shows the same in its Cluster panel.
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.Instance.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        await page.GotoAsync($"http://127.0.0.1:{nodeB.HttpPort}/");
+        await page.GetByLabel("Admin API key").FillAsync(Admin);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        var rowA = page.Locator("#cluster-nodes tr[data-node='node-a']");
+        await Assertions.Expect(rowA.Locator("[data-label='Health']")).ToHaveTextAsync("alive");
+        await Assertions.Expect(rowA.Locator("[data-label='Live here']")).ToHaveTextAsync(name);
+        await Assertions.Expect(page.Locator("#cluster-nodes tr[data-node='node-b'] th")).ToHaveTextAsync("node-b (this node)");
+
+        // kill -9 node A: no unpublish, no goodbye. Its heartbeat stops; within the expiry (plus a beat) B lets the
+        // name go and shows A expired.
+        var killed = Stopwatch.StartNew();
+        await nodeA.KillAsync();
+        cluster = await WaitForClusterAsync(apiB, c => HolderOf(c, name) is null, TimeSpan.FromSeconds(ExpirySeconds + 5), $"releasing {name}");
+        var released = killed.Elapsed;
+        output.WriteLine($"kill -9 of node-a to {name} released in node-b's /api/cluster: {released.TotalSeconds:0.00} s (expiry {ExpirySeconds} s, interval {IntervalSeconds} s)");
+        Assert.Equal("expired", NodeOf(cluster, "node-a")!.Value.GetProperty("health").GetString());
+        Assert.True(released < TimeSpan.FromSeconds(ExpirySeconds + 2), $"released after {released.TotalSeconds:0.0} s");
+
+        await Assertions.Expect(rowA.Locator("[data-label='Health']")).ToHaveTextAsync("expired");
+
+        // Now the key publishes on B.
+        await using var onB = await TestRtmpClient.ConnectAsync(nodeB.RtmpPort);
+        await onB.HandshakeAsync();
+        Assert.Equal(RtmpStatusCodes.PublishStart, (await onB.PublishAsync(key)).Code);
+        await WaitForClusterAsync(apiB, c => HolderOf(c, name) == "node-b", Soon, $"listing {name} on node-b");
+    }
+
+    [Fact]
+    public async Task A_key_rotated_or_deleted_through_one_node_disconnects_the_publisher_on_the_other()
+    {
+        var database = await postgres.CreateDatabaseAsync("clusterkeys");
+        await using var nodeA = await StartNodeAsync(database, "node-a");
+        await using var nodeB = await StartNodeAsync(database, "node-b");
+        using var apiA = Api(nodeA);
+        using var apiB = Api(nodeB);
+        var (name, key) = await CreateStreamAsync(apiA, "keyed");
+
+        await using (var publisher = await TestRtmpClient.ConnectAsync(nodeA.RtmpPort))
+        {
+            await publisher.HandshakeAsync();
+            Assert.Equal(RtmpStatusCodes.PublishStart, (await publisher.PublishAsync(key)).Code);
+
+            var rotated = await apiB.PostAsync($"/api/streams/{name}/rotate-key", null);
+
+            Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+            key = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(rotated.Content))
+                .GetProperty("key").GetString()!;
+            Assert.True(await publisher.WaitForCloseAsync(TimeSpan.FromSeconds(5)), "the publisher on node A with the rotated key is still connected");
+            await nodeA.WaitForOutputAsync($"Stream {name} key rotated on node node-b; its live publisher here was disconnected");
+        }
+
+        await WaitForClusterAsync(apiB, c => HolderOf(c, name) is null, Soon, $"releasing {name} after the rotation");
+        await using var again = await TestRtmpClient.ConnectAsync(nodeA.RtmpPort);
+        await again.HandshakeAsync();
+        Assert.Equal(RtmpStatusCodes.PublishStart, (await again.PublishAsync(key)).Code);
+
+        var deleted = await apiB.DeleteAsync($"/api/streams/{name}");
+
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.True(await again.WaitForCloseAsync(TimeSpan.FromSeconds(5)), "the publisher on node A of the deleted stream is still connected");
+        await nodeA.WaitForOutputAsync($"Stream {name} deleted on node node-b; its live publisher here was disconnected");
+        await WaitForClusterAsync(apiA, c => HolderOf(c, name) is null, Soon, $"releasing {name} after the delete");
+    }
+}

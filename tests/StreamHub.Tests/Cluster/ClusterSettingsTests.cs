@@ -1,0 +1,24 @@
+using StreamHub.Tests.Infrastructure;
+
+namespace StreamHub.Tests.Cluster;
+
+/// <summary>Cluster settings that cannot work stop the process at start, naming the setting.</summary>
+public sealed class ClusterSettingsTests
+{
+    [Theory]
+    [InlineData("Enabled", "true", "StreamHub:Cluster:Enabled is true but StreamHub:Database:Provider is not Postgres")]
+    [InlineData("NodeId", "node a/1", "StreamHub:Cluster:NodeId 'node a/1' must be")]
+    [InlineData("PublicUrls__0", "ftp://example.com", "StreamHub:Cluster:PublicUrls entry 'ftp://example.com'")]
+    [InlineData("PlaybackMode", "Proxy", "StreamHub:Cluster:PlaybackMode 'Proxy' must be Local or Redirect")]
+    [InlineData("HeartbeatIntervalSeconds", "0", "StreamHub:Cluster:HeartbeatIntervalSeconds must be between")]
+    [InlineData("HeartbeatExpirySeconds", "3", "StreamHub:Cluster:HeartbeatExpirySeconds must be at least twice HeartbeatIntervalSeconds")]
+    public async Task A_bad_cluster_setting_stops_startup_naming_it(string setting, string value, string message)
+    {
+        var settings = StreamHubProcess.DefaultSettings();
+        settings[$"StreamHub__Cluster__{setting}"] = value;
+        await using var server = StreamHubProcess.Start(settings);
+
+        Assert.Equal(2, await server.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(message, server.Output);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using StreamHub.Tests.Infrastructure;
+using StreamHub.Tests.Restream;
+
+namespace StreamHub.Tests.Cluster;
+
+/// <summary>StreamHub nodes as processes on one PostgreSQL database, and what the cluster tests ask of them.</summary>
+internal static class ClusterTestKit
+{
+    public const string Admin = "cluster-admin-key";
+    public const double IntervalSeconds = 0.5;
+    public const double ExpirySeconds = 2;
+
+    public static async Task<StreamHubProcess> StartNodeAsync(string connectionString, string nodeId, params (string Name, string Value)[] extra)
+    {
+        var settings = StreamHubProcess.DefaultSettings();
+        settings["StreamHub__Admin__ApiKey"] = Admin;
+        settings["StreamHub__Database__Provider"] = "Postgres";
+        settings["StreamHub__Database__ConnectionString"] = connectionString;
+        settings["StreamHub__Cluster__NodeId"] = nodeId;
+        settings["StreamHub__Cluster__PublicUrls__0"] = $"http://127.0.0.1:{settings["StreamHub__Http__Port"]}";
+        settings["StreamHub__Cluster__PublicUrls__1"] = $"rtmp://127.0.0.1:{settings["StreamHub__Rtmp__Port"]}";
+        settings["StreamHub__Cluster__HeartbeatIntervalSeconds"] = IntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["StreamHub__Cluster__HeartbeatExpirySeconds"] = ExpirySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (name, value) in extra)
+        {
+            settings[name] = value;
+        }
+        var node = StreamHubProcess.Start(settings);
+        await node.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+        return node;
+    }
+
+    public static HttpClient Api(StreamHubProcess node)
+    {
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{node.HttpPort}/"), Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Add("X-Api-Key", Admin);
+        return client;
+    }
+
+    public static async Task<(string Name, string Key)> CreateStreamAsync(HttpClient api, string prefix)
+    {
+        var name = UniqueNames.Stream(prefix);
+        var response = await api.PostAsJsonAsync("/api/streams", new { name });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (name, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!);
+    }
+
+    /// <summary>ffmpeg publishing a short clip over and over (stream copy: no encoding while the test runs).</summary>
+    public static BackgroundProcess Publish(StreamHubProcess node, string key, string name = "publisher") =>
+        BackgroundProcess.Start(name, ExternalProcess.Require("ffmpeg", "ffmpeg"),
+            ["-hide_banner", "-loglevel", "warning", "-nostdin", "-re", "-stream_loop", "-1", "-i", RestreamTestKit.Clip(), "-c", "copy",
+                "-f", "flv", $"rtmp://127.0.0.1:{node.RtmpPort}/live/{key}"]);
+
+    public static Task<JsonElement> ClusterAsync(HttpClient api) => api.GetFromJsonAsync<JsonElement>("/api/cluster");
+
+    /// <summary>The node /api/cluster says holds <paramref name="name"/>, or null.</summary>
+    public static string? HolderOf(JsonElement cluster, string name) => cluster.GetProperty("streams").EnumerateArray()
+        .Where(s => s.GetProperty("name").GetString() == name).Select(s => s.GetProperty("node").GetString()).FirstOrDefault();
+
+    public static JsonElement? NodeOf(JsonElement cluster, string id) => cluster.GetProperty("nodes").EnumerateArray()
+        .Where(n => n.GetProperty("id").GetString() == id).Select(n => (JsonElement?)n).FirstOrDefault();
+
+    /// <summary>Polls /api/cluster until <paramref name="condition"/> holds; fails with the last answer after <paramref name="timeout"/>.</summary>
+    public static async Task<JsonElement> WaitForClusterAsync(HttpClient api, Func<JsonElement, bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonElement last;
+        do
+        {
+            last = await ClusterAsync(api);
+            if (condition(last))
+            {
+                return last;
+            }
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Fail($"/api/cluster: not {what} within {timeout.TotalSeconds} s; last answer: {last}");
+        return last;
+    }
+}
