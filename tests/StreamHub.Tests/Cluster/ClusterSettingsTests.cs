@@ -18,7 +18,7 @@ public sealed class ClusterSettingsTests
         settings[$"StreamHub__Cluster__{setting}"] = value;
         await using var server = StreamHubProcess.Start(settings);
 
-        Assert.Equal(2, await server.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, await server.WaitForExitAsync(StreamHubProcess.StartTimeout));
         Assert.Contains(message, server.Output);
     }
 }

@@ -29,7 +29,7 @@ internal static class ClusterTestKit
             settings[name] = value;
         }
         var node = StreamHubProcess.Start(settings);
-        await node.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+        await node.WaitUntilReadyAsync();
         return node;
     }
 
