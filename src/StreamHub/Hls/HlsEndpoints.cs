@@ -68,8 +68,7 @@ public static class HlsEndpoints
                 }
                 // The answer to a blocking request holds that part or later whenever it is made: a cache may keep it.
                 response.Headers.CacheControl = BlockingPlaylistCacheControl;
-                response.Headers[PublishedHeader] = (snapshot.PublishedAt.ToUnixTimeMilliseconds() + snapshot.PublishedAt.Ticks % TimeSpan.TicksPerMillisecond / (double)TimeSpan.TicksPerMillisecond)
-                    .ToString("0.000", CultureInfo.InvariantCulture);
+                response.Headers[PublishedHeader] = snapshot.PublishedAtUnixMilliseconds;
             }
             if (!snapshot.HasPlaylist)
             {
