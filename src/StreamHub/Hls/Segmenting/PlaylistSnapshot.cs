@@ -13,7 +13,9 @@ public sealed class PlaylistSnapshot
     private readonly int _partSegments;
     private string? _publishedAtText;
     private readonly (int Version, ReadOnlyMemory<byte> Bytes)[] _inits;
-    private readonly TaskCompletionSource _superseded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Completed on one thread-pool work item per snapshot (Supersede), where the waiting requests' continuations then
+    // run one after the other: no work item per waiting request, and never on the publisher's thread.
+    private readonly TaskCompletionSource _superseded = new();
 
     public PlaylistSnapshot(byte[] playlist, Segment[] segments, bool ended)
         : this(playlist, [], segments, 0, [], ended, null, segments.Length == 0 ? 0 : segments[^1].Sequence + 1, 0)
@@ -73,7 +75,13 @@ public sealed class PlaylistSnapshot
     /// <summary>Completes when a newer snapshot has replaced this one.</summary>
     public Task Superseded => _superseded.Task;
 
-    internal void Supersede() => _superseded.TrySetResult();
+    internal void Supersede()
+    {
+        if (!_superseded.Task.IsCompleted)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static snapshot => snapshot._superseded.TrySetResult(), this, preferLocal: false);
+        }
+    }
 
     public Segment? FindSegment(long sequence)
     {
