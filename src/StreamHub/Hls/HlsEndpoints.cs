@@ -26,8 +26,9 @@ public static class HlsEndpoints
     public const string PlaylistCacheControl = "no-cache";
     public const string SegmentCacheControl = "public, max-age=86400, immutable";
 
-    /// <summary>On a blocking reload's answer: when the playlist it holds was published (Unix time in milliseconds, three
-    /// decimals), so a client or a benchmark can tell how long after the part landed its answer arrived.</summary>
+    /// <summary>On a blocking reload's answer, and on a preload-hinted part's that waited: when the playlist it holds
+    /// (or that lists the part) was published (Unix time in milliseconds, three decimals), so a client or a benchmark
+    /// can tell how long after the part landed its answer arrived.</summary>
     public const string PublishedHeader = "X-StreamHub-Published";
 
     /// <summary>Response headers a player's script on another origin may read: it checks what a range request got.</summary>
@@ -142,6 +143,10 @@ public static class HlsEndpoints
                 snapshot = await WaitForAsync(packager, deadlines, name, snapshot, number,
                     static (s, number) => s.FindPart(number) is not null || !IsComing(s, number), deadline, context.RequestAborted);
                 part = snapshot.FindPart(number);
+                if (part is not null)
+                {
+                    context.Response.Headers[PublishedHeader] = snapshot.PublishedAtUnixMilliseconds;
+                }
             }
             return part is not null
                 ? Serve(context, part.Segment, part.Data, Fmp4ContentType, traffic, metrics, name, $"{file}.m4s")
