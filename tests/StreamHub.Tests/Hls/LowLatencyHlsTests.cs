@@ -232,8 +232,8 @@ public sealed partial class LowLatencyHlsTests : IAsyncLifetime
                 .Single(l => l.StartsWith(HlsEndpoints.PublishedHeader + ":", StringComparison.OrdinalIgnoreCase))
                 [(HlsEndpoints.PublishedHeader.Length + 1)..].Trim(), CultureInfo.InvariantCulture);
             Assert.InRange(published, requested, received);
-            // Received (curl has even exited) within a generous bound of the part being written; the figure on an idle
-            // machine is in benchmarks/results.
+            // Received (curl has even exited) within a generous bound of the part being written: the bound is for a
+            // loaded CI machine, not a measurement.
             Assert.True(received - published < 1_000, $"curl had the part {received - published:0} ms after it was written");
 
             var bytes = await File.ReadAllBytesAsync(output);
