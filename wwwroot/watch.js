@@ -69,7 +69,19 @@
 
   function playWithHlsJs() {
     state.engine = 'hls.js';
-    const hls = new window.Hls(mode === 'replay' ? {} : { liveSyncDurationCount: 3, lowLatencyMode: false });
+    // The live stream: low-latency HLS (parts, blocking reloads) when the server lists parts; the rewind window is
+    // whole segments. Replays are VOD.
+    const hls = new window.Hls(mode === 'replay' ? {} : mode === 'rewind' ? { liveSyncDurationCount: 3, lowLatencyMode: false }
+      : { liveSyncDurationCount: 3, lowLatencyMode: true });
+    if (mode === 'hls') {
+      hls.on(window.Hls.Events.LEVEL_LOADED, function (_, data) {
+        // With parts, hls.js starts up to a keyframe interval behind its target latency and, left to itself, stays
+        // there: played at up to 1.5x it catches up (about 1.2-1.4 s behind the encoder on a LAN instead of 2-5 s).
+        // Whole segments keep the normal speed: a few seconds of catching up at 1.5x would be heard.
+        state.lowLatency = !!(data.details.partList && data.details.partList.length);
+        hls.config.maxLiveSyncPlaybackRate = state.lowLatency ? 1.5 : 1;
+      });
+    }
     state.toLive = function () {
       // hls.js's live edge, less its sync distance; else the end of what can be played.
       const edge = hls.liveSyncPosition || (video.seekable.length ? video.seekable.end(video.seekable.length - 1) - 3 : 0);

@@ -26,8 +26,9 @@ public static class HlsEndpoints
     public const string PlaylistCacheControl = "no-cache";
     public const string SegmentCacheControl = "public, max-age=86400, immutable";
 
-    /// <summary>On a blocking reload's answer: when the playlist it holds was published (Unix time in milliseconds, three
-    /// decimals), so a client or a benchmark can tell how long after the part landed its answer arrived.</summary>
+    /// <summary>On a blocking reload's answer, and on a preload-hinted part's that waited: when the playlist it holds
+    /// (or that lists the part) was published (Unix time in milliseconds, three decimals), so a client or a benchmark
+    /// can tell how long after the part landed its answer arrived.</summary>
     public const string PublishedHeader = "X-StreamHub-Published";
 
     /// <summary>Response headers a player's script on another origin may read: it checks what a range request got.</summary>
@@ -38,7 +39,7 @@ public static class HlsEndpoints
         var hls = app.MapGroup("/hls/{name}").WithTags("HLS");
 
         hls.MapMethods("/index.m3u8", [HttpMethods.Get, HttpMethods.Head], async Task<Results<FileContentHttpResult, ProblemHttpResult>> (string name,
-            HlsPackager packager, HttpContext context, HlsViewers viewers, TrafficCounters traffic, StreamHubMetrics metrics,
+            HlsPackager packager, WaitDeadlines deadlines, HttpContext context, HlsViewers viewers, TrafficCounters traffic, StreamHubMetrics metrics,
             [FromQuery(Name = "_HLS_msn")] long? msn, [FromQuery(Name = "_HLS_part")] int? part, [FromQuery(Name = "_HLS_skip")] string? skip) =>
         {
             var response = context.Response;
@@ -60,7 +61,8 @@ public static class HlsEndpoints
                     return BadRequest($"_HLS_msn={sequence} is more than two segments ahead of the playlist (its next segment is {snapshot.NextSequence}).");
                 }
                 var deadline = TimeSpan.FromSeconds(3 * Math.Max(1, packager.TargetDuration(name)));
-                snapshot = await WaitForAsync(packager, name, snapshot, s => s.Satisfies(sequence, part), deadline, context.RequestAborted);
+                snapshot = await WaitForAsync(packager, deadlines, name, snapshot, (sequence, part),
+                    static (s, wanted) => s.Satisfies(wanted.sequence, wanted.part), deadline, context.RequestAborted);
                 if (!snapshot.Satisfies(sequence, part))
                 {
                     return TypedResults.Problem($"Segment {sequence}{(part is null ? "" : $" part {part}")} of '{name}' did not appear within {deadline.TotalSeconds:0} s.",
@@ -68,8 +70,7 @@ public static class HlsEndpoints
                 }
                 // The answer to a blocking request holds that part or later whenever it is made: a cache may keep it.
                 response.Headers.CacheControl = BlockingPlaylistCacheControl;
-                response.Headers[PublishedHeader] = (snapshot.PublishedAt.ToUnixTimeMilliseconds() + snapshot.PublishedAt.Ticks % TimeSpan.TicksPerMillisecond / (double)TimeSpan.TicksPerMillisecond)
-                    .ToString("0.000", CultureInfo.InvariantCulture);
+                response.Headers[PublishedHeader] = snapshot.PublishedAtUnixMilliseconds;
             }
             if (!snapshot.HasPlaylist)
             {
@@ -117,7 +118,7 @@ public static class HlsEndpoints
           .ProducesProblem(StatusCodes.Status416RangeNotSatisfiable);
 
         hls.MapMethods("/{file}.m4s", [HttpMethods.Get, HttpMethods.Head], async Task<Results<SegmentHttpResult, ProblemHttpResult>> (string name, string file,
-            HlsPackager packager, HttpContext context, TrafficCounters traffic, StreamHubMetrics metrics) =>
+            HlsPackager packager, WaitDeadlines deadlines, HttpContext context, TrafficCounters traffic, StreamHubMetrics metrics) =>
         {
             OpenCors.AllowAnyOrigin(context.Response);
             if (!packager.TryGetSnapshot(name, out var snapshot))
@@ -139,9 +140,13 @@ public static class HlsEndpoints
             {
                 // A preload-hinted part (RFC 8216bis §6.2.6): the request waits until the part is written.
                 var deadline = TimeSpan.FromSeconds(3 * Math.Max(1, packager.TargetDuration(name)));
-                snapshot = await WaitForAsync(packager, name, snapshot, s => s.FindPart(number) is not null || !IsComing(s, number),
-                    deadline, context.RequestAborted);
+                snapshot = await WaitForAsync(packager, deadlines, name, snapshot, number,
+                    static (s, number) => s.FindPart(number) is not null || !IsComing(s, number), deadline, context.RequestAborted);
                 part = snapshot.FindPart(number);
+                if (part is not null)
+                {
+                    context.Response.Headers[PublishedHeader] = snapshot.PublishedAtUnixMilliseconds;
+                }
             }
             return part is not null
                 ? Serve(context, part.Segment, part.Data, Fmp4ContentType, traffic, metrics, name, $"{file}.m4s")
@@ -207,23 +212,25 @@ public static class HlsEndpoints
         !snapshot.Ended && snapshot.HasPlaylist && number >= snapshot.NextPartNumber && number <= snapshot.NextPartNumber + 1;
 
     /// <summary>Waits, without a thread, until a snapshot of the stream satisfies <paramref name="ready"/>, the
-    /// deadline passes or the client goes; returns the latest snapshot.</summary>
-    private static async Task<PlaylistSnapshot> WaitForAsync(HlsPackager packager, string name, PlaylistSnapshot snapshot,
-        Func<PlaylistSnapshot, bool> ready, TimeSpan deadline, CancellationToken aborted)
+    /// deadline passes or the client goes; returns the latest snapshot. A wait costs one small task per snapshot that
+    /// does not satisfy it (the race of its Superseded with the shared deadline tick): no timer or token source of its
+    /// own, and it wakes on the work item that completes the snapshot, not on one of its own.</summary>
+    private static async Task<PlaylistSnapshot> WaitForAsync<TState>(HlsPackager packager, WaitDeadlines deadlines, string name,
+        PlaylistSnapshot snapshot, TState state, Func<PlaylistSnapshot, TState, bool> ready, TimeSpan deadline, CancellationToken aborted)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        timeout.CancelAfter(deadline);
-        while (!ready(snapshot))
+        Task? expired = null;
+        while (!ready(snapshot, state))
         {
-            try
+            var superseded = snapshot.Superseded;
+            if (!superseded.IsCompleted)
             {
-                await snapshot.Superseded.WaitAsync(timeout.Token);
+                expired ??= deadlines.After(deadline);
+                if (await Task.WhenAny(superseded, expired) != superseded)
+                {
+                    break;
+                }
             }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-            if (!packager.TryGetSnapshot(name, out snapshot))
+            if (aborted.IsCancellationRequested || !packager.TryGetSnapshot(name, out snapshot))
             {
                 break;
             }

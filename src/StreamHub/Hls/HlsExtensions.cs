@@ -16,6 +16,7 @@ public static class HlsExtensions
             new SegmentBlockPool(SegmentBlockPool.DefaultMaxFreeBlocks, services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<HlsPackager>();
         builder.Services.AddSingleton<HlsViewers>();
+        builder.Services.AddSingleton(services => new WaitDeadlines(services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IMediaSink>(services => services.GetRequiredService<HlsPackager>());
         return builder;
     }

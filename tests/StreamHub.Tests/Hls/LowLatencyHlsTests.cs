@@ -202,6 +202,55 @@ public sealed partial class LowLatencyHlsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Curl_gets_a_preload_hinted_part_as_soon_as_it_is_written_with_the_bytes_later_listed()
+    {
+        // With CMAF a part is one moof+mdat, and the moof holds every sample's size: its bytes exist only once the part
+        // closes. The server answers the hinted part from the work item that publishes it, with no second wait.
+        var curl = ExternalProcess.Require("curl", "curl");
+        var stream = Begin("ll-hint-curl");
+        WriteUntil(stream, 2_500);
+        var hint = Assert.Single(PreloadHint().Matches(await PlaylistAsync("ll-hint-curl"))).Groups[1].Value;
+        var output = Path.Combine(Path.GetTempPath(), $"streamhub-hint-{Guid.NewGuid():N}.m4s");
+        var headers = output + ".headers";
+        try
+        {
+            var requested = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var run = ExternalProcess.RunAsync(curl, ["-s", "-o", output, "-D", headers, "-w", "%{http_code} %{time_starttransfer}",
+                new Uri(_host.HttpBase, $"/hls/ll-hint-curl/{hint}").ToString()], TimeSpan.FromSeconds(30));
+            await Task.Delay(700);
+            Assert.False(run.IsCompleted, "the hinted part was answered before it was written");
+
+            WriteUntil(stream, 3_000);
+            var result = await run;
+            var received = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+            var status = result.StandardOutput.Split(' ');
+            Assert.Equal("200", status[0]);
+            // Nothing, not even the headers, came before the part existed.
+            Assert.True(double.Parse(status[1], CultureInfo.InvariantCulture) >= 0.5, $"first byte after {status[1]} s");
+            var published = double.Parse(File.ReadAllLines(headers)
+                .Single(l => l.StartsWith(HlsEndpoints.PublishedHeader + ":", StringComparison.OrdinalIgnoreCase))
+                [(HlsEndpoints.PublishedHeader.Length + 1)..].Trim(), CultureInfo.InvariantCulture);
+            Assert.InRange(published, requested, received);
+            // Received (curl has even exited) within a generous bound of the part being written: the bound is for a
+            // loaded CI machine, not a measurement.
+            Assert.True(received - published < 1_000, $"curl had the part {received - published:0} ms after it was written");
+
+            var bytes = await File.ReadAllBytesAsync(output);
+            Assert.Equal("moof"u8.ToArray(), bytes[4..8]);
+            var listed = await PlaylistAsync("ll-hint-curl");
+            Assert.Contains($"URI=\"{hint}\"", listed);
+            Assert.DoesNotContain($"PRELOAD-HINT:TYPE=PART,URI=\"{hint}\"", listed);
+            Assert.Equal(await _client.GetByteArrayAsync($"/hls/ll-hint-curl/{hint}"), bytes);
+        }
+        finally
+        {
+            File.Delete(output);
+            File.Delete(headers);
+        }
+    }
+
+    [Fact]
     public async Task Delta_update_skips_segments_older_than_can_skip_until_and_lists_the_rest_as_the_full_playlist()
     {
         var stream = Begin("ll-skip");

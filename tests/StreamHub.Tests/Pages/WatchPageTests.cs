@@ -52,6 +52,11 @@ public sealed class WatchPageTests(SharedHostFixture fixture) : IClassFixture<Sh
             Assert.True(second.Time > first.Time, $"currentTime did not advance: {first.Time} -> {second.Time}");
             Assert.Equal(320, await page.EvaluateAsync<int>("() => document.getElementById('video').videoWidth"));
             Assert.Empty(await page.EvaluateAsync<string[]>("() => window.streamhub.errors.filter(e => e.startsWith('fatal:'))"));
+            // The server's default is low-latency HLS: the page plays it part by part and lets hls.js catch up to its
+            // target latency at up to 1.5x.
+            Assert.True(await page.EvaluateAsync<bool>("() => window.streamhub.lowLatency === true"), "the page did not see the playlist's parts");
+            Assert.True(await page.EvaluateAsync<bool>("() => window.streamhub.hls.config.lowLatencyMode"), "hls.js is not in low-latency mode");
+            Assert.Equal(1.5, await page.EvaluateAsync<double>("() => window.streamhub.hls.config.maxLiveSyncPlaybackRate"));
         }
         finally
         {

@@ -10,23 +10,27 @@ public sealed class PlaylistSnapshot
     public static readonly PlaylistSnapshot Empty = new([], [], false);
 
     private readonly Segment[] _segments;
-    private readonly PartialSegment[] _parts;
+    private readonly int _partSegments;
+    private string? _publishedAtText;
     private readonly (int Version, ReadOnlyMemory<byte> Bytes)[] _inits;
-    private readonly TaskCompletionSource _superseded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Completed on one thread-pool work item per snapshot (Supersede), where the waiting requests' continuations then
+    // run one after the other: no work item per waiting request, and never on the publisher's thread.
+    private readonly TaskCompletionSource _superseded = new();
 
     public PlaylistSnapshot(byte[] playlist, Segment[] segments, bool ended)
-        : this(playlist, [], segments, [], [], ended, null, segments.Length == 0 ? 0 : segments[^1].Sequence + 1, 0)
+        : this(playlist, [], segments, 0, [], ended, null, segments.Length == 0 ? 0 : segments[^1].Sequence + 1, 0)
     {
     }
 
-    internal PlaylistSnapshot(byte[] playlist, byte[] deltaPlaylist, Segment[] segments, PartialSegment[] parts,
+    /// <param name="partSegments">How many of the last <paramref name="segments"/> have their parts listed.</param>
+    internal PlaylistSnapshot(byte[] playlist, byte[] deltaPlaylist, Segment[] segments, int partSegments,
         (int, ReadOnlyMemory<byte>)[] inits, bool ended, Segment? open, long nextSequence, long nextPartNumber)
     {
         NextPartNumber = nextPartNumber;
         Playlist = playlist;
         DeltaPlaylist = deltaPlaylist.Length > 0 ? deltaPlaylist : playlist;
         _segments = segments;
-        _parts = parts;
+        _partSegments = partSegments;
         _inits = inits;
         Ended = ended;
         Open = open;
@@ -37,6 +41,12 @@ public sealed class PlaylistSnapshot
     /// <summary>When the segmenter swapped this snapshot in, after the part or segment that made it was written: what a
     /// blocking reload's wake-up delay is measured from.</summary>
     public DateTimeOffset PublishedAt { get; internal set; }
+
+    /// <summary><see cref="PublishedAt"/> as Unix milliseconds with three decimals, written once per snapshot rather
+    /// than once per blocking answer.</summary>
+    public string PublishedAtUnixMilliseconds => _publishedAtText ??=
+        (PublishedAt.ToUnixTimeMilliseconds() + PublishedAt.Ticks % TimeSpan.TicksPerMillisecond / (double)TimeSpan.TicksPerMillisecond)
+            .ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The playlist, UTF-8. Empty before the first segment is finished.</summary>
     public ReadOnlyMemory<byte> Playlist { get; }
@@ -65,7 +75,13 @@ public sealed class PlaylistSnapshot
     /// <summary>Completes when a newer snapshot has replaced this one.</summary>
     public Task Superseded => _superseded.Task;
 
-    internal void Supersede() => _superseded.TrySetResult();
+    internal void Supersede()
+    {
+        if (!_superseded.Task.IsCompleted)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static snapshot => snapshot._superseded.TrySetResult(), this, preferLocal: false);
+        }
+    }
 
     public Segment? FindSegment(long sequence)
     {
@@ -80,14 +96,29 @@ public sealed class PlaylistSnapshot
     /// <summary>A listed part by its number, or null.</summary>
     public PartialSegment? FindPart(long number)
     {
-        foreach (var part in _parts)
+        if (Open is { } open && FindPart(open.Parts[..OpenParts], number) is { } found)
         {
-            if (part.Entry.Number == number)
+            return found;
+        }
+        for (var i = _segments.Length - 1; i >= _segments.Length - _partSegments; i--)
+        {
+            if (FindPart(_segments[i].Parts, number) is { } part)
             {
                 return part;
             }
         }
         return null;
+    }
+
+    private static PartialSegment? FindPart(ReadOnlySpan<PartialSegment> parts, long number)
+    {
+        if (parts.Length == 0 || number < parts[0].Entry.Number || number > parts[^1].Entry.Number)
+        {
+            return null;
+        }
+        // Parts are numbered consecutively within a segment.
+        var part = parts[(int)(number - parts[0].Entry.Number)];
+        return part.Entry.Number == number ? part : null;
     }
 
     public ReadOnlyMemory<byte>? FindInit(int version)

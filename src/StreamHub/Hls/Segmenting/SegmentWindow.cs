@@ -24,6 +24,25 @@ public sealed class SegmentWindow
     private PlaylistEntry _openEntry;
     private readonly List<(int Version, ReadOnlyMemory<byte> Bytes)> _inits = [];
 
+    // Rendering: a low-latency playlist changes with every part (three times a second per stream), but only its tail
+    // does. The finished segments' text (and the delta update's) is kept here and rewritten when a segment is added;
+    // the open segment's tags are written once and each part's line once, as it comes; each new playlist version is
+    // then one copy of these into the snapshot's array. The buffers are reused for the life of the stream.
+    private readonly ArrayBufferWriter<byte> _head = new(4096);
+    private readonly ArrayBufferWriter<byte> _deltaHead = new(4096);
+    private readonly ArrayBufferWriter<byte> _openTags = new(256);
+    private readonly ArrayBufferWriter<byte> _deltaOpenTags = new(256);
+    private readonly ArrayBufferWriter<byte> _openParts = new(1024);
+    private readonly ArrayBufferWriter<byte> _tail = new(128);
+    private bool _headStale = true;
+    private int _headMap;
+    private int _deltaMap;
+    private int _skipped;
+    private Segment? _openRendered;
+    private int _openPartsRendered;
+    private Segment[]? _fetchable;
+    private (int, ReadOnlyMemory<byte>)[]? _initsArray;
+
     /// <summary>Finished segments whose parts a low-latency playlist still lists, besides the one being written: the
     /// spec asks for parts within three target durations of the live edge at least (RFC 8216bis §6.2.2).</summary>
     public const int SegmentsWithParts = 3;
@@ -80,9 +99,10 @@ public sealed class SegmentWindow
     /// segment needs it.</summary>
     public void SetInit(int version, ReadOnlyMemory<byte> bytes)
     {
-        if (version != 0 && !_inits.Exists(i => i.Version == version))
+        if (version != 0 && FindInit(version) < 0)
         {
             _inits.Add((version, bytes));
+            _initsArray = null;
         }
     }
 
@@ -126,6 +146,8 @@ public sealed class SegmentWindow
             Volatile.Write(ref _targetDuration, rounded);
         }
         _listed.Enqueue(segment);
+        _headStale = true;
+        _fetchable = null;
         while (_listed.Count > _windowSegments)
         {
             var leaving = _listed.Dequeue();
@@ -166,6 +188,10 @@ public sealed class SegmentWindow
         _listed.Clear();
         _open = null;
         _inits.Clear();
+        _initsArray = null;
+        _fetchable = null;
+        _headStale = true;
+        _openRendered = null;
         var previous = _snapshot;
         _snapshot = PlaylistSnapshot.Empty;
         previous.Supersede();
@@ -185,60 +211,180 @@ public sealed class SegmentWindow
 
     private PlaylistSnapshot Render()
     {
-        Segment[] fetchable = [.. _retired, .. _listed];
+        if (_fetchable is null)
+        {
+            _fetchable = new Segment[_retired.Count + _listed.Count];
+            _retired.CopyTo(_fetchable, 0);
+            _listed.CopyTo(_fetchable, _retired.Count);
+        }
         var open = _partTarget is not null && _open is { } o && o.Parts.Length > 0 ? o : null;
+        var partSegments = _partTarget is null ? 0 : Math.Min(SegmentsWithParts, _listed.Count);
         if (_listed.Count == 0)
         {
             // No playlist before the first whole segment: players that ignore parts would find nothing to play.
-            return new PlaylistSnapshot([], [], fetchable, [], [], _ended, null, NextSequence, _nextPartNumber);
+            return new PlaylistSnapshot([], [], _fetchable, 0, [], _ended, null, NextSequence, _nextPartNumber);
         }
-        var entries = _listed.Select(s => s.Entry).ToArray();
-        var playlist = new MediaPlaylist(_targetDuration, entries[0].Sequence, _discontinuitySequence, _ended, entries);
-        var parts = Array.Empty<PartialSegment>();
-        if (_partTarget is { } partTarget)
+        if (_headStale)
         {
-            var recent = _listed.Skip(Math.Max(0, _listed.Count - SegmentsWithParts)).Append(open);
-            parts = [.. recent.SelectMany(s => s is null ? [] : s.Parts.ToArray())];
-            PartEntry? hint = _ended ? null
-                : open is not null ? new PartEntry(open.Sequence, open.Parts.Length, TimeSpan.Zero, false, _nextPartNumber)
-                : new PartEntry(NextSequence, 0, TimeSpan.Zero, false, _nextPartNumber);
-            playlist = playlist with
-            {
-                Parts = new PlaylistParts(partTarget, [.. parts.Select(p => p.Entry)], open is null ? null : _openEntry, hint,
-                    TimeSpan.FromSeconds(6 * _targetDuration)),
-            };
+            RenderHead(partSegments);
         }
-        var full = Render(playlist);
+        byte[] full;
         var delta = Array.Empty<byte>();
-        if (playlist.Parts is { } info && SkippableSegments(entries, info.CanSkipUntil) is > 0 and var skipped)
+        if (_partTarget is null)
         {
-            delta = Render(playlist with { SkippedSegments = skipped });
-        }
-        PruneInits(fetchable, open);
-        return new PlaylistSnapshot(full, delta, fetchable, parts, [.. _inits], _ended, open, NextSequence, _nextPartNumber);
-    }
-
-    private static byte[] Render(MediaPlaylist playlist)
-    {
-        var text = new ArrayBufferWriter<byte>(512);
-        MediaPlaylistWriter.Write(text, playlist);
-        return text.WrittenSpan.ToArray();
-    }
-
-    /// <summary>Entries at the start whose end is at least <paramref name="skipUntil"/> before the end of the playlist
-    /// (RFC 8216bis §4.4.3.8: a delta update may leave those out).</summary>
-    private static int SkippableSegments(PlaylistEntry[] entries, TimeSpan skipUntil)
-    {
-        var fromEnd = TimeSpan.Zero;
-        for (var i = entries.Length - 1; i >= 0; i--)
-        {
-            if (fromEnd >= skipUntil)
+            _tail.ResetWrittenCount();
+            if (_ended)
             {
-                return i + 1;
+                MediaPlaylistWriter.WriteEndList(_tail);
             }
-            fromEnd += entries[i].Duration;
+            full = Concat(_head.WrittenSpan, [], [], _tail.WrittenSpan);
         }
-        return 0;
+        else
+        {
+            RenderOpen(open);
+            // The tail: the hint for the part being written, or the end.
+            _tail.ResetWrittenCount();
+            if (_ended)
+            {
+                MediaPlaylistWriter.WriteEndList(_tail);
+            }
+            else
+            {
+                MediaPlaylistWriter.WritePreloadHint(_tail, _nextPartNumber);
+            }
+            var openTags = open is null ? [] : _openTags.WrittenSpan;
+            var openParts = open is null ? [] : _openParts.WrittenSpan;
+            full = Concat(_head.WrittenSpan, openTags, openParts, _tail.WrittenSpan);
+            if (_skipped > 0)
+            {
+                delta = Concat(_deltaHead.WrittenSpan, open is null ? [] : _deltaOpenTags.WrittenSpan, openParts, _tail.WrittenSpan);
+            }
+        }
+        PruneInits(_fetchable, open);
+        _initsArray ??= [.. _inits];
+        return new PlaylistSnapshot(full, delta, _fetchable, partSegments, _initsArray, _ended, open, NextSequence, _nextPartNumber);
+    }
+
+    /// <summary>The text of the finished segments, with the header (and the delta update's, which leaves the oldest
+    /// out): it changes only when a segment is added, so it is written once per segment and copied for each part.</summary>
+    private void RenderHead(int partSegments)
+    {
+        _headStale = false;
+        _openRendered = null;
+        var fmp4 = false;
+        var independent = true;
+        foreach (var segment in _listed)
+        {
+            fmp4 |= segment.Entry.InitVersion != 0;
+            independent &= segment.Entry.Independent;
+        }
+        var canSkipUntil = TimeSpan.FromSeconds(6 * _targetDuration);
+        _skipped = _partTarget is null ? 0 : SkippableSegments(canSkipUntil);
+        _headMap = RenderSegments(_head, fmp4, independent, canSkipUntil, partSegments, skipped: 0);
+        _deltaHead.ResetWrittenCount();
+        if (_skipped > 0)
+        {
+            _deltaMap = RenderSegments(_deltaHead, fmp4, independent, canSkipUntil, partSegments, _skipped);
+        }
+    }
+
+    private int RenderSegments(ArrayBufferWriter<byte> output, bool fmp4, bool independent, TimeSpan canSkipUntil, int partSegments, int skipped)
+    {
+        output.ResetWrittenCount();
+        var first = _listed.Peek().Entry.Sequence;
+        MediaPlaylistWriter.WriteHeader(output, MediaPlaylistWriter.Version(fmp4, _partTarget is not null), _targetDuration, _partTarget,
+            canSkipUntil, first, _discontinuitySequence, independent, skipped);
+        var map = 0;
+        var index = 0;
+        foreach (var segment in _listed)
+        {
+            if (index >= skipped)
+            {
+                MediaPlaylistWriter.WriteSegmentTags(output, segment.Entry, programDateTime: index == skipped || _partTarget is not null, ref map);
+                if (index >= _listed.Count - partSegments)
+                {
+                    foreach (var part in segment.Parts)
+                    {
+                        MediaPlaylistWriter.WritePart(output, part.Entry);
+                    }
+                }
+                MediaPlaylistWriter.WriteSegmentLine(output, segment.Entry);
+            }
+            index++;
+        }
+        return map;
+    }
+
+    /// <summary>The segment being written: its tags once, each of its parts' lines once, as they come.</summary>
+    private void RenderOpen(Segment? open)
+    {
+        if (open is null)
+        {
+            return;
+        }
+        if (!ReferenceEquals(open, _openRendered))
+        {
+            _openRendered = open;
+            _openPartsRendered = 0;
+            _openParts.ResetWrittenCount();
+            _openTags.ResetWrittenCount();
+            var map = _headMap;
+            MediaPlaylistWriter.WriteSegmentTags(_openTags, _openEntry, programDateTime: true, ref map);
+            _deltaOpenTags.ResetWrittenCount();
+            map = _deltaMap;
+            MediaPlaylistWriter.WriteSegmentTags(_deltaOpenTags, _openEntry, programDateTime: true, ref map);
+        }
+        var parts = open.Parts;
+        for (; _openPartsRendered < parts.Length; _openPartsRendered++)
+        {
+            MediaPlaylistWriter.WritePart(_openParts, parts[_openPartsRendered].Entry);
+        }
+    }
+
+    private static byte[] Concat(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, ReadOnlySpan<byte> d)
+    {
+        var bytes = GC.AllocateUninitializedArray<byte>(a.Length + b.Length + c.Length + d.Length);
+        a.CopyTo(bytes);
+        b.CopyTo(bytes.AsSpan(a.Length));
+        c.CopyTo(bytes.AsSpan(a.Length + b.Length));
+        d.CopyTo(bytes.AsSpan(a.Length + b.Length + c.Length));
+        return bytes;
+    }
+
+    /// <summary>Listed segments at the start whose end is at least <paramref name="skipUntil"/> before the end of the
+    /// playlist (RFC 8216bis §4.4.3.8: a delta update may leave those out).</summary>
+    private int SkippableSegments(TimeSpan skipUntil)
+    {
+        var total = TimeSpan.Zero;
+        foreach (var segment in _listed)
+        {
+            total += segment.Entry.Duration;
+        }
+        // Walk from the start: segment i may be skipped when the segments after it last at least skipUntil.
+        var skippable = 0;
+        var after = total;
+        foreach (var segment in _listed)
+        {
+            after -= segment.Entry.Duration;
+            if (after < skipUntil)
+            {
+                break;
+            }
+            skippable++;
+        }
+        return skippable;
+    }
+
+    private int FindInit(int version)
+    {
+        for (var i = 0; i < _inits.Count; i++)
+        {
+            if (_inits[i].Version == version)
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private void PruneInits(Segment[] fetchable, Segment? open)
@@ -252,6 +398,13 @@ public sealed class SegmentWindow
         {
             return;
         }
-        _inits.RemoveAll(i => i.Version < oldest);
+        for (var i = _inits.Count - 1; i >= 0; i--)
+        {
+            if (_inits[i].Version < oldest)
+            {
+                _inits.RemoveAt(i);
+                _initsArray = null;
+            }
+        }
     }
 }

@@ -100,4 +100,104 @@ public sealed class SegmentWindowTests
         var window = new SegmentWindow(3, 3, 0);
         Assert.Throws<ArgumentException>(() => window.Add(Segment(1)));
     }
+
+    [Fact]
+    public void Low_latency_playlists_written_part_by_part_equal_the_whole_playlist_written_at_once()
+    {
+        // The window keeps the finished segments' text and writes only what each part adds: at every step (parts,
+        // segments, a discontinuity with a new init segment, longer segments raising the target duration, end and
+        // reopen) its playlist and delta update must be the bytes the writer gives for the whole playlist.
+        const int windowSegments = 12;
+        var partTarget = TimeSpan.FromSeconds(0.333);
+        var window = new SegmentWindow(windowSegments, 1, 50, partTarget);
+        var pool = new SegmentBlockPool();
+        var listed = new List<Segment>();
+        var partNumber = window.FirstPartNumber;
+        var checks = 0;
+
+        void Check()
+        {
+            var snapshot = window.Snapshot;
+            var entries = listed.TakeLast(windowSegments).Select(s => s.Entry).ToArray();
+            var open = snapshot.Open;
+            var parts = listed.TakeLast(windowSegments).TakeLast(SegmentWindow.SegmentsWithParts)
+                .SelectMany(s => s.Parts.ToArray()).Concat(open is null ? Array.Empty<PartialSegment>() : open.Parts[..snapshot.OpenParts].ToArray())
+                .Select(p => p.Entry).ToArray();
+            var playlist = new MediaPlaylist(window.TargetDuration, entries[0].Sequence, DiscontinuitySequence(), snapshot.Ended, entries)
+            {
+                Parts = new PlaylistParts(partTarget, parts, open is null ? null : OpenEntry(open),
+                    snapshot.Ended ? null : new PartEntry(0, 0, TimeSpan.Zero, false, snapshot.NextPartNumber),
+                    TimeSpan.FromSeconds(6 * window.TargetDuration)),
+            };
+            Assert.Equal(Write(playlist), Encoding.UTF8.GetString(snapshot.Playlist.Span));
+            var skipped = 0;
+            var after = entries.Sum(e => e.Duration.TotalSeconds);
+            foreach (var entry in entries)
+            {
+                after -= entry.Duration.TotalSeconds;
+                if (after < 6 * window.TargetDuration - 1e-9)
+                {
+                    break;
+                }
+                skipped++;
+            }
+            Assert.Equal(Write(playlist with { SkippedSegments = skipped }), Encoding.UTF8.GetString(snapshot.DeltaPlaylist.Span));
+            checks++;
+        }
+
+        long DiscontinuitySequence()
+        {
+            var left = listed.Count - windowSegments;
+            return left <= 0 ? 0 : listed.Take(left).Count(s => s.Entry.Discontinuity);
+        }
+
+        PlaylistEntry OpenEntry(Segment open) => Entry(open.Sequence, 0);
+
+        PlaylistEntry Entry(long sequence, double seconds) =>
+            new(sequence, TimeSpan.FromSeconds(seconds), sequence == 58, Start.AddSeconds(sequence), sequence % 3 != 1, sequence >= 58 ? 2 : 1);
+
+        for (long sequence = 50; sequence < 71; sequence++)
+        {
+            var segment = new Segment(sequence, pool);
+            window.Open(segment, Entry(sequence, 0));
+            var partCount = sequence == 52 ? 6 : 4; // one long segment raises TARGETDURATION to 2
+            for (var index = 0; index < partCount; index++)
+            {
+                var part = new PartialSegment(segment, new PartEntry(sequence, index, TimeSpan.FromSeconds(0.3 + index / 1000.0), index == 0, partNumber++),
+                    System.Buffers.ReadOnlySequence<byte>.Empty);
+                if (index == partCount - 1)
+                {
+                    segment.AddPart(part); // the last part is listed with its segment
+                    segment.Complete(Entry(sequence, 0.3 * partCount + 0.003), System.Buffers.ReadOnlySequence<byte>.Empty, null);
+                    window.Add(segment);
+                    listed.Add(segment);
+                }
+                else
+                {
+                    window.AddPart(part);
+                }
+                if (listed.Count > 0)
+                {
+                    Check();
+                }
+            }
+            if (sequence == 55)
+            {
+                window.End();
+                Check();
+                window.Reopen();
+                Check();
+            }
+        }
+        Assert.Equal(2, window.TargetDuration);
+        Assert.True(checks > 40);
+        Assert.Contains("#EXT-X-SKIP:", Encoding.UTF8.GetString(window.Snapshot.DeltaPlaylist.Span));
+    }
+
+    private static string Write(MediaPlaylist playlist)
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        MediaPlaylistWriter.Write(output, playlist);
+        return Encoding.UTF8.GetString(output.WrittenSpan);
+    }
 }
