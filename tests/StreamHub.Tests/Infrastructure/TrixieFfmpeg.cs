@@ -15,10 +15,11 @@ public static class TrixieFfmpeg
     public const string VersionMarker = "streamhub-ffmpeg-version";
 
     /// <summary>SVT-AV1 (2.3.0 in Debian 13) for a test clip: the fastest preset, and one level of parallelism. With
-    /// more (its default: as many as the machine has cores) it is not deterministic, and on this 2-core machine most
-    /// encodes of a few seconds come out with a temporal unit that neither dav1d nor libaom can decode ("Invalid data" a
-    /// few frames after a keyframe), written so by the encoder before any server sees it. <c>lp</c> is SVT-AV1 2.x's
-    /// name for the setting; <c>level_of_parallelism</c> is 3.x's, which 2.3.0 rejects and then encodes on regardless.</summary>
+    /// more (its default on this 2-core machine is 2) it is not deterministic: two encodes of the same clip differ, and
+    /// a clip of ten seconds or more often has a temporal unit that neither dav1d nor libaom decodes ("Invalid data" a
+    /// few frames after a keyframe), written so by the encoder before any server sees it; in a browser that is
+    /// MEDIA_ERR_DECODE. <c>lp</c> is SVT-AV1 2.x's name for the setting; <c>level_of_parallelism</c> is 3.x's, which
+    /// 2.3.0 rejects ("Error parsing option") and then encodes on with its default.</summary>
     public static readonly string[] Av1Encoder = ["-c:v", "libsvtav1", "-preset", "12", "-svtav1-params", "lp=1"];
 
     /// <summary>x265 for a test clip: the fastest preset, without its thread pool (which also avoids "Failed to genrate
