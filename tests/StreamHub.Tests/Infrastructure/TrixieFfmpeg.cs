@@ -14,6 +14,18 @@ public static class TrixieFfmpeg
     /// <summary>Written by .ci/run after the root's ffmpeg ran, last of all before the root is moved into place.</summary>
     public const string VersionMarker = "streamhub-ffmpeg-version";
 
+    /// <summary>SVT-AV1 (2.3.0 in Debian 13) for a test clip: the fastest preset, and one level of parallelism. With
+    /// more (its default on this 2-core machine is 2) it is not deterministic: two encodes of the same clip differ, and
+    /// a clip of ten seconds or more often has a temporal unit that neither dav1d nor libaom decodes ("Invalid data" a
+    /// few frames after a keyframe), written so by the encoder before any server sees it; in a browser that is
+    /// MEDIA_ERR_DECODE. <c>lp</c> is SVT-AV1 2.x's name for the setting; <c>level_of_parallelism</c> is 3.x's, which
+    /// 2.3.0 rejects ("Error parsing option") and then encodes on with its default.</summary>
+    public static readonly string[] Av1Encoder = ["-c:v", "libsvtav1", "-preset", "12", "-svtav1-params", "lp=1"];
+
+    /// <summary>x265 for a test clip: the fastest preset, without its thread pool (which also avoids "Failed to genrate
+    /// CPU mask" in a chroot without /sys), so one thread and the same bytes every time.</summary>
+    public static readonly string[] HevcEncoder = ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "pools=none:log-level=error"];
+
     public static string Root => Environment.GetEnvironmentVariable(RootVariable) is { Length: > 0 } root ? root : DefaultRoot;
 
     /// <summary>The root, after checking that it is complete and that this process may chroot into it.</summary>

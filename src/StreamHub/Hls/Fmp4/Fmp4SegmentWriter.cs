@@ -1,5 +1,6 @@
 using System.Buffers;
 using StreamHub.Media;
+using StreamHub.Media.Av1;
 
 namespace StreamHub.Hls.Fmp4;
 
@@ -100,7 +101,7 @@ public sealed class Fmp4SegmentWriter : IDisposable
         if (track.Track.Kind == MediaKind.Video)
         {
             track.Append(new Fmp4Sample(frame.Dts * VideoTicksPerMillisecond, frame.CompositionOffset * VideoTicksPerMillisecond,
-                frame.IsKeyframe ? Fmp4SampleFlags.Sync : Fmp4SampleFlags.NonSync, frame.Payload));
+                frame.IsKeyframe ? Fmp4SampleFlags.Sync : Fmp4SampleFlags.NonSync, VideoSample(track.Track, frame.Payload)));
         }
         else
         {
@@ -127,7 +128,8 @@ public sealed class Fmp4SegmentWriter : IDisposable
         if (track.Track.Kind == MediaKind.Video)
         {
             var offset = (int)Math.Clamp(pts - dts, int.MinValue, int.MaxValue);
-            track.Append(new Fmp4Sample(dts, offset, frame.IsKeyframe ? Fmp4SampleFlags.Sync : Fmp4SampleFlags.NonSync, frame.Payload));
+            track.Append(new Fmp4Sample(dts, offset, frame.IsKeyframe ? Fmp4SampleFlags.Sync : Fmp4SampleFlags.NonSync,
+                VideoSample(track.Track, frame.Payload)));
         }
         else
         {
@@ -135,6 +137,19 @@ public sealed class Fmp4SegmentWriter : IDisposable
             track.Append(new Fmp4Sample(track.Clock.Advance(ms, track.Track.SamplesPerFrame), 0, Fmp4SampleFlags.Sync, frame.Payload));
         }
         return true;
+    }
+
+    /// <summary>A video frame's payload as the sample carries it: for AV1 the temporal unit without the temporal
+    /// delimiter it starts with (AV1-ISOBMFF §2.4; ffmpeg's mp4 muxer drops it too), a slice of the frame, not a copy.
+    /// Any other codec's payload as it is.</summary>
+    private static ReadOnlyMemory<byte> VideoSample(Fmp4Track track, ReadOnlyMemory<byte> payload)
+    {
+        if (track.Codec != Fmp4Codec.Av1)
+        {
+            return payload;
+        }
+        var delimiter = Av1TemporalUnit.TemporalDelimiterLength(payload.Span);
+        return delimiter > 0 && delimiter < payload.Length ? payload[delimiter..] : payload;
     }
 
     /// <summary>Writes one fragment of the samples queued through <see cref="Add(MediaFrame, long, long)"/>; the last

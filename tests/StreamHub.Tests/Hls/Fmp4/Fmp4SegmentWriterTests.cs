@@ -163,4 +163,28 @@ public sealed class Fmp4SegmentWriterTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.True(output.WrittenCount > 200 * 700);
     }
+
+    [Fact]
+    public void Av1_samples_are_the_temporal_units_without_their_temporal_delimiters()
+    {
+        // av1C of a 320x240 SVT-AV1 stream, and frames as ffmpeg sends them over Enhanced RTMP: each temporal unit
+        // starts with a temporal delimiter (12 00), which an MP4 sample leaves out (AV1-ISOBMFF §2.4; ffmpeg's mp4 muxer
+        // drops it too).
+        Assert.True(Fmp4Track.TryCreateAv1(Convert.FromHexString("81000C000A0B000000043CFFBC02F80040"), out var track));
+        using var writer = new Fmp4SegmentWriter(track, null);
+        byte[] key = [0x12, 0x00, 0x0A, 0x01, 0xAA, 0x32, 0x01, 0xBB];
+        byte[] showExisting = [0x12, 0x00, 0x1A, 0x01, 0xE8];
+        byte[] noDelimiter = [0x32, 0x01, 0xCC];
+        Assert.True(writer.Add(MediaFrame.Create(key, MediaKind.Video, MediaFrameKind.Coded, 0, isKeyframe: true, videoCodec: VideoCodec.Av1), 0, 0));
+        Assert.True(writer.Add(MediaFrame.Create(showExisting, MediaKind.Video, MediaFrameKind.Coded, 40, videoCodec: VideoCodec.Av1), 3600, 3600));
+        Assert.True(writer.Add(MediaFrame.Create(noDelimiter, MediaKind.Video, MediaFrameKind.Coded, 80, videoCodec: VideoCodec.Av1), 7200, 7200));
+        Assert.Equal(key.Length - 2 + showExisting.Length - 2 + noDelimiter.Length, writer.PendingBytes);
+        var output = new ArrayBufferWriter<byte>();
+        writer.WriteFragmentUntil(output, 10_800);
+
+        var file = Read(writer, output.WrittenSpan.ToArray());
+        var fragment = Assert.Single(file.Fragments);
+        Assert.Equal([.. key[2..], .. showExisting[2..], .. noDelimiter], fragment.Mdat.BodyBytes);
+        Assert.Equal([6u, 3u, 3u], fragment.Track(1)!.Samples.Select(s => s.Size));
+    }
 }
