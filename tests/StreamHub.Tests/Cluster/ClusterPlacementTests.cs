@@ -29,7 +29,9 @@ public sealed class ClusterPlacementTests(PostgresServer postgres, ITestOutputHe
         var (name, key) = await CreateStreamAsync(apiA, "placed");
 
         await using var publisher = Publish(nodeA, key);
-        await WaitForClusterAsync(apiB, c => HolderOf(c, name) == "node-a", Soon, $"listing {name} on node-a");
+        // The placement is claimed as the publish starts; the node's load (its stream count) follows with its next heartbeat.
+        await WaitForClusterAsync(apiB, c => HolderOf(c, name) == "node-a" && NodeOf(c, "node-a")?.GetProperty("streams").GetInt32() == 1,
+            Soon, $"listing {name} on node-a, with one stream");
 
         // The same key on node B: ffmpeg is refused and gives up; B's log names the node that holds the stream.
         var refused = await ExternalProcess.RunAsync(ExternalProcess.Require("ffmpeg", "ffmpeg"),
