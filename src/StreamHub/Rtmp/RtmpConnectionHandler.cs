@@ -15,22 +15,32 @@ namespace StreamHub.Rtmp;
 /// middleware (TLS, sniffing) sits between the session and the socket.</para></summary>
 public sealed class RtmpConnectionHandler(RtmpSessionHost host, IOptions<RtmpOptions> options) : ConnectionHandler
 {
-    public override Task OnConnectedAsync(ConnectionContext connection)
+    public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         // Bytes waiting in the socket when a read deadline passes mean the server is behind, not the peer silent.
         var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
         // Set by UseHttps, which runs before this handler on the RTMPS port and on the HTTPS port's sniffed RTMP.
         var scheme = connection.Features.Get<ITlsHandshakeFeature>() is null ? RtmpScheme.Rtmp : RtmpScheme.Rtmps;
         var transport = connection.Transport;
+        RtmpSocketOutput? socketOutput = null;
         if (socket is not null && scheme == RtmpScheme.Rtmp && options.Value.SocketOutput
             && connection.LocalEndPoint is IPEndPoint { Port: var port } && port == options.Value.Port)
         {
-            transport = new RtmpSocketTransport(transport.Input, new RtmpSocketOutput(socket));
+            socketOutput = new RtmpSocketOutput(socket);
+            transport = new RtmpSocketTransport(transport.Input, socketOutput);
         }
-        return host.RunAsync(scheme, transport, connection.ConnectionId, connection.RemoteEndPoint,
-            socket is null ? null : () => HasUnreadBytes(socket),
-            reason => connection.Abort(new ConnectionAbortedException(reason)),
-            connection.ConnectionClosed);
+        try
+        {
+            await host.RunAsync(scheme, transport, connection.ConnectionId, connection.RemoteEndPoint,
+                socket is null ? null : () => HasUnreadBytes(socket),
+                reason => connection.Abort(new ConnectionAbortedException(reason)),
+                connection.ConnectionClosed);
+        }
+        finally
+        {
+            // Frames and blocks still queued (a session that ended on a cancelled flush) go back to their pools.
+            socketOutput?.Complete();
+        }
     }
 
     private static bool HasUnreadBytes(System.Net.Sockets.Socket socket)
