@@ -119,7 +119,7 @@ await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new
     options,
     results,
     table,
-}, new JsonSerializerOptions { WriteIndented = true }));
+}, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 Console.WriteLine($"Written {json}");
 return 0;
 

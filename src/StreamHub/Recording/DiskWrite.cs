@@ -9,6 +9,7 @@ public sealed class DiskWrite : IValueTaskSource
     private ManualResetValueTaskSourceCore<bool> _completion = new() { RunContinuationsAsynchronously = true };
     private FileStream? _file;
     private ReadOnlyMemory<byte> _bytes;
+    private IReadOnlyList<ReadOnlyMemory<byte>>? _buffers;
     private long _offset;
     private bool _sync;
 
@@ -19,9 +20,20 @@ public sealed class DiskWrite : IValueTaskSource
         _completion.Reset();
         _file = file;
         _bytes = bytes;
+        _buffers = null;
         _offset = offset;
         _sync = sync;
         return new ValueTask(this, _completion.Version);
+    }
+
+    /// <summary>Sets up the next write of <paramref name="buffers"/>, one after the other, at <paramref name="offset"/>:
+    /// one gathered write (pwritev), so a fragment's header and its frames' payloads reach the file without first
+    /// being copied into one buffer. The buffers stay untouched until the returned task completes.</summary>
+    public ValueTask Prepare(FileStream file, IReadOnlyList<ReadOnlyMemory<byte>> buffers, long offset, bool sync)
+    {
+        var task = Prepare(file, ReadOnlyMemory<byte>.Empty, offset, sync);
+        _buffers = buffers;
+        return task;
     }
 
     /// <summary>On a disk thread.</summary>
@@ -29,7 +41,11 @@ public sealed class DiskWrite : IValueTaskSource
     {
         try
         {
-            if (!_bytes.IsEmpty)
+            if (_buffers is not null)
+            {
+                RandomAccess.Write(_file!.SafeFileHandle, _buffers, _offset);
+            }
+            else if (!_bytes.IsEmpty)
             {
                 RandomAccess.Write(_file!.SafeFileHandle, _bytes.Span, _offset);
             }
@@ -39,12 +55,14 @@ public sealed class DiskWrite : IValueTaskSource
             }
             _file = null;
             _bytes = default;
+            _buffers = null;
             _completion.SetResult(true);
         }
         catch (Exception ex)
         {
             _file = null;
             _bytes = default;
+            _buffers = null;
             _completion.SetException(ex);
         }
     }

@@ -23,7 +23,7 @@ public sealed class RecordingDisk : IDisposable
         }
     }
 
-    /// <summary>Queues a write (then an fsync when asked); the <see cref="ValueTask"/> that <see cref="DiskWrite.Prepare"/> returned completes when it is done.</summary>
+    /// <summary>Queues a write (then an fsync when asked); the <see cref="ValueTask"/> that <c>DiskWrite.Prepare</c> returned completes when it is done.</summary>
     public void Enqueue(DiskWrite write)
     {
         try

@@ -31,6 +31,8 @@ public sealed class StreamRecording
 
     // The recording task's own.
     private readonly ArrayBufferWriter<byte> _output = new(64 * 1024);
+    // A fragment as written: its moof and mdat header (in _output), then the held frames' payloads.
+    private readonly List<ReadOnlyMemory<byte>> _fragment = new(256);
     private readonly List<MediaFrame> _held = new(256);
     private LiveSubscription? _subscription;
     private MediaFrame? _videoHeader;
@@ -313,7 +315,7 @@ public sealed class StreamRecording
         _writer.WriteInitSegment(_output);
         if (!_store.MakeRoom(_stream.Name, _output.WrittenCount, _streamLimitBytes))
         {
-            QuotaExceeded();
+            QuotaExceeded(_output.WrittenCount);
             _writer.Dispose();
             _writer = null;
             return false;
@@ -366,50 +368,62 @@ public sealed class StreamRecording
     }
 
     /// <summary>Writes the queued samples as one fragment, flushed to the operating system (and to the disk every
-    /// <see cref="RecordingOptions.SyncSeconds"/>). False: the size limits left no room, the recording stops.</summary>
+    /// <see cref="RecordingOptions.SyncSeconds"/>). False: the size limits left no room, the recording stops.
+    /// <para>One gathered write of the fragment's header and the held frames' own payloads, so the media is not copied
+    /// into a fragment buffer first; the frames are released once that write has completed.</para></summary>
     private async ValueTask<bool> WriteFragmentAsync(long nextVideoDts, long nextAudioDts)
     {
-        _output.ResetWrittenCount();
-        _writer!.WriteFragment(_output, nextVideoDts, nextAudioDts);
-        ReleaseHeld();
-        if (_output.WrittenCount == 0)
+        try
         {
+            _output.ResetWrittenCount();
+            _fragment.Clear();
+            _fragment.Add(default);
+            var length = _writer!.WriteFragment(_output, _fragment, nextVideoDts, nextAudioDts);
+            _fragment[0] = _output.WrittenMemory;
+            if (length == 0)
+            {
+                return true;
+            }
+            if (!_store.MakeRoom(_stream.Name, length, _streamLimitBytes))
+            {
+                QuotaExceeded(length);
+                return false;
+            }
+            if (!EnoughFreeSpace())
+            {
+                SetStopped(RecordingStopReason.DiskFull,
+                    $"less than StreamHub:Recording:MinFreeMegabytes ({_options.MinFreeMegabytes} MB) is free on the disk of {_store.Root}", log: true);
+                return false;
+            }
+            var sync = _time.GetElapsedTime(_lastSync) >= _syncEvery;
+            var written = _write.Prepare(_file!, _fragment, _fileOffset, sync);
+            _disk.Enqueue(_write);
+            await written;
+            if (sync)
+            {
+                _lastSync = _time.GetTimestamp();
+            }
+            _store.Added(_stream.Name, length);
+            _counters.Written(length, fragment: true);
+            var end = nextVideoDts != Fmp4SegmentWriter.NoTimestamp ? nextVideoDts : nextAudioDts != Fmp4SegmentWriter.NoTimestamp ? nextAudioDts : _lastDts;
+            lock (_gate)
+            {
+                _fragments.Add(new RecordingFragment(_fileOffset, length, (_fragmentStartDts - _fileStartDts) / 1000.0,
+                    Math.Max(0, end - _fragmentStartDts) / 1000.0, _fragmentIndependent));
+            }
+            _fileOffset += length;
             return true;
         }
-        if (!_store.MakeRoom(_stream.Name, _output.WrittenCount, _streamLimitBytes))
+        finally
         {
-            QuotaExceeded();
-            return false;
+            _fragment.Clear();
+            ReleaseHeld();
         }
-        if (!EnoughFreeSpace())
-        {
-            SetStopped(RecordingStopReason.DiskFull,
-                $"less than StreamHub:Recording:MinFreeMegabytes ({_options.MinFreeMegabytes} MB) is free on the disk of {_store.Root}", log: true);
-            return false;
-        }
-        var sync = _time.GetElapsedTime(_lastSync) >= _syncEvery;
-        var written = _write.Prepare(_file!, _output.WrittenMemory, _fileOffset, sync);
-        _disk.Enqueue(_write);
-        await written;
-        if (sync)
-        {
-            _lastSync = _time.GetTimestamp();
-        }
-        _store.Added(_stream.Name, _output.WrittenCount);
-        _counters.Written(_output.WrittenCount, fragment: true);
-        var end = nextVideoDts != Fmp4SegmentWriter.NoTimestamp ? nextVideoDts : nextAudioDts != Fmp4SegmentWriter.NoTimestamp ? nextAudioDts : _lastDts;
-        lock (_gate)
-        {
-            _fragments.Add(new RecordingFragment(_fileOffset, _output.WrittenCount, (_fragmentStartDts - _fileStartDts) / 1000.0,
-                Math.Max(0, end - _fragmentStartDts) / 1000.0, _fragmentIndependent));
-        }
-        _fileOffset += _output.WrittenCount;
-        return true;
     }
 
-    private void QuotaExceeded()
+    private void QuotaExceeded(long bytes)
     {
-        var limit = _streamLimitBytes > 0 && _store.StreamBytesOf(_stream.Name) + _output.WrittenCount > _streamLimitBytes
+        var limit = _streamLimitBytes > 0 && _store.StreamBytesOf(_stream.Name) + bytes > _streamLimitBytes
             ? $"the stream's recording size limit ({_streamLimitBytes / (1024 * 1024)} MB)"
             : $"StreamHub:Recording:MaxTotalMegabytes ({_options.MaxTotalMegabytes} MB)";
         SetStopped(RecordingStopReason.QuotaExceeded, $"{limit} is reached and no older recording is left to delete", log: true);

@@ -82,6 +82,12 @@ public sealed class RtmpOptions : IValidatableObject
     /// Turn it off only to compare.</summary>
     public bool InlineScheduling { get; set; } = true;
 
+    /// <summary>Plain RTMP connections on the RTMP port write straight to their socket: one gathered send per flush,
+    /// a player's media frames by reference to the chunks all players share (see <see cref="Hosting.RtmpSocketOutput"/>),
+    /// instead of a copy into Kestrel's output pipe and a hand-off to its send loop. RTMPS, RTMPT and RTMP on the web
+    /// ports keep the pipe. Turn it off only to compare.</summary>
+    public bool SocketOutput { get; set; } = true;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (MaxCommandSize > MaxMessageSize)

@@ -24,10 +24,11 @@ public sealed class RtmpConnectionHandlerTests
         var logger = new ListLogger<RtmpSessionHost>();
         using var heartbeat = new RtmpHeartbeat(TimeProvider.System);
         var registry = new LiveStreamRegistry([], TimeProvider.System);
+        var options = Options.Create(new RtmpOptions { HandshakeTimeoutSeconds = 1 });
         var handler = new RtmpConnectionHandler(new RtmpSessionHost(logger, NullLogger<RtmpSession>.Instance,
-            Options.Create(new RtmpOptions { HandshakeTimeoutSeconds = 1 }), registry,
+            options, registry,
             TestAdmission.Create(registry, new FakeStreamKeyAuthorizer()), heartbeat,
-            new StreamHub.Playback.PlayerRegistry(TimeProvider.System, NullLogger<StreamHub.Playback.PlayerRegistry>.Instance)));
+            new StreamHub.Playback.PlayerRegistry(TimeProvider.System, NullLogger<StreamHub.Playback.PlayerRegistry>.Instance)), options);
         var toServer = new Pipe();
         var toClient = new Pipe();
         var connection = new DefaultConnectionContext("conn-9",

@@ -182,9 +182,30 @@ public sealed class Fmp4SegmentWriter : IDisposable
         WriteTrackFragments(output, video, audio, videoEnd, audioEnd);
     }
 
+    /// <summary>Writes one fragment as <see cref="WriteFragment(IBufferWriter{byte}, long, long)"/> does, except that
+    /// only the <c>moof</c> and the <c>mdat</c> header go into <paramref name="header"/>: the payloads are appended to
+    /// <paramref name="payloads"/> in <c>mdat</c> order, not copied, for one gathered write of the header and the frames'
+    /// own memory. The caller keeps the frames retained until that write has completed. Returns the fragment's length
+    /// in bytes (0 when no sample is queued).</summary>
+    public long WriteFragment(IBufferWriter<byte> header, List<ReadOnlyMemory<byte>> payloads, long nextVideoDts = NoTimestamp,
+        long nextAudioDts = NoTimestamp)
+    {
+        var video = _video is { Count: > 0 } ? _video : null;
+        var audio = _audio is { Count: > 0 } ? _audio : null;
+        if (video is null && audio is null)
+        {
+            return 0;
+        }
+        var videoEnd = video is null ? 0 : nextVideoDts == NoTimestamp ? NoTimestamp : nextVideoDts * VideoTicksPerMillisecond;
+        var audioEnd = audio is null ? 0 : nextAudioDts == NoTimestamp ? NoTimestamp : audio.Clock.Peek(nextAudioDts);
+        return WriteTrackFragments(header, video, audio, videoEnd, audioEnd, payloads);
+    }
+
     /// <summary>The fragment of the given tracks' queued samples (null: none queued); each end is the decode time in
-    /// the track's timescale after its last sample, or <see cref="NoTimestamp"/>.</summary>
-    private void WriteTrackFragments(IBufferWriter<byte> output, TrackSamples? video, TrackSamples? audio, long videoEnd, long audioEnd)
+    /// the track's timescale after its last sample, or <see cref="NoTimestamp"/>. The payloads are copied into
+    /// <paramref name="output"/>, or, given <paramref name="payloads"/>, listed there instead.</summary>
+    private long WriteTrackFragments(IBufferWriter<byte> output, TrackSamples? video, TrackSamples? audio, long videoEnd, long audioEnd,
+        List<ReadOnlyMemory<byte>>? payloads = null)
     {
         const int MfhdSize = 16;
         var moofSize = 8 + MfhdSize + (video?.TrafSize ?? 0) + (audio?.TrafSize ?? 0);
@@ -208,8 +229,17 @@ public sealed class Fmp4SegmentWriter : IDisposable
         box.U32((uint)(8 + videoBytes + audioBytes)); // the payloads follow, written straight from the frames
         box.U32((uint)BoxType.Mdat);
         output.Advance(box.Length);
-        video?.WritePayloads(output);
-        audio?.WritePayloads(output);
+        if (payloads is null)
+        {
+            video?.WritePayloads(output);
+            audio?.WritePayloads(output);
+        }
+        else
+        {
+            video?.ListPayloads(payloads);
+            audio?.ListPayloads(payloads);
+        }
+        return moofSize + 8 + videoBytes + audioBytes;
     }
 
     /// <summary>Forgets the queued samples without writing them (a stream reset); the sequence number goes on.</summary>
@@ -315,6 +345,16 @@ public sealed class Fmp4SegmentWriter : IDisposable
             foreach (ref readonly var sample in _samples.AsSpan(0, Count))
             {
                 output.Write(sample.Payload.Span);
+            }
+            Clear();
+        }
+
+        /// <summary>The payloads in order, appended to <paramref name="payloads"/>; then the queue is emptied.</summary>
+        public void ListPayloads(List<ReadOnlyMemory<byte>> payloads)
+        {
+            foreach (ref readonly var sample in _samples.AsSpan(0, Count))
+            {
+                payloads.Add(sample.Payload);
             }
             Clear();
         }

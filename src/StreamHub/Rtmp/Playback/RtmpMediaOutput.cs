@@ -1,4 +1,5 @@
 using System.Buffers;
+using StreamHub.Hosting;
 using StreamHub.Media;
 using StreamHub.Media.Flv;
 
@@ -38,7 +39,15 @@ public sealed class RtmpMediaOutput
             var shared = frame.GetOrAddEncoding(key, RtmpMediaChunks.MaxLength(frame, chunkSize), RtmpMediaChunks.Shared);
             if (!shared.IsEmpty)
             {
-                output.Write(shared.Span);
+                if (output is RtmpSocketOutput socket)
+                {
+                    // Straight to the socket: the shared chunks by reference, the frame held until they are sent.
+                    socket.Write(shared, frame);
+                }
+                else
+                {
+                    output.Write(shared.Span);
+                }
                 return shared.Length;
             }
         }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using StreamHub.Admission;
+using StreamHub.Hosting;
 using StreamHub.Live;
 using StreamHub.Media;
 using StreamHub.Media.Flv;
@@ -175,7 +176,8 @@ public sealed partial class RtmpSession
     private long WriteQueued(LiveSubscription subscription, PipeWriter output)
     {
         long written = 0;
-        while (written < PlayBatchBytes && subscription.TryRead(out var item))
+        while (written < PlayBatchBytes && output is not RtmpSocketOutput { QueuedBuffers: >= RtmpSocketOutput.MaxQueuedBuffers }
+            && subscription.TryRead(out var item))
         {
             if (item.Frame is { } frame)
             {

@@ -83,6 +83,35 @@ public sealed class Fmp4SegmentWriterTests
     }
 
     [Fact]
+    public void A_gathered_fragment_lists_the_frames_own_payloads_and_joined_equals_the_copied_fragment()
+    {
+        MediaFrame[] frames = [Video(1000, 67, true, 1, 2, 3), Audio(1005, 10, 11), Video(1033, 100, false, 4), Audio(1028, 12)];
+        using var copying = Writer();
+        using var gathering = Writer();
+        foreach (var frame in frames)
+        {
+            Assert.True(copying.Add(frame));
+            Assert.True(gathering.Add(frame));
+        }
+        var copied = new ArrayBufferWriter<byte>();
+        copying.WriteFragment(copied, nextVideoDts: 1067);
+        var header = new ArrayBufferWriter<byte>();
+        var payloads = new List<ReadOnlyMemory<byte>>();
+        var length = gathering.WriteFragment(header, payloads, nextVideoDts: 1067);
+
+        // No copy: the list holds the frames' own memory, video first, then audio, as in the mdat.
+        Assert.Equal(4, payloads.Count);
+        Assert.True(payloads[0].Span.Overlaps(frames[0].Payload.Span));
+        Assert.True(payloads[1].Span.Overlaps(frames[2].Payload.Span));
+        Assert.True(payloads[2].Span.Overlaps(frames[1].Payload.Span));
+        Assert.Equal(copied.WrittenCount, length);
+        byte[] joined = [.. header.WrittenSpan, .. payloads.SelectMany(p => p.ToArray())];
+        Assert.Equal(copied.WrittenSpan.ToArray(), joined);
+        Assert.Equal(0, gathering.PendingVideoSamples + gathering.PendingAudioSamples);
+        Assert.Equal(0, gathering.WriteFragment(header, payloads));
+    }
+
+    [Fact]
     public void Without_the_next_timestamp_the_last_video_sample_lasts_as_long_as_the_one_before()
     {
         using var writer = Writer(audio: false);

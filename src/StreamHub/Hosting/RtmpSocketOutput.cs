@@ -1,0 +1,254 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks.Sources;
+using StreamHub.Media;
+
+namespace StreamHub.Hosting;
+
+/// <summary>The output of a plain RTMP connection on the RTMP port, written straight to its socket instead of through
+/// Kestrel's output pipe. What the session writes is kept as a list of buffers until it flushes, and a flush is one
+/// gathered send (sendmsg) of that list, in the order written: control messages and commands in small pooled arrays,
+/// media frames as the chunks every player of the same chunk size shares (<see cref="Write(ReadOnlyMemory{byte}, MediaFrame)"/>),
+/// by reference. A player is so sent its frames without a copy into a pipe of its own, and without the hand-off to
+/// Kestrel's send loop (a thread wake-up per player per batch). The pipe's reader side is never written to; reads
+/// still come through Kestrel.
+/// <para>One writer at a time, as for any <see cref="PipeWriter"/> (the session's output gate sees to it once a play
+/// loop writes too). A flush completes when the kernel has taken every byte; while it waits (the peer's window is full)
+/// the frames and arrays stay held, and are let go when the send completes or fails. A send that fails, or a connection
+/// that is shut, makes every later flush report the output completed, as a pipe whose reader has gone does.</para>
+/// <para>Nothing is allocated per flush while at most a few buffers are queued; a pending send is one operation object
+/// of the runtime's.</para></summary>
+public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
+{
+    /// <summary>Size of the pooled arrays that hold control messages, commands and frames encoded for this peer alone.</summary>
+    private const int BlockSize = 4096;
+
+    private readonly Socket _socket;
+    private readonly Send _send;
+    private readonly List<ArraySegment<byte>> _buffers = new(16);
+    private readonly List<MediaFrame> _frames = new(16);
+    private readonly List<byte[]> _blocks = new(2);
+    private byte[]? _block;
+    private int _blockStart;
+    private int _blockEnd;
+    private long _unflushed;
+
+    private ManualResetValueTaskSourceCore<FlushResult> _flush = new() { RunContinuationsAsynchronously = true };
+    private volatile bool _cancelRequested;
+    private volatile bool _sending;
+    private volatile bool _broken;
+    private bool _completed;
+
+    public RtmpSocketOutput(Socket socket)
+    {
+        _socket = socket;
+        _send = new Send(this);
+    }
+
+    /// <summary>Buffers one send takes at most: a writer that has queued this many flushes before it writes more
+    /// (the kernel takes at most IOV_MAX, 1024 on Linux, in one sendmsg).</summary>
+    public const int MaxQueuedBuffers = 256;
+
+    /// <summary>Buffers queued for the next flush.</summary>
+    public int QueuedBuffers => _buffers.Count;
+
+    /// <summary>Bytes written since the last flush.</summary>
+    public override bool CanGetUnflushedBytes => true;
+
+    public override long UnflushedBytes => _unflushed;
+
+    /// <summary>Queues <paramref name="shared"/>, bytes owned by <paramref name="frame"/> (its shared encoding), by
+    /// reference: the frame is retained until the flush that sends them has completed.</summary>
+    public void Write(ReadOnlyMemory<byte> shared, MediaFrame frame)
+    {
+        if (shared.IsEmpty)
+        {
+            return;
+        }
+        if (!MemoryMarshal.TryGetArray(shared, out var segment))
+        {
+            BuffersExtensions.Write(this, shared.Span);
+            return;
+        }
+        SealBlock();
+        _frames.Add(frame.Retain());
+        _buffers.Add(segment);
+        _unflushed += segment.Count;
+    }
+
+    public override void Advance(int bytes)
+    {
+        if (bytes < 0 || _block is null || _blockEnd + bytes > _block.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bytes));
+        }
+        _blockEnd += bytes;
+        _unflushed += bytes;
+    }
+
+    public override Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        EnsureRoom(Math.Max(sizeHint, 1));
+        return _block.AsMemory(_blockEnd);
+    }
+
+    public override Span<byte> GetSpan(int sizeHint = 0)
+    {
+        EnsureRoom(Math.Max(sizeHint, 1));
+        return _block.AsSpan(_blockEnd);
+    }
+
+    private void EnsureRoom(int size)
+    {
+        if (_block is not null && _block.Length - _blockEnd >= size)
+        {
+            return;
+        }
+        SealBlock();
+        _block = ArrayPool<byte>.Shared.Rent(Math.Max(size, BlockSize));
+        _blocks.Add(_block);
+        _blockStart = _blockEnd = 0;
+    }
+
+    /// <summary>What was written into the current block since it was last sealed becomes the next buffer of the list
+    /// (the block keeps taking writes after it).</summary>
+    private void SealBlock()
+    {
+        if (_block is not null && _blockEnd > _blockStart)
+        {
+            _buffers.Add(new ArraySegment<byte>(_block, _blockStart, _blockEnd - _blockStart));
+            _blockStart = _blockEnd;
+        }
+    }
+
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_cancelRequested)
+        {
+            _cancelRequested = false;
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: true, isCompleted: false));
+        }
+        SealBlock();
+        if (_broken || _completed)
+        {
+            ReleaseQueued();
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
+        }
+        if (_buffers.Count == 0)
+        {
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
+        }
+        _unflushed = 0;
+        _send.BufferList = _buffers;
+        _flush.Reset();
+        _sending = true;
+        bool pending;
+        try
+        {
+            pending = _socket.SendAsync(_send);
+        }
+        catch (ObjectDisposedException)
+        {
+            _sending = false;
+            _broken = true;
+            ReleaseQueued();
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
+        }
+        if (!pending)
+        {
+            return new ValueTask<FlushResult>(Sent());
+        }
+        if (_cancelRequested)
+        {
+            // Asked to stop while the peer takes nothing: the connection is ending; shutting the socket lets the send fail now.
+            Shut();
+        }
+        return new ValueTask<FlushResult>(this, _flush.Version);
+    }
+
+    /// <summary>The send is done (on the flushing thread, or on the socket's when it had to wait): what it held is let go.</summary>
+    private FlushResult Sent()
+    {
+        _sending = false;
+        if (_send.SocketError != SocketError.Success)
+        {
+            _broken = true;
+        }
+        ReleaseQueued();
+        if (_cancelRequested)
+        {
+            _cancelRequested = false;
+            return new FlushResult(isCanceled: true, isCompleted: _broken);
+        }
+        return new FlushResult(isCanceled: false, isCompleted: _broken);
+    }
+
+    private void ReleaseQueued()
+    {
+        _buffers.Clear();
+        foreach (var frame in _frames)
+        {
+            frame.Release();
+        }
+        _frames.Clear();
+        foreach (var block in _blocks)
+        {
+            ArrayPool<byte>.Shared.Return(block);
+        }
+        _blocks.Clear();
+        _block = null;
+        _blockStart = _blockEnd = 0;
+        _unflushed = 0;
+    }
+
+    /// <summary>The next flush (or the one waiting now) returns cancelled. A flush waiting on the peer is only ever
+    /// cancelled as the connection ends (a timeout, a player dropped, the session closing), so the socket is shut to
+    /// end the send rather than leave it holding frames.</summary>
+    public override void CancelPendingFlush()
+    {
+        _cancelRequested = true;
+        if (_sending)
+        {
+            Shut();
+        }
+    }
+
+    private void Shut()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Ends the output: what was not flushed is dropped (the session flushes what it means to send).</summary>
+    public override void Complete(Exception? exception = null)
+    {
+        _completed = true;
+        if (!_sending)
+        {
+            ReleaseQueued();
+        }
+    }
+
+    FlushResult IValueTaskSource<FlushResult>.GetResult(short token) => _flush.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<FlushResult>.GetStatus(short token) => _flush.GetStatus(token);
+
+    void IValueTaskSource<FlushResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _flush.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>The one send operation, reused for every flush.</summary>
+    private sealed class Send(RtmpSocketOutput output) : SocketAsyncEventArgs(unsafeSuppressExecutionContextFlow: true)
+    {
+        protected override void OnCompleted(SocketAsyncEventArgs e)
+        {
+            output._flush.SetResult(output.Sent());
+        }
+    }
+}

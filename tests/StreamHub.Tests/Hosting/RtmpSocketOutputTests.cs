@@ -1,0 +1,185 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using StreamHub.Hosting;
+using StreamHub.Media;
+using StreamHub.Rtmp.Playback;
+
+namespace StreamHub.Tests.Hosting;
+
+/// <summary>The RTMP port's own output, over a real loopback socket: what is written goes out in order in one
+/// gathered send, media by reference to the frame's shared chunks, each frame held exactly until its send is done.</summary>
+public sealed class RtmpSocketOutputTests
+{
+    [Fact]
+    public async Task A_flush_sends_control_bytes_and_shared_chunks_in_the_order_written_and_then_lets_the_frame_go()
+    {
+        var (server, client) = await ConnectedPairAsync();
+        using (server)
+        using (client)
+        {
+            var output = new RtmpSocketOutput(server);
+            var frame = MediaFrame.Create(Enumerable.Range(0, 5000).Select(i => (byte)i).ToArray(), MediaKind.Video, MediaFrameKind.Coded, 40,
+                isKeyframe: true, videoCodec: VideoCodec.H264);
+            var shared = frame.GetOrAddEncoding(RtmpMediaChunks.SharedKey(4096, 1), RtmpMediaChunks.MaxLength(frame, 4096), RtmpMediaChunks.Shared);
+
+            output.Write(new byte[] { 1, 2, 3 });
+            output.Write(shared, frame);
+            output.Write(new byte[] { 4, 5 });
+            frame.Release(); // the publisher's reference: the output's own keeps the chunks alive until they are sent
+            Assert.Equal(3 + shared.Length + 2, output.UnflushedBytes);
+            Assert.Equal(2, output.QueuedBuffers); // the trailing control bytes join the list at the flush
+
+            var flushed = await output.FlushAsync();
+
+            Assert.False(flushed.IsCanceled || flushed.IsCompleted);
+            Assert.Equal(0, output.QueuedBuffers);
+            byte[] expected = [1, 2, 3, .. shared.Span, 4, 5];
+            Assert.Equal(expected, await ReceiveAsync(client, expected.Length));
+            Assert.Throws<InvalidOperationException>(() => frame.Retain()); // released by the output after the send
+        }
+    }
+
+    [Fact]
+    public async Task Steady_flushes_of_shared_frames_and_control_bytes_allocate_nothing()
+    {
+        var (server, client) = await ConnectedPairAsync();
+        using (server)
+        using (client)
+        {
+            var output = new RtmpSocketOutput(server);
+            var frames = Enumerable.Range(0, 64).Select(i => MediaFrame.Create(new byte[200 + i], MediaKind.Video, MediaFrameKind.Coded, i * 40,
+                videoCodec: VideoCodec.H264)).ToArray();
+            var key = RtmpMediaChunks.SharedKey(4096, 1);
+            var encodings = frames.Select(f => f.GetOrAddEncoding(key, RtmpMediaChunks.MaxLength(f, 4096), RtmpMediaChunks.Shared)).ToArray();
+            var draining = true;
+            long received = 0;
+            var drainer = new Thread(() =>
+            {
+                var buffer = new byte[64 * 1024];
+                while (Volatile.Read(ref draining))
+                {
+                    try
+                    {
+                        var n = client.Receive(buffer);
+                        if (n == 0)
+                        {
+                            break;
+                        }
+                        Interlocked.Add(ref received, n);
+                    }
+                    catch (SocketException)
+                    {
+                        break;
+                    }
+                }
+            }) { IsBackground = true };
+            drainer.Start();
+
+            void Round()
+            {
+                for (var i = 0; i < frames.Length; i++)
+                {
+                    var span = output.GetSpan(16);
+                    span[..12].Fill((byte)i);
+                    output.Advance(12);
+                    output.Write(encodings[i], frames[i]);
+                    var flush = output.FlushAsync();
+                    // The peer reads all the while: a send that must wait would complete on the socket's thread.
+                    var result = flush.IsCompleted ? flush.Result : flush.AsTask().GetAwaiter().GetResult();
+                    Assert.False(result.IsCompleted);
+                }
+            }
+
+            Round();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var round = 0; round < 20; round++)
+            {
+                Round();
+            }
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            // Small frames: everything fits in the loopback socket's buffers even if the drainer is slow to run.
+            var expected = 21L * (frames.Length * 12 + encodings.Sum(e => (long)e.Length));
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (Interlocked.Read(ref received) < expected && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10);
+            }
+            Volatile.Write(ref draining, false);
+            client.Shutdown(SocketShutdown.Both);
+            drainer.Join(TimeSpan.FromSeconds(5));
+            Assert.Equal(expected, Interlocked.Read(ref received));
+            // 1280 flushes: one object each would be tens of kilobytes.
+            Assert.True(allocated < 1024, $"{allocated} bytes allocated for 1280 flushes");
+            foreach (var frame in frames)
+            {
+                frame.Release();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_flush_the_peer_never_takes_ends_cancelled_when_asked_and_lets_its_frames_go()
+    {
+        var (server, client) = await ConnectedPairAsync();
+        using (server)
+        using (client)
+        {
+            server.SendBufferSize = 16 * 1024;
+            client.ReceiveBufferSize = 16 * 1024;
+            var output = new RtmpSocketOutput(server);
+            var frame = MediaFrame.Create(new byte[256 * 1024], MediaKind.Video, MediaFrameKind.Coded, 0, videoCodec: VideoCodec.H264);
+            var shared = frame.GetOrAddEncoding(RtmpMediaChunks.SharedKey(4096, 1), RtmpMediaChunks.MaxLength(frame, 4096), RtmpMediaChunks.Shared);
+            ValueTask<FlushResult> flush = default;
+            // The client reads nothing: sooner or later a send has to wait for it.
+            for (var i = 0; i < 64; i++)
+            {
+                output.Write(shared, frame);
+                flush = output.FlushAsync();
+                if (!flush.IsCompleted)
+                {
+                    break;
+                }
+            }
+            Assert.False(flush.IsCompleted);
+            frame.Release();
+            frame.Retain().Release(); // still held by the waiting send
+
+            output.CancelPendingFlush();
+            var result = await flush.AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+            Assert.True(result.IsCanceled);
+            Assert.Throws<InvalidOperationException>(() => frame.Retain());
+            // The connection is done for: later flushes say so rather than send.
+            output.Write(new byte[] { 1 });
+            Assert.True((await output.FlushAsync()).IsCompleted);
+        }
+    }
+
+    private static async Task<(Socket Server, Socket Client)> ConnectedPairAsync()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var accept = listener.AcceptAsync();
+        await client.ConnectAsync(listener.LocalEndPoint!);
+        return (await accept, client);
+    }
+
+    private static async Task<byte[]> ReceiveAsync(Socket socket, int length)
+    {
+        var buffer = new byte[length];
+        var at = 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (at < length)
+        {
+            var n = await socket.ReceiveAsync(buffer.AsMemory(at), SocketFlags.None, timeout.Token);
+            Assert.NotEqual(0, n);
+            at += n;
+        }
+        return buffer;
+    }
+}
