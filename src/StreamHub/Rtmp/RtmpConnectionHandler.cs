@@ -22,9 +22,10 @@ public sealed class RtmpConnectionHandler(RtmpSessionHost host, IOptions<RtmpOpt
         // Set by UseHttps, which runs before this handler on the RTMPS port and on the HTTPS port's sniffed RTMP.
         var scheme = connection.Features.Get<ITlsHandshakeFeature>() is null ? RtmpScheme.Rtmp : RtmpScheme.Rtmps;
         var transport = connection.Transport;
+        var onRtmpPort = socket is not null && scheme == RtmpScheme.Rtmp
+            && connection.LocalEndPoint is IPEndPoint { Port: var port } && port == options.Value.Port;
         RtmpSocketOutput? socketOutput = null;
-        if (socket is not null && scheme == RtmpScheme.Rtmp && options.Value.SocketOutput
-            && connection.LocalEndPoint is IPEndPoint { Port: var port } && port == options.Value.Port)
+        if (onRtmpPort && options.Value.SocketOutput)
         {
             socketOutput = new RtmpSocketOutput(socket);
             transport = new RtmpSocketTransport(transport.Input, socketOutput);
@@ -34,7 +35,9 @@ public sealed class RtmpConnectionHandler(RtmpSessionHost host, IOptions<RtmpOpt
             await host.RunAsync(scheme, transport, connection.ConnectionId, connection.RemoteEndPoint,
                 socket is null ? null : () => HasUnreadBytes(socket),
                 reason => connection.Abort(new ConnectionAbortedException(reason)),
-                connection.ConnectionClosed);
+                connection.ConnectionClosed,
+                // The RTMP port's own transport (RtmpTransportFactory) receives into RtmpReceiveBufferPool's buffers.
+                largeReceives: onRtmpPort && options.Value.InlineScheduling);
         }
         finally
         {

@@ -33,13 +33,13 @@ public sealed partial class RtmpSessionHost(
     /// do (a tunnel: it answers what the session wrote, then its next request is a 404).</param>
     /// <param name="closed">Fires when the transport is gone.</param>
     public async Task RunAsync(RtmpScheme scheme, IDuplexPipe transport, string connectionId, EndPoint? remote,
-        Func<bool>? hasUnreadInput, Action<string>? abort, CancellationToken closed)
+        Func<bool>? hasUnreadInput, Action<string>? abort, CancellationToken closed, bool largeReceives = false)
     {
         var remoteText = remote?.ToString() ?? "unknown";
         var schemeText = Text(scheme);
         LogOpened(logger, connectionId, remoteText, schemeText);
         var session = new RtmpSession(transport, connectionId, remoteText, options.Value, registry, admission, sessionLogger,
-            (remote as IPEndPoint)?.Address, hasUnreadInput, heartbeat, players, schemeText);
+            (remote as IPEndPoint)?.Address, hasUnreadInput, heartbeat, players, schemeText, largeReceives);
         try
         {
             await session.RunAsync(closed);

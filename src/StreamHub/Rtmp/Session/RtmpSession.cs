@@ -24,6 +24,9 @@ public sealed partial class RtmpSession : IAsyncDisposable
     // Replaced once, by the RTMPE pipe over it, when an RTMPE handshake ends (see HandshakeAsync); both end in the
     // same socket pipes, so a heartbeat that cancels a read through either reaches the same reader.
     private IDuplexPipe _transport;
+
+    /// <summary>The transport is the RTMP port's own (<see cref="RtmpReceiveBufferPool"/>, inline scheduling).</summary>
+    private readonly bool _largeReceives;
     private readonly RtmpOptions _options;
     private readonly LiveStreamRegistry _registry;
     private readonly StreamAdmission _admission;
@@ -57,8 +60,10 @@ public sealed partial class RtmpSession : IAsyncDisposable
     /// handshake is done).</param>
     public RtmpSession(IDuplexPipe transport, string connectionId, string remoteAddress, RtmpOptions options,
         LiveStreamRegistry registry, StreamAdmission admission, ILogger logger, IPAddress? remoteIp = null,
-        Func<bool>? hasUnreadInput = null, RtmpHeartbeat? heartbeat = null, PlayerRegistry? players = null, string transportName = "rtmp")
+        Func<bool>? hasUnreadInput = null, RtmpHeartbeat? heartbeat = null, PlayerRegistry? players = null, string transportName = "rtmp",
+        bool largeReceives = false)
     {
+        _largeReceives = largeReceives;
         _players = players;
         _transportName = transportName;
         _hasUnreadInput = hasUnreadInput;
@@ -200,10 +205,12 @@ public sealed partial class RtmpSession : IAsyncDisposable
             // Read and flush are awaited here, not through helpers, so the loop suspends on this one state machine
             // and allocates nothing per read. A read stores a timestamp for the heartbeat, and that is all the
             // timeouts cost here.
-            if (_stream is not null)
+            if (_largeReceives && _stream is not null)
             {
-                // A publisher's next read is media: received into one large buffer rather than several small ones
-                // (on the plain RTMP port; elsewhere the hint is never taken, and is withdrawn below).
+                // A publisher's next read is media: received into one large buffer rather than several small ones.
+                // Only where the transport rents its receive buffers from that pool, on this thread, right after this
+                // read suspends: elsewhere a hint left on a pool thread would hand some other connection's receive
+                // a large buffer.
                 RtmpReceiveBufferPool.ExpectLargeReceive();
             }
             var result = await _transport.Input.ReadAsync(closed);
