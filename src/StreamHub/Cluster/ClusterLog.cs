@@ -37,4 +37,10 @@ internal static partial class ClusterLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster notice ignored: {Reason}")]
     public static partial void NoticeIgnored(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster node id {NodeId} has a current heartbeat from another process (instance {InstanceId}); waiting up to {ExpirySeconds} s: if it keeps beating, two processes share the node id and this one stops")]
+    public static partial void NodeIdHeld(ILogger logger, string nodeId, string instanceId, double expirySeconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Cluster node id {NodeId} was taken by another process (instance {InstanceId}) while this one could not beat; this node no longer registers. Give each process its own StreamHub:Cluster:NodeId")]
+    public static partial void NodeIdTakenOver(ILogger logger, string nodeId, string instanceId);
 }

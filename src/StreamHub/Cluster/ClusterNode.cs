@@ -43,7 +43,7 @@ public sealed class ClusterNode : IAsyncDisposable
         if (Enabled)
         {
             _dataSource = NpgsqlDataSource.Create(database.Value.ConnectionString!);
-            Store = new ClusterStore(_dataSource, Options);
+            Store = new ClusterStore(_dataSource, Options, InstanceId);
             live.StreamEnded += OnStreamEnded;
         }
         _lastCpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -54,6 +54,12 @@ public sealed class ClusterNode : IAsyncDisposable
     public bool Enabled { get; }
     public string NodeId { get; }
     public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Length of <see cref="InstanceId"/>: a GUID's 32 hex digits.</summary>
+    public const int InstanceIdLength = 32;
+
+    /// <summary>This process start, random: tells two processes that were given the same node id apart.</summary>
+    public string InstanceId { get; } = Guid.NewGuid().ToString("N");
     public StoreHealth Health => Volatile.Read(ref _health);
 
     /// <summary>The store; null when the cluster is off.</summary>

@@ -6,6 +6,9 @@ public sealed class ClusterNodeRecord
     public required string Id { get; set; }
 
     /// <summary>The node's public URLs, separated by spaces (a URL holds none).</summary>
+    /// <summary>The process start that wrote the row (<see cref="ClusterNode.InstanceId"/>).</summary>
+    public string InstanceId { get; set; } = "";
+
     public string PublicUrls { get; set; } = "";
 
     public DateTimeOffset StartedAt { get; set; }

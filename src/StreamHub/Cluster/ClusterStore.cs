@@ -6,7 +6,7 @@ namespace StreamHub.Cluster;
 /// <summary>Membership and placement in PostgreSQL, in plain SQL: each question is one statement or one short
 /// transaction, and every age is measured by the database's <c>now()</c> (one clock for all nodes). The tables come
 /// from the EF migrations (<c>ClusterPlacement</c>).</summary>
-public sealed class ClusterStore(NpgsqlDataSource dataSource, ClusterOptions options)
+public sealed class ClusterStore(NpgsqlDataSource dataSource, ClusterOptions options, string instanceId)
 {
     /// <summary>The channel every node LISTENs on for stream-key changes.</summary>
     public const string Channel = "streamhub_cluster";
@@ -16,7 +16,8 @@ public sealed class ClusterStore(NpgsqlDataSource dataSource, ClusterOptions opt
 
     private string NodeId { get; } = options.ResolvedNodeId;
 
-    /// <summary>Writes this node's row and load, drops the placements of expired nodes, and makes this node's
+    /// <summary>Unless another process with this node id beats (its row has another instance id and is current: then
+    /// nothing is written and the outcome names it), writes this node's row and load, drops the placements of expired nodes, and makes this node's
     /// placements exactly <paramref name="live"/> (less the names another live node holds), in one transaction.</summary>
     public async Task<HeartbeatOutcome> HeartbeatAsync(DateTimeOffset startedAt, NodeLoad load, IReadOnlyCollection<string> live,
         CancellationToken cancellationToken)
@@ -26,19 +27,28 @@ public sealed class ClusterStore(NpgsqlDataSource dataSource, ClusterOptions opt
         bool wasAlive;
         await using (var upsert = Command(connection, transaction, """
             WITH previous AS (SELECT last_heartbeat > now() - @expiry AS alive FROM cluster_nodes WHERE id = @node)
-            INSERT INTO cluster_nodes (id, public_urls, started_at, last_heartbeat, streams, viewers, cpu_percent)
-            VALUES (@node, @urls, @started, now(), @streams, @viewers, @cpu)
-            ON CONFLICT (id) DO UPDATE SET public_urls = excluded.public_urls, started_at = excluded.started_at,
-                last_heartbeat = now(), streams = excluded.streams, viewers = excluded.viewers, cpu_percent = excluded.cpu_percent
+            INSERT INTO cluster_nodes (id, instance_id, public_urls, started_at, last_heartbeat, streams, viewers, cpu_percent)
+            VALUES (@node, @instance, @urls, @started, now(), @streams, @viewers, @cpu)
+            ON CONFLICT (id) DO UPDATE SET instance_id = excluded.instance_id, public_urls = excluded.public_urls,
+                started_at = excluded.started_at, last_heartbeat = now(), streams = excluded.streams, viewers = excluded.viewers,
+                cpu_percent = excluded.cpu_percent
+            WHERE cluster_nodes.instance_id = excluded.instance_id OR cluster_nodes.last_heartbeat <= now() - @expiry
             RETURNING coalesce((SELECT alive FROM previous), false)
             """))
         {
+            upsert.Parameters.AddWithValue("instance", instanceId);
             upsert.Parameters.AddWithValue("urls", string.Join(' ', options.ResolvedPublicUrls));
             upsert.Parameters.AddWithValue("started", startedAt.ToUniversalTime());
             upsert.Parameters.AddWithValue("streams", load.Streams);
             upsert.Parameters.AddWithValue("viewers", load.Viewers);
             upsert.Parameters.AddWithValue("cpu", load.CpuPercent);
-            wasAlive = (bool)(await upsert.ExecuteScalarAsync(cancellationToken))!;
+            if (await upsert.ExecuteScalarAsync(cancellationToken) is not bool alive)
+            {
+                var holder = await IdHolderAsync(connection, transaction, cancellationToken);
+                await transaction.RollbackAsync(cancellationToken);
+                return new HeartbeatOutcome(false, [], holder);
+            }
+            wasAlive = alive;
         }
         await using (var release = Command(connection, transaction, """
             DELETE FROM stream_placements p WHERE NOT EXISTS
@@ -162,6 +172,15 @@ public sealed class ClusterStore(NpgsqlDataSource dataSource, ClusterOptions opt
         notify.Parameters.AddWithValue("channel", Channel);
         notify.Parameters.AddWithValue("payload", payload);
         await notify.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task<NodeIdHolder> IdHolderAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction,
+            "SELECT instance_id, started_at, last_heartbeat FROM cluster_nodes WHERE id = @node");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken); // the row the upsert would not overwrite: deleted only once expired
+        return new NodeIdHolder(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2));
     }
 
     /// <summary>A connection of its own for LISTEN, outside the pool's rotation.</summary>

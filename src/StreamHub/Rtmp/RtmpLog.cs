@@ -63,4 +63,7 @@ internal static partial class RtmpLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "RTMP connection {ConnectionId} from {RemoteAddress} play refused: no live stream of the requested name (the name is not logged: it may be a key pasted by mistake)")]
     public static partial void PlayNotLive(ILogger logger, string connectionId, string remoteAddress);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection {ConnectionId} stream {StreamName}: the encoder flags AV1 frames as keyframes that are not random access points (this one: {Sent}); only a sequence header with a shown key frame starts a segment. Logged once per publish")]
+    public static partial void Av1KeyframeFlagWrong(ILogger logger, string connectionId, string streamName, Media.Av1.Av1RandomAccess sent);
 }

@@ -73,6 +73,7 @@ public sealed class StreamKeyDbContext(DbContextOptions<StreamKeyDbContext> opti
         node.ToTable("cluster_nodes");
         node.HasKey(n => n.Id);
         node.Property(n => n.Id).HasColumnName("id").HasMaxLength(ClusterOptions.MaxNodeIdLength);
+        node.Property(n => n.InstanceId).HasColumnName("instance_id").HasMaxLength(ClusterNode.InstanceIdLength).IsRequired();
         node.Property(n => n.PublicUrls).HasColumnName("public_urls").HasMaxLength(ClusterOptions.MaxPublicUrlsLength).IsRequired();
         node.Property(n => n.StartedAt).HasColumnName("started_at");
         node.Property(n => n.LastHeartbeat).HasColumnName("last_heartbeat");

@@ -1,5 +1,6 @@
 using System.Buffers;
 using StreamHub.Media;
+using StreamHub.Media.Av1;
 using StreamHub.Media.Flv;
 using StreamHub.Rtmp.Amf;
 using StreamHub.Rtmp.Commands;
@@ -11,6 +12,8 @@ namespace StreamHub.Rtmp.Session;
 /// bytes), handed to the live stream and released.</summary>
 public sealed partial class RtmpSession
 {
+    private bool _warnedAv1Keyframe;
+
     private void OnMedia(RtmpMessageType type, ReadOnlySequence<byte> body, long clock)
     {
         var stream = _stream;
@@ -34,8 +37,13 @@ public sealed partial class RtmpSession
         {
             return;
         }
+        var keyframe = header.IsKeyframe;
+        if (header.VideoCodec == VideoCodec.Av1 && header.FrameKind == MediaFrameKind.Coded)
+        {
+            keyframe = Av1Keyframe(body, header.IsKeyframe, stream.Name);
+        }
         var frame = MediaFrame.Create(body, header.Kind, header.FrameKind, clock, header.CompositionOffset,
-            header.IsKeyframe, header.VideoCodec, header.AudioCodec, header.TrackId);
+            keyframe, header.VideoCodec, header.AudioCodec, header.TrackId);
         try
         {
             stream.Write(frame);
@@ -44,6 +52,21 @@ public sealed partial class RtmpSession
         {
             frame.Release();
         }
+    }
+
+    /// <summary>An AV1 frame is a keyframe when its bitstream says so: segments, LL-HLS parts, GOP caches and players
+    /// start at keyframes, and a flagged frame that is not a random access point would give them a start that does not
+    /// decode. The encoder's flag saying otherwise is logged once per publish.</summary>
+    private bool Av1Keyframe(ReadOnlySequence<byte> unit, bool flagged, string streamName)
+    {
+        var access = Av1TemporalUnit.ReadRandomAccess(unit);
+        var keyframe = access == Av1RandomAccess.RandomAccessPoint;
+        if (flagged && !keyframe && !_warnedAv1Keyframe)
+        {
+            _warnedAv1Keyframe = true;
+            RtmpLog.Av1KeyframeFlagWrong(_logger, _connectionId, streamName, access);
+        }
+        return keyframe;
     }
 
     /// <summary>onMetaData, with or without FFmpeg's "@setDataFrame" in front.</summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using StreamHub.Media;
 using StreamHub.Rtmp;
+using StreamHub.Tests.Media.Av1;
 using StreamHub.Rtmp.Amf;
 using StreamHub.Rtmp.Chunking;
 using StreamHub.Rtmp.Commands;
@@ -461,7 +462,7 @@ public sealed class RtmpSessionTests
         await h.Client.SendMessageAsync(6, RtmpMessageType.Video, streamId, 0, (byte[])[0x90, .. "hvc1"u8, 0x01, 0x02]);
         await h.Client.SendMessageAsync(6, RtmpMessageType.Video, streamId, 0, (byte[])[0x91, .. "hvc1"u8, 0x00, 0x00, 0x50, 0x03]);
         await h.Client.SendMessageAsync(6, RtmpMessageType.Video, streamId, 40, (byte[])[0xA3, .. "hvc1"u8, 0x04]);
-        await h.Client.SendMessageAsync(6, RtmpMessageType.Video, streamId, 80, (byte[])[0x93, .. "av01"u8, 0x05]);
+        await h.Client.SendMessageAsync(6, RtmpMessageType.Video, streamId, 80, (byte[])[0x93, .. "av01"u8, .. Av1RandomAccessTests.Key]);
         await h.Client.SendMessageAsync(4, RtmpMessageType.Audio, streamId, 0, (byte[])[0x90, .. "Opus"u8, 0x06]);
         await h.Client.SendMessageAsync(4, RtmpMessageType.Audio, streamId, 20, (byte[])[0x91, .. "Opus"u8, 0x07]);
         await RecordingWait(() => h.Sink.Frames("cam1").Count == 6);
@@ -473,6 +474,32 @@ public sealed class RtmpSessionTests
         Assert.Equal([true, true, false, true], frames.Where(f => f.Kind == MediaKind.Video).Select(f => f.IsKeyframe));
         Assert.All(frames.Where(f => f.Kind == MediaKind.Audio), f => Assert.Equal(AudioCodec.Opus, f.AudioCodec));
         Assert.Equal(new byte[] { 0x07 }, frames.Last().Payload);
+    }
+
+    [Fact]
+    public async Task An_av1_frame_is_a_keyframe_when_its_bitstream_says_so_whatever_the_flv_flag()
+    {
+        await using var h = new SessionHarness();
+        await h.Client.HandshakeAsync();
+        var (_, streamId) = await h.Client.PublishAsync("key-cam1");
+        // FLV frame type 1 (key) on units that are not random access points, twice each, then frame type 2 (inter)
+        // on a real key unit: 0x93 is key + CodedFramesX, 0xA3 inter + CodedFramesX.
+        byte[][] units = [Av1RandomAccessTests.Inter, Av1RandomAccessTests.ShowExisting, Av1RandomAccessTests.Inter, Av1RandomAccessTests.HiddenAndShownInter];
+        var time = 0u;
+        foreach (var unit in units)
+        {
+            await h.Client.SendMessageAsync(6, RtmpMessageType.Video, streamId, time += 100, (byte[])[0x93, .. "av01"u8, .. unit]);
+        }
+        await h.Client.SendMessageAsync(6, RtmpMessageType.Video, streamId, time + 100, (byte[])[0xA3, .. "av01"u8, .. Av1RandomAccessTests.Key]);
+        await RecordingWait(() => h.Sink.Frames("cam1").Count == 5);
+
+        Assert.Equal([false, false, false, false, true], h.Sink.Frames("cam1").Select(f => f.IsKeyframe));
+        var warnings = h.Logger.Lines.Where(l => l.Contains("AV1")).ToList();
+        var warning = Assert.Single(warnings);
+        Assert.StartsWith("Warning:", warning);
+        Assert.Contains("InterFrame", warning);
+        Assert.Contains("cam1", warning);
+        Assert.Contains("conn-test", warning);
     }
 
     [Fact]
