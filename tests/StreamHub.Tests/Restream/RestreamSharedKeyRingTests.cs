@@ -20,8 +20,8 @@ public sealed class RestreamSharedKeyRingTests(PostgresServer server)
     {
         var connectionString = await server.CreateDatabaseAsync("nodes");
         // Both started at once on the empty database: they migrate it and settle on one key between them.
-        await using var node1 = StreamHubProcess.Start(NodeSettings(connectionString));
-        await using var node2 = StreamHubProcess.Start(NodeSettings(connectionString));
+        await using var node1 = StreamHubProcess.Start(NodeSettings(connectionString, "node-1"));
+        await using var node2 = StreamHubProcess.Start(NodeSettings(connectionString, "node-2"));
         await Task.WhenAll(node1.WaitUntilReadyAsync(), node2.WaitUntilReadyAsync());
         using var api1 = Api(node1);
         using var api2 = Api(node2);
@@ -115,9 +115,11 @@ public sealed class RestreamSharedKeyRingTests(PostgresServer server)
         Assert.Equal(Key + "-new", (await afterLoss.GetService<IRestreamTargetStore>().ForStreamAsync(stream, default)).Single().Key);
     }
 
-    private Dictionary<string, string?> NodeSettings(string connectionString)
+    /// <summary>A node of its own id: processes on one host would otherwise share the default (the host name).</summary>
+    private Dictionary<string, string?> NodeSettings(string connectionString, string nodeId)
     {
         var settings = StreamHubProcess.DefaultSettings();
+        settings["StreamHub__Cluster__NodeId"] = nodeId;
         settings["StreamHub__Admin__ApiKey"] = StreamHubHost.AdminKey;
         settings["StreamHub__Database__Provider"] = "Postgres";
         settings["StreamHub__Database__ConnectionString"] = connectionString;
