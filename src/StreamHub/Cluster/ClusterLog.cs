@@ -37,4 +37,7 @@ internal static partial class ClusterLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster notice ignored: {Reason}")]
     public static partial void NoticeIgnored(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {StreamName}: the origin node could not be asked for {Url}, answered {Status}: {Reason}")]
+    public static partial void OriginFailed(ILogger logger, string streamName, string url, int status, string reason);
 }
