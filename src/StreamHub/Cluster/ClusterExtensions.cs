@@ -12,17 +12,19 @@ public static class ClusterExtensions
         builder.Services.AddSingleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>();
         builder.Services.AddSingleton<ClusterNode>();
         builder.Services.AddSingleton<ClusterMetrics>();
-        builder.Services.AddSingleton<PlaybackRedirect>();
+        builder.Services.AddSingleton<EdgeCache>();
+        builder.Services.AddSingleton<RemotePlayback>();
         builder.Services.AddHostedService<ClusterHeartbeat>();
         builder.Services.AddHostedService<ClusterNotices>();
         return builder;
     }
 
-    /// <summary>HLS requests for a stream live on another node are redirected there (PlaybackMode=Redirect).</summary>
+    /// <summary>HLS requests for a stream live on another node are proxied (PlaybackMode=Proxy) or redirected there
+    /// (PlaybackMode=Redirect).</summary>
     public static WebApplication UseClusterPlayback(this WebApplication app)
     {
-        var redirect = app.Services.GetRequiredService<PlaybackRedirect>();
-        app.Use(redirect.InvokeAsync);
+        var remote = app.Services.GetRequiredService<RemotePlayback>();
+        app.Use(remote.InvokeAsync);
         return app;
     }
 }

@@ -43,4 +43,7 @@ internal static partial class ClusterLog
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Cluster node id {NodeId} was taken by another process (instance {InstanceId}) while this one could not beat; this node no longer registers. Give each process its own StreamHub:Cluster:NodeId")]
     public static partial void NodeIdTakenOver(ILogger logger, string nodeId, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {StreamName}: the origin node could not be asked for {Url}, answered {Status}: {Reason}")]
+    public static partial void OriginFailed(ILogger logger, string streamName, string url, int status, string reason);
 }

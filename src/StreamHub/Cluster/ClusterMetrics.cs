@@ -8,7 +8,7 @@ namespace StreamHub.Cluster;
 /// maps the instance to its cluster node id for a join (<c>* on(instance) group_left(node)</c>).</summary>
 public sealed class ClusterMetrics
 {
-    public ClusterMetrics(StreamHubMetrics metrics, ClusterNode node)
+    public ClusterMetrics(StreamHubMetrics metrics, ClusterNode node, EdgeCache edge)
     {
         var nodeTag = new KeyValuePair<string, object?>("node", node.NodeId);
         metrics.Meter.CreateObservableGauge("streamhub_node_info", () => new System.Diagnostics.Metrics.Measurement<int>(1, nodeTag), null,
@@ -17,6 +17,20 @@ public sealed class ClusterMetrics
         {
             metrics.Meter.CreateObservableGauge("streamhub_cluster_store_up", () => node.Health.Reachable ? 1 : 0, null,
                 "1 while this node reaches the shared PostgreSQL store (its last heartbeat or publish did), 0 while it does not.");
+        }
+        if (node.Enabled && node.Options.ProxiesPlayback)
+        {
+            metrics.Meter.CreateObservableCounter("streamhub_edge_cache_hits_total", () => edge.Hits, null,
+                "HLS requests for streams live on other nodes answered from this edge's cache or from a fetch already under way for the same URL.");
+            metrics.Meter.CreateObservableCounter("streamhub_edge_cache_misses_total", () => edge.Misses, null,
+                "HLS requests for streams live on other nodes that started a fetch from the origin node.");
+            metrics.Meter.CreateObservableCounter("streamhub_edge_origin_fetches_total", () => new[]
+            {
+                new System.Diagnostics.Metrics.Measurement<long>(edge.OriginFetches - edge.OriginFailures, new KeyValuePair<string, object?>("result", "answered")),
+                new System.Diagnostics.Metrics.Measurement<long>(edge.OriginFailures, new KeyValuePair<string, object?>("result", "failed")),
+            }, null, "Requests this edge sent to origin nodes: answered (any status), or failed (no connection or no answer in time: 502/504).");
+            metrics.Meter.CreateObservableGauge("streamhub_edge_cache_bytes", () => edge.Bytes, "By",
+                "Bytes this edge keeps of other nodes' segments, parts, init segments and playlists (bounded by StreamHub:Cluster:EdgeCacheMegabytes).");
         }
     }
 }

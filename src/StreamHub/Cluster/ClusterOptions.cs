@@ -26,14 +26,31 @@ public sealed class ClusterOptions
     /// published on another node.</summary>
     public double HeartbeatExpirySeconds { get; set; } = 6;
 
-    /// <summary><c>Local</c>: a node serves HLS only for the streams live on it (404 for others). <c>Redirect</c>: asked
-    /// for the HLS of a stream live on another node, it answers 302 to that node's public http(s) URL.</summary>
-    public string PlaybackMode { get; set; } = LocalPlayback;
+    /// <summary><c>Proxy</c> (the default): asked for the HLS of a stream live on another node, a node fetches it from
+    /// there and answers itself, caching what it fetched. <c>Redirect</c>: it answers 302 to that node's public http(s)
+    /// URL. <c>Local</c>: a node serves HLS only for the streams live on it (404 for others).</summary>
+    public string PlaybackMode { get; set; } = ProxyPlayback;
 
     public const string LocalPlayback = "Local";
     public const string RedirectPlayback = "Redirect";
+    public const string ProxyPlayback = "Proxy";
+
+    /// <summary>Memory for the segments, parts, init segments and short-lived playlists an edge keeps (Proxy mode).</summary>
+    public int EdgeCacheMegabytes { get; set; } = 256;
+
+    /// <summary>How long an edge waits for a connection to the origin node before answering 502.</summary>
+    public double EdgeConnectTimeoutSeconds { get; set; } = 2;
+
+    /// <summary>How long an edge waits for the origin's whole answer before answering 504; longer than the origin's
+    /// own wait for a blocking playlist reload or a hinted part (three target durations).</summary>
+    public double EdgeOriginTimeoutSeconds { get; set; } = 30;
 
     public bool RedirectsPlayback => string.Equals(PlaybackMode, RedirectPlayback, StringComparison.OrdinalIgnoreCase);
+    public bool ProxiesPlayback => string.Equals(PlaybackMode, ProxyPlayback, StringComparison.OrdinalIgnoreCase);
+    public bool ServesLocalOnly => string.Equals(PlaybackMode, LocalPlayback, StringComparison.OrdinalIgnoreCase);
+
+    public TimeSpan EdgeConnectTimeout => TimeSpan.FromSeconds(EdgeConnectTimeoutSeconds);
+    public TimeSpan EdgeOriginTimeout => TimeSpan.FromSeconds(EdgeOriginTimeoutSeconds);
 
     public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(HeartbeatIntervalSeconds);
     public TimeSpan HeartbeatExpiry => TimeSpan.FromSeconds(HeartbeatExpirySeconds);

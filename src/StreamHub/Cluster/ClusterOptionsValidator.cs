@@ -43,9 +43,21 @@ public sealed class ClusterOptionsValidator(IOptions<DatabaseOptions> database) 
             failures.Add($"{S}:HeartbeatExpirySeconds must be at least twice HeartbeatIntervalSeconds ({2 * options.HeartbeatIntervalSeconds}) " +
                 $"and at most 600 (got {options.HeartbeatExpirySeconds}): one late heartbeat must not release a node's streams.");
         }
-        if (!string.Equals(options.PlaybackMode, ClusterOptions.LocalPlayback, StringComparison.OrdinalIgnoreCase) && !options.RedirectsPlayback)
+        if (!options.ServesLocalOnly && !options.RedirectsPlayback && !options.ProxiesPlayback)
         {
-            failures.Add($"{S}:PlaybackMode '{options.PlaybackMode}' must be {ClusterOptions.LocalPlayback} or {ClusterOptions.RedirectPlayback}.");
+            failures.Add($"{S}:PlaybackMode '{options.PlaybackMode}' must be {ClusterOptions.ProxyPlayback}, {ClusterOptions.RedirectPlayback} or {ClusterOptions.LocalPlayback}.");
+        }
+        if (options.EdgeCacheMegabytes is < 16 or > 65536)
+        {
+            failures.Add($"{S}:EdgeCacheMegabytes must be between 16 and 65536 (got {options.EdgeCacheMegabytes}).");
+        }
+        if (!(options.EdgeConnectTimeoutSeconds is >= 0.1 and <= 60))
+        {
+            failures.Add($"{S}:EdgeConnectTimeoutSeconds must be between 0.1 and 60 (got {options.EdgeConnectTimeoutSeconds}).");
+        }
+        if (!(options.EdgeOriginTimeoutSeconds is >= 1 and <= 600))
+        {
+            failures.Add($"{S}:EdgeOriginTimeoutSeconds must be between 1 and 600 (got {options.EdgeOriginTimeoutSeconds}).");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -120,16 +120,16 @@ public sealed class ClusterStore(NpgsqlDataSource dataSource, ClusterOptions opt
     }
 
     /// <summary>The node that holds <paramref name="name"/> and its public URLs, if its heartbeat is current.</summary>
-    public async Task<(string Node, string[] PublicUrls)?> HolderAsync(string name, CancellationToken cancellationToken)
+    public async Task<(string Node, string[] PublicUrls, DateTimeOffset Since)?> HolderAsync(string name, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var find = Command(connection, null,
-            "SELECT n.id, n.public_urls FROM stream_placements p JOIN cluster_nodes n ON n.id = p.node_id " +
+            "SELECT n.id, n.public_urls, p.since FROM stream_placements p JOIN cluster_nodes n ON n.id = p.node_id " +
             "WHERE p.name = @name AND n.last_heartbeat > now() - @expiry");
         find.Parameters.AddWithValue("name", name);
         await using var reader = await find.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? (reader.GetString(0), reader.GetString(1).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            ? (reader.GetString(0), reader.GetString(1).Split(' ', StringSplitOptions.RemoveEmptyEntries), reader.GetFieldValue<DateTimeOffset>(2))
             : null;
     }
 

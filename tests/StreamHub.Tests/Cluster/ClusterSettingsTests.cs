@@ -9,7 +9,9 @@ public sealed class ClusterSettingsTests
     [InlineData("Enabled", "true", "StreamHub:Cluster:Enabled is true but StreamHub:Database:Provider is not Postgres")]
     [InlineData("NodeId", "node a/1", "StreamHub:Cluster:NodeId 'node a/1' must be")]
     [InlineData("PublicUrls__0", "ftp://example.com", "StreamHub:Cluster:PublicUrls entry 'ftp://example.com'")]
-    [InlineData("PlaybackMode", "Proxy", "StreamHub:Cluster:PlaybackMode 'Proxy' must be Local or Redirect")]
+    [InlineData("PlaybackMode", "Mirror", "StreamHub:Cluster:PlaybackMode 'Mirror' must be Proxy, Redirect or Local")]
+    [InlineData("EdgeCacheMegabytes", "8", "StreamHub:Cluster:EdgeCacheMegabytes must be between 16 and 65536")]
+    [InlineData("EdgeOriginTimeoutSeconds", "0", "StreamHub:Cluster:EdgeOriginTimeoutSeconds must be between 1 and 600")]
     [InlineData("HeartbeatIntervalSeconds", "0", "StreamHub:Cluster:HeartbeatIntervalSeconds must be between")]
     [InlineData("HeartbeatExpirySeconds", "3", "StreamHub:Cluster:HeartbeatExpirySeconds must be at least twice HeartbeatIntervalSeconds")]
     public async Task A_bad_cluster_setting_stops_startup_naming_it(string setting, string value, string message)
