@@ -167,7 +167,8 @@ public sealed class StartupTests
     {
         await using var server = StreamHubProcess.Start(StreamHubProcess.DefaultSettings());
         await server.WaitUntilReadyAsync();
-        Assert.Contains($"RTMP listening on 127.0.0.1:{server.RtmpPort}", server.Output);
+        // Ready can be answered before the line is read from the process output.
+        await server.WaitForOutputAsync($"RTMP listening on 127.0.0.1:{server.RtmpPort}");
 
         using (var client = new TcpClient())
         {
