@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
+using StreamHub.Tests.Hls.Support;
 using StreamHub.Tests.Infrastructure;
 
 namespace StreamHub.Tests.Hls.Players;
@@ -167,22 +168,8 @@ public sealed partial class CachingProxyTests(ITestOutputHelper output)
 
     private static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Count - 1, p * sorted.Count)];
 
-    private static async Task WaitForSegmentsAsync(BackgroundProcess publisher, Uri playlist)
-    {
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
-        while (DateTime.UtcNow < deadline)
-        {
-            publisher.AssertRunning();
-            using var response = await client.GetAsync(playlist);
-            if (response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync()).Split('\n').Count(l => l.StartsWith("#EXTINF:", StringComparison.Ordinal)) >= 3)
-            {
-                return;
-            }
-            await Task.Delay(250);
-        }
-        Assert.Fail($"No 3 segments within 45 s at {playlist}\n{publisher.Output}");
-    }
+    private static Task WaitForSegmentsAsync(BackgroundProcess publisher, Uri playlist) =>
+        PlaylistWait.UntilSegmentsAsync(playlist, 3, publisher, TimeSpan.FromSeconds(45));
 
     [GeneratedRegex(@"/p\d+\.m4s$")]
     private static partial Regex PartPath();

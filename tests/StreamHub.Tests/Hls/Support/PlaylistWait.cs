@@ -1,4 +1,5 @@
 using System.Net;
+using StreamHub.Tests.Infrastructure;
 
 namespace StreamHub.Tests.Hls.Support;
 
@@ -33,4 +34,25 @@ public static class PlaylistWait
     /// <summary>Until the playlist lists a segment.</summary>
     public static Task<string> UntilSegmentAsync(HttpClient client, string name, TimeSpan? timeout = null) =>
         UntilAsync(client, name, p => p.Contains("#EXTINF:", StringComparison.Ordinal), timeout);
+
+    /// <summary>Polls <paramref name="playlist"/> until it lists <paramref name="count"/> segments, failing at once
+    /// with the publisher's output if the publisher exits.</summary>
+    public static async Task UntilSegmentsAsync(Uri playlist, int count, BackgroundProcess publisher, TimeSpan? timeout = null)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var limit = timeout ?? DefaultTimeout;
+        var deadline = DateTime.UtcNow + limit;
+        while (DateTime.UtcNow < deadline)
+        {
+            publisher.AssertRunning();
+            using var response = await client.GetAsync(playlist);
+            if (response.IsSuccessStatusCode
+                && (await response.Content.ReadAsStringAsync()).Split('\n').Count(l => l.StartsWith("#EXTINF:", StringComparison.Ordinal)) >= count)
+            {
+                return;
+            }
+            await Task.Delay(250);
+        }
+        Assert.Fail($"No {count} segments within {limit.TotalSeconds} s at {playlist}\n{publisher.Output}");
+    }
 }
