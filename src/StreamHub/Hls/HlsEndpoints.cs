@@ -39,7 +39,7 @@ public static class HlsEndpoints
         var hls = app.MapGroup("/hls/{name}").WithTags("HLS");
 
         hls.MapMethods("/index.m3u8", [HttpMethods.Get, HttpMethods.Head], async Task<Results<FileContentHttpResult, ProblemHttpResult>> (string name,
-            HlsPackager packager, WaitDeadlines deadlines, HttpContext context, HlsViewers viewers, TrafficCounters traffic, StreamHubMetrics metrics,
+            HlsPackager packager, WaitDeadlines deadlines, HttpContext context, HlsViewers viewers, TrafficCounters traffic, StreamHubMetrics metrics, TimeProvider time,
             [FromQuery(Name = "_HLS_msn")] long? msn, [FromQuery(Name = "_HLS_part")] int? part, [FromQuery(Name = "_HLS_skip")] string? skip) =>
         {
             var response = context.Response;
@@ -61,6 +61,7 @@ public static class HlsEndpoints
                     return BadRequest($"_HLS_msn={sequence} is more than two segments ahead of the playlist (its next segment is {snapshot.NextSequence}).");
                 }
                 var deadline = TimeSpan.FromSeconds(3 * Math.Max(1, packager.TargetDuration(name)));
+                var waited = !snapshot.Satisfies(sequence, part);
                 snapshot = await WaitForAsync(packager, deadlines, name, snapshot, (sequence, part),
                     static (s, wanted) => s.Satisfies(wanted.sequence, wanted.part), deadline, context.RequestAborted);
                 if (!snapshot.Satisfies(sequence, part))
@@ -71,6 +72,17 @@ public static class HlsEndpoints
                 // The answer to a blocking request holds that part or later whenever it is made: a cache may keep it.
                 response.Headers.CacheControl = BlockingPlaylistCacheControl;
                 response.Headers[PublishedHeader] = snapshot.PublishedAtUnixMilliseconds;
+                if (waited)
+                {
+                    // Measured once the answer is with the connection: the wake-up delay as the server sees it, without a
+                    // loaded client's own scheduling.
+                    response.OnCompleted(static state =>
+                    {
+                        var (metrics, time, published) = ((StreamHubMetrics, TimeProvider, DateTimeOffset))state;
+                        metrics.BlockingReloadWoken(time.GetUtcNow() - published);
+                        return Task.CompletedTask;
+                    }, (metrics, time, snapshot.PublishedAt));
+                }
             }
             if (!snapshot.HasPlaylist)
             {

@@ -163,6 +163,44 @@ public sealed partial class LowLatencyHlsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_blocking_reload_that_waited_is_counted_in_the_wake_up_histogram_and_one_that_did_not_is_not()
+    {
+        const string Count = "streamhub_hls_blocking_wake_seconds_count ";
+        var stream = Begin("ll-wake");
+        WriteUntil(stream, 2_500);
+        var text = await PlaylistAsync("ll-wake");
+        var segment = Segment().Matches(text).Select(m => m.Groups[1].Value).Last();
+        var last = long.Parse(segment[1..^4], CultureInfo.InvariantCulture);
+        var next = text[text.LastIndexOf(segment, StringComparison.Ordinal)..].Split('\n').Count(l => l.StartsWith("#EXT-X-PART:", StringComparison.Ordinal));
+
+        // Already satisfied: answered at once, nothing waited.
+        using (var immediate = await _client.GetAsync($"/hls/ll-wake/index.m3u8?_HLS_msn={last}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, immediate.StatusCode);
+        }
+        Assert.DoesNotContain(Count, await _client.GetStringAsync("/metrics"));
+
+        var blocked = _client.GetAsync($"/hls/ll-wake/index.m3u8?_HLS_msn={last + 1}&_HLS_part={next}");
+        await Task.Delay(200);
+        Assert.False(blocked.IsCompleted);
+        WriteUntil(stream, 3_000);
+        using var answer = await blocked.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+
+        // Recorded when the response completes, which can be just after the client has it.
+        var metrics = "";
+        for (var deadline = DateTime.UtcNow.AddSeconds(5); DateTime.UtcNow < deadline && !metrics.Contains(Count + "1\n", StringComparison.Ordinal);)
+        {
+            metrics = await _client.GetStringAsync("/metrics");
+        }
+        Assert.Contains(Count + "1\n", metrics);
+        Assert.Contains("# TYPE streamhub_hls_blocking_wake_seconds histogram", metrics);
+        // Its own millisecond buckets, not the exporter's default ones starting at 5 ms.
+        Assert.Matches(@"streamhub_hls_blocking_wake_seconds_bucket\{le=""0\.001""\} [01]\n", metrics);
+        Assert.Contains("streamhub_hls_blocking_wake_seconds_bucket{le=\"+Inf\"} 1\n", metrics);
+    }
+
+    [Fact]
     public async Task Blocking_reload_too_far_ahead_or_without_msn_is_a_400_problem()
     {
         var stream = Begin("ll-ahead");

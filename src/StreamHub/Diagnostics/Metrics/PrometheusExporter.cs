@@ -82,6 +82,7 @@ public sealed class PrometheusExporter : IDisposable
         private readonly bool _observable;
         private readonly bool _cumulative;
         private readonly string _help;
+        private readonly double[] _buckets;
         private readonly ConcurrentDictionary<LabelKey, Series> _series = new();
 
         public InstrumentState(Instrument instrument)
@@ -96,6 +97,10 @@ public sealed class PrometheusExporter : IDisposable
                 _ => (Kind.Gauge, false),
             };
             Name = PrometheusName(instrument, _kind);
+            // A histogram may advise its own bounds (a wake-up delay is read in milliseconds, not seconds).
+            _buckets = instrument is Histogram<double> { Advice.HistogramBucketBoundaries: { Count: > 0 } advised }
+                ? [.. advised]
+                : DefaultBuckets;
             _help = (instrument.Description ?? instrument.Name).Replace('\n', ' ');
         }
 
@@ -123,7 +128,7 @@ public sealed class PrometheusExporter : IDisposable
                 }
                 // A static factory: a capturing lambda here would allocate its closure on every call, hit or miss.
                 series = _series.GetOrAdd(key, static (_, made) => new Series(made.Labels, made.Buckets),
-                    (Labels: labels, Buckets: _kind == Kind.Histogram ? DefaultBuckets.Length : 0));
+                    (Labels: labels, Buckets: _kind == Kind.Histogram ? _buckets.Length : 0));
             }
             // Counters and gauges take no lock (they are on the media path: bytes and frames per frame); histograms,
             // which StreamHub's media path does not use, update their buckets under the series' lock.
@@ -149,9 +154,9 @@ public sealed class PrometheusExporter : IDisposable
             {
                 series.Sum += value;
                 series.Count++;
-                for (var i = 0; i < DefaultBuckets.Length; i++)
+                for (var i = 0; i < _buckets.Length; i++)
                 {
-                    if (value <= DefaultBuckets[i])
+                    if (value <= _buckets[i])
                     {
                         series.Buckets[i]++;
                     }
@@ -178,9 +183,9 @@ public sealed class PrometheusExporter : IDisposable
                 lock (series)
                 {
                     var inner = labels.Length > 2 ? labels[1..^1] + "," : "";
-                    for (var i = 0; i < DefaultBuckets.Length; i++)
+                    for (var i = 0; i < _buckets.Length; i++)
                     {
-                        text.Append(Name).Append("_bucket{").Append(inner).Append("le=\"").Append(Number(DefaultBuckets[i])).Append("\"} ")
+                        text.Append(Name).Append("_bucket{").Append(inner).Append("le=\"").Append(Number(_buckets[i])).Append("\"} ")
                             .Append(series.Buckets[i]).Append('\n');
                     }
                     text.Append(Name).Append("_bucket{").Append(inner).Append("le=\"+Inf\"} ").Append(series.Count).Append('\n');

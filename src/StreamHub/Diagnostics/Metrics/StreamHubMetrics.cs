@@ -18,6 +18,7 @@ public sealed class StreamHubMetrics : IDisposable
     private readonly IngestCounters _ingestOverflow = new(null);
     private readonly Counter<long> _publishAttempts;
     private readonly Counter<long> _sentBytes;
+    private readonly Histogram<double> _blockingWake;
     private readonly IServiceProvider _services;
 
     public StreamHubMetrics(IMeterFactory meters, ListenerTable listeners, IServiceProvider services, TimeProvider time)
@@ -35,6 +36,10 @@ public sealed class StreamHubMetrics : IDisposable
         }), null, "Audio and video frames received from publishers, by stream and kind.");
         _publishAttempts = _meter.CreateCounter<long>("streamhub_publish_attempts_total", null, "Publish attempts, by result (accepted, unknown_key, expired, already_live, live_on_other_node, store_unavailable, address_denied).");
         _sentBytes = _meter.CreateCounter<long>("streamhub_hls_sent_bytes_total", "By", "HLS playlist and segment bytes sent to players, by stream.");
+        // One server-wide series: its buckets answer "are blocked low-latency players woken within 10 ms?".
+        _blockingWake = _meter.CreateHistogram("streamhub_hls_blocking_wake_seconds", "s",
+            "Low-latency HLS blocking playlist reloads that waited: from the playlist that answered them being published to the answer being handed to the connection.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
         _meter.CreateObservableCounter("streamhub_hls_segments_total", () =>
         {
             var packager = services.GetRequiredService<HlsPackager>();
@@ -124,6 +129,9 @@ public sealed class StreamHubMetrics : IDisposable
 
     public void HlsBytesSent(string stream, long bytes) => _sentBytes.Add(bytes, new KeyValuePair<string, object?>("stream", stream));
 
+    /// <summary>A blocking playlist reload that waited was answered <paramref name="sincePublished"/> after the playlist
+    /// it got was published.</summary>
+    public void BlockingReloadWoken(TimeSpan sincePublished) => _blockingWake.Record(Math.Max(0, sincePublished.TotalSeconds));
 
     public void Dispose() => _meter.Dispose();
 }
