@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 
 namespace StreamHub.Tests.Infrastructure;
@@ -10,10 +9,9 @@ namespace StreamHub.Tests.Infrastructure;
 /// served on the management port.</summary>
 public sealed class PebbleAcmeServer : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly BackgroundProcess _process;
 
-    private PebbleAcmeServer(Process process, int acmePort, int managementPort, string directory)
+    private PebbleAcmeServer(BackgroundProcess process, int acmePort, int managementPort, string directory)
     {
         _process = process;
         AcmePort = acmePort;
@@ -26,16 +24,7 @@ public sealed class PebbleAcmeServer : IAsyncDisposable
     public string Directory { get; }
     public string DirectoryUrl => $"https://127.0.0.1:{AcmePort}/dir";
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _process.Output;
 
     /// <param name="validationHttpPort">The port pebble's http-01 validation connects to (its <c>httpPort</c>).</param>
     public static async Task<PebbleAcmeServer> StartAsync(int validationHttpPort, TimeSpan timeout)
@@ -63,35 +52,21 @@ public sealed class PebbleAcmeServer : IAsyncDisposable
         var configPath = Path.Combine(directory, "pebble-config.json");
         await File.WriteAllTextAsync(configPath, JsonSerializer.Serialize(config));
 
-        var start = new ProcessStartInfo(pebble, ["-config", configPath])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = directory,
-        };
+        var start = new ProcessStartInfo(pebble, ["-config", configPath]) { WorkingDirectory = directory };
         // No artificial validation delays, no rejected nonces, and a fresh validation for every order: the test
         // exercises the real http-01 fetch each time. (PEBBLE_VA_ALWAYS_VALID, which skips it, is not set.)
         start.Environment["PEBBLE_VA_NOSLEEP"] = "1";
         start.Environment["PEBBLE_WFE_NONCEREJECT"] = "0";
         start.Environment["PEBBLE_AUTHZREUSE"] = "0";
-        var process = new Process { StartInfo = start };
-        var server = new PebbleAcmeServer(process, acmePort, managementPort, directory);
-        process.OutputDataReceived += (_, e) => server.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        var deadline = DateTime.UtcNow + timeout;
-        while (!server.Output.Contains("ACME directory available", StringComparison.Ordinal))
+        var server = new PebbleAcmeServer(BackgroundProcess.Start("pebble", start, keptLines: int.MaxValue), acmePort, managementPort, directory);
+        try
         {
-            if (process.HasExited || DateTime.UtcNow > deadline)
-            {
-                await server.DisposeAsync();
-                Assert.Fail($"pebble did not start within {timeout}:\n{server.Output}");
-            }
-            await Task.Delay(50);
+            await server._process.WaitForOutputAsync("ACME directory available", timeout);
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+        {
+            await server.DisposeAsync();
+            Assert.Fail($"pebble did not start within {timeout}: {e.Message}");
         }
         return server;
     }
@@ -104,26 +79,5 @@ public sealed class PebbleAcmeServer : IAsyncDisposable
         return await client.GetStringAsync($"https://127.0.0.1:{ManagementPort}/roots/0");
     }
 
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await _process.WaitForExitAsync(cts.Token);
-        }
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

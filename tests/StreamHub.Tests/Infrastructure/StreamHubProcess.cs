@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace StreamHub.Tests.Infrastructure;
 
@@ -8,10 +7,9 @@ namespace StreamHub.Tests.Infrastructure;
 /// process shows: exit codes, start-up failures, what is printed on the console.</summary>
 public sealed class StreamHubProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly BackgroundProcess _process;
 
-    private StreamHubProcess(Process process, IReadOnlyDictionary<string, string?> settings)
+    private StreamHubProcess(BackgroundProcess process, IReadOnlyDictionary<string, string?> settings)
     {
         _process = process;
         Settings = settings;
@@ -19,16 +17,7 @@ public sealed class StreamHubProcess : IAsyncDisposable
 
     public IReadOnlyDictionary<string, string?> Settings { get; }
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _process.Output;
 
     public bool HasExited => _process.HasExited;
     public int ProcessId => _process.Id;
@@ -73,9 +62,6 @@ public sealed class StreamHubProcess : IAsyncDisposable
             start.Environment["HOME"] = Path.GetTempPath();
         }
         start.WorkingDirectory = directory;
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        start.UseShellExecute = false;
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("StreamHub__", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)).ToList())
         {
             start.Environment.Remove(key);
@@ -84,14 +70,7 @@ public sealed class StreamHubProcess : IAsyncDisposable
         {
             start.Environment[key] = value;
         }
-        var process = new Process { StartInfo = start };
-        var server = new StreamHubProcess(process, settings);
-        process.OutputDataReceived += (_, e) => server.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return server;
+        return new StreamHubProcess(BackgroundProcess.Start("StreamHub", start, keptLines: int.MaxValue), settings);
     }
 
     public int HttpPort => int.Parse(Settings["StreamHub__Http__Port"]!);
@@ -136,64 +115,14 @@ public sealed class StreamHubProcess : IAsyncDisposable
     }
 
     /// <summary>Kills the server as <c>kill -9</c> does (SIGKILL): no shutdown, nothing released.</summary>
-    public async Task KillAsync()
-    {
-        _process.Kill(entireProcessTree: true);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await _process.WaitForExitAsync(cts.Token);
-    }
+    public Task KillAsync() => _process.KillAsync();
 
     /// <summary>Waits for the process to exit by itself (a start-up failure); returns its exit code.</summary>
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            throw new TimeoutException($"StreamHub did not exit within {timeout}:\n{Output}");
-        }
-        _process.WaitForExit(); // flushes the redirected output
-        return _process.ExitCode;
-    }
+    public Task<int> WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout);
 
     /// <summary>Waits until the output contains <paramref name="text"/>.</summary>
-    public async Task WaitForOutputAsync(string text, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (DateTime.UtcNow < deadline)
-        {
-            if (Output.Contains(text, StringComparison.Ordinal))
-            {
-                return;
-            }
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"The output never contained '{text}':\n{Output}");
-    }
+    public Task WaitForOutputAsync(string text, TimeSpan? timeout = null) =>
+        _process.WaitForOutputAsync(text, timeout ?? TimeSpan.FromSeconds(10));
 
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await _process.WaitForExitAsync(cts.Token);
-        }
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }
