@@ -111,6 +111,27 @@ public sealed partial class LowLatencyHlsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_part_the_playlist_no_longer_lists_is_served_while_its_segment_is_still_fetchable()
+    {
+        var stream = Begin("ll-stalled");
+        WriteUntil(stream, 4_500);
+        var first = Part().Matches(await PlaylistAsync("ll-stalled")).Select(m => m.Groups[2].Value).First();
+        var given = await _client.GetByteArrayAsync($"/hls/ll-stalled/{first}");
+
+        // A player that stalled comes back after the listed parts moved on by several segments.
+        WriteUntil(stream, 9_500);
+        var text = await PlaylistAsync("ll-stalled");
+        Assert.DoesNotContain(first, text);
+        using var late = await _client.GetAsync($"/hls/ll-stalled/{first}");
+        Assert.Equal(HttpStatusCode.OK, late.StatusCode);
+        Assert.Equal(given, await late.Content.ReadAsByteArrayAsync());
+
+        // A part never written is still a 404.
+        using var never = await _client.GetAsync("/hls/ll-stalled/p1.m4s");
+        Assert.Equal(HttpStatusCode.NotFound, never.StatusCode);
+    }
+
+    [Fact]
     public async Task Blocking_reload_waits_for_the_part_asked_for_and_answers_once_it_is_written()
     {
         var stream = Begin("ll-block");

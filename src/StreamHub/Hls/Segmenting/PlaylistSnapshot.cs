@@ -10,7 +10,6 @@ public sealed class PlaylistSnapshot
     public static readonly PlaylistSnapshot Empty = new([], [], false);
 
     private readonly Segment[] _segments;
-    private readonly int _partSegments;
     private string? _publishedAtText;
     private readonly (int Version, ReadOnlyMemory<byte> Bytes)[] _inits;
     // Completed on one thread-pool work item per snapshot (Supersede), where the waiting requests' continuations then
@@ -18,19 +17,17 @@ public sealed class PlaylistSnapshot
     private readonly TaskCompletionSource _superseded = new();
 
     public PlaylistSnapshot(byte[] playlist, Segment[] segments, bool ended)
-        : this(playlist, [], segments, 0, [], ended, null, segments.Length == 0 ? 0 : segments[^1].Sequence + 1, 0)
+        : this(playlist, [], segments, [], ended, null, segments.Length == 0 ? 0 : segments[^1].Sequence + 1, 0)
     {
     }
 
-    /// <param name="partSegments">How many of the last <paramref name="segments"/> have their parts listed.</param>
-    internal PlaylistSnapshot(byte[] playlist, byte[] deltaPlaylist, Segment[] segments, int partSegments,
+    internal PlaylistSnapshot(byte[] playlist, byte[] deltaPlaylist, Segment[] segments,
         (int, ReadOnlyMemory<byte>)[] inits, bool ended, Segment? open, long nextSequence, long nextPartNumber)
     {
         NextPartNumber = nextPartNumber;
         Playlist = playlist;
         DeltaPlaylist = deltaPlaylist.Length > 0 ? deltaPlaylist : playlist;
         _segments = segments;
-        _partSegments = partSegments;
         _inits = inits;
         Ended = ended;
         Open = open;
@@ -93,16 +90,27 @@ public sealed class PlaylistSnapshot
         return index >= 0 && index < _segments.Length ? _segments[index] : null;
     }
 
-    /// <summary>A listed part by its number, or null.</summary>
+    /// <summary>A part by its number, or null: one listed, or one of a segment still fetchable whose parts the playlist
+    /// no longer lists (a player that stalled asks for the parts it was given, after the window moved on: they are
+    /// the segment's own bytes, kept as long as it is).</summary>
     public PartialSegment? FindPart(long number)
     {
         if (Open is { } open && FindPart(open.Parts[..OpenParts], number) is { } found)
         {
             return found;
         }
-        for (var i = _segments.Length - 1; i >= _segments.Length - _partSegments; i--)
+        for (var i = _segments.Length - 1; i >= 0; i--)
         {
-            if (FindPart(_segments[i].Parts, number) is { } part)
+            var parts = _segments[i].Parts;
+            if (parts.IsEmpty)
+            {
+                continue;
+            }
+            if (number > parts[^1].Entry.Number)
+            {
+                return null; // numbers only grow: a part past this segment's last is in no older one
+            }
+            if (FindPart(parts, number) is { } part)
             {
                 return part;
             }

@@ -222,7 +222,7 @@ public sealed class SegmentWindow
         if (_listed.Count == 0)
         {
             // No playlist before the first whole segment: players that ignore parts would find nothing to play.
-            return new PlaylistSnapshot([], [], _fetchable, 0, [], _ended, null, NextSequence, _nextPartNumber);
+            return new PlaylistSnapshot([], [], _fetchable, [], _ended, null, NextSequence, _nextPartNumber);
         }
         if (_headStale)
         {
@@ -262,7 +262,7 @@ public sealed class SegmentWindow
         }
         PruneInits(_fetchable, open);
         _initsArray ??= [.. _inits];
-        return new PlaylistSnapshot(full, delta, _fetchable, partSegments, _initsArray, _ended, open, NextSequence, _nextPartNumber);
+        return new PlaylistSnapshot(full, delta, _fetchable, _initsArray, _ended, open, NextSequence, _nextPartNumber);
     }
 
     /// <summary>The text of the finished segments, with the header (and the delta update's, which leaves the oldest
