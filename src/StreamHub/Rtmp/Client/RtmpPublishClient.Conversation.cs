@@ -111,15 +111,39 @@ public sealed partial class RtmpPublishClient
         RequireState(RtmpPublishClientState.Connected, "publish");
         var release = _nextTransaction++;
         var announce = _nextTransaction++;
-        var create = _nextTransaction++;
-        var streamId = await WithinReplyTimeoutAsync("createStream", async deadline =>
-        {
-            // The replies to releaseStream and FCPublish are skipped: servers answer them with _result, _error or
-            // onFCPublish, and encoders carry on either way.
-            await SendAsync("createStream", () =>
+        var streamId = await CreateStreamAsync(
+            () =>
             {
+                // The replies to releaseStream and FCPublish are skipped: servers answer them with _result, _error or
+                // onFCPublish, and encoders carry on either way.
                 CommandWriter.Write(_output, _scratch, CommandChunkStreamId, 0, OutChunkSize, CommandNames.ReleaseStream, release, null, streamName);
                 CommandWriter.Write(_output, _scratch, CommandChunkStreamId, 0, OutChunkSize, CommandNames.FcPublish, announce, null, streamName);
+            }, cancellationToken);
+
+        var publish = _nextTransaction++;
+        await WithinReplyTimeoutAsync("publish", async deadline =>
+        {
+            await SendAsync("publish", () => CommandWriter.Write(_output, _scratch, StreamCommandChunkStreamId, streamId, OutChunkSize,
+                CommandNames.Publish, publish, null, streamName, PublishType), deadline);
+            // Other status messages (a NetStream.Publish.Reset first, as some servers send) are passed over.
+            return await ReadStatusAsync("publish", RtmpStatusCodes.PublishStart, RtmpClientError.PublishRefused, deadline);
+        }, cancellationToken);
+        StreamId = streamId;
+        _streamName = streamName;
+        State = RtmpPublishClientState.Publishing;
+        return streamId;
+    }
+
+    /// <summary>createStream (after what <paramref name="before"/> writes, in the same flush) and its _result: the new
+    /// message stream's id.</summary>
+    private Task<uint> CreateStreamAsync(Action? before, CancellationToken cancellationToken)
+    {
+        var create = _nextTransaction++;
+        return WithinReplyTimeoutAsync("createStream", async deadline =>
+        {
+            await SendAsync("createStream", () =>
+            {
+                before?.Invoke();
                 CommandWriter.Write(_output, _scratch, CommandChunkStreamId, 0, OutChunkSize, CommandNames.CreateStream, create, [null]);
             }, deadline);
             var created = await ReadCommandAsync(create, "createStream", deadline);
@@ -131,30 +155,27 @@ public sealed partial class RtmpPublishClient
                 ? (uint)id
                 : throw new RtmpClientException(RtmpClientError.CreateStreamFailed, "createStream answered without a usable stream id", created);
         }, cancellationToken);
+    }
 
-        var publish = _nextTransaction++;
-        await WithinReplyTimeoutAsync("publish", async deadline =>
+    /// <summary>createStream, then play(<paramref name="streamName"/>) on the new stream, live only (start -1, as
+    /// ffplay sends it); returns once the server answers NetStream.Play.Start. An error onStatus (StreamNotFound,
+    /// Failed) is <see cref="RtmpClientError.PlayRefused"/>. What follows is read with <see cref="ReadMessageAsync"/>:
+    /// onMetaData, sequence headers and media on the returned message stream, until UnpublishNotify or StreamEOF.</summary>
+    public async Task<uint> PlayAsync(string streamName, CancellationToken cancellationToken = default)
+    {
+        RequireState(RtmpPublishClientState.Connected, "play");
+        var streamId = await CreateStreamAsync(null, cancellationToken);
+        var play = _nextTransaction++;
+        await WithinReplyTimeoutAsync("play", async deadline =>
         {
-            await SendAsync("publish", () => CommandWriter.Write(_output, _scratch, StreamCommandChunkStreamId, streamId, OutChunkSize,
-                CommandNames.Publish, publish, null, streamName, PublishType), deadline);
-            // Other status messages (a NetStream.Publish.Reset first, as some servers send) are passed over.
-            while (true)
-            {
-                var status = await ReadCommandAsync(null, "publish", deadline);
-                var info = RtmpClientException.InfoObject(status);
-                if (info?.GetString("code") == RtmpStatusCodes.PublishStart)
-                {
-                    return status;
-                }
-                if (info?.GetString("level") == RtmpStatusCodes.LevelError)
-                {
-                    throw Refused(RtmpClientError.PublishRefused, "publish", status);
-                }
-            }
+            await SendAsync("play", () => CommandWriter.Write(_output, _scratch, StreamCommandChunkStreamId, streamId, OutChunkSize,
+                CommandNames.Play, play, null, streamName, -1.0), deadline);
+            // NetStream.Play.Reset comes before .Start, and is passed over.
+            return await ReadStatusAsync("play", RtmpStatusCodes.PlayStart, RtmpClientError.PlayRefused, deadline);
         }, cancellationToken);
         StreamId = streamId;
         _streamName = streamName;
-        State = RtmpPublishClientState.Publishing;
+        State = RtmpPublishClientState.Playing;
         return streamId;
     }
 
@@ -175,6 +196,25 @@ public sealed partial class RtmpPublishClient
         StreamId = 0;
         _streamName = null;
         State = RtmpPublishClientState.Connected;
+    }
+
+    /// <summary>Reads onStatus messages until one says <paramref name="success"/> (returned) or has level error
+    /// (thrown as <paramref name="refusal"/>); others are passed over.</summary>
+    private async Task<RtmpCommand> ReadStatusAsync(string step, string success, RtmpClientError refusal, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var status = await ReadCommandAsync(null, step, cancellationToken);
+            var info = RtmpClientException.InfoObject(status);
+            if (info?.GetString("code") == success)
+            {
+                return status;
+            }
+            if (info?.GetString("level") == RtmpStatusCodes.LevelError)
+            {
+                throw Refused(refusal, step, status);
+            }
+        }
     }
 
     /// <summary>The next _result/_error with <paramref name="transactionId"/>, or (null) the next onStatus.</summary>

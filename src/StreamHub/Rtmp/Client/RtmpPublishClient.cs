@@ -26,8 +26,6 @@ public sealed partial class RtmpPublishClient : IAsyncDisposable
     public const int VideoChunkStreamId = 6;
     private const int CommandChunkStreamId = 3;
     private const int StreamCommandChunkStreamId = 8;
-    private const int MaxChunkStreams = 64;
-    private const int MaxAmfDepth = 16;
 
     /// <summary>FFmpeg's acknowledgement window until the server announces one.</summary>
     private const uint DefaultAcknowledgementWindow = 2_500_000;
@@ -63,7 +61,7 @@ public sealed partial class RtmpPublishClient : IAsyncDisposable
         _output = output;
         _connection = connection;
         Options = options;
-        _chunks = new ChunkReader(options.MaxMessageSize, 0xFFFFFF, MaxChunkStreams);
+        _chunks = new ChunkReader(options.MaxMessageSize, options.MaxChunkSize, options.MaxChunkStreams);
     }
 
     public RtmpClientOptions Options { get; }
@@ -245,7 +243,7 @@ public sealed partial class RtmpPublishClient : IAsyncDisposable
     {
         try
         {
-            return AmfMessageReader.ReadCommand(message.Payload, message.Type == RtmpMessageType.Amf3Command, MaxAmfDepth);
+            return AmfMessageReader.ReadCommand(message.Payload, message.Type == RtmpMessageType.Amf3Command, Options.MaxAmfDepth, Options.MaxAmfValues);
         }
         catch (RtmpProtocolException e)
         {
