@@ -13,11 +13,13 @@ public sealed class EdgePull
     private readonly EdgePulls _owner;
     private readonly TaskCompletionSource<bool> _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
+    private readonly string _application;
     private string? _stopReason;
 
-    internal EdgePull(EdgePulls owner, StreamPlacement origin, Uri url, LiveStream stream)
+    internal EdgePull(EdgePulls owner, StreamPlacement origin, Uri url, string application, LiveStream stream)
     {
         _owner = owner;
+        _application = application;
         Origin = origin;
         Url = url;
         Stream = stream;
@@ -48,12 +50,12 @@ public sealed class EdgePull
         var options = _owner.ClientOptions;
         try
         {
-            var application = Url.AbsolutePath.Trim('/').Split('/')[0];
-            await using var client = await RtmpPlayClient.OpenAsync(Url.Host, Url.IsDefaultPort ? 1935 : Url.Port, application, Stream.Name,
+            await using var client = await RtmpPlayClient.OpenAsync(Url.IdnHost, Url.Port > 0 ? Url.Port : 1935, _application, Stream.Name,
                 options, _stop.Token);
             _opened.TrySetResult(true);
             ClusterLog.PullStarted(_owner.Logger, Stream.Name, Origin.Node, Url.ToString());
-            using var linger = Task.Run(LingerAsync);
+            // Ends by itself, or with _stop when the pull ends.
+            _ = Task.Run(LingerAsync);
             while (true)
             {
                 var (item, end) = await client.ReadAsync();

@@ -56,7 +56,10 @@ public sealed class EdgePulls(ClusterNode node, StreamPlacements placements, IOp
                 }
                 return null;
             }
-            var candidate = new EdgePull(this, origin, new Uri(url.TrimEnd('/') + "/" + name),
+            // rtmp://host:port/app, or rtmp://host:port with this node's own application (nodes share their settings).
+            var originUrl = new Uri(url);
+            var application = originUrl.AbsolutePath.Trim('/') is { Length: > 0 } path ? path : rtmp.Value.Application;
+            var candidate = new EdgePull(this, origin, new Uri($"rtmp://{originUrl.Authority}/{application}/{name}"), application,
                 new LiveStream(name, new PublisherInfo("edge-pull", url, $"relayed from node {origin.Node}"), time.GetUtcNow(), [], time,
                     liveOptions: live.Value, logger: logger));
             pull = _pulls.GetOrAdd(name, candidate);
