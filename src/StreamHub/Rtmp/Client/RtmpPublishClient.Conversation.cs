@@ -120,17 +120,8 @@ public sealed partial class RtmpPublishClient
                 CommandWriter.Write(_output, _scratch, CommandChunkStreamId, 0, OutChunkSize, CommandNames.FcPublish, announce, null, streamName);
             }, cancellationToken);
 
-        var publish = _nextTransaction++;
-        await WithinReplyTimeoutAsync("publish", async deadline =>
-        {
-            await SendAsync("publish", () => CommandWriter.Write(_output, _scratch, StreamCommandChunkStreamId, streamId, OutChunkSize,
-                CommandNames.Publish, publish, null, streamName, PublishType), deadline);
-            // Other status messages (a NetStream.Publish.Reset first, as some servers send) are passed over.
-            return await ReadStatusAsync("publish", RtmpStatusCodes.PublishStart, RtmpClientError.PublishRefused, deadline);
-        }, cancellationToken);
-        StreamId = streamId;
-        _streamName = streamName;
-        State = RtmpPublishClientState.Publishing;
+        await BeginStreamAsync(CommandNames.Publish, streamId, streamName, PublishType, RtmpStatusCodes.PublishStart,
+            RtmpClientError.PublishRefused, RtmpPublishClientState.Publishing, cancellationToken);
         return streamId;
     }
 
@@ -157,26 +148,48 @@ public sealed partial class RtmpPublishClient
         }, cancellationToken);
     }
 
-    /// <summary>createStream, then play(<paramref name="streamName"/>) on the new stream, live only (start -1, as
-    /// ffplay sends it); returns once the server answers NetStream.Play.Start. An error onStatus (StreamNotFound,
+    /// <summary>createStream, then play(<paramref name="streamName"/>) on the new stream; returns once the server answers NetStream.Play.Start. An error onStatus (StreamNotFound,
     /// Failed) is <see cref="RtmpClientError.PlayRefused"/>. What follows is read with <see cref="ReadMessageAsync"/>:
     /// onMetaData, sequence headers and media on the returned message stream, until UnpublishNotify or StreamEOF.</summary>
     public async Task<uint> PlayAsync(string streamName, CancellationToken cancellationToken = default)
     {
         RequireState(RtmpPublishClientState.Connected, "play");
         var streamId = await CreateStreamAsync(null, cancellationToken);
-        var play = _nextTransaction++;
-        await WithinReplyTimeoutAsync("play", async deadline =>
+        // Start -1: live only, as ffplay sends it.
+        await BeginStreamAsync(CommandNames.Play, streamId, streamName, -1.0, RtmpStatusCodes.PlayStart, RtmpClientError.PlayRefused,
+            RtmpPublishClientState.Playing, cancellationToken);
+        return streamId;
+    }
+
+    /// <summary>publish or play (<paramref name="command"/>) of <paramref name="streamName"/> on
+    /// <paramref name="streamId"/>, then onStatus messages until one says <paramref name="started"/>; one with level
+    /// error is thrown as <paramref name="refusal"/>, others (NetStream.Publish.Reset or NetStream.Play.Reset first, as
+    /// servers send) are passed over.</summary>
+    private async Task BeginStreamAsync(string command, uint streamId, string streamName, object argument, string started,
+        RtmpClientError refusal, RtmpPublishClientState state, CancellationToken cancellationToken)
+    {
+        var transaction = _nextTransaction++;
+        await WithinReplyTimeoutAsync(command, async deadline =>
         {
-            await SendAsync("play", () => CommandWriter.Write(_output, _scratch, StreamCommandChunkStreamId, streamId, OutChunkSize,
-                CommandNames.Play, play, null, streamName, -1.0), deadline);
-            // NetStream.Play.Reset comes before .Start, and is passed over.
-            return await ReadStatusAsync("play", RtmpStatusCodes.PlayStart, RtmpClientError.PlayRefused, deadline);
+            await SendAsync(command, () => CommandWriter.Write(_output, _scratch, StreamCommandChunkStreamId, streamId, OutChunkSize,
+                command, transaction, null, streamName, argument), deadline);
+            while (true)
+            {
+                var status = await ReadCommandAsync(null, command, deadline);
+                var info = RtmpClientException.InfoObject(status);
+                if (info?.GetString("code") == started)
+                {
+                    return status;
+                }
+                if (info?.GetString("level") == RtmpStatusCodes.LevelError)
+                {
+                    throw Refused(refusal, command, status);
+                }
+            }
         }, cancellationToken);
         StreamId = streamId;
         _streamName = streamName;
-        State = RtmpPublishClientState.Playing;
-        return streamId;
+        State = state;
     }
 
     /// <summary>FCUnpublish and deleteStream: the server ends the stream and the connection stays open (a new
@@ -196,25 +209,6 @@ public sealed partial class RtmpPublishClient
         StreamId = 0;
         _streamName = null;
         State = RtmpPublishClientState.Connected;
-    }
-
-    /// <summary>Reads onStatus messages until one says <paramref name="success"/> (returned) or has level error
-    /// (thrown as <paramref name="refusal"/>); others are passed over.</summary>
-    private async Task<RtmpCommand> ReadStatusAsync(string step, string success, RtmpClientError refusal, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var status = await ReadCommandAsync(null, step, cancellationToken);
-            var info = RtmpClientException.InfoObject(status);
-            if (info?.GetString("code") == success)
-            {
-                return status;
-            }
-            if (info?.GetString("level") == RtmpStatusCodes.LevelError)
-            {
-                throw Refused(refusal, step, status);
-            }
-        }
     }
 
     /// <summary>The next _result/_error with <paramref name="transactionId"/>, or (null) the next onStatus.</summary>

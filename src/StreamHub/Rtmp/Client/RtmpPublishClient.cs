@@ -10,7 +10,8 @@ using StreamHub.Rtmp.Session;
 namespace StreamHub.Rtmp.Client;
 
 /// <summary>The publishing side of RTMP, for pushing a stream to a server (a relay, the load test, the tests): the
-/// handshake, then connect, releaseStream, FCPublish, createStream and publish as FFmpeg sends them, then media. It
+/// handshake, then connect, releaseStream, FCPublish, createStream and publish as FFmpeg sends them, then media. The
+/// same conversation ends in play instead for <see cref="RtmpPlayClient"/> (<see cref="PlayAsync"/>). It
 /// reads and writes through pipes, so it runs over a socket, TLS or an in-memory pipe alike, and it uses the same
 /// chunk reader and writers as the server.
 /// <para>Every wait for the server is bounded by <see cref="RtmpClientOptions.ReplyTimeout"/> and the caller's
