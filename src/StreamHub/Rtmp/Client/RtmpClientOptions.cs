@@ -16,6 +16,9 @@ public sealed class RtmpClientOptions
     /// replies only, so this is small.</summary>
     public int MaxMessageSize { get; init; } = 1024 * 1024;
 
+    /// <summary>The largest command or data message (AMF) accepted from the server.</summary>
+    public int MaxCommandSize { get; init; } = int.MaxValue;
+
     /// <summary>The largest Set Chunk Size accepted from the server.</summary>
     public int MaxChunkSize { get; init; } = 0xFFFFFF;
 
@@ -34,6 +37,7 @@ public sealed class RtmpClientOptions
         ReplyTimeout = replyTimeout,
         FlashVersion = flashVersion,
         MaxMessageSize = rtmp.MaxMessageSize,
+        MaxCommandSize = rtmp.MaxCommandSize,
         MaxChunkSize = rtmp.MaxChunkSize,
         MaxChunkStreams = rtmp.MaxChunkStreams,
         MaxAmfDepth = rtmp.MaxAmfDepth,

@@ -62,7 +62,7 @@ public sealed partial class RtmpPublishClient : IAsyncDisposable
         _output = output;
         _connection = connection;
         Options = options;
-        _chunks = new ChunkReader(options.MaxMessageSize, options.MaxChunkSize, options.MaxChunkStreams);
+        _chunks = new ChunkReader(options.MaxMessageSize, options.MaxChunkSize, options.MaxChunkStreams, options.MaxCommandSize);
     }
 
     public RtmpClientOptions Options { get; }
@@ -127,6 +127,8 @@ public sealed partial class RtmpPublishClient : IAsyncDisposable
     /// <summary>The next message from the server, or null once it has closed the connection. Control messages are
     /// applied (and pings answered) before they are returned. The payload is valid until the next read. Bounded by
     /// <paramref name="cancellationToken"/> only: a publishing server may rightly stay silent for minutes.</summary>
+    /// <remarks>Pooled: a player reads every frame through it, and a read that waits would otherwise allocate.</remarks>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<RtmpMessage?> ReadMessageAsync(CancellationToken cancellationToken = default)
     {
         while (true)
