@@ -12,7 +12,7 @@ namespace StreamHub.Admission;
 /// per stream (<see cref="LiveStreamRegistry"/>, and across nodes <see cref="ClusterNode"/>). It counts every publish attempt's outcome; the protocol maps the
 /// refusal to its own answer and logs it with its connection.</summary>
 public sealed class StreamAdmission(LiveStreamRegistry registry, IStreamKeyAuthorizer authorizer, AccessPolicy access,
-    BadKeyThrottle throttle, StreamHubMetrics? metrics = null, ClusterNode? cluster = null)
+    BadKeyThrottle throttle, StreamHubMetrics? metrics = null, ClusterNode? cluster = null, EdgePulls? edgePulls = null)
 {
     /// <summary>Checks <paramref name="key"/> from <paramref name="address"/> and, when all is well, claims its stream
     /// for <paramref name="publisher"/>. The right key is never held back for what others behind the same address did:
@@ -100,14 +100,22 @@ public sealed class StreamAdmission(LiveStreamRegistry registry, IStreamKeyAutho
     }
 
     /// <summary>Whether <paramref name="address"/> may play the stream whose public name is <paramref name="name"/>, and
-    /// that stream if it is live. The address is checked first, so a refused address learns nothing of what is live.</summary>
-    public PlayAdmission AdmitPlay(string name, IPAddress? address)
+    /// that stream if it is live: published here, or live on another node of the cluster and pulled from there
+    /// (<see cref="EdgePulls"/>: started by this play, or joined). The address is checked first, so a refused address
+    /// learns nothing of what is live.</summary>
+    public async ValueTask<PlayAdmission> AdmitPlayAsync(string name, IPAddress? address, CancellationToken cancellationToken)
     {
         if (!access.IsAllowed(AccessAction.Play, address))
         {
             return PlayAdmission.Refuse(AdmissionRefusal.AddressDenied);
         }
-        return registry.Find(name) is { } stream ? PlayAdmission.Admit(stream) : PlayAdmission.Refuse(AdmissionRefusal.NotLive);
+        if (registry.Find(name) is { } stream)
+        {
+            return PlayAdmission.Admit(stream);
+        }
+        return edgePulls is { Enabled: true } && StreamName.IsValid(name) && await edgePulls.FindOrStartAsync(name, cancellationToken) is { } relayed
+            ? PlayAdmission.Admit(relayed)
+            : PlayAdmission.Refuse(AdmissionRefusal.NotLive);
     }
 
     private TimeSpan RecordBadKey(IPAddress? address) => address is null ? TimeSpan.Zero : throttle.RecordFailure(address);

@@ -13,7 +13,9 @@ public static class ClusterExtensions
         builder.Services.AddSingleton<ClusterNode>();
         builder.Services.AddSingleton<ClusterMetrics>();
         builder.Services.AddSingleton<EdgeCache>();
+        builder.Services.AddSingleton<StreamPlacements>();
         builder.Services.AddSingleton<RemotePlayback>();
+        builder.Services.AddSingleton<EdgePulls>();
         builder.Services.AddHostedService<ClusterHeartbeat>();
         builder.Services.AddHostedService<ClusterNotices>();
         return builder;

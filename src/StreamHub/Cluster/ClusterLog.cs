@@ -46,4 +46,13 @@ internal static partial class ClusterLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {StreamName}: the origin node could not be asked for {Url}, answered {Status}: {Reason}")]
     public static partial void OriginFailed(ILogger logger, string streamName, string url, int status, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName}: pulling it from node {OriginNode} ({Url}) for this node's RTMP and HTTP-FLV players")]
+    public static partial void PullStarted(ILogger logger, string streamName, string originNode, string url);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName}: the pull from node {OriginNode} ended ({Reason}; it had started: {Started}); its players here saw the end")]
+    public static partial void PullEnded(ILogger logger, string streamName, string originNode, string reason, bool started);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {StreamName} is live on node {OriginNode}, which has no rtmp:// URL in StreamHub:Cluster:PublicUrls: RTMP and HTTP-FLV players here get not found (said once per node)")]
+    public static partial void NoRtmpUrl(ILogger logger, string streamName, string originNode);
 }

@@ -17,6 +17,8 @@ public sealed class ClusterMetrics
         {
             metrics.Meter.CreateObservableGauge("streamhub_cluster_store_up", () => node.Health.Reachable ? 1 : 0, null,
                 "1 while this node reaches the shared PostgreSQL store (its last heartbeat or publish did), 0 while it does not.");
+            metrics.Meter.CreateObservableCounter("streamhub_cluster_placement_reads_total", () => node.Store!.PlacementReads, null,
+                "Reads of the whole stream placement table by this node (at most one a second, however many names its viewers ask for).");
         }
         if (node.Enabled && node.Options.ProxiesPlayback)
         {

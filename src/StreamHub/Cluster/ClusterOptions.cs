@@ -45,6 +45,12 @@ public sealed class ClusterOptions
     /// own wait for a blocking playlist reload or a hinted part (three target durations).</summary>
     public double EdgeOriginTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>How long an edge keeps pulling a stream over RTMP from its origin after its last RTMP or HTTP-FLV player
+    /// left: a player that reconnects within it finds the stream running (and its GOP cache) instead of a new pull.</summary>
+    public double EdgePullLingerSeconds { get; set; } = 5;
+
+    public TimeSpan EdgePullLinger => TimeSpan.FromSeconds(EdgePullLingerSeconds);
+
     public bool RedirectsPlayback => string.Equals(PlaybackMode, RedirectPlayback, StringComparison.OrdinalIgnoreCase);
     public bool ProxiesPlayback => string.Equals(PlaybackMode, ProxyPlayback, StringComparison.OrdinalIgnoreCase);
     public bool ServesLocalOnly => string.Equals(PlaybackMode, LocalPlayback, StringComparison.OrdinalIgnoreCase);

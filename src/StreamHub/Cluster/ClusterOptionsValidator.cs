@@ -59,6 +59,10 @@ public sealed class ClusterOptionsValidator(IOptions<DatabaseOptions> database) 
         {
             failures.Add($"{S}:EdgeOriginTimeoutSeconds must be between 1 and 600 (got {options.EdgeOriginTimeoutSeconds}).");
         }
+        if (!(options.EdgePullLingerSeconds is >= 0 and <= 3600))
+        {
+            failures.Add($"{S}:EdgePullLingerSeconds must be between 0 and 3600 (got {options.EdgePullLingerSeconds}).");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -7,5 +7,7 @@ namespace StreamHub.Cluster;
 /// <param name="HeartbeatExpirySeconds">A node whose last heartbeat is older is expired and holds no streams.</param>
 /// <param name="Nodes">Every node with a row in the store, alive or expired.</param>
 /// <param name="Streams">Every live stream and the node that holds it.</param>
+/// <param name="Relayed">The streams the answering node pulls from other nodes for its RTMP and HTTP-FLV players.</param>
 public sealed record ClusterResponse(bool Enabled, string NodeId, ClusterStoreResponse Store, double HeartbeatIntervalSeconds,
-    double HeartbeatExpirySeconds, IReadOnlyList<ClusterNodeResponse> Nodes, IReadOnlyList<ClusterStreamResponse> Streams);
+    double HeartbeatExpirySeconds, IReadOnlyList<ClusterNodeResponse> Nodes, IReadOnlyList<ClusterStreamResponse> Streams,
+    IReadOnlyList<ClusterRelayResponse> Relayed);

@@ -119,18 +119,28 @@ public sealed class ClusterStore(NpgsqlDataSource dataSource, ClusterOptions opt
         await release.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>The node that holds <paramref name="name"/> and its public URLs, if its heartbeat is current.</summary>
-    public async Task<(string Node, string[] PublicUrls, DateTimeOffset Since)?> HolderAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Whole-table reads of where streams are live (<see cref="PlacementsAsync"/>) since the process started.</summary>
+    public long PlacementReads => Interlocked.Read(ref _placementReads);
+
+    private long _placementReads;
+
+    /// <summary>Every stream live on a node whose heartbeat is current, with that node's public URLs: one statement.</summary>
+    public async Task<Dictionary<string, StreamPlacement>> PlacementsAsync(CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _placementReads);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var find = Command(connection, null,
-            "SELECT n.id, n.public_urls, p.since FROM stream_placements p JOIN cluster_nodes n ON n.id = p.node_id " +
-            "WHERE p.name = @name AND n.last_heartbeat > now() - @expiry");
-        find.Parameters.AddWithValue("name", name);
+            "SELECT p.name, n.id, n.public_urls, p.since FROM stream_placements p JOIN cluster_nodes n ON n.id = p.node_id " +
+            "WHERE n.last_heartbeat > now() - @expiry");
         await using var reader = await find.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? (reader.GetString(0), reader.GetString(1).Split(' ', StringSplitOptions.RemoveEmptyEntries), reader.GetFieldValue<DateTimeOffset>(2))
-            : null;
+        var placements = new Dictionary<string, StreamPlacement>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var name = reader.GetString(0);
+            placements[name] = new StreamPlacement(name, reader.GetString(1),
+                reader.GetString(2).Split(' ', StringSplitOptions.RemoveEmptyEntries), reader.GetFieldValue<DateTimeOffset>(3));
+        }
+        return placements;
     }
 
     public async Task<ClusterSnapshot> ReadAsync(CancellationToken cancellationToken)

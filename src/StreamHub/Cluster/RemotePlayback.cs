@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using StreamHub.Hls;
 using StreamHub.StreamKeys;
 
@@ -7,15 +6,11 @@ namespace StreamHub.Cluster;
 /// <summary>A request for <c>/hls/{name}/...</c> of a stream that is not packaged here but live on another node:
 /// with <c>StreamHub:Cluster:PlaybackMode=Proxy</c> this node fetches it from that node and answers itself (through the
 /// <see cref="EdgeCache"/>); with <c>Redirect</c> it answers 302 to the same path and query on that node's public
-/// http(s) URL. Either way a viewer may start from any node. Where a stream is is asked of the store at most once a
-/// second per name (viewers poll playlists every part or segment), and the answers kept are bounded.</summary>
-public sealed class RemotePlayback(ClusterNode node, HlsPackager packager, EdgeCache edge, TimeProvider time)
+/// http(s) URL. Either way a viewer may start from any node. Where a stream is comes from <see cref="StreamPlacements"/>
+/// (one read of the whole table a second); a stream that just ended is still sent to its origin for its grace, which
+/// answers the ended playlist.</summary>
+public sealed class RemotePlayback(ClusterNode node, HlsPackager packager, EdgeCache edge, StreamPlacements placements)
 {
-    private const int MaxCachedNames = 10_000;
-    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
-
-    private readonly ConcurrentDictionary<string, (Origin? Origin, long Until)> _origins = new(StringComparer.Ordinal);
-
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         if (node.Store is null || node.Options.ServesLocalOnly
@@ -45,35 +40,14 @@ public sealed class RemotePlayback(ClusterNode node, HlsPackager packager, EdgeC
 
     private async ValueTask<Origin?> OriginOfAsync(string name, bool https, CancellationToken cancellationToken)
     {
-        var now = time.GetTimestamp();
-        if (_origins.TryGetValue(name, out var cached) && cached.Until > now)
+        if (await placements.FindAsync(name, includeEnded: true, cancellationToken) is not { } placement)
         {
-            return cached.Origin;
+            return null;
         }
-        Origin? origin = null;
-        try
-        {
-            if (await node.Store!.HolderAsync(name, cancellationToken) is { } holder && holder.Node != node.NodeId)
-            {
-                var urls = holder.PublicUrls.Where(u => u.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
-                    || u.StartsWith("https://", StringComparison.OrdinalIgnoreCase)).ToArray();
-                // Redirect: the viewer's own scheme when the origin has it (an https page must not be sent to http).
-                // Proxy: the edge's own request, plain http first when the origin offers it (no TLS between nodes).
-                var preferred = node.Options.ProxiesPlayback ? "http://" : https ? "https://" : "http://";
-                var url = urls.FirstOrDefault(u => u.StartsWith(preferred, StringComparison.OrdinalIgnoreCase)) ?? urls.FirstOrDefault();
-                origin = url is null ? null : new Origin(url, holder.Since);
-            }
-        }
-        catch (Exception ex) when (StoreFailure.Is(ex))
-        {
-            node.ReportStoreFailure(ex);
-        }
-        if (_origins.Count >= MaxCachedNames)
-        {
-            _origins.Clear();
-        }
-        _origins[name] = (origin, now + (long)(CacheFor.TotalSeconds * time.TimestampFrequency));
-        return origin;
+        // Redirect: the viewer's own scheme when the origin has it (an https page must not be sent to http).
+        // Proxy: the edge's own request, plain http first when the origin offers it (no TLS between nodes).
+        var url = node.Options.ProxiesPlayback || !https ? placement.UrlFor("http", "https") : placement.UrlFor("https", "http");
+        return url is null ? null : new Origin(url, placement.Since);
     }
 
     private sealed record Origin(string Url, DateTimeOffset Since);

@@ -176,7 +176,7 @@ public sealed class StreamAdmissionTests : IDisposable
         var admission = Admission();
         var published = await admission.AdmitPublishAsync("key-cam1", Encoder, Publisher, CancellationToken.None);
 
-        var play = admission.AdmitPlay("cam1", Outsider);
+        var play = await admission.AdmitPlayAsync("cam1", Outsider, CancellationToken.None);
 
         Assert.True(play.Admitted);
         Assert.Equal(AdmissionRefusal.None, play.Refusal);
@@ -189,9 +189,9 @@ public sealed class StreamAdmissionTests : IDisposable
         var admission = Admission();
         await admission.AdmitPublishAsync("key-cam1", Encoder, Publisher, CancellationToken.None);
 
-        Assert.Equal(AdmissionRefusal.NotLive, admission.AdmitPlay("cam2", Outsider).Refusal);
-        Assert.Equal(AdmissionRefusal.NotLive, admission.AdmitPlay("key-cam1", Outsider).Refusal);
-        Assert.Null(admission.AdmitPlay("cam2", Outsider).Stream);
+        Assert.Equal(AdmissionRefusal.NotLive, (await admission.AdmitPlayAsync("cam2", Outsider, CancellationToken.None)).Refusal);
+        Assert.Equal(AdmissionRefusal.NotLive, (await admission.AdmitPlayAsync("key-cam1", Outsider, CancellationToken.None)).Refusal);
+        Assert.Null((await admission.AdmitPlayAsync("cam2", Outsider, CancellationToken.None)).Stream);
     }
 
     [Fact]
@@ -200,14 +200,14 @@ public sealed class StreamAdmissionTests : IDisposable
         var admission = Admission(new AccessOptions { Play = { Deny = ["203.0.113.0/24"] } });
         await admission.AdmitPublishAsync("key-cam1", Encoder, Publisher, CancellationToken.None);
 
-        var refused = admission.AdmitPlay("cam1", Outsider);
-        var allowed = admission.AdmitPlay("cam1", Encoder);
+        var refused = await admission.AdmitPlayAsync("cam1", Outsider, CancellationToken.None);
+        var allowed = await admission.AdmitPlayAsync("cam1", Encoder, CancellationToken.None);
 
         Assert.Equal(AdmissionRefusal.AddressDenied, refused.Refusal);
         Assert.Null(refused.Stream);
         Assert.True(allowed.Admitted);
         // Refused before the lookup: a denied address cannot tell a live name from one that is not.
-        Assert.Equal(AdmissionRefusal.AddressDenied, admission.AdmitPlay("nothing", Outsider).Refusal);
+        Assert.Equal(AdmissionRefusal.AddressDenied, (await admission.AdmitPlayAsync("nothing", Outsider, CancellationToken.None)).Refusal);
     }
 
     public void Dispose()

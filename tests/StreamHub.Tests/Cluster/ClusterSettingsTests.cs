@@ -12,6 +12,7 @@ public sealed class ClusterSettingsTests
     [InlineData("PlaybackMode", "Mirror", "StreamHub:Cluster:PlaybackMode 'Mirror' must be Proxy, Redirect or Local")]
     [InlineData("EdgeCacheMegabytes", "8", "StreamHub:Cluster:EdgeCacheMegabytes must be between 16 and 65536")]
     [InlineData("EdgeOriginTimeoutSeconds", "0", "StreamHub:Cluster:EdgeOriginTimeoutSeconds must be between 1 and 600")]
+    [InlineData("EdgePullLingerSeconds", "-1", "StreamHub:Cluster:EdgePullLingerSeconds must be between 0 and 3600")]
     [InlineData("HeartbeatIntervalSeconds", "0", "StreamHub:Cluster:HeartbeatIntervalSeconds must be between")]
     [InlineData("HeartbeatExpirySeconds", "3", "StreamHub:Cluster:HeartbeatExpirySeconds must be at least twice HeartbeatIntervalSeconds")]
     public async Task A_bad_cluster_setting_stops_startup_naming_it(string setting, string value, string message)

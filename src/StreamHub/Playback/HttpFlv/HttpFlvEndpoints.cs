@@ -24,8 +24,9 @@ public static class HttpFlvEndpoints
             var response = context.Response;
             OpenCors.AllowAnyOrigin(response);
             response.Headers.CacheControl = "no-cache";
-            // The Play rules were applied by the access middleware already; the admission decides for every protocol alike.
-            var admission = admitter.AdmitPlay(name, context.Connection.RemoteIpAddress);
+            // The Play rules were applied by the access middleware already; the admission decides for every protocol alike
+            // (and pulls a stream live on another node from there).
+            var admission = await admitter.AdmitPlayAsync(name, context.Connection.RemoteIpAddress, context.RequestAborted);
             if (admission.Refusal == AdmissionRefusal.AddressDenied)
             {
                 return TypedResults.Problem("This address may not play streams (StreamHub:Access:Play).", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");

@@ -25,6 +25,9 @@ public enum RtmpClientError
     /// <summary>publish was answered with an error onStatus (NetStream.Publish.BadName, NetStream.Publish.Denied).</summary>
     PublishRefused,
 
+    /// <summary>play was answered with an error onStatus (NetStream.Play.StreamNotFound, NetStream.Play.Failed).</summary>
+    PlayRefused,
+
     /// <summary>The TLS handshake of an rtmps:// connection failed (the port does not speak TLS, no common protocol,
     /// the connection dropped during it).</summary>
     TlsFailed,

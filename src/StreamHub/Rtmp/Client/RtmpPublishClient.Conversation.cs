@@ -111,15 +111,30 @@ public sealed partial class RtmpPublishClient
         RequireState(RtmpPublishClientState.Connected, "publish");
         var release = _nextTransaction++;
         var announce = _nextTransaction++;
-        var create = _nextTransaction++;
-        var streamId = await WithinReplyTimeoutAsync("createStream", async deadline =>
-        {
-            // The replies to releaseStream and FCPublish are skipped: servers answer them with _result, _error or
-            // onFCPublish, and encoders carry on either way.
-            await SendAsync("createStream", () =>
+        var streamId = await CreateStreamAsync(
+            () =>
             {
+                // The replies to releaseStream and FCPublish are skipped: servers answer them with _result, _error or
+                // onFCPublish, and encoders carry on either way.
                 CommandWriter.Write(_output, _scratch, CommandChunkStreamId, 0, OutChunkSize, CommandNames.ReleaseStream, release, null, streamName);
                 CommandWriter.Write(_output, _scratch, CommandChunkStreamId, 0, OutChunkSize, CommandNames.FcPublish, announce, null, streamName);
+            }, cancellationToken);
+
+        await BeginStreamAsync(CommandNames.Publish, streamId, streamName, PublishType, RtmpStatusCodes.PublishStart,
+            RtmpClientError.PublishRefused, RtmpPublishClientState.Publishing, cancellationToken);
+        return streamId;
+    }
+
+    /// <summary>createStream (after what <paramref name="before"/> writes, in the same flush) and its _result: the new
+    /// message stream's id.</summary>
+    private Task<uint> CreateStreamAsync(Action? before, CancellationToken cancellationToken)
+    {
+        var create = _nextTransaction++;
+        return WithinReplyTimeoutAsync("createStream", async deadline =>
+        {
+            await SendAsync("createStream", () =>
+            {
+                before?.Invoke();
                 CommandWriter.Write(_output, _scratch, CommandChunkStreamId, 0, OutChunkSize, CommandNames.CreateStream, create, [null]);
             }, deadline);
             var created = await ReadCommandAsync(create, "createStream", deadline);
@@ -131,31 +146,50 @@ public sealed partial class RtmpPublishClient
                 ? (uint)id
                 : throw new RtmpClientException(RtmpClientError.CreateStreamFailed, "createStream answered without a usable stream id", created);
         }, cancellationToken);
+    }
 
-        var publish = _nextTransaction++;
-        await WithinReplyTimeoutAsync("publish", async deadline =>
+    /// <summary>createStream, then play(<paramref name="streamName"/>) on the new stream; returns once the server answers NetStream.Play.Start. An error onStatus (StreamNotFound,
+    /// Failed) is <see cref="RtmpClientError.PlayRefused"/>. What follows is read with <see cref="ReadMessageAsync"/>:
+    /// onMetaData, sequence headers and media on the returned message stream, until UnpublishNotify or StreamEOF.</summary>
+    public async Task<uint> PlayAsync(string streamName, CancellationToken cancellationToken = default)
+    {
+        RequireState(RtmpPublishClientState.Connected, "play");
+        var streamId = await CreateStreamAsync(null, cancellationToken);
+        // Start -1: live only, as ffplay sends it.
+        await BeginStreamAsync(CommandNames.Play, streamId, streamName, -1.0, RtmpStatusCodes.PlayStart, RtmpClientError.PlayRefused,
+            RtmpPublishClientState.Playing, cancellationToken);
+        return streamId;
+    }
+
+    /// <summary>publish or play (<paramref name="command"/>) of <paramref name="streamName"/> on
+    /// <paramref name="streamId"/>, then onStatus messages until one says <paramref name="started"/>; one with level
+    /// error is thrown as <paramref name="refusal"/>, others (NetStream.Publish.Reset or NetStream.Play.Reset first, as
+    /// servers send) are passed over.</summary>
+    private async Task BeginStreamAsync(string command, uint streamId, string streamName, object argument, string started,
+        RtmpClientError refusal, RtmpPublishClientState state, CancellationToken cancellationToken)
+    {
+        var transaction = _nextTransaction++;
+        await WithinReplyTimeoutAsync(command, async deadline =>
         {
-            await SendAsync("publish", () => CommandWriter.Write(_output, _scratch, StreamCommandChunkStreamId, streamId, OutChunkSize,
-                CommandNames.Publish, publish, null, streamName, PublishType), deadline);
-            // Other status messages (a NetStream.Publish.Reset first, as some servers send) are passed over.
+            await SendAsync(command, () => CommandWriter.Write(_output, _scratch, StreamCommandChunkStreamId, streamId, OutChunkSize,
+                command, transaction, null, streamName, argument), deadline);
             while (true)
             {
-                var status = await ReadCommandAsync(null, "publish", deadline);
+                var status = await ReadCommandAsync(null, command, deadline);
                 var info = RtmpClientException.InfoObject(status);
-                if (info?.GetString("code") == RtmpStatusCodes.PublishStart)
+                if (info?.GetString("code") == started)
                 {
                     return status;
                 }
                 if (info?.GetString("level") == RtmpStatusCodes.LevelError)
                 {
-                    throw Refused(RtmpClientError.PublishRefused, "publish", status);
+                    throw Refused(refusal, command, status);
                 }
             }
         }, cancellationToken);
         StreamId = streamId;
         _streamName = streamName;
-        State = RtmpPublishClientState.Publishing;
-        return streamId;
+        State = state;
     }
 
     /// <summary>FCUnpublish and deleteStream: the server ends the stream and the connection stays open (a new

@@ -10,7 +10,8 @@ using StreamHub.Rtmp.Session;
 namespace StreamHub.Rtmp.Client;
 
 /// <summary>The publishing side of RTMP, for pushing a stream to a server (a relay, the load test, the tests): the
-/// handshake, then connect, releaseStream, FCPublish, createStream and publish as FFmpeg sends them, then media. It
+/// handshake, then connect, releaseStream, FCPublish, createStream and publish as FFmpeg sends them, then media. The
+/// same conversation ends in play instead for <see cref="RtmpPlayClient"/> (<see cref="PlayAsync"/>). It
 /// reads and writes through pipes, so it runs over a socket, TLS or an in-memory pipe alike, and it uses the same
 /// chunk reader and writers as the server.
 /// <para>Every wait for the server is bounded by <see cref="RtmpClientOptions.ReplyTimeout"/> and the caller's
@@ -26,8 +27,6 @@ public sealed partial class RtmpPublishClient : IAsyncDisposable
     public const int VideoChunkStreamId = 6;
     private const int CommandChunkStreamId = 3;
     private const int StreamCommandChunkStreamId = 8;
-    private const int MaxChunkStreams = 64;
-    private const int MaxAmfDepth = 16;
 
     /// <summary>FFmpeg's acknowledgement window until the server announces one.</summary>
     private const uint DefaultAcknowledgementWindow = 2_500_000;
@@ -63,7 +62,7 @@ public sealed partial class RtmpPublishClient : IAsyncDisposable
         _output = output;
         _connection = connection;
         Options = options;
-        _chunks = new ChunkReader(options.MaxMessageSize, 0xFFFFFF, MaxChunkStreams);
+        _chunks = new ChunkReader(options.MaxMessageSize, options.MaxChunkSize, options.MaxChunkStreams, options.MaxCommandSize);
     }
 
     public RtmpClientOptions Options { get; }
@@ -128,6 +127,8 @@ public sealed partial class RtmpPublishClient : IAsyncDisposable
     /// <summary>The next message from the server, or null once it has closed the connection. Control messages are
     /// applied (and pings answered) before they are returned. The payload is valid until the next read. Bounded by
     /// <paramref name="cancellationToken"/> only: a publishing server may rightly stay silent for minutes.</summary>
+    /// <remarks>Pooled: a player reads every frame through it, and a read that waits would otherwise allocate.</remarks>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<RtmpMessage?> ReadMessageAsync(CancellationToken cancellationToken = default)
     {
         while (true)
@@ -245,7 +246,7 @@ public sealed partial class RtmpPublishClient : IAsyncDisposable
     {
         try
         {
-            return AmfMessageReader.ReadCommand(message.Payload, message.Type == RtmpMessageType.Amf3Command, MaxAmfDepth);
+            return AmfMessageReader.ReadCommand(message.Payload, message.Type == RtmpMessageType.Amf3Command, Options.MaxAmfDepth, Options.MaxAmfValues);
         }
         catch (RtmpProtocolException e)
         {

@@ -15,4 +15,7 @@ public enum RtmpPublishClientState : byte
 
     /// <summary>publish was accepted (NetStream.Publish.Start): media may be written.</summary>
     Publishing,
+
+    /// <summary>play was accepted (NetStream.Play.Start): the server's media is read with ReadMessageAsync.</summary>
+    Playing,
 }

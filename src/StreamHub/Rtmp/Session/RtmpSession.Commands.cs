@@ -39,8 +39,8 @@ public sealed partial class RtmpSession
                 RequireConnected(command);
                 return command;
             case CommandNames.Play:
-                OnPlay(command, messageStreamId);
-                return null;
+                // Asynchronous: a stream live on another node is pulled from there before the answer.
+                return command;
             case CommandNames.FcUnpublish:
             case CommandNames.CloseStream:
             case CommandNames.DeleteStream:

@@ -22,13 +22,7 @@ public sealed partial class RtmpSession
             // Media before publish is accepted or refused has nowhere to go; empty tags carry nothing.
             return;
         }
-        var parsed = type == RtmpMessageType.Video
-            ? FlvVideoHeaderReader.TryRead(ref body, out var header)
-            : FlvAudioHeaderReader.TryRead(ref body, out header);
-        if (!parsed)
-        {
-            RtmpThrow.ProtocolError(RtmpError.MalformedMedia, $"{type} message of {body.Length} bytes is shorter than its tag header");
-        }
+        var header = MediaMessageReader.ReadHeader(type, ref body);
         if (header.LeftOutTracks > 0)
         {
             stream.IgnoreTrack(header.Kind, header.LeftOutTrackId);
@@ -42,8 +36,7 @@ public sealed partial class RtmpSession
         {
             keyframe = Av1Keyframe(body, header.IsKeyframe, stream.Name);
         }
-        var frame = MediaFrame.Create(body, header.Kind, header.FrameKind, clock, header.CompositionOffset,
-            keyframe, header.VideoCodec, header.AudioCodec, header.TrackId);
+        var frame = MediaMessageReader.CreateFrame(header, body, clock, keyframe);
         try
         {
             stream.Write(frame);

@@ -49,8 +49,9 @@ public sealed partial class RtmpSession
 
     /// <summary>play(txn, null, name, start?, duration?, reset?). The name is the stream's public name (a query string
     /// is ignored); a name that is not live gets NetStream.Play.StreamNotFound and the connection closes, so a player
-    /// fails at once. The requested name is not logged when it is not live: a viewer may paste a key by mistake.</summary>
-    private void OnPlay(RtmpCommand command, uint messageStreamId)
+    /// fails at once. The requested name is not logged when it is not live: a viewer may paste a key by mistake. A
+    /// stream live on another node of the cluster is pulled from there (<see cref="Cluster.EdgePulls"/>) before the answer.</summary>
+    private async ValueTask PlayAsync(RtmpCommand command, uint messageStreamId, CancellationToken closed)
     {
         RequireConnected(command);
         if (_stream is not null || _player is not null)
@@ -67,7 +68,7 @@ public sealed partial class RtmpSession
         {
             name = name[..query];
         }
-        var admission = _admission.AdmitPlay(name, _remoteIp);
+        var admission = await _admission.AdmitPlayAsync(name, _remoteIp, closed);
         if (admission.Refusal == AdmissionRefusal.AddressDenied)
         {
             RtmpLog.PlayAddressDenied(_logger, _connectionId, _remoteAddress);

@@ -245,10 +245,14 @@ public sealed partial class RtmpSession : IAsyncDisposable
                     // Counted per message, not per read, so a read holding several windows gets several ACKs.
                     Acknowledge(unaccounted - buffer.Length);
                     unaccounted = buffer.Length;
-                    var publish = HandleMessage(message);
-                    if (publish is not null)
+                    var command = HandleMessage(message);
+                    if (command?.Name == Commands.CommandNames.Play)
                     {
-                        await PublishAsync(publish, message.StreamId, closed);
+                        await PlayAsync(command, message.StreamId, closed);
+                    }
+                    else if (command is not null)
+                    {
+                        await PublishAsync(command, message.StreamId, closed);
                     }
                 }
             }
@@ -336,7 +340,7 @@ public sealed partial class RtmpSession : IAsyncDisposable
     }
 
     /// <summary>Handles one message synchronously; returns the publish command when one needs the (asynchronous) key
-    /// check.</summary>
+    /// check, and the play command (its stream may have to be pulled from another node).</summary>
     private Commands.RtmpCommand? HandleMessage(in RtmpMessage message)
     {
         switch (message.Type)
