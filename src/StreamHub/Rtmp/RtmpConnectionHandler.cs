@@ -27,7 +27,7 @@ public sealed class RtmpConnectionHandler(RtmpSessionHost host, IOptions<RtmpOpt
         RtmpSocketOutput? socketOutput = null;
         if (onRtmpPort && options.Value.SocketOutput)
         {
-            socketOutput = new RtmpSocketOutput(socket);
+            socketOutput = new RtmpSocketOutput(socket!); // onRtmpPort holds only with a socket
             transport = new RtmpSocketTransport(transport.Input, socketOutput);
         }
         try

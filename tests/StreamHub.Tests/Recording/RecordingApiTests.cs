@@ -31,7 +31,7 @@ public sealed class RecordingApiTests(RecordingHostFixture fixture) : IClassFixt
         Assert.Equal(Path.GetFileName(path), id);
         Assert.InRange(recording.GetProperty("durationSeconds").GetDouble(), 5.5, 6.5);
         Assert.Equal(bytes.Length, recording.GetProperty("bytes").GetInt64());
-        Assert.Equal(["h264", "aac"], recording.GetProperty("codecs").EnumerateArray().Select(c => c.GetString()).ToArray());
+        Assert.Equal(["h264", "aac"], recording.GetProperty("codecs").EnumerateArray().Select(c => c.GetString()!).ToArray());
         Assert.False(recording.GetProperty("inProgress").GetBoolean());
         var url = recording.GetProperty("url").GetString()!;
 
