@@ -74,6 +74,7 @@ public static class LoadRun
             var serverCpu0 = ProcessStats.CpuSeconds(server.Pid);
             var warmupCpu = serverCpu0 - warmupCpu0;
             var warmupSeconds = warmupClock.Elapsed.TotalSeconds;
+            var gc0 = await server.GcFiguresAsync(cancellationToken);
             var selfCpu0 = ProcessStats.CpuSecondsOf(Environment.ProcessId);
             var sent0 = up.Sum(p => p.BytesSent);
             var clock = Stopwatch.StartNew();
@@ -82,6 +83,7 @@ public static class LoadRun
             var serverCpu = ProcessStats.CpuSeconds(server.Pid) - serverCpu0;
             var selfCpu = ProcessStats.CpuSecondsOf(Environment.ProcessId) - selfCpu0;
             var sent = up.Sum(p => p.BytesSent) - sent0;
+            var gc = gc0 is not null && await server.GcFiguresAsync(cancellationToken) is { } gc1 ? gc1.Since(gc0) : null;
             var delays = monitor.DelaysSince(windowStart);
             // Peak memory of publishing and packaging alone, before any HTTP load, and the segment memory the server
             // reports at that moment (steady by then: every stream holds a full window).
@@ -172,6 +174,11 @@ public static class LoadRun
                 SegmentRequestsPerSecond = segmentLoad?.RequestsPerSecond,
                 SegmentNon2xx = segmentLoad?.Non2xx ?? 0,
                 MbitPerSecondSent = sent * 8 / elapsed / 1e6,
+                AllocatedMbPerSecond = gc?.AllocatedBytes / elapsed / 1048576.0,
+                Gen0Collections = gc?.Gen0,
+                Gen1Collections = gc?.Gen1,
+                Gen2Collections = gc?.Gen2,
+                GcPausePercent = gc is null ? null : 100 * gc.PauseSeconds / elapsed,
             };
         }
         finally

@@ -10,7 +10,12 @@ public static class Report
         $"  => {r.Server} × {r.Publishers}: {r.PublishersUp} up, CPU {r.ServerCpuPercentPerStream:F3} %/stream ({r.ServerCpuPercentOfCore:F1} % total), " +
         $"delay median {r.SegmentDelayMedianMs:F0} ms p95 {r.SegmentDelayP95Ms:F0} ms (n={r.SegmentDelaySamples}), packaged {r.StreamsPackaged}, " +
         $"peak RSS {r.PeakRssMb:F1} MB, growth {r.MemoryPerStreamMb:F2} MB/stream of which segment data {r.SegmentDataPerStreamMb:F2} ({(r.SegmentDataMeasured ? "measured" : "estimate")}), " +
-        $"beyond {r.MemoryBeyondSegmentsPerStreamMb:F2}, playlist {r.PlaylistRequestsPerSecond:F0}/s, segment {r.SegmentRequestsPerSecond:F0}/s, publisher CPU {r.PublisherCpuPercentOfCore:F1} %");
+        $"beyond {r.MemoryBeyondSegmentsPerStreamMb:F2}, playlist {r.PlaylistRequestsPerSecond:F0}/s, segment {r.SegmentRequestsPerSecond:F0}/s, publisher CPU {r.PublisherCpuPercentOfCore:F1} %") + Gc(r);
+
+    private static string Gc(RunResult r) => r.AllocatedMbPerSecond is { } allocated
+        ? string.Create(CultureInfo.InvariantCulture,
+            $", GC: {allocated:F1} MB/s allocated, {r.Gen0Collections}/{r.Gen1Collections}/{r.Gen2Collections} gen0/1/2 collections, paused {r.GcPausePercent:F2} % of the window")
+        : "";
 
     public static string Table(IReadOnlyList<RunResult> results, FlvClip clip)
     {
@@ -51,6 +56,11 @@ public static class Report
             Row("playlist requests/s (wrk -t2 -c50)", r => r.PlaylistRequestsPerSecond, "F0");
             Row("segment requests/s (wrk -t2 -c50)", r => r.SegmentRequestsPerSecond, "F0");
             Row("publish rate achieved, Mbit/s", r => r.MbitPerSecondSent, "F1");
+            Row("server allocations over the window, MB/s", r => r.AllocatedMbPerSecond, "F1", ratio: false);
+            Row("server collections over the window: gen0", r => r.Gen0Collections, "F0", ratio: false);
+            Row("  gen1", r => r.Gen1Collections, "F0", ratio: false);
+            Row("  gen2", r => r.Gen2Collections, "F0", ratio: false);
+            Row("server paused for GC, % of the window", r => r.GcPausePercent, "F2", ratio: false);
             foreach (var run in group.Where(r => r.Skipped is null))
             {
                 var source = run.SegmentDataMeasured

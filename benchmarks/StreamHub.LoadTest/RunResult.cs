@@ -35,4 +35,11 @@ public sealed record RunResult
     public double? SegmentRequestsPerSecond { get; init; }
     public long SegmentNon2xx { get; init; }
     public double MbitPerSecondSent { get; init; }
+    /// <summary>What the server's garbage collector saw over the window (null: the server reports no GC figures).</summary>
+    public double? AllocatedMbPerSecond { get; init; }
+    public long? Gen0Collections { get; init; }
+    public long? Gen1Collections { get; init; }
+    public long? Gen2Collections { get; init; }
+    /// <summary>Time the process was paused for collections, in % of the window.</summary>
+    public double? GcPausePercent { get; init; }
 }

@@ -89,6 +89,9 @@ public abstract class ServerUnderTest : IAsyncDisposable
     /// <summary>The segment memory the server reports now; null when it reports none (or did not answer).</summary>
     public virtual Task<SegmentMemory?> SegmentMemoryAsync(CancellationToken cancellationToken) => Task.FromResult<SegmentMemory?>(null);
 
+    /// <summary>The server's garbage-collector totals now; null when it reports none (or did not answer).</summary>
+    public virtual Task<GcFigures?> GcFiguresAsync(CancellationToken cancellationToken) => Task.FromResult<GcFigures?>(null);
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

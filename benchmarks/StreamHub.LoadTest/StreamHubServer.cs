@@ -150,14 +150,8 @@ public sealed class StreamHubServer : ServerUnderTest
     /// pool, whole blocks.</summary>
     public override async Task<SegmentMemory?> SegmentMemoryAsync(CancellationToken cancellationToken)
     {
-        string text;
-        try
+        if (await MetricsAsync("segment data falls back to the estimate", cancellationToken) is not { } text)
         {
-            text = await _http.GetStringAsync("/metrics", cancellationToken);
-        }
-        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            Console.Error.WriteLine($"  GET /metrics failed ({e.Message}): segment data falls back to the estimate");
             return null;
         }
         long? inUse = null, free = null;
@@ -173,6 +167,22 @@ public sealed class StreamHubServer : ServerUnderTest
             }
         }
         return inUse is { } used ? new SegmentMemory(used, free ?? 0) : null;
+    }
+
+    public override async Task<GcFigures?> GcFiguresAsync(CancellationToken cancellationToken) =>
+        await MetricsAsync("no GC figures", cancellationToken) is { } text ? GcFigures.Parse(text) : null;
+
+    private async Task<string?> MetricsAsync(string otherwise, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _http.GetStringAsync("/metrics", cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            Console.Error.WriteLine($"  GET /metrics failed ({e.Message}): {otherwise}");
+            return null;
+        }
     }
 
     public override async ValueTask DisposeAsync()

@@ -31,9 +31,9 @@ public sealed class StreamRecording
 
     // The recording task's own.
     private readonly ArrayBufferWriter<byte> _output = new(64 * 1024);
-    // A fragment as written: its moof and mdat header (in _output), then the held frames' payloads.
-    private readonly List<ReadOnlyMemory<byte>> _fragment = new(256);
-    private readonly List<MediaFrame> _held = new(256);
+    // A fragment as written: its moof and mdat header (in _output), then the writer's copy of the video payloads and
+    // of the audio payloads.
+    private readonly List<ReadOnlyMemory<byte>> _fragment = new(3);
     private LiveSubscription? _subscription;
     private MediaFrame? _videoHeader;
     private MediaFrame? _audioHeader;
@@ -189,7 +189,6 @@ public sealed class StreamRecording
         finally
         {
             subscription.Dispose();
-            ReleaseHeld();
             _writer?.Dispose();
             _writer = null;
             _videoHeader?.Release();
@@ -241,7 +240,7 @@ public sealed class StreamRecording
             var cut = video
                 ? frame.Kind == MediaKind.Video && (frame.IsKeyframe || frame.Dts - _fragmentStartDts >= _maxFragmentMs)
                 : frame.Dts - _fragmentStartDts >= _maxFragmentMs;
-            if (cut && _held.Count > 0)
+            if (cut && FragmentStarted)
             {
                 var nextVideo = frame.Kind == MediaKind.Video ? frame.Dts : Fmp4SegmentWriter.NoTimestamp;
                 var nextAudio = frame.Kind == MediaKind.Audio ? frame.Dts : Fmp4SegmentWriter.NoTimestamp;
@@ -262,22 +261,23 @@ public sealed class StreamRecording
                 }
             }
         }
+        var first = !FragmentStarted;
+        // The writer copies the payload: the frame goes back to the publisher's pool now, not a fragment later.
         if (_writer!.Add(frame))
         {
-            if (_held.Count == 0)
+            if (first)
             {
                 _fragmentStartDts = frame.Dts;
                 _fragmentIndependent = _writer.Video is null || frame.Kind == MediaKind.Video && frame.IsKeyframe;
             }
-            _held.Add(frame);
             _lastDts = Math.Max(_lastDts, frame.Dts);
         }
-        else
-        {
-            frame.Release();
-        }
+        frame.Release();
         return true;
     }
+
+    /// <summary>Whether the writer holds samples of a fragment not yet written.</summary>
+    private bool FragmentStarted => _writer is { PendingBytes: > 0 };
 
     /// <summary>Whether the recording still writes (not stopped).</summary>
     public bool IsRecording
@@ -310,7 +310,7 @@ public sealed class StreamRecording
                 $"less than StreamHub:Recording:MinFreeMegabytes ({_options.MinFreeMegabytes} MB) is free on the disk of {_store.Root}", log: true);
             return false;
         }
-        _writer = new Fmp4SegmentWriter(video, audio);
+        _writer = new Fmp4SegmentWriter(video, audio, copyPayloads: true);
         _output.ResetWrittenCount();
         _writer.WriteInitSegment(_output);
         if (!_store.MakeRoom(_stream.Name, _output.WrittenCount, _streamLimitBytes))
@@ -369,8 +369,8 @@ public sealed class StreamRecording
 
     /// <summary>Writes the queued samples as one fragment, flushed to the operating system (and to the disk every
     /// <see cref="RecordingOptions.SyncSeconds"/>). False: the size limits left no room, the recording stops.
-    /// <para>One gathered write of the fragment's header and the held frames' own payloads, so the media is not copied
-    /// into a fragment buffer first; the frames are released once that write has completed.</para></summary>
+    /// <para>One gathered write of the fragment's header and the writer's buffers of video and audio payloads (which
+    /// stay untouched until it completes: the next frame is added after it).</para></summary>
     private async ValueTask<bool> WriteFragmentAsync(long nextVideoDts, long nextAudioDts)
     {
         try
@@ -417,7 +417,6 @@ public sealed class StreamRecording
         finally
         {
             _fragment.Clear();
-            ReleaseHeld();
         }
     }
 
@@ -457,7 +456,7 @@ public sealed class StreamRecording
         {
             // Stopped for lack of room or a write error: nothing more is written. Switched off, or the server stopping:
             // what was collected is written, as when the stream ends.
-            if (_held.Count > 0 && (IsRecording || Status().StopReason == RecordingStopReason.SwitchedOff))
+            if (FragmentStarted && (IsRecording || Status().StopReason == RecordingStopReason.SwitchedOff))
             {
                 await WriteFragmentAsync(Fmp4SegmentWriter.NoTimestamp, Fmp4SegmentWriter.NoTimestamp);
             }
@@ -474,7 +473,6 @@ public sealed class StreamRecording
         {
             _fragments.Clear();
         }
-        ReleaseHeld();
         _writer?.Dispose();
         _writer = null;
         if (_file is { } file)
@@ -499,15 +497,6 @@ public sealed class StreamRecording
             }
             RecordingLog.FileFinished(_logger, _stream.Name, Path.GetFileName(file.Name), (_lastDts - _fileStartDts) / 1000.0, length);
         }
-    }
-
-    private void ReleaseHeld()
-    {
-        foreach (var frame in _held)
-        {
-            frame.Release();
-        }
-        _held.Clear();
     }
 
     private void NoteGaps(LiveSubscription subscription)

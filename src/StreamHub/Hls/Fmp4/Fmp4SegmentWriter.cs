@@ -11,7 +11,8 @@ namespace StreamHub.Hls.Fmp4;
 /// write <see cref="WriteInitSegment"/> once; then <see cref="Add(MediaFrame)"/> every coded frame and call
 /// <see cref="WriteFragment(IBufferWriter{byte}, long, long)"/> at each cut (a segment or a part), <see cref="WriteSegmentType"/> first when the
 /// fragment starts a segment. <see cref="Add(MediaFrame)"/> keeps a reference to the frame's payload, not a copy: the caller
-/// keeps each frame retained until the <see cref="WriteFragment(IBufferWriter{byte}, long, long)"/> that writes it has returned.</para>
+/// keeps each frame retained until the <see cref="WriteFragment(IBufferWriter{byte}, long, long)"/> that writes it has returned
+/// (unless the writer copies payloads: see the constructor).</para>
 /// <para>Timing: frames come in with millisecond DTS and composition offsets (RTMP). Video runs at 90 kHz
 /// (ms × 90); audio at its sample rate, sample-accurate (see <see cref="AudioSampleClock"/>). A sample's duration is
 /// the next sample's decode time minus its own; the last sample of a fragment takes the next frame's DTS when the
@@ -34,7 +35,11 @@ public sealed class Fmp4SegmentWriter : IDisposable
 
     /// <param name="firstSequenceNumber">The <c>mfhd</c> sequence number of the first fragment (a stream whose tracks
     /// change continues its numbering).</param>
-    public Fmp4SegmentWriter(Fmp4Track? video, Fmp4Track? audio, uint firstSequenceNumber = 1)
+    /// <param name="copyPayloads">Whether <see cref="Add(MediaFrame)"/> copies each payload into the writer's own buffer
+    /// (one per track, reused from fragment to fragment) instead of keeping a reference: the caller may then release a
+    /// frame as soon as it is added. For a consumer that holds a fragment for seconds (a recording): frames held that
+    /// long outnumber what the shared array pool keeps, and every publisher's next rent would allocate a new array.</param>
+    public Fmp4SegmentWriter(Fmp4Track? video, Fmp4Track? audio, uint firstSequenceNumber = 1, bool copyPayloads = false)
     {
         _sequenceNumber = Math.Max(1, firstSequenceNumber);
         if (video is null && audio is null)
@@ -47,8 +52,8 @@ public sealed class Fmp4SegmentWriter : IDisposable
         }
         Video = video;
         Audio = audio;
-        _video = video is null ? null : new TrackSamples(video);
-        _audio = audio is null ? null : new TrackSamples(audio);
+        _video = video is null ? null : new TrackSamples(video, copyPayloads);
+        _audio = audio is null ? null : new TrackSamples(audio, copyPayloads);
     }
 
     public Fmp4Track? Video { get; }
@@ -185,8 +190,9 @@ public sealed class Fmp4SegmentWriter : IDisposable
     /// <summary>Writes one fragment as <see cref="WriteFragment(IBufferWriter{byte}, long, long)"/> does, except that
     /// only the <c>moof</c> and the <c>mdat</c> header go into <paramref name="header"/>: the payloads are appended to
     /// <paramref name="payloads"/> in <c>mdat</c> order, not copied, for one gathered write of the header and the frames'
-    /// own memory. The caller keeps the frames retained until that write has completed. Returns the fragment's length
-    /// in bytes (0 when no sample is queued).</summary>
+    /// own memory. The caller keeps the frames retained until that write has completed. A writer that copies payloads
+    /// lists its own buffer instead, one memory per track, valid until the next <see cref="Add(MediaFrame)"/>. Returns
+    /// the fragment's length in bytes (0 when no sample is queued).</summary>
     public long WriteFragment(IBufferWriter<byte> header, List<ReadOnlyMemory<byte>> payloads, long nextVideoDts = NoTimestamp,
         long nextAudioDts = NoTimestamp)
     {
@@ -255,10 +261,14 @@ public sealed class Fmp4SegmentWriter : IDisposable
         _audio?.Dispose();
     }
 
-    /// <summary>One track's queued samples in a pooled array.</summary>
-    private sealed class TrackSamples(Fmp4Track track) : IDisposable
+    /// <summary>One track's queued samples in a pooled array; when it copies payloads, their bytes too, one after the
+    /// other in mdat order, in a pooled buffer that grows by doubling and is kept from fragment to fragment.</summary>
+    private sealed class TrackSamples(Fmp4Track track, bool copyPayloads) : IDisposable
     {
+        private const int FirstDataLength = 64 * 1024;
+
         private Fmp4Sample[] _samples = ArrayPool<Fmp4Sample>.Shared.Rent(64);
+        private byte[] _data = copyPayloads ? ArrayPool<byte>.Shared.Rent(FirstDataLength) : [];
 
         public readonly Fmp4Track Track = track;
         public AudioSampleClock Clock = new(track.Kind == MediaKind.Audio ? (int)track.Timescale : 1000);
@@ -280,8 +290,31 @@ public sealed class Fmp4SegmentWriter : IDisposable
                 ArrayPool<Fmp4Sample>.Shared.Return(_samples, clearArray: true);
                 _samples = larger;
             }
-            _samples[Count++] = sample;
-            PayloadBytes += sample.Payload.Length;
+            var queued = copyPayloads ? sample with { Payload = Copy(sample.Payload.Span) } : sample;
+            _samples[Count++] = queued;
+            PayloadBytes += queued.Payload.Length;
+        }
+
+        /// <summary>The payload appended to the track's own buffer, which doubles when full (the queued samples then
+        /// point into the new one).</summary>
+        private ReadOnlyMemory<byte> Copy(ReadOnlySpan<byte> payload)
+        {
+            var used = (int)PayloadBytes;
+            if (payload.Length > _data.Length - used)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, Math.Max(2L * _data.Length, (long)used + payload.Length)));
+                _data.AsSpan(0, used).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(_data);
+                _data = larger;
+                var offset = 0;
+                foreach (ref var queued in _samples.AsSpan(0, Count))
+                {
+                    queued = queued with { Payload = _data.AsMemory(offset, queued.Payload.Length) };
+                    offset += queued.Payload.Length;
+                }
+            }
+            payload.CopyTo(_data.AsSpan(used));
+            return _data.AsMemory(used, payload.Length);
         }
 
         /// <summary>tfhd, tfdt and trun for the queued samples; <paramref name="end"/> is the decode time after the
@@ -342,19 +375,34 @@ public sealed class Fmp4SegmentWriter : IDisposable
         /// <summary>The payloads in order, then the queue is emptied (the references dropped).</summary>
         public void WritePayloads(IBufferWriter<byte> output)
         {
-            foreach (ref readonly var sample in _samples.AsSpan(0, Count))
+            if (copyPayloads)
             {
-                output.Write(sample.Payload.Span);
+                output.Write(_data.AsSpan(0, (int)PayloadBytes));
+            }
+            else
+            {
+                foreach (ref readonly var sample in _samples.AsSpan(0, Count))
+                {
+                    output.Write(sample.Payload.Span);
+                }
             }
             Clear();
         }
 
-        /// <summary>The payloads in order, appended to <paramref name="payloads"/>; then the queue is emptied.</summary>
+        /// <summary>The payloads in order, appended to <paramref name="payloads"/> (the track's own buffer as one memory
+        /// when it copies them: unchanged until the next <see cref="Append"/>); then the queue is emptied.</summary>
         public void ListPayloads(List<ReadOnlyMemory<byte>> payloads)
         {
-            foreach (ref readonly var sample in _samples.AsSpan(0, Count))
+            if (copyPayloads)
             {
-                payloads.Add(sample.Payload);
+                payloads.Add(_data.AsMemory(0, (int)PayloadBytes));
+            }
+            else
+            {
+                foreach (ref readonly var sample in _samples.AsSpan(0, Count))
+                {
+                    payloads.Add(sample.Payload);
+                }
             }
             Clear();
         }
@@ -371,6 +419,11 @@ public sealed class Fmp4SegmentWriter : IDisposable
             Clear();
             ArrayPool<Fmp4Sample>.Shared.Return(_samples);
             _samples = [];
+            if (copyPayloads && _data.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_data);
+                _data = [];
+            }
         }
     }
 

@@ -111,6 +111,73 @@ public sealed class Fmp4SegmentWriterTests
         Assert.Equal(0, gathering.WriteFragment(header, payloads));
     }
 
+    /// <summary>A copying writer (a recording's) keeps the payloads' bytes itself: each frame is released as soon as it
+    /// is added and its array reused and scribbled over, yet every fragment, through the buffer's growth (far more
+    /// than its first 64 KiB) and its reuse for a second fragment, equals byte for byte the fragment of a referencing
+    /// writer whose frames stayed alive; its payloads are one memory per track.</summary>
+    [Fact]
+    public void A_copying_writer_keeps_the_payloads_itself_across_growth_so_each_frame_is_released_when_added()
+    {
+        using var copying = new Fmp4SegmentWriter(Track(video: true), Track(video: false), copyPayloads: true);
+        using var referencing = Writer();
+        for (var fragment = 0; fragment < 2; fragment++)
+        {
+            var kept = new List<MediaFrame>();
+            for (var i = 0; i < 60; i++)
+            {
+                var dts = fragment * 2000 + i * 33;
+                var video = Patterned(MediaKind.Video, dts, fragment * 100 + i, 1000 + i * 97, key: i == 0);
+                var audio = Patterned(MediaKind.Audio, dts + 5, fragment * 100 + i + 50, 150 + i);
+                foreach (var frame in new[] { video, audio })
+                {
+                    var copy = MediaFrame.Create(frame.Payload.Span, frame.Kind, frame.FrameKind, frame.Dts, frame.CompositionOffset, frame.IsKeyframe,
+                        frame.VideoCodec, frame.AudioCodec);
+                    kept.Add(copy);
+                    Assert.True(referencing.Add(copy));
+                    Assert.True(copying.Add(frame));
+                    var length = frame.Payload.Length;
+                    frame.Release();
+                    Assert.True(frame.Payload.IsEmpty);
+                    // The pool hands the released array to the next rent: whoever gets it writes over it.
+                    var reused = ArrayPool<byte>.Shared.Rent(length);
+                    reused.AsSpan().Fill(0xEE);
+                    ArrayPool<byte>.Shared.Return(reused);
+                }
+            }
+            Assert.True(copying.PendingBytes > 3 * 64 * 1024);
+
+            var expected = new ArrayBufferWriter<byte>();
+            referencing.WriteFragment(expected, nextVideoDts: (fragment + 1) * 2000);
+            var header = new ArrayBufferWriter<byte>();
+            var payloads = new List<ReadOnlyMemory<byte>>();
+            var written = copying.WriteFragment(header, payloads, nextVideoDts: (fragment + 1) * 2000);
+
+            Assert.Equal(expected.WrittenCount, written);
+            byte[] joined = [.. header.WrittenSpan, .. payloads.SelectMany(p => p.ToArray())];
+            Assert.Equal(expected.WrittenSpan.ToArray(), joined);
+            Assert.Equal(2, payloads.Count);
+            kept.ForEach(f => f.Release());
+        }
+    }
+
+    private static Fmp4Track Track(bool video)
+    {
+        Fmp4Track? track;
+        Assert.True(video ? Fmp4Track.TryCreateAvc(AvcRecord, out track) : Fmp4Track.TryCreateAac(AacConfig, out track));
+        return track!;
+    }
+
+    /// <summary>A frame whose bytes say which frame it is (<paramref name="seed"/>) and where in it they are.</summary>
+    private static MediaFrame Patterned(MediaKind kind, long dts, int seed, int length, bool key = false)
+    {
+        var payload = new byte[length];
+        for (var i = 0; i < length; i++)
+        {
+            payload[i] = (byte)(seed * 31 + i);
+        }
+        return kind == MediaKind.Video ? Video(dts, 67, key, payload) : Audio(dts, payload);
+    }
+
     [Fact]
     public void Without_the_next_timestamp_the_last_video_sample_lasts_as_long_as_the_one_before()
     {

@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StreamHub.Hosting;
+using StreamHub.Live;
+using StreamHub.Media;
+using StreamHub.Recording;
+using StreamHub.Tests.Hls.Fmp4;
+using StreamHub.Tests.Hls.Support;
+
+namespace StreamHub.Tests.Recording;
+
+/// <summary>One stream's recording on a real (temporary) disk, fed frame by frame as a publisher feeds its live
+/// stream.</summary>
+public sealed class StreamRecordingTests : IDisposable
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
+
+    // A 64x64 High-profile avcC (SPS + PPS) as x264 writes it: the recording takes the picture size from it.
+    private static readonly byte[] AvcRecord = Convert.FromHexString(
+        "0164000AFFE100186764000AACD94426C044000003000400000300F03C48965801000668EBE3CB22C0FDF8F800");
+    private readonly string _root = Directory.CreateTempSubdirectory("streamhub-streamrec-").FullName;
+
+    /// <summary>A recording copies what it takes and lets the frame go at once: a fragment's frames do not stay out of
+    /// the publisher's pool until the fragment is written (seconds later: 200 recorded streams held ~30,000 pooled
+    /// arrays, far more than the pool keeps, and every publisher's rent allocated a new one). The file still holds every
+    /// frame's bytes, in order.</summary>
+    [Fact]
+    public async Task Frames_go_back_to_the_pool_as_the_recording_takes_them_and_the_file_holds_their_bytes_in_order()
+    {
+        var options = new RecordingOptions { Directory = _root, MinFreeMegabytes = 0, WriterThreads = 1 };
+        var store = new RecordingStore(Options.Create(options), Options.Create(new ServerOptions()), TimeProvider.System,
+            NullLogger<RecordingStore>.Instance);
+        using var disk = new RecordingDisk(Options.Create(options));
+        var stream = new LiveStream("release", new PublisherInfo("test", "127.0.0.1:1", null), DateTimeOffset.UtcNow, []);
+        var recording = new StreamRecording(stream, options, store, disk, 0, TimeProvider.System, NullLogger.Instance, new RecordingCounters());
+        recording.Start();
+
+        Publish(stream, MediaFrame.Create(AvcRecord, MediaKind.Video, MediaFrameKind.SequenceHeader, 0, isKeyframe: true, videoCodec: VideoCodec.H264));
+        Publish(stream, SyntheticFrames.AudioConfig());
+        var sent = new List<byte[]>();
+        var frames = new List<MediaFrame>();
+        // One second of one GOP: the fragment is not cut (and was not written) before the next keyframe.
+        for (var i = 0; i < 25; i++)
+        {
+            var video = Video(i * 40, idr: i == 0, size: 3000 + i, fill: (byte)i);
+            sent.Add(video.Payload.ToArray());
+            frames.Add(video);
+            Publish(stream, video);
+            frames.Add(Publish(stream, SyntheticFrames.Audio(i * 40 + 3)));
+        }
+
+        // The publisher has let go of its references: the recording's were the last.
+        var deadline = DateTime.UtcNow + Limit;
+        while (frames.Any(f => !f.Payload.IsEmpty) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Equal(0, frames.Count(f => !f.Payload.IsEmpty));
+
+        var next = Video(1000, idr: true, size: 500, fill: 0xAA);
+        sent.Add(next.Payload.ToArray());
+        Publish(stream, next);
+        stream.End();
+        await recording.Completion.WaitAsync(Limit);
+
+        Assert.Equal(RecordingStatus.Idle, recording.Status());
+        var file = Fmp4File.Read(File.ReadAllBytes(Assert.Single(store.Files("release")).FullName));
+        var recorded = file.Samples(1).Select(s => file.SampleBytes(s.Fragment, s.Sample).ToArray()).ToList();
+        Assert.Equal(sent.Count, recorded.Count);
+        Assert.All(sent.Zip(recorded), pair => Assert.Equal(pair.First, pair.Second));
+        Assert.Equal(25, file.Samples(2).Count());
+    }
+
+    /// <summary>One H.264 NAL unit (AVCC) whose bytes after its header are all <paramref name="fill"/>.</summary>
+    private static MediaFrame Video(long dts, bool idr, int size, byte fill)
+    {
+        var payload = new byte[4 + size];
+        payload.AsSpan(5).Fill(fill);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(payload, size);
+        payload[4] = idr ? (byte)0x65 : (byte)0x41;
+        return MediaFrame.Create(payload, MediaKind.Video, MediaFrameKind.Coded, dts, 0, idr, VideoCodec.H264);
+    }
+
+    /// <summary>As the RTMP session does: the stream gets the frame, then the publisher releases its own reference.</summary>
+    private static MediaFrame Publish(LiveStream stream, MediaFrame frame)
+    {
+        stream.Write(frame);
+        frame.Release();
+        return frame;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
