@@ -40,12 +40,6 @@ public sealed class LiveStream
     // per frame, so the fan-out takes no lock. Null once the publish has ended.
     private LiveSubscription[]? _subscriptions = [];
     private int _unprimed;
-
-    // Publisher's thread: readers woken inline (SubscriptionOptions.WakesInline) while a frame is offered, run once it
-    // has been offered to every subscriber: half on this thread, half in one batch on another core.
-    private LiveSubscription?[] _inlineWakes = new LiveSubscription?[16];
-    private int _inlineWakeCount;
-    private readonly ReaderWakeBatch _wakeBatch = new();
     private readonly LiveOptions _liveOptions;
     private readonly GopCache _gop;
 
@@ -137,42 +131,6 @@ public sealed class LiveStream
                     subscription.OfferMetadata(safe);
                 }
             }
-        }
-        RunInlineWakes();
-    }
-
-    /// <summary>Publisher's thread: <paramref name="subscription"/>'s reader is to run once the frame being offered
-    /// has been offered to everyone (<see cref="RunInlineWakes"/>).</summary>
-    internal void DeferInlineWake(LiveSubscription subscription)
-    {
-        if (_inlineWakeCount == _inlineWakes.Length)
-        {
-            Array.Resize(ref _inlineWakes, _inlineWakes.Length * 2);
-        }
-        _inlineWakes[_inlineWakeCount++] = subscription;
-    }
-
-    /// <summary>Publisher's thread: runs the readers woken by this frame. With more than one core and more than one
-    /// reader, the second half goes to one thread-pool batch (unless the last frame's is still running) and this
-    /// thread runs the first half meanwhile: two cores send, and a frame costs two hand-offs, not one per reader.</summary>
-    private void RunInlineWakes()
-    {
-        var count = _inlineWakeCount;
-        if (count == 0)
-        {
-            return;
-        }
-        _inlineWakeCount = 0;
-        var own = count;
-        if (count > 1 && Environment.ProcessorCount > 1 && _wakeBatch.TryRun(_inlineWakes, count / 2, count))
-        {
-            own = count / 2;
-        }
-        for (var i = 0; i < own; i++)
-        {
-            var subscription = _inlineWakes[i]!;
-            _inlineWakes[i] = null;
-            subscription.RunReader();
         }
     }
 
@@ -356,7 +314,6 @@ public sealed class LiveStream
                 }
             }
         }
-        RunInlineWakes();
     }
 
     /// <summary>Publisher's thread: a frame of a track other than the default one (Enhanced RTMP multitrack) was

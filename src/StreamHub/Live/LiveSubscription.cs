@@ -30,7 +30,6 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     private readonly long _maxBehindMs;
     private readonly long _audioHoldMs;
     private readonly LiveStream? _stream;
-    private readonly bool _wakesInline;
     private readonly Lock _drainGate = new();
 
     // Producer-owned (publisher's thread). _written counts what was pushed; _tail is what the reader may see, published
@@ -73,7 +72,6 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         _maxMediaMs = (long)(limits.SubscriberQueueMaxSeconds * 1000);
         _maxBehindMs = (long)(limits.SubscriberMaxBehindSeconds * 1000);
         _audioHoldMs = limits.SubscriberAudioHoldMilliseconds;
-        _wakesInline = options.WakesInline;
         _waiter.RunContinuationsAsynchronously = false;
     }
 
@@ -403,7 +401,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         if (wake)
         {
             _audioHeldSince = long.MinValue;
-            Wake(_wakesInline);
+            Wake();
         }
     }
 
@@ -431,28 +429,16 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         }
     }
 
-    /// <summary>Wakes a waiting reader. Its continuation runs on the thread pool (the subscription is its own work item:
-    /// no allocation per wake-up), or, for a frame queued by the publisher when <paramref name="inline"/>, on the
-    /// publisher's thread (or the batch it hands half the readers to) once the frame has been offered to every
-    /// subscriber (<see cref="SubscriptionOptions.WakesInline"/>, <see cref="LiveStream.DeferInlineWake"/>). Endings
-    /// always go through the thread pool: they come from any thread, and a reader's last steps (leaving the stream,
-    /// logging) need not be quick.</summary>
-    private void Wake(bool inline = false)
+    private void Wake()
     {
         if (Volatile.Read(ref _waiting) == 1 && Interlocked.Exchange(ref _waiting, 0) == 1)
         {
+            // The reader's continuation runs on the thread pool, never on the publisher's thread. The subscription is
+            // its own work item: no allocation per wake-up.
             Interlocked.Increment(ref _wakeUps);
-            if (inline && _stream is not null)
-            {
-                _stream.DeferInlineWake(this);
-                return;
-            }
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }
-
-    /// <summary>Runs the woken reader's continuation on this thread (see <see cref="LiveStream.DeferInlineWake"/>).</summary>
-    internal void RunReader() => ((IThreadPoolWorkItem)this).Execute();
 
     void IThreadPoolWorkItem.Execute()
     {

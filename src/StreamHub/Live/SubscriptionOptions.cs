@@ -4,8 +4,4 @@ namespace StreamHub.Live;
 /// <param name="StartsGopCache">Whether this subscription turns the stream's GOP cache on (players want it, so later
 /// players start at once). A consumer attached before the stream's first frame, such as the recorder, needs no cache:
 /// false keeps a stream that nobody watches from holding a GOP of pooled frames for it.</param>
-/// <param name="WakesInline">Whether the publisher's thread runs the waiting reader's continuation itself when it queues
-/// a frame, instead of queueing it to the thread pool: only for a reader that never blocks before it waits again (its
-/// writes are non-blocking sends and it awaits anything that could wait), which then costs the publisher a send, not a
-/// thread-pool hand-off, per reader per frame.</param>
-public sealed record SubscriptionOptions(string Name, bool StartsGopCache = true, bool WakesInline = false);
+public sealed record SubscriptionOptions(string Name, bool StartsGopCache = true);

@@ -24,12 +24,9 @@ public sealed class PlayerRegistry(TimeProvider time, ILogger<PlayerRegistry> lo
     /// <summary>Subscribes a player to <paramref name="stream"/> and logs its join. Dispose the session to leave.</summary>
     /// <param name="transport">rtmp, rtmps, rtmpt, http or https.</param>
     /// <param name="player">The connection's name in logs.</param>
-    /// <param name="wakesInline">The player's loop never blocks before it waits again (see
-    /// <see cref="SubscriptionOptions.WakesInline"/>).</param>
-    public PlayerSession Join(LiveStream stream, PlaybackProtocol protocol, string transport, string player, string remoteAddress,
-        bool wakesInline = false)
+    public PlayerSession Join(LiveStream stream, PlaybackProtocol protocol, string transport, string player, string remoteAddress)
     {
-        var subscription = stream.Subscribe(new SubscriptionOptions($"{player} ({protocol} from {remoteAddress})", WakesInline: wakesInline));
+        var subscription = stream.Subscribe(new SubscriptionOptions($"{player} ({protocol} from {remoteAddress})"));
         var session = new PlayerSession(this, stream, protocol, transport, player, remoteAddress, subscription, time.GetTimestamp());
         while (true)
         {

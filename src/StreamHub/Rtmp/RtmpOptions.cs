@@ -88,12 +88,6 @@ public sealed class RtmpOptions : IValidatableObject
     /// ports keep the pipe. Turn it off only to compare.</summary>
     public bool SocketOutput { get; set; } = true;
 
-    /// <summary>Players that write straight to their socket (<see cref="SocketOutput"/>) are sent each frame by the
-    /// publisher's thread once it has queued the frame for everyone, half of them on that thread and half in one
-    /// thread-pool batch (non-blocking sends; a player whose socket is full finishes on its own, nobody waits for it),
-    /// instead of a thread-pool work item per player per frame.</summary>
-    public bool PlayOnPublisherThread { get; set; } = true;
-
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (MaxCommandSize > MaxMessageSize)

@@ -81,10 +81,7 @@ public sealed partial class RtmpSession
             return;
         }
         var stream = admission.Stream;
-        // Straight to the socket, a player's loop only ever sends without blocking and awaits the rest: the publisher's
-        // thread can run it itself (see RtmpOptions.PlayOnPublisherThread).
-        var wakesInline = _options.PlayOnPublisherThread && _transport.Output is RtmpSocketOutput;
-        _player = _players.Join(stream, PlaybackProtocol.Rtmp, _transportName, _connectionId, _remoteAddress, wakesInline);
+        _player = _players.Join(stream, PlaybackProtocol.Rtmp, _transportName, _connectionId, _remoteAddress);
         _player.Subscription.OnFellBehind(AbortFellBehind);
         _playStreamId = messageStreamId;
         _state = RtmpSessionState.Playing;
