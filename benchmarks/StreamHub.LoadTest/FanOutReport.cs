@@ -10,7 +10,8 @@ public static class FanOutReport
     public static string Line(FanOutResult r) => string.Create(CultureInfo.InvariantCulture,
         $"  => {r.Server} {r.Protocol} × {r.Players}: {r.PlayersUp} up ({r.ConnectFailures} failed), CPU {r.ServerCpuPercent:F1} % " +
         $"(baseline {r.BaselineCpuPercent:F1}) = {r.CpuPerPlayerPercent:F4} %/player, RSS {r.RssMb:F1} MB (baseline {r.BaselineRssMb:F1}) = " +
-        $"{r.MemoryPerPlayerKb:F1} KB/player, latency median {r.LatencyMedianMs:F2} ms p99 {r.LatencyP99Ms:F2} ms (n={r.LatencySamples}, " +
+        $"{r.MemoryPerPlayerKb:F1} KB/player, latency at the socket median {r.LatencyMedianMs:F2} ms p99 {r.LatencyP99Ms:F2} ms (n={r.LatencySamples}), " +
+        $"at the player's read median {r.ReadLatencyMedianMs:F2} ms p99 {r.ReadLatencyP99Ms:F2} ms (" +
         $"unmatched {r.UnmatchedFrames}), delivered {r.DeliveredPercent:F1} %, disconnected {r.Disconnected}, behind {r.Behind}, " +
         $"out {r.MbitPerSecondOut:F0} Mbit/s in {r.ReceivesPerSecond:F0} receives/s, load generator CPU {r.LoadGeneratorCpuPercent:F1} %");
 
@@ -47,10 +48,12 @@ public static class FanOutReport
             Row("memory per player (RSS − baseline) / N, KB", r => r.MemoryPerPlayerKb, "F1");
             Row("server RSS at the end of the window, MB", r => r.RssMb, "F1");
             Row("  baseline RSS, MB", r => r.BaselineRssMb, "F1", ratio: false);
-            Row("frame latency, median ms", r => r.LatencyMedianMs, "F2");
-            Row("frame latency, p99 ms", r => r.LatencyP99Ms, "F2");
-            Row("frame latency, max ms (bucket)", r => r.LatencyMaxBucketMs, "F1", ratio: false);
-            Row("latency samples (player × frame)", r => r.LatencySamples, "F0", ratio: false);
+            Row("frame latency to the player's socket (kernel timestamp), median ms", r => r.LatencyMedianMs, "F2");
+            Row("  p99 ms", r => r.LatencyP99Ms, "F2");
+            Row("  max ms (bucket)", r => r.LatencyMaxBucketMs, "F1", ratio: false);
+            Row("  samples (player × frame)", r => r.LatencySamples, "F0", ratio: false);
+            Row("frame latency to the player's read, median ms", r => r.ReadLatencyMedianMs, "F2");
+            Row("  p99 ms", r => r.ReadLatencyP99Ms, "F2");
             Row("video frames delivered, % of players × frames sent", r => r.DeliveredPercent, "F1", ratio: false);
             Row("players disconnected", r => r.Disconnected, "F0", ratio: false);
             Row("players behind by > 1 s at the end", r => r.Behind, "F0", ratio: false);

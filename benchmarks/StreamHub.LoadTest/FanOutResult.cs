@@ -19,10 +19,15 @@ public sealed record FanOutResult
     public double BaselineRssMb { get; init; }
     public double RssMb { get; init; }
     public double MemoryPerPlayerKb { get; init; }
+    /// <summary>From the publisher's send to the kernel's receive timestamp on the player's socket (RTMP players; NaN
+    /// for HTTP-FLV): the server's arrival-to-send time.</summary>
     public double LatencyMedianMs { get; init; }
     public double LatencyP99Ms { get; init; }
     public double LatencyMaxBucketMs { get; init; }
     public long LatencySamples { get; init; }
+    /// <summary>From the publisher's send to the end of the player's receive: adds the load generator's scheduling.</summary>
+    public double ReadLatencyMedianMs { get; init; }
+    public double ReadLatencyP99Ms { get; init; }
     public long UnmatchedFrames { get; init; }
     /// <summary>Video frames the players received in the window as % of (players × frames sent in the window).</summary>
     public double DeliveredPercent { get; init; }

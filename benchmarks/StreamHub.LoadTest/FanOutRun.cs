@@ -24,7 +24,10 @@ public static class FanOutRun
         await Task.Delay(1000, cancellationToken);
 
         var sendLog = new FrameSendLog();
+        // The server's figure (to the kernel's receive timestamp, RTMP players) and the players' own (to the end of
+        // their receive, both protocols), over the same frames.
         var latency = new LatencyHistogram();
+        var readLatency = new LatencyHistogram();
         await using var publisher = await Publisher.ConnectAsync(clip, server.RtmpPort, server.Application, publishName, StreamName);
         publisher.VideoSendLog = sendLog;
         publisher.Start(Pacer.Now);
@@ -59,8 +62,8 @@ public static class FanOutRun
                         try
                         {
                             added[i] = protocol == FanOutProtocol.Rtmp
-                                ? await RtmpPlayer.PlayAsync(server.RtmpPort, server.Application, StreamName, sendLog, latency, cancellationToken)
-                                : await FlvViewer.WatchAsync(http, server.FlvUrl(StreamName)!, sendLog, latency, cancellationToken);
+                                ? await RtmpPlayer.PlayAsync(server.RtmpPort, server.Application, StreamName, sendLog, latency, readLatency, cancellationToken)
+                                : await FlvViewer.WatchAsync(http, server.FlvUrl(StreamName)!, sendLog, readLatency, cancellationToken);
                         }
                         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                         {
@@ -96,9 +99,13 @@ public static class FanOutRun
                 var receives0 = viewers.Sum(v => v.Receives);
                 var frames0 = sendLog.FramesSent;
                 var clock = Stopwatch.StartNew();
-                latency.Open(Stopwatch.GetTimestamp());
+                var windowStart = Stopwatch.GetTimestamp();
+                latency.Open(windowStart);
+                readLatency.Open(windowStart);
                 await Task.Delay(TimeSpan.FromSeconds(options.FanOutSeconds), cancellationToken);
-                latency.EndWindow(Stopwatch.GetTimestamp());
+                var windowEnd = Stopwatch.GetTimestamp();
+                latency.EndWindow(windowEnd);
+                readLatency.EndWindow(windowEnd);
                 var elapsed = clock.Elapsed.TotalSeconds;
                 var cpuPercent = 100 * (ProcessStats.CpuSeconds(server.Pid) - cpu0) / elapsed;
                 var selfPercent = 100 * (ProcessStats.CpuSecondsOf(Environment.ProcessId) - self0) / elapsed;
@@ -109,6 +116,7 @@ public static class FanOutRun
                 // Let the frames sent at the very end of the window arrive before the histogram is read.
                 await Task.Delay(500, cancellationToken);
                 latency.Close();
+                readLatency.Close();
                 var newest = sendLog.LastTimestamp;
                 var ended = viewers.Where(v => v.Ended is not null).ToArray();
                 var up = viewers.Count;
@@ -131,9 +139,11 @@ public static class FanOutRun
                     LatencyP99Ms = latency.PercentileMs(0.99),
                     LatencyMaxBucketMs = latency.PercentileMs(1.0),
                     LatencySamples = latency.Count,
-                    UnmatchedFrames = latency.Unmatched,
+                    ReadLatencyMedianMs = readLatency.PercentileMs(0.5),
+                    ReadLatencyP99Ms = readLatency.PercentileMs(0.99),
+                    UnmatchedFrames = readLatency.Unmatched,
                     FramesSentInWindow = framesSent,
-                    DeliveredPercent = 100.0 * latency.Count / Math.Max(1, framesSent * (up - ended.Length)),
+                    DeliveredPercent = 100.0 * readLatency.Count / Math.Max(1, framesSent * (up - ended.Length)),
                     Disconnected = ended.Length,
                     FirstDisconnect = ended.FirstOrDefault()?.Ended,
                     Behind = viewers.Count(v => v.Ended is null && newest - v.LastVideoTimestamp > BehindMs),

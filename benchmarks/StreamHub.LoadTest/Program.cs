@@ -178,7 +178,12 @@ async Task<int> RunFanOutAsync()
         options,
         results = fanOut,
         table = fanOutTable,
-    }, new JsonSerializerOptions { WriteIndented = true, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } }));
+    }, new JsonSerializerOptions
+    {
+        WriteIndented = true,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    }));
     Console.WriteLine($"Written {path}");
     return 0;
 }

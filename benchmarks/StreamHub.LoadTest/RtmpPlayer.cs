@@ -14,8 +14,11 @@ namespace StreamHub.LoadTest;
 /// <summary>A load-test RTMP player: simple handshake, connect, createStream, play, then it reads the stream and throws
 /// the media away. Cheap by design, so that hundreds of them on the server's cores measure the server, not the
 /// players: one receive buffer per player (pooled), chunk headers parsed in place, media payloads skipped without
-/// being copied or reassembled (<see cref="PlayerChunkParser"/>), no allocation per chunk or message. Each complete video message is stamped with the time of the receive that completed it and looked up by its
-/// timestamp in the publisher's <see cref="FrameSendLog"/>: the frame's delivery latency.</summary>
+/// being copied or reassembled (<see cref="PlayerChunkParser"/>), no allocation per chunk or message. Each complete
+/// video message is looked up by its timestamp in the publisher's <see cref="FrameSendLog"/> and given two latencies:
+/// to the kernel's timestamp of the receive that completed it (<see cref="KernelReceiveClock"/>: when the server's send
+/// delivered it, the server's figure) and to the moment this player's receive returned (which adds the load
+/// generator's own scheduling on the shared cores).</summary>
 public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
 {
     private const int BufferSize = 64 * 1024;
@@ -34,6 +37,7 @@ public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
     private readonly TaskCompletionSource _playing = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly FrameSendLog _sendLog;
     private readonly LatencyHistogram _latency;
+    private readonly LatencyHistogram _readLatency;
     private readonly string _app;
     private readonly string _name;
     private readonly int _port;
@@ -44,8 +48,10 @@ public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
     private long _acknowledged;
     private uint _streamId;
     private long _receivedAt;
+    private long _stampedAt;
 
-    private RtmpPlayer(Socket socket, string app, string name, int port, FrameSendLog sendLog, LatencyHistogram latency)
+    private RtmpPlayer(Socket socket, string app, string name, int port, FrameSendLog sendLog, LatencyHistogram latency,
+        LatencyHistogram readLatency)
     {
         _socket = socket;
         _app = app;
@@ -53,6 +59,7 @@ public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
         _port = port;
         _sendLog = sendLog;
         _latency = latency;
+        _readLatency = readLatency;
         _chunks = new PlayerChunkParser(this);
     }
 
@@ -73,10 +80,11 @@ public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
     /// <summary>Connects, plays <paramref name="name"/> and returns once the server answered NetStream.Play.Start;
     /// reading goes on in the background until <see cref="DisposeAsync"/>.</summary>
     public static async Task<RtmpPlayer> PlayAsync(int port, string app, string name, FrameSendLog sendLog, LatencyHistogram latency,
-        CancellationToken cancellationToken)
+        LatencyHistogram readLatency, CancellationToken cancellationToken)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        var player = new RtmpPlayer(socket, app, name, port, sendLog, latency);
+        KernelReceiveClock.Enable(socket);
+        var player = new RtmpPlayer(socket, app, name, port, sendLog, latency, readLatency);
         try
         {
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken).AsTask().WaitAsync(ReplyTimeout, cancellationToken);
@@ -111,7 +119,13 @@ public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
                 {
                     await FlushAsync();
                 }
-                var read = await _socket.ReceiveAsync(_buffer.AsMemory(filled), SocketFlags.None);
+                // A zero-byte wait, then the receive itself with its kernel timestamp.
+                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                var read = KernelReceiveClock.Receive(_socket, _buffer.AsSpan(filled), out _stampedAt);
+                if (read < 0)
+                {
+                    continue;
+                }
                 if (read == 0)
                 {
                     End("the server closed the connection");
@@ -172,7 +186,11 @@ public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
             case RtmpMessageType.Video:
                 VideoMessages++;
                 LastVideoTimestamp = timestamp;
-                _latency.Add(_sendLog, timestamp, _receivedAt);
+                if (_stampedAt != 0)
+                {
+                    _latency.Add(_sendLog, timestamp, _stampedAt);
+                }
+                _readLatency.Add(_sendLog, timestamp, _receivedAt);
                 break;
             case RtmpMessageType.Audio:
                 AudioMessages++;
