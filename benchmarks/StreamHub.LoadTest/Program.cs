@@ -17,6 +17,10 @@ if (args is ["--mode", "edges", .. var edgeArgs])
 {
     return await EdgeBench.RunAsync(edgeArgs); // origin + 2 edges on PostgreSQL, V HLS viewers: origin requests per segment, added latency, key lookup
 }
+if (args is ["--mode", "key-lookup", .. var lookupArgs])
+{
+    return await KeyLookupTiming.RunAsync(lookupArgs); // the publish path's key lookup alone, on a PostgreSQL of its own
+}
 if (args is ["--mode", "restream", .. var restreamArgs])
 {
     return await RestreamBench.RunAsync(restreamArgs); // one stream pushed to N nginx-rtmp targets: CPU per target
