@@ -29,13 +29,13 @@ public static partial class EdgeBench
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var viewers = IntOption(args, "--viewers", 1000);
-        var direct = IntOption(args, "--direct", 20);
-        var seconds = IntOption(args, "--seconds", 30);
-        var warmup = IntOption(args, "--warmup", 10);
-        var kbps = IntOption(args, "--kbps", 800);
-        var lookups = IntOption(args, "--lookups", 5000);
-        var lookupStreams = IntOption(args, "--lookup-streams", 1000);
+        var viewers = LoadTestOptions.IntOption(args, "--viewers", 1000);
+        var direct = LoadTestOptions.IntOption(args, "--direct", 20);
+        var seconds = LoadTestOptions.IntOption(args, "--seconds", 30);
+        var warmup = LoadTestOptions.IntOption(args, "--warmup", 10);
+        var kbps = LoadTestOptions.IntOption(args, "--kbps", 800);
+        var lookups = LoadTestOptions.IntOption(args, "--lookups", 5000);
+        var lookupStreams = LoadTestOptions.IntOption(args, "--lookup-streams", 1000);
         if (PostgresInstance.Unavailable() is { } why)
         {
             Console.WriteLine(why);
@@ -294,12 +294,6 @@ public static partial class EdgeBench
     private static double Median(List<double> values) => Percentile([.. values.Order()], 0.5);
 
     private static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Count - 1, p * sorted.Count)];
-
-    private static int IntOption(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 
     [GeneratedRegex($@"GET /hls/{StreamName}/([^ ?]+)")]
     private static partial Regex RequestLine();

@@ -20,8 +20,8 @@ public static class KeyLookupTiming
     /// key-lookup [--lookups 5000] [--lookup-streams 1000]</c></summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        var lookups = IntOption(args, "--lookups", 5000);
-        var streams = IntOption(args, "--lookup-streams", 1000);
+        var lookups = LoadTestOptions.IntOption(args, "--lookups", 5000);
+        var streams = LoadTestOptions.IntOption(args, "--lookup-streams", 1000);
         if (PostgresInstance.Unavailable() is { } why)
         {
             Console.WriteLine(why);
@@ -48,12 +48,6 @@ public static class KeyLookupTiming
         await File.WriteAllTextAsync(file, json);
         Console.WriteLine($"Saved {file}");
         return 0;
-    }
-
-    private static int IntOption(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
     }
 
     public static async Task<Figures> MeasureAsync(string connectionString, int streams, int lookups, string label, bool processIdle)
