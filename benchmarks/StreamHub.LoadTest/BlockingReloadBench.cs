@@ -22,10 +22,10 @@ public static class BlockingReloadBench
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var streams = IntOption(args, "--streams", 10);
-        var clients = IntOption(args, "--clients", 1000);
-        var seconds = IntOption(args, "--seconds", 30);
-        var warmup = IntOption(args, "--warmup", 10);
+        var streams = LoadTestOptions.IntOption(args, "--streams", 10);
+        var clients = LoadTestOptions.IntOption(args, "--clients", 1000);
+        var seconds = LoadTestOptions.IntOption(args, "--seconds", 30);
+        var warmup = LoadTestOptions.IntOption(args, "--warmup", 10);
         var root = LoadTestOptions.FindRepositoryRoot();
         var runId = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         var work = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"streamhub-llhls-{runId}")).FullName;
@@ -221,10 +221,4 @@ public static class BlockingReloadBench
     }
 
     private static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Count - 1, p * sorted.Count)];
-
-    private static int IntOption(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }

@@ -9,6 +9,8 @@ public sealed record LoadTestOptions
         dotnet run -c Release --project benchmarks/StreamHub.LoadTest -- [options]
           --mode ingest|fanout    ingest (default): N publishers; fanout: 1 publisher and N players
           --mode llhls-block      (first argument) N streams, C clients on blocking playlist reloads: --streams 10 --clients 1000
+          --mode edges            (first argument) PostgreSQL, an origin and two edges, V HLS viewers on the edges: --viewers 1000
+          --mode key-lookup       (first argument) the publish path's key lookup on PostgreSQL: --lookups 5000 --lookup-streams 1000
           --publishers 20,200     publisher counts to run (each against every server)
           --seconds 60            measured steady-state window per server and count
           --warmup 30             seconds after the publishers start before the window opens (StreamHub's
@@ -49,6 +51,13 @@ public sealed record LoadTestOptions
 
     /// <summary>The fan-out settle time: --warmup when given, else 5 s.</summary>
     public int FanOutWarmup => WarmupGiven ? Warmup : 5;
+
+    /// <summary>The integer after <paramref name="name"/> in the modes' own command lines, or <paramref name="fallback"/>.</summary>
+    public static int IntOption(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
 
     public static LoadTestOptions? Parse(string[] args)
     {

@@ -13,6 +13,14 @@ if (args is ["--mode", "hls-latency", .. var latencyArgs])
 {
     return await HlsLatencyBench.RunAsync(latencyArgs); // one stream, hls.js in Chromium: arrival to display per HLS flavour
 }
+if (args is ["--mode", "edges", .. var edgeArgs])
+{
+    return await EdgeBench.RunAsync(edgeArgs); // origin + 2 edges on PostgreSQL, V HLS viewers: origin requests per segment, added latency, key lookup
+}
+if (args is ["--mode", "key-lookup", .. var lookupArgs])
+{
+    return await KeyLookupTiming.RunAsync(lookupArgs); // the publish path's key lookup alone, on a PostgreSQL of its own
+}
 if (args is ["--mode", "restream", .. var restreamArgs])
 {
     return await RestreamBench.RunAsync(restreamArgs); // one stream pushed to N nginx-rtmp targets: CPU per target

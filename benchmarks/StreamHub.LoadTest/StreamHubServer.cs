@@ -101,8 +101,8 @@ public sealed class StreamHubServer : ServerUnderTest
         }
         Process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("StreamHub did not start");
         // Keep the pipes drained; show only what looks like trouble.
-        Process.OutputDataReceived += (_, e) => Echo(e.Data);
-        Process.ErrorDataReceived += (_, e) => Echo(e.Data);
+        Process.OutputDataReceived += (_, e) => OnOutput(e.Data);
+        Process.ErrorDataReceived += (_, e) => OnOutput(e.Data);
         Process.BeginOutputReadLine();
         Process.BeginErrorReadLine();
         await WaitForPortAsync(HttpPort, Process, cancellationToken);
@@ -110,6 +110,18 @@ public sealed class StreamHubServer : ServerUnderTest
     }
 
     private int _echoed;
+
+    /// <summary>Every line the server writes (e.g. its request log, at Debug), on the thread that read it.</summary>
+    public event Action<string>? OutputLine;
+
+    private void OnOutput(string? line)
+    {
+        if (line is not null)
+        {
+            OutputLine?.Invoke(line);
+        }
+        Echo(line);
+    }
 
     /// <summary>Warnings and errors, the first 10 (a publisher closed by the server says why here).</summary>
     private void Echo(string? line)

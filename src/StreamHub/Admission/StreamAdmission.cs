@@ -44,8 +44,10 @@ public sealed class StreamAdmission(LiveStreamRegistry registry, IStreamKeyAutho
                 metrics?.PublishAttempt("unknown_key");
                 return PublishAdmission.Refuse(AdmissionRefusal.StreamAddressDenied, name, RecordBadKey(address));
             case PublishVerdict.Allowed when decision.StreamName is { } name:
-                // The stream's own HLS settings travel with the publish, so the packager reads no database.
-                var withSettings = decision.Hls == default ? publisher : publisher with { Hls = decision.Hls };
+                // The stream's own HLS settings travel with the publish, so the packager reads no database; the key's
+                // version does too, so a node can tell later whether the key it was admitted with still stands.
+                var withSettings = decision.Hls == default && decision.Key is null ? publisher
+                    : publisher with { Hls = decision.Hls, Key = decision.Key };
                 return cluster is { Enabled: true } ? await BeginClusteredPublishAsync(cluster, name, withSettings, cancellationToken)
                     : BeginPublish(name, withSettings);
             case PublishVerdict.Expired:

@@ -32,6 +32,9 @@ internal static partial class ClusterLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName} updated on node {OtherNode}; its live publisher here was disconnected: {Reason}")]
     public static partial void UpdatedElsewhere(ILogger logger, string streamName, string otherNode, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {StreamName} changed while this node was not listening for key changes ({Reason}); its live publisher here was disconnected")]
+    public static partial void ChangedWhileNotListening(ILogger logger, string streamName, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster key-change listener lost its connection ({Reason}); listening again in {Seconds} s")]
     public static partial void ListenerLost(ILogger logger, string reason, int seconds);
 

@@ -42,7 +42,10 @@ public sealed class ClusterNode : IAsyncDisposable
         Enabled = Options.Enabled ?? database.Value.IsPostgres;
         if (Enabled)
         {
-            _dataSource = NpgsqlDataSource.Create(database.Value.ConnectionString!);
+            // Named after the node (unless the connection string names it), so pg_stat_activity tells the nodes apart.
+            var connection = new NpgsqlConnectionStringBuilder(database.Value.ConnectionString);
+            connection.ApplicationName ??= $"StreamHub {NodeId}";
+            _dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
             Store = new ClusterStore(_dataSource, Options, InstanceId);
             live.StreamEnded += OnStreamEnded;
         }

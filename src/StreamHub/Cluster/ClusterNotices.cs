@@ -10,7 +10,11 @@ namespace StreamHub.Cluster;
 /// <summary>LISTENs on <see cref="ClusterStore.Channel"/> and applies the key changes other nodes announce to the
 /// streams live here, as the node the change was made through does to its own: a deleted stream's publisher is
 /// disconnected, so is a rotated key's (unless disconnect=false), and an update after which the key would refuse the
-/// publisher. The connection is opened again after a loss; what was announced while it was down is not replayed.</summary>
+/// publisher. The connection is opened again after a loss. What was announced while it was down (or before it first
+/// listened) is not delivered, so each time it starts listening it checks every stream live here against the store
+/// instead: a stream deleted (or deleted and created again), a key rotated since the publish was admitted, or rules
+/// that would now refuse the publisher disconnect it, unless an admin kept the publisher through a change with
+/// disconnect=false (a node that missed the notice cannot tell that flag, so it errs on the side of the change).</summary>
 public sealed class ClusterNotices(ClusterNode node, LiveStreamRegistry live, IRestreamControl restream, Recorder recorder,
     IServiceScopeFactory scopes, TimeProvider time, ILogger<ClusterNotices> logger) : BackgroundService
 {
@@ -32,6 +36,8 @@ public sealed class ClusterNotices(ClusterNode node, LiveStreamRegistry live, IR
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
+                // After LISTEN: a change made from here on arrives as a notice, one made before is in the store.
+                await CheckLiveStreamsAsync(stoppingToken);
                 while (true)
                 {
                     await connection.WaitAsync(stoppingToken);
@@ -83,14 +89,22 @@ public sealed class ClusterNotices(ClusterNode node, LiveStreamRegistry live, IR
                     ClusterLog.DeletedElsewhere(logger, notice.Name, notice.From);
                 }
                 break;
-            case KeyChange.Rotated when notice.Disconnect:
-                if (live.Find(notice.Name) is { } rotated)
+            case KeyChange.Rotated:
+                if (live.Find(notice.Name) is not { } rotated)
+                {
+                    break;
+                }
+                if (notice.Disconnect)
                 {
                     rotated.Stop();
                     ClusterLog.RotatedElsewhere(logger, notice.Name, notice.From);
                 }
+                else
+                {
+                    rotated.KeepThroughKeyChange();
+                }
                 break;
-            case KeyChange.Updated when notice.Disconnect && live.Find(notice.Name) is not null:
+            case KeyChange.Updated when live.Find(notice.Name) is not null:
                 // The notice is read on the connection's own thread; the store is read elsewhere.
                 _ = Task.Run(() => RecheckAsync(notice));
                 break;
@@ -106,13 +120,71 @@ public sealed class ClusterNotices(ClusterNode node, LiveStreamRegistry live, IR
             if (stream is not null && live.Find(notice.Name) is { } publishing
                 && StreamKeyEndpoints.WhyRefused(stream, publishing, time.GetUtcNow()) is { } reason)
             {
-                publishing.Stop();
-                ClusterLog.UpdatedElsewhere(logger, notice.Name, notice.From, reason);
+                if (notice.Disconnect)
+                {
+                    publishing.Stop();
+                    ClusterLog.UpdatedElsewhere(logger, notice.Name, notice.From, reason);
+                }
+                else
+                {
+                    publishing.KeepThroughKeyChange();
+                }
             }
         }
         catch (Exception ex) when (StoreFailure.Is(ex))
         {
             ClusterLog.NoticeIgnored(logger, $"stream {notice.Name} updated on node {notice.From}, but it could not be read: {StoreFailure.Describe(ex)}");
         }
+    }
+
+    /// <summary>Compares every stream live here with its record in the store, in one query, and disconnects the
+    /// publishers whose key no longer stands. A store failure ends the listener's connection too: it is tried again
+    /// with it.</summary>
+    private async Task CheckLiveStreamsAsync(CancellationToken cancellationToken)
+    {
+        var streams = live.All.ToList();
+        if (streams.Count == 0)
+        {
+            return;
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var records = (await scope.ServiceProvider.GetRequiredService<StreamKeyStore>()
+                .FindByNamesAsync(streams.ConvertAll(s => s.Name), cancellationToken))
+            .ToDictionary(r => r.Name, StringComparer.Ordinal);
+        var now = time.GetUtcNow();
+        foreach (var stream in streams)
+        {
+            var record = records.GetValueOrDefault(stream.Name);
+            var deleted = record is null || stream.Publisher.Key is { } admitted && admitted.StreamId != record.Id;
+            var reason = deleted ? "it was deleted" : WhyNoLongerAdmitted(record!, stream, now);
+            // Only the publish that was checked: one that replaced it meanwhile was admitted by the store as it is now.
+            if (reason is null || live.Find(stream.Name) != stream)
+            {
+                continue;
+            }
+            if (deleted)
+            {
+                // As on a delete notice: its targets and recording settings went with it.
+                restream.TargetsChanged(stream.Name);
+                recorder.Forget(stream.Name);
+            }
+            stream.Stop();
+            ClusterLog.ChangedWhileNotListening(logger, stream.Name, reason);
+        }
+    }
+
+    /// <summary>Why the stream's record, which still exists, would no longer admit its publisher; null while it would,
+    /// or when an admin kept the publisher through a change.</summary>
+    private static string? WhyNoLongerAdmitted(StreamRecord record, LiveStream stream, DateTimeOffset now)
+    {
+        if (stream.KeptThroughKeyChange)
+        {
+            return null;
+        }
+        if (stream.Publisher.Key is { } admitted && admitted.IssuedAt != record.KeyIssuedAt)
+        {
+            return "its key was rotated";
+        }
+        return StreamKeyEndpoints.WhyRefused(record, stream, now);
     }
 }

@@ -35,6 +35,7 @@ public sealed class LiveStream
     private long _keyframeIntervalMs = -1;
     private long _ignoredTrackFrames;
     private bool _multitrackReported;
+    private bool _keptThroughKeyChange;
 
     // Copy-on-write: Subscribe and Unsubscribe swap a new array in with Interlocked; the publisher reads one snapshot
     // per frame, so the fan-out takes no lock. Null once the publish has ended.
@@ -113,6 +114,13 @@ public sealed class LiveStream
 
     /// <summary>Asks the publisher to stop (its connection is closed); the stream ends as on any disconnect.</summary>
     public void Stop() => _stopped.Cancel();
+
+    /// <summary>An admin changed the stream's key or rules with disconnect=false and this publisher was kept: a later
+    /// check of its key against the store (<see cref="Cluster.ClusterNotices"/>) leaves it alone unless the stream
+    /// is deleted.</summary>
+    public bool KeptThroughKeyChange => Volatile.Read(ref _keptThroughKeyChange);
+
+    public void KeepThroughKeyChange() => Volatile.Write(ref _keptThroughKeyChange, true);
 
     /// <summary>Takes the encoder's onMetaData. Its strings are the peer's text, shown in the stats API and on the
     /// dashboard: they are escaped and cut here (<see cref="PeerText"/>), names and nested values included.

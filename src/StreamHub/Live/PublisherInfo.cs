@@ -13,4 +13,7 @@ public sealed record PublisherInfo(string ConnectionId, string RemoteAddress, st
 
     /// <summary>The stream's own HLS settings, as its key's record held them when this publish was admitted.</summary>
     public Hls.StreamHlsSettings Hls { get; init; }
+
+    /// <summary>The stream record and key issue that admitted this publish; null when no key store decided it.</summary>
+    public StreamKeys.KeyVersion? Key { get; init; }
 }

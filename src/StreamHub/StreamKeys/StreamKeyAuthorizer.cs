@@ -20,6 +20,7 @@ public sealed class StreamKeyAuthorizer(IServiceScopeFactory scopes, TimeProvide
         {
             return new PublishDecision(PublishVerdict.Expired, stream.Name);
         }
-        return new PublishDecision(PublishVerdict.Allowed, stream.Name, stream.AllowedPublisherNetworks, stream.HlsSettings);
+        return new PublishDecision(PublishVerdict.Allowed, stream.Name, stream.AllowedPublisherNetworks, stream.HlsSettings,
+            KeyVersion.Of(stream));
     }
 }

@@ -130,6 +130,7 @@ public static partial class StreamKeyEndpoints
             }
             else
             {
+                publishing.KeepThroughKeyChange();
                 LogUpdatedPublisherKept(logger, name, reason);
             }
         }
@@ -190,6 +191,7 @@ public static partial class StreamKeyEndpoints
         }
         else
         {
+            publishing.KeepThroughKeyChange();
             LogRotatedPublisherKept(logger, name);
         }
         await cluster.AnnounceAsync(KeyChange.Rotated, name, disconnect, cancellationToken);

@@ -52,6 +52,10 @@ public sealed class StreamKeyStore(StreamKeyDbContext db, TimeProvider time)
     public Task<StreamRecord?> GetAsync(string name, CancellationToken cancellationToken) =>
         db.Streams.AsNoTracking().FirstOrDefaultAsync(s => s.Name == name, cancellationToken);
 
+    /// <summary>The streams of these names that exist, in one query.</summary>
+    public async Task<IReadOnlyList<StreamRecord>> FindByNamesAsync(IReadOnlyCollection<string> names, CancellationToken cancellationToken) =>
+        await db.Streams.AsNoTracking().Where(s => names.Contains(s.Name)).ToListAsync(cancellationToken);
+
     public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken) =>
         await db.Streams.Where(s => s.Name == name).ExecuteDeleteAsync(cancellationToken) > 0;
 

@@ -121,4 +121,72 @@ public sealed class ClusterPlacementTests(PostgresServer postgres, ITestOutputHe
         await nodeA.WaitForOutputAsync($"Stream {name} deleted on node node-b; its live publisher here was disconnected");
         await WaitForClusterAsync(apiA, c => HolderOf(c, name) is null, Soon, $"releasing {name} after the delete");
     }
+
+    [Fact]
+    public async Task A_stream_deleted_while_its_node_is_not_listening_has_its_publisher_disconnected_once_the_node_listens_again()
+    {
+        var database = await postgres.CreateDatabaseAsync("clustermissed");
+        await using var nodeA = await StartNodeAsync(database, "node-a");
+        await using var nodeB = await StartNodeAsync(database, "node-b");
+        using var apiA = Api(nodeA);
+        using var apiB = Api(nodeB);
+        var (name, key) = await CreateStreamAsync(apiA, "missed");
+        await using var publisher = await TestRtmpClient.ConnectAsync(nodeA.RtmpPort);
+        await publisher.HandshakeAsync();
+        Assert.Equal(RtmpStatusCodes.PublishStart, (await publisher.PublishAsync(key)).Code);
+        var listener = await ListenerBackendAsync(database, "node-a", Soon);
+
+        // Node A frozen (SIGSTOP) while its LISTEN connection is cut, so it cannot listen again before the delete:
+        // the notice goes to no backend of A's, and A must find the change in the store when it listens again.
+        Assert.Equal(0, (await ExternalProcess.RunAsync("/bin/kill", ["-STOP", nodeA.ProcessId.ToString()], Soon)).ExitCode);
+        try
+        {
+            await SqlAsync(database, $"SELECT pg_terminate_backend({listener})");
+            var deadline = DateTime.UtcNow + Soon;
+            while (await SqlAsync(database, $"SELECT count(*) FROM pg_stat_activity WHERE pid = {listener}") is not 0L)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"backend {listener} still there {Soon.TotalSeconds} s after pg_terminate_backend");
+                await Task.Delay(50);
+            }
+            Assert.Equal(HttpStatusCode.NoContent, (await apiB.DeleteAsync($"/api/streams/{name}")).StatusCode);
+            Assert.Null(await ListenerBackendAsync(database, "node-a", TimeSpan.Zero));
+        }
+        finally
+        {
+            await ExternalProcess.RunAsync("/bin/kill", ["-CONT", nodeA.ProcessId.ToString()], Soon);
+        }
+
+        Assert.True(await publisher.WaitForCloseAsync(Soon), "the publisher of the stream deleted while node A was not listening is still connected");
+        await nodeA.WaitForOutputAsync("Cluster key-change listener lost its connection");
+        await nodeA.WaitForOutputAsync($"Stream {name} changed while this node was not listening for key changes (it was deleted); its live publisher here was disconnected");
+        await WaitForClusterAsync(apiB, c => HolderOf(c, name) is null, Soon, $"releasing {name} after the delete");
+    }
+
+    /// <summary>The backend of <paramref name="node"/>'s LISTEN connection (its connections carry the node's id as
+    /// their application name); waits up to <paramref name="timeout"/> for one, null when there is none by then.</summary>
+    private static async Task<int?> ListenerBackendAsync(string database, string node, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (await SqlAsync(database, $"SELECT pid FROM pg_stat_activity WHERE application_name = 'StreamHub {node}' AND query LIKE 'LISTEN %'")
+                is int pid)
+            {
+                return pid;
+            }
+            if (DateTime.UtcNow >= deadline)
+            {
+                return timeout == TimeSpan.Zero ? null : throw new Xunit.Sdk.XunitException($"{node} has no LISTEN connection after {timeout.TotalSeconds} s");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task<object?> SqlAsync(string database, string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
 }
