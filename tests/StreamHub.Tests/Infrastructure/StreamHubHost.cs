@@ -12,6 +12,9 @@ public sealed class StreamHubHost : IAsyncDisposable
 {
     public const string AdminKey = "test-admin-key-0123456789";
 
+    /// <summary>A PostgreSQL connection string without a database: when set, hosts store their keys there.</summary>
+    public const string PostgresVariable = "STREAMHUB_TEST_POSTGRES";
+
     private static readonly Lock StartGate = new();
 
     private readonly WebApplicationFactory<StreamHub.Program> _factory;
@@ -61,6 +64,15 @@ public sealed class StreamHubHost : IAsyncDisposable
             // Many tests present bad keys from 127.0.0.1 on purpose; the backoff has its own tests.
             ["StreamHub:Limits:BadKeyAttempts"] = "1000",
         };
+        // .ci/run's second pass runs the single-node tests again on a PostgreSQL it started: each host then gets a new
+        // database of its own there (StreamHub creates it) and stays one node, unless the test chose its store itself.
+        if (Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } postgres
+            && overrides?.ContainsKey("StreamHub:Database:Provider") != true)
+        {
+            settings["StreamHub:Database:Provider"] = "Postgres";
+            settings["StreamHub:Database:ConnectionString"] = $"{postgres};Database=host_{Guid.NewGuid():N}";
+            settings["StreamHub:Cluster:Enabled"] = "false";
+        }
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
             settings[key] = value;

@@ -12,12 +12,15 @@ public sealed class RestreamKeyRingTests
 {
     private const string Key = "abcd-efgh-ijkl-mnop-qrst";
 
+    // The key ring in the data directory, which SQLite keeps beside its file (PostgreSQL keeps it in the database).
+    private static readonly Dictionary<string, string?> OnSqlite = new() { ["StreamHub:Database:Provider"] = "Sqlite" };
+
     [Fact]
     public async Task Keys_stay_readable_across_a_restart_and_a_lost_key_ring_asks_for_the_key_again()
     {
         var dataDirectory = Directory.CreateTempSubdirectory("streamhub-keyring-").FullName;
         string stream;
-        await using (var first = StreamHubHost.Start(dataDirectory: dataDirectory))
+        await using (var first = StreamHubHost.Start(OnSqlite, dataDirectory: dataDirectory))
         {
             (stream, _) = await first.CreateStreamAsync("ring");
             using var client = first.CreateHttpClient();
@@ -31,13 +34,13 @@ public sealed class RestreamKeyRingTests
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(keyRing));
         }
 
-        await using (var restarted = StreamHubHost.Start(dataDirectory: dataDirectory))
+        await using (var restarted = StreamHubHost.Start(OnSqlite, dataDirectory: dataDirectory))
         {
             Assert.Equal(Key, (await restarted.GetService<IRestreamTargetStore>().ForStreamAsync(stream, default)).Single().Key);
         }
 
         Directory.Delete(keyRing, recursive: true);
-        await using var afterLoss = StreamHubHost.Start(dataDirectory: dataDirectory);
+        await using var afterLoss = StreamHubHost.Start(OnSqlite, dataDirectory: dataDirectory);
         using var http = afterLoss.CreateHttpClient();
         var target = await http.GetFromJsonAsync<JsonElement>($"/api/streams/{stream}/targets/youtube");
         Assert.True(target.GetProperty("keyUnreadable").GetBoolean());

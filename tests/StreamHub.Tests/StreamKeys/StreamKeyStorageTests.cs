@@ -12,12 +12,15 @@ namespace StreamHub.Tests.StreamKeys;
 /// restart.</summary>
 public sealed class StreamKeyStorageTests
 {
+    // The embedded store's own file in the data directory, whichever store the suite's pass gives other hosts.
+    private static readonly Dictionary<string, string?> OnSqlite = new() { ["StreamHub:Database:Provider"] = "Sqlite" };
+
     [Fact]
     public async Task The_key_is_never_written_to_the_database_files_only_its_hash()
     {
         var data = Directory.CreateTempSubdirectory("streamhub-keys-").FullName;
         string key, rotated;
-        await using (var host = StreamHubHost.Start(dataDirectory: data))
+        await using (var host = StreamHubHost.Start(OnSqlite, dataDirectory: data))
         {
             using var client = host.CreateHttpClient();
             (_, key) = await StreamKeyApiTests.CreateAsync(client, "plain-check");
@@ -48,13 +51,13 @@ public sealed class StreamKeyStorageTests
     {
         var data = Directory.CreateTempSubdirectory("streamhub-restart-").FullName;
         string key;
-        await using (var first = StreamHubHost.Start(dataDirectory: data))
+        await using (var first = StreamHubHost.Start(OnSqlite, dataDirectory: data))
         {
             using var client = first.CreateHttpClient();
             (_, key) = await StreamKeyApiTests.CreateAsync(client, "survivor");
         }
 
-        await using var second = StreamHubHost.Start(dataDirectory: data);
+        await using var second = StreamHubHost.Start(OnSqlite, dataDirectory: data);
         using var client2 = second.CreateHttpClient();
         var response = await client2.GetAsync("/api/streams/survivor");
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
