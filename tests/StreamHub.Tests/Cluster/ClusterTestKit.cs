@@ -13,7 +13,8 @@ internal static class ClusterTestKit
     public const double IntervalSeconds = 0.5;
     public const double ExpirySeconds = 2;
 
-    public static async Task<StreamHubProcess> StartNodeAsync(string connectionString, string nodeId, params (string Name, string Value)[] extra)
+    /// <param name="extra">Settings added or overridden; a null value removes the setting.</param>
+    public static async Task<StreamHubProcess> StartNodeAsync(string connectionString, string nodeId, params (string Name, string? Value)[] extra)
     {
         var settings = StreamHubProcess.DefaultSettings();
         settings["StreamHub__Admin__ApiKey"] = Admin;
@@ -26,7 +27,14 @@ internal static class ClusterTestKit
         settings["StreamHub__Cluster__HeartbeatExpirySeconds"] = ExpirySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (name, value) in extra)
         {
-            settings[name] = value;
+            if (value is null)
+            {
+                settings.Remove(name);
+            }
+            else
+            {
+                settings[name] = value;
+            }
         }
         var node = StreamHubProcess.Start(settings);
         await node.WaitUntilReadyAsync();

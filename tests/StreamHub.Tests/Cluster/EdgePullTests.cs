@@ -36,6 +36,76 @@ public sealed class EdgePullTests(PostgresServer postgres, ITestOutputHelper out
         }
     }
 
+    [Fact]
+    public async Task Players_on_another_node_see_the_end_when_the_origin_is_killed_and_an_origin_without_an_rtmp_url_is_not_found()
+    {
+        var database = await postgres.CreateDatabaseAsync("pullkill");
+        await using var nodeA = await StartNodeAsync(database, "node-a");
+        // B lists only its http:// URL: the other nodes cannot pull its streams.
+        await using var nodeB = await StartNodeAsync(database, "node-b", ("StreamHub__Cluster__PublicUrls__1", null));
+        try
+        {
+            await OriginWithoutRtmpUrlAsync(nodeA, nodeB);
+            await OriginKilledAsync(nodeA, nodeB);
+        }
+        catch
+        {
+            output.WriteLine($"node A:\n{nodeA.Output}\nnode B:\n{nodeB.Output}");
+            throw;
+        }
+    }
+
+    /// <summary>A stream live on B, which has no rtmp:// URL: A answers its RTMP players StreamNotFound and its
+    /// HTTP-FLV players 404, and warns naming B.</summary>
+    private async Task OriginWithoutRtmpUrlAsync(StreamHubProcess nodeA, StreamHubProcess nodeB)
+    {
+        using var apiA = Api(nodeA);
+        using var apiB = Api(nodeB);
+        var (name, key) = await CreateStreamAsync(apiB, "nourl");
+        await using var publisher = Publish(nodeB, key);
+        await WaitForClusterAsync(apiA, c => HolderOf(c, name) == "node-b", TimeSpan.FromSeconds(15), $"listing {name} on node-b");
+
+        var rtmpdump = await ExternalProcess.RunAsync(ExternalProcess.Require("rtmpdump", "rtmpdump"),
+            ["-r", $"rtmp://127.0.0.1:{nodeA.RtmpPort}/live/{name}", "--live", "-o", "/dev/null"], PlayerLimit);
+        Assert.True(rtmpdump.ExitCode != 0 && rtmpdump.Output.Contains("NetStream.Play.StreamNotFound", StringComparison.Ordinal), rtmpdump.Output);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        using var flv = await http.GetAsync($"http://127.0.0.1:{nodeA.HttpPort}/flv/{name}.flv", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.NotFound, flv.StatusCode);
+        await nodeA.WaitForOutputAsync($"Stream {name} is live on node node-b, which has no rtmp:// URL", TimeSpan.FromSeconds(5));
+        Assert.Empty((await ClusterAsync(apiA)).GetProperty("relayed").EnumerateArray());
+    }
+
+    /// <summary><c>kill -9</c> of the origin: B's RTMP and HTTP-FLV players see the end, B says why its pull ended,
+    /// and B no longer lists the relayed stream.</summary>
+    private async Task OriginKilledAsync(StreamHubProcess nodeA, StreamHubProcess nodeB)
+    {
+        using var apiA = Api(nodeA);
+        using var apiB = Api(nodeB);
+        var (name, key) = await CreateStreamAsync(apiA, "pullkill");
+        await using var publisher = Publish(nodeA, key);
+        await WaitForClusterAsync(apiB, c => HolderOf(c, name) == "node-a", TimeSpan.FromSeconds(15), $"listing {name} on node-a");
+        var ffmpeg = ExternalProcess.Require("ffmpeg", "ffmpeg");
+        var players = new[]
+        {
+            ExternalProcess.RunAsync(ffmpeg, ["-hide_banner", "-loglevel", "error", "-nostdin", "-i", $"rtmp://127.0.0.1:{nodeB.RtmpPort}/live/{name}",
+                "-c", "copy", "-f", "null", "-"], PlayerLimit),
+            ExternalProcess.RunAsync(ffmpeg, ["-hide_banner", "-loglevel", "error", "-nostdin", "-i", $"http://127.0.0.1:{nodeB.HttpPort}/flv/{name}.flv",
+                "-c", "copy", "-f", "null", "-"], PlayerLimit),
+        };
+        await WaitForClusterAsync(apiB, c => PlayersOnEdge(c, name) >= 2, TimeSpan.FromSeconds(30), $"relaying {name} to 2 players");
+
+        await nodeA.KillAsync();
+        var killed = Stopwatch.StartNew();
+        var ended = await Task.WhenAll(players).WaitAsync(TimeSpan.FromSeconds(20));
+        output.WriteLine($"players on B ended {killed.ElapsedMilliseconds} ms after node A was killed: exit codes {string.Join(", ", ended.Select(e => e.ExitCode))}");
+        await nodeB.WaitForOutputAsync($"Stream {name}: the pull from node node-a ended (", TimeSpan.FromSeconds(5));
+        var line = nodeB.Output.Split('\n').First(l => l.Contains($"Stream {name}: the pull from node node-a ended (", StringComparison.Ordinal));
+        output.WriteLine(line);
+        Assert.Contains("it had started: True", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("no player for", line, StringComparison.Ordinal);
+        Assert.Empty((await ClusterAsync(apiB)).GetProperty("relayed").EnumerateArray());
+    }
+
     private async Task PlayThroughNodeBAsync(StreamHubProcess nodeA, StreamHubProcess nodeB)
     {
         using var apiA = Api(nodeA);
