@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Playwright;
 using StreamHub.Tests.Infrastructure;
 using StreamHub.Tests.Restream;
 
@@ -39,6 +40,17 @@ internal static class ClusterTestKit
         var node = StreamHubProcess.Start(settings);
         await node.WaitUntilReadyAsync();
         return node;
+    }
+
+    /// <summary>A page of <paramref name="node"/>'s dashboard, signed in with the admin key.</summary>
+    public static async Task<IPage> OpenDashboardAsync(IBrowser browser, StreamHubProcess node)
+    {
+        var page = await browser.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        await page.GotoAsync($"http://127.0.0.1:{node.HttpPort}/");
+        await page.GetByLabel("Admin API key").FillAsync(Admin);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        return page;
     }
 
     public static HttpClient Api(StreamHubProcess node)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Playwright;
 using StreamHub.Tests.Infrastructure;
 using Xunit.Abstractions;
 using static StreamHub.Tests.Cluster.ClusterTestKit;
@@ -12,7 +13,9 @@ namespace StreamHub.Tests.Cluster;
 /// <summary>RTMP and HTTP-FLV playback through another node: ffmpeg publishes to node A; ffmpeg, rtmpdump and
 /// GStreamer play it from node B over RTMP and HTTP-FLV, and A sees one player (B's pull) whatever their number; the
 /// pull closes after the last player leaves; the publisher stopping ends B's players. On the way: random names asked of
-/// B cost at most one placement read a second, and B proxies the origin's ended HLS playlist instead of a 404.</summary>
+/// B cost at most one placement read a second, and B proxies the origin's ended HLS playlist instead of a 404. And
+/// <c>kill -9</c> of the origin ends B's players (B's dashboard listed the relayed stream until then); an origin with
+/// no rtmp:// URL is not found on the other nodes.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class EdgePullTests(PostgresServer postgres, ITestOutputHelper output)
 {
@@ -93,6 +96,12 @@ public sealed class EdgePullTests(PostgresServer postgres, ITestOutputHelper out
                 "-c", "copy", "-f", "null", "-"], PlayerLimit),
         };
         await WaitForClusterAsync(apiB, c => PlayersOnEdge(c, name) >= 2, TimeSpan.FromSeconds(30), $"relaying {name} to 2 players");
+        // B's dashboard lists the relayed stream in its Cluster panel.
+        await using var browser = await Browser.LaunchAsync();
+        var page = await OpenDashboardAsync(browser.Instance, nodeB);
+        var relayed = page.Locator($"#cluster-relayed tr[data-stream='{name}']");
+        await Assertions.Expect(relayed.Locator("[data-label='Origin node']")).ToHaveTextAsync("node-a");
+        await Assertions.Expect(relayed.Locator("[data-label='Players here']")).ToHaveTextAsync("2");
 
         await nodeA.KillAsync();
         var killed = Stopwatch.StartNew();
@@ -104,6 +113,7 @@ public sealed class EdgePullTests(PostgresServer postgres, ITestOutputHelper out
         Assert.Contains("it had started: True", line, StringComparison.Ordinal);
         Assert.DoesNotContain("no player for", line, StringComparison.Ordinal);
         Assert.Empty((await ClusterAsync(apiB)).GetProperty("relayed").EnumerateArray());
+        await Assertions.Expect(page.Locator("#cluster-relayed")).ToBeHiddenAsync();
     }
 
     private async Task PlayThroughNodeBAsync(StreamHubProcess nodeA, StreamHubProcess nodeB)
