@@ -63,10 +63,8 @@ public sealed class EdgePullTests(PostgresServer postgres, ITestOutputHelper out
     private async Task OriginWithoutRtmpUrlAsync(StreamHubProcess nodeA, StreamHubProcess nodeB)
     {
         using var apiA = Api(nodeA);
-        using var apiB = Api(nodeB);
-        var (name, key) = await CreateStreamAsync(apiB, "nourl");
-        await using var publisher = Publish(nodeB, key);
-        await WaitForClusterAsync(apiA, c => HolderOf(c, name) == "node-b", TimeSpan.FromSeconds(15), $"listing {name} on node-b");
+        var (name, publisher) = await PublishListedAsync(nodeB, "node-b", nodeA, "nourl");
+        await using var _ = publisher;
 
         var rtmpdump = await ExternalProcess.RunAsync(ExternalProcess.Require("rtmpdump", "rtmpdump"),
             ["-r", $"rtmp://127.0.0.1:{nodeA.RtmpPort}/live/{name}", "--live", "-o", "/dev/null"], PlayerLimit);
@@ -82,11 +80,9 @@ public sealed class EdgePullTests(PostgresServer postgres, ITestOutputHelper out
     /// and B no longer lists the relayed stream.</summary>
     private async Task OriginKilledAsync(StreamHubProcess nodeA, StreamHubProcess nodeB)
     {
-        using var apiA = Api(nodeA);
         using var apiB = Api(nodeB);
-        var (name, key) = await CreateStreamAsync(apiA, "pullkill");
-        await using var publisher = Publish(nodeA, key);
-        await WaitForClusterAsync(apiB, c => HolderOf(c, name) == "node-a", TimeSpan.FromSeconds(15), $"listing {name} on node-a");
+        var (name, publisher) = await PublishListedAsync(nodeA, "node-a", nodeB, "pullkill");
+        await using var _ = publisher;
         var ffmpeg = ExternalProcess.Require("ffmpeg", "ffmpeg");
         var players = new[]
         {
@@ -100,8 +96,9 @@ public sealed class EdgePullTests(PostgresServer postgres, ITestOutputHelper out
         await using var browser = await Browser.LaunchAsync();
         var page = await OpenDashboardAsync(browser.Instance, nodeB);
         var relayed = page.Locator($"#cluster-relayed tr[data-stream='{name}']");
-        await Assertions.Expect(relayed.Locator("[data-label='Origin node']")).ToHaveTextAsync("node-a");
-        await Assertions.Expect(relayed.Locator("[data-label='Players here']")).ToHaveTextAsync("2");
+        var pageWait = new LocatorAssertionsToHaveTextOptions { Timeout = 15_000 }; // polls every 2 s on a loaded machine
+        await Assertions.Expect(relayed.Locator("[data-label='Origin node']")).ToHaveTextAsync("node-a", pageWait);
+        await Assertions.Expect(relayed.Locator("[data-label='Players here']")).ToHaveTextAsync("2", pageWait);
 
         await nodeA.KillAsync();
         var killed = Stopwatch.StartNew();
@@ -113,7 +110,28 @@ public sealed class EdgePullTests(PostgresServer postgres, ITestOutputHelper out
         Assert.Contains("it had started: True", line, StringComparison.Ordinal);
         Assert.DoesNotContain("no player for", line, StringComparison.Ordinal);
         Assert.Empty((await ClusterAsync(apiB)).GetProperty("relayed").EnumerateArray());
-        await Assertions.Expect(page.Locator("#cluster-relayed")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#cluster-relayed")).ToBeHiddenAsync(new() { Timeout = 15_000 });
+    }
+
+    /// <summary>A new stream published on <paramref name="origin"/>, once <paramref name="viewer"/>'s /api/cluster
+    /// lists it there.</summary>
+    private static async Task<(string Name, BackgroundProcess Publisher)> PublishListedAsync(StreamHubProcess origin, string originId,
+        StreamHubProcess viewer, string prefix)
+    {
+        using var originApi = Api(origin);
+        using var viewerApi = Api(viewer);
+        var (name, key) = await CreateStreamAsync(originApi, prefix);
+        var publisher = Publish(origin, key);
+        try
+        {
+            await WaitForClusterAsync(viewerApi, c => HolderOf(c, name) == originId, TimeSpan.FromSeconds(15), $"listing {name} on {originId}");
+            return (name, publisher);
+        }
+        catch
+        {
+            await publisher.DisposeAsync();
+            throw;
+        }
     }
 
     private async Task PlayThroughNodeBAsync(StreamHubProcess nodeA, StreamHubProcess nodeB)
