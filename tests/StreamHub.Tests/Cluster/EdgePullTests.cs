@@ -49,7 +49,8 @@ public sealed class EdgePullTests(PostgresServer postgres, ITestOutputHelper out
         try
         {
             await OriginWithoutRtmpUrlAsync(nodeA, nodeB);
-            await OriginKilledAsync(nodeA, nodeB);
+            var ended = await OriginLostAsync(nodeA, nodeB, "pullkill", nodeA.KillAsync, TimeSpan.FromSeconds(20), onDashboard: true);
+            Assert.Contains("the origin closed the connection", ended, StringComparison.Ordinal);
         }
         catch
         {
@@ -76,12 +77,38 @@ public sealed class EdgePullTests(PostgresServer postgres, ITestOutputHelper out
         Assert.Empty((await ClusterAsync(apiA)).GetProperty("relayed").EnumerateArray());
     }
 
-    /// <summary><c>kill -9</c> of the origin: B's RTMP and HTTP-FLV players see the end, B says why its pull ended,
-    /// and B no longer lists the relayed stream.</summary>
-    private async Task OriginKilledAsync(StreamHubProcess nodeA, StreamHubProcess nodeB)
+    [Fact]
+    public async Task A_frozen_origin_ends_the_pull_and_its_players_after_the_origin_timeout()
+    {
+        var database = await postgres.CreateDatabaseAsync("pullfrozen");
+        await using var nodeA = await StartNodeAsync(database, "node-a");
+        await using var nodeB = await StartNodeAsync(database, "node-b");
+        try
+        {
+            // SIGSTOP: the connection to the origin stays open and carries nothing, as when its host or the network
+            // between the nodes is gone (no FIN, no RST): only the pull's 10 s read timeout ends it.
+            var ended = await OriginLostAsync(nodeA, nodeB, "pullfrozen", async () =>
+            {
+                var stop = await ExternalProcess.RunAsync("kill", ["-STOP", nodeA.ProcessId.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
+                Assert.Equal(0, stop.ExitCode);
+            }, TimeSpan.FromSeconds(30), onDashboard: false);
+            Assert.Contains("the server sent nothing for 10 s", ended, StringComparison.Ordinal);
+        }
+        catch
+        {
+            output.WriteLine($"node A:\n{nodeA.Output}\nnode B:\n{nodeB.Output}");
+            throw;
+        }
+    }
+
+    /// <summary>The origin lost (<paramref name="loseOrigin"/>) under B's RTMP and HTTP-FLV players: they see the end
+    /// within <paramref name="bound"/>, B says why its pull ended, and B (and its dashboard) no longer lists the relayed
+    /// stream. Returns B's log line.</summary>
+    private async Task<string> OriginLostAsync(StreamHubProcess nodeA, StreamHubProcess nodeB, string prefix, Func<Task> loseOrigin,
+        TimeSpan bound, bool onDashboard)
     {
         using var apiB = Api(nodeB);
-        var (name, publisher) = await PublishListedAsync(nodeA, "node-a", nodeB, "pullkill");
+        var (name, publisher) = await PublishListedAsync(nodeA, "node-a", nodeB, prefix);
         await using var _ = publisher;
         var ffmpeg = ExternalProcess.Require("ffmpeg", "ffmpeg");
         var players = new[]
@@ -93,24 +120,31 @@ public sealed class EdgePullTests(PostgresServer postgres, ITestOutputHelper out
         };
         await WaitForClusterAsync(apiB, c => PlayersOnEdge(c, name) >= 2, TimeSpan.FromSeconds(30), $"relaying {name} to 2 players");
         // B's dashboard lists the relayed stream in its Cluster panel.
-        await using var browser = await Browser.LaunchAsync();
-        var page = await OpenDashboardAsync(browser.Instance, nodeB);
-        var relayed = page.Locator($"#cluster-relayed tr[data-stream='{name}']");
-        var pageWait = new LocatorAssertionsToHaveTextOptions { Timeout = 15_000 }; // polls every 2 s on a loaded machine
-        await Assertions.Expect(relayed.Locator("[data-label='Origin node']")).ToHaveTextAsync("node-a", pageWait);
-        await Assertions.Expect(relayed.Locator("[data-label='Players here']")).ToHaveTextAsync("2", pageWait);
+        await using var browser = onDashboard ? await Browser.LaunchAsync() : null;
+        var page = browser is null ? null : await OpenDashboardAsync(browser.Instance, nodeB);
+        if (page is not null)
+        {
+            var relayed = page.Locator($"#cluster-relayed tr[data-stream='{name}']");
+            var pageWait = new LocatorAssertionsToHaveTextOptions { Timeout = 15_000 }; // polls every 2 s on a loaded machine
+            await Assertions.Expect(relayed.Locator("[data-label='Origin node']")).ToHaveTextAsync("node-a", pageWait);
+            await Assertions.Expect(relayed.Locator("[data-label='Players here']")).ToHaveTextAsync("2", pageWait);
+        }
 
-        await nodeA.KillAsync();
-        var killed = Stopwatch.StartNew();
-        var ended = await Task.WhenAll(players).WaitAsync(TimeSpan.FromSeconds(20));
-        output.WriteLine($"players on B ended {killed.ElapsedMilliseconds} ms after node A was killed: exit codes {string.Join(", ", ended.Select(e => e.ExitCode))}");
+        await loseOrigin();
+        var lost = Stopwatch.StartNew();
+        var ended = await Task.WhenAll(players).WaitAsync(bound);
+        output.WriteLine($"players on B ended {lost.ElapsedMilliseconds} ms after node A was lost: exit codes {string.Join(", ", ended.Select(e => e.ExitCode))}");
         await nodeB.WaitForOutputAsync($"Stream {name}: the pull from node node-a ended (", TimeSpan.FromSeconds(5));
         var line = nodeB.Output.Split('\n').First(l => l.Contains($"Stream {name}: the pull from node node-a ended (", StringComparison.Ordinal));
         output.WriteLine(line);
         Assert.Contains("it had started: True", line, StringComparison.Ordinal);
         Assert.DoesNotContain("no player for", line, StringComparison.Ordinal);
         Assert.Empty((await ClusterAsync(apiB)).GetProperty("relayed").EnumerateArray());
-        await Assertions.Expect(page.Locator("#cluster-relayed")).ToBeHiddenAsync(new() { Timeout = 15_000 });
+        if (page is not null)
+        {
+            await Assertions.Expect(page.Locator("#cluster-relayed")).ToBeHiddenAsync(new() { Timeout = 15_000 });
+        }
+        return line;
     }
 
     /// <summary>A new stream published on <paramref name="origin"/>, once <paramref name="viewer"/>'s /api/cluster
