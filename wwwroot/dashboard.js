@@ -26,6 +26,8 @@
     streams: $('streams'), streamsEmpty: $('streams-empty'), streamTemplate: $('stream-template'),
     ports: document.querySelector('#ports tbody'),
     clusterSummary: $('cluster-summary'), clusterNodes: document.querySelector('#cluster-nodes tbody'),
+    clusterRelayedTitle: $('cluster-relayed-title'), clusterRelayedTable: $('cluster-relayed'),
+    clusterRelayed: document.querySelector('#cluster-relayed tbody'),
     confirm: $('confirm-dialog'), confirmTitle: $('confirm-title'), confirmText: $('confirm-text'), confirmOk: $('confirm-ok'),
   };
 
@@ -952,17 +954,10 @@
         ['Name', p.name],
         ['Address', p.address + ':' + p.port],
         ['Protocols', p.protocols.join(', ')],
-        ['State', p.state + (p.error ? ': ' + p.error : '')],
+        ['State', p.state + (p.error ? ': ' + p.error : ''), 'state-' + p.state],
         ['Connections', String(p.connections)],
       ];
-      cells.forEach(function (cell, index) {
-        const td = document.createElement(index === 0 ? 'th' : 'td');
-        if (index === 0) td.scope = 'row';
-        td.dataset.label = cell[0];
-        td.textContent = cell[1];
-        if (cell[0] === 'State') td.className = 'state-' + p.state;
-        row.appendChild(td);
-      });
+      appendCells(row, cells);
       row.title = p.setting;
       return row;
     });
@@ -984,7 +979,7 @@
       row.dataset.node = node.id;
       const cells = [
         ['Node', node.id + (node.self ? ' (this node)' : '')],
-        ['Health', node.health],
+        ['Health', node.health, node.health === 'alive' ? 'state-bound' : 'state-failed'],
         ['Last heartbeat', node.lastHeartbeatAgeSeconds === null ? '–' : formatNumber(node.lastHeartbeatAgeSeconds, 1) + ' s ago'],
         ['Streams', String(node.streams)],
         ['Viewers', String(node.viewers)],
@@ -992,17 +987,41 @@
         ['Live here', held.join(', ') || '–'],
         ['URLs', node.publicUrls.join(' ') || '–'],
       ];
-      cells.forEach(function (cell, index) {
-        const td = document.createElement(index === 0 ? 'th' : 'td');
-        if (index === 0) td.scope = 'row';
-        td.dataset.label = cell[0];
-        td.textContent = cell[1];
-        if (cell[0] === 'Health') td.className = node.health === 'alive' ? 'state-bound' : 'state-failed';
-        row.appendChild(td);
-      });
+      appendCells(row, cells);
       return row;
     });
     ui.clusterNodes.replaceChildren.apply(ui.clusterNodes, rows);
+    renderRelayed(cluster.relayed);
+  }
+
+  // Streams live on other nodes that this node pulls over RTMP for its own RTMP and HTTP-FLV players.
+  function renderRelayed(relayed) {
+    const rows = relayed.map(function (pull) {
+      const row = document.createElement('tr');
+      row.dataset.stream = pull.name;
+      appendCells(row, [
+        ['Stream', pull.name],
+        ['Origin node', pull.origin],
+        ['Players here', String(pull.players)],
+        ['Pulled for', formatDuration(Date.now() + state.clockSkewMs - Date.parse(pull.since))],
+      ]);
+      return row;
+    });
+    ui.clusterRelayed.replaceChildren.apply(ui.clusterRelayed, rows);
+    ui.clusterRelayedTitle.hidden = ui.clusterRelayedTable.hidden = rows.length === 0;
+  }
+
+  // A table row's cells from [label, text, class] triples (class optional): the first a row header, each labelled
+  // for the narrow layout, which shows the label before the text.
+  function appendCells(row, cells) {
+    cells.forEach(function (cell, index) {
+      const td = document.createElement(index === 0 ? 'th' : 'td');
+      if (index === 0) td.scope = 'row';
+      td.dataset.label = cell[0];
+      td.textContent = cell[1];
+      if (cell[2]) td.className = cell[2];
+      row.appendChild(td);
+    });
   }
 
   // ---- Start -----------------------------------------------------------------------------------------------

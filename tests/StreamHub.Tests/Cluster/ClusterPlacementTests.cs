@@ -56,11 +56,7 @@ public sealed class ClusterPlacementTests(PostgresServer postgres, ITestOutputHe
 
         // B's dashboard shows the same in its Cluster panel.
         await using var browser = await Browser.LaunchAsync();
-        var page = await browser.Instance.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
-        await page.GotoAsync($"http://127.0.0.1:{nodeB.HttpPort}/");
-        await page.GetByLabel("Admin API key").FillAsync(Admin);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        var page = await OpenDashboardAsync(browser.Instance, nodeB);
         var rowA = page.Locator("#cluster-nodes tr[data-node='node-a']");
         await Assertions.Expect(rowA.Locator("[data-label='Health']")).ToHaveTextAsync("alive");
         await Assertions.Expect(rowA.Locator("[data-label='Live here']")).ToHaveTextAsync(name);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Playwright;
 using StreamHub.Tests.Infrastructure;
 using StreamHub.Tests.Restream;
 
@@ -13,7 +14,8 @@ internal static class ClusterTestKit
     public const double IntervalSeconds = 0.5;
     public const double ExpirySeconds = 2;
 
-    public static async Task<StreamHubProcess> StartNodeAsync(string connectionString, string nodeId, params (string Name, string Value)[] extra)
+    /// <param name="extra">Settings added or overridden; a null value removes the setting.</param>
+    public static async Task<StreamHubProcess> StartNodeAsync(string connectionString, string nodeId, params (string Name, string? Value)[] extra)
     {
         var settings = StreamHubProcess.DefaultSettings();
         settings["StreamHub__Admin__ApiKey"] = Admin;
@@ -26,11 +28,29 @@ internal static class ClusterTestKit
         settings["StreamHub__Cluster__HeartbeatExpirySeconds"] = ExpirySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (name, value) in extra)
         {
-            settings[name] = value;
+            if (value is null)
+            {
+                settings.Remove(name);
+            }
+            else
+            {
+                settings[name] = value;
+            }
         }
         var node = StreamHubProcess.Start(settings);
         await node.WaitUntilReadyAsync();
         return node;
+    }
+
+    /// <summary>A page of <paramref name="node"/>'s dashboard, signed in with the admin key.</summary>
+    public static async Task<IPage> OpenDashboardAsync(IBrowser browser, StreamHubProcess node)
+    {
+        var page = await browser.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        await page.GotoAsync($"http://127.0.0.1:{node.HttpPort}/");
+        await page.GetByLabel("Admin API key").FillAsync(Admin);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        return page;
     }
 
     public static HttpClient Api(StreamHubProcess node)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Playwright;
 using StreamHub.Tests.Infrastructure;
 using Xunit.Abstractions;
 using static StreamHub.Tests.Cluster.ClusterTestKit;
@@ -12,7 +13,9 @@ namespace StreamHub.Tests.Cluster;
 /// <summary>RTMP and HTTP-FLV playback through another node: ffmpeg publishes to node A; ffmpeg, rtmpdump and
 /// GStreamer play it from node B over RTMP and HTTP-FLV, and A sees one player (B's pull) whatever their number; the
 /// pull closes after the last player leaves; the publisher stopping ends B's players. On the way: random names asked of
-/// B cost at most one placement read a second, and B proxies the origin's ended HLS playlist instead of a 404.</summary>
+/// B cost at most one placement read a second, and B proxies the origin's ended HLS playlist instead of a 404. And
+/// <c>kill -9</c> of the origin ends B's players (B's dashboard listed the relayed stream until then); an origin with
+/// no rtmp:// URL is not found on the other nodes.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class EdgePullTests(PostgresServer postgres, ITestOutputHelper output)
 {
@@ -32,6 +35,135 @@ public sealed class EdgePullTests(PostgresServer postgres, ITestOutputHelper out
         catch
         {
             output.WriteLine($"node A:\n{nodeA.Output}\nnode B:\n{nodeB.Output}");
+            throw;
+        }
+    }
+
+    [Fact]
+    public async Task Players_on_another_node_see_the_end_when_the_origin_is_killed_and_an_origin_without_an_rtmp_url_is_not_found()
+    {
+        var database = await postgres.CreateDatabaseAsync("pullkill");
+        await using var nodeA = await StartNodeAsync(database, "node-a");
+        // B lists only its http:// URL: the other nodes cannot pull its streams.
+        await using var nodeB = await StartNodeAsync(database, "node-b", ("StreamHub__Cluster__PublicUrls__1", null));
+        try
+        {
+            await OriginWithoutRtmpUrlAsync(nodeA, nodeB);
+            var ended = await OriginLostAsync(nodeA, nodeB, "pullkill", nodeA.KillAsync, TimeSpan.FromSeconds(20), onDashboard: true);
+            Assert.Contains("the origin closed the connection", ended, StringComparison.Ordinal);
+        }
+        catch
+        {
+            output.WriteLine($"node A:\n{nodeA.Output}\nnode B:\n{nodeB.Output}");
+            throw;
+        }
+    }
+
+    /// <summary>A stream live on B, which has no rtmp:// URL: A answers its RTMP players StreamNotFound and its
+    /// HTTP-FLV players 404, and warns naming B.</summary>
+    private async Task OriginWithoutRtmpUrlAsync(StreamHubProcess nodeA, StreamHubProcess nodeB)
+    {
+        using var apiA = Api(nodeA);
+        var (name, publisher) = await PublishListedAsync(nodeB, "node-b", nodeA, "nourl");
+        await using var _ = publisher;
+
+        var rtmpdump = await ExternalProcess.RunAsync(ExternalProcess.Require("rtmpdump", "rtmpdump"),
+            ["-r", $"rtmp://127.0.0.1:{nodeA.RtmpPort}/live/{name}", "--live", "-o", "/dev/null"], PlayerLimit);
+        Assert.True(rtmpdump.ExitCode != 0 && rtmpdump.Output.Contains("NetStream.Play.StreamNotFound", StringComparison.Ordinal), rtmpdump.Output);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        using var flv = await http.GetAsync($"http://127.0.0.1:{nodeA.HttpPort}/flv/{name}.flv", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.NotFound, flv.StatusCode);
+        await nodeA.WaitForOutputAsync($"Stream {name} is live on node node-b, which has no rtmp:// URL", TimeSpan.FromSeconds(5));
+        Assert.Empty((await ClusterAsync(apiA)).GetProperty("relayed").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_frozen_origin_ends_the_pull_and_its_players_after_the_origin_timeout()
+    {
+        var database = await postgres.CreateDatabaseAsync("pullfrozen");
+        await using var nodeA = await StartNodeAsync(database, "node-a");
+        await using var nodeB = await StartNodeAsync(database, "node-b");
+        try
+        {
+            // SIGSTOP: the connection to the origin stays open and carries nothing, as when its host or the network
+            // between the nodes is gone (no FIN, no RST): only the pull's 10 s read timeout ends it.
+            var ended = await OriginLostAsync(nodeA, nodeB, "pullfrozen", async () =>
+            {
+                var stop = await ExternalProcess.RunAsync("kill", ["-STOP", nodeA.ProcessId.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
+                Assert.Equal(0, stop.ExitCode);
+            }, TimeSpan.FromSeconds(30), onDashboard: false);
+            Assert.Contains("the server sent nothing for 10 s", ended, StringComparison.Ordinal);
+        }
+        catch
+        {
+            output.WriteLine($"node A:\n{nodeA.Output}\nnode B:\n{nodeB.Output}");
+            throw;
+        }
+    }
+
+    /// <summary>The origin lost (<paramref name="loseOrigin"/>) under B's RTMP and HTTP-FLV players: they see the end
+    /// within <paramref name="bound"/>, B says why its pull ended, and B (and its dashboard) no longer lists the relayed
+    /// stream. Returns B's log line.</summary>
+    private async Task<string> OriginLostAsync(StreamHubProcess nodeA, StreamHubProcess nodeB, string prefix, Func<Task> loseOrigin,
+        TimeSpan bound, bool onDashboard)
+    {
+        using var apiB = Api(nodeB);
+        var (name, publisher) = await PublishListedAsync(nodeA, "node-a", nodeB, prefix);
+        await using var _ = publisher;
+        var ffmpeg = ExternalProcess.Require("ffmpeg", "ffmpeg");
+        var players = new[]
+        {
+            ExternalProcess.RunAsync(ffmpeg, ["-hide_banner", "-loglevel", "error", "-nostdin", "-i", $"rtmp://127.0.0.1:{nodeB.RtmpPort}/live/{name}",
+                "-c", "copy", "-f", "null", "-"], PlayerLimit),
+            ExternalProcess.RunAsync(ffmpeg, ["-hide_banner", "-loglevel", "error", "-nostdin", "-i", $"http://127.0.0.1:{nodeB.HttpPort}/flv/{name}.flv",
+                "-c", "copy", "-f", "null", "-"], PlayerLimit),
+        };
+        await WaitForClusterAsync(apiB, c => PlayersOnEdge(c, name) >= 2, TimeSpan.FromSeconds(30), $"relaying {name} to 2 players");
+        // B's dashboard lists the relayed stream in its Cluster panel.
+        await using var browser = onDashboard ? await Browser.LaunchAsync() : null;
+        var page = browser is null ? null : await OpenDashboardAsync(browser.Instance, nodeB);
+        if (page is not null)
+        {
+            var relayed = page.Locator($"#cluster-relayed tr[data-stream='{name}']");
+            var pageWait = new LocatorAssertionsToHaveTextOptions { Timeout = 15_000 }; // polls every 2 s on a loaded machine
+            await Assertions.Expect(relayed.Locator("[data-label='Origin node']")).ToHaveTextAsync("node-a", pageWait);
+            await Assertions.Expect(relayed.Locator("[data-label='Players here']")).ToHaveTextAsync("2", pageWait);
+        }
+
+        await loseOrigin();
+        var lost = Stopwatch.StartNew();
+        var ended = await Task.WhenAll(players).WaitAsync(bound);
+        output.WriteLine($"players on B ended {lost.ElapsedMilliseconds} ms after node A was lost: exit codes {string.Join(", ", ended.Select(e => e.ExitCode))}");
+        await nodeB.WaitForOutputAsync($"Stream {name}: the pull from node node-a ended (", TimeSpan.FromSeconds(5));
+        var line = nodeB.Output.Split('\n').First(l => l.Contains($"Stream {name}: the pull from node node-a ended (", StringComparison.Ordinal));
+        output.WriteLine(line);
+        Assert.Contains("it had started: True", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("no player for", line, StringComparison.Ordinal);
+        Assert.Empty((await ClusterAsync(apiB)).GetProperty("relayed").EnumerateArray());
+        if (page is not null)
+        {
+            await Assertions.Expect(page.Locator("#cluster-relayed")).ToBeHiddenAsync(new() { Timeout = 15_000 });
+        }
+        return line;
+    }
+
+    /// <summary>A new stream published on <paramref name="origin"/>, once <paramref name="viewer"/>'s /api/cluster
+    /// lists it there.</summary>
+    private static async Task<(string Name, BackgroundProcess Publisher)> PublishListedAsync(StreamHubProcess origin, string originId,
+        StreamHubProcess viewer, string prefix)
+    {
+        using var originApi = Api(origin);
+        using var viewerApi = Api(viewer);
+        var (name, key) = await CreateStreamAsync(originApi, prefix);
+        var publisher = Publish(origin, key);
+        try
+        {
+            await WaitForClusterAsync(viewerApi, c => HolderOf(c, name) == originId, TimeSpan.FromSeconds(15), $"listing {name} on {originId}");
+            return (name, publisher);
+        }
+        catch
+        {
+            await publisher.DisposeAsync();
             throw;
         }
     }
