@@ -16,8 +16,6 @@ namespace StreamHub.Tests.Cluster;
 [Collection(PostgresCollection.Name)]
 public sealed class ClusterPlacementTests(PostgresServer postgres, ITestOutputHelper output)
 {
-    private static readonly TimeSpan Soon = TimeSpan.FromSeconds(15);
-
     [Fact]
     public async Task A_name_live_on_one_node_is_refused_on_the_other_until_that_node_dies()
     {

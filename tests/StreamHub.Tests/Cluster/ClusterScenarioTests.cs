@@ -16,9 +16,6 @@ namespace StreamHub.Tests.Cluster;
 [Collection(PostgresCollection.Name)]
 public sealed class ClusterScenarioTests(PostgresServer postgres, ITestOutputHelper output)
 {
-    private static readonly TimeSpan Soon = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan PlayerLimit = TimeSpan.FromSeconds(90);
-
     [Fact]
     public async Task Three_nodes_and_nginx_play_one_publish_everywhere_refuse_it_twice_and_survive_the_kill_of_its_node()
     {

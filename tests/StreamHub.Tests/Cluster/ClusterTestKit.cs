@@ -14,6 +14,12 @@ internal static class ClusterTestKit
     public const double IntervalSeconds = 0.5;
     public const double ExpirySeconds = 2;
 
+    /// <summary>How long a change may take to show across nodes (a heartbeat, a notice, a placement read).</summary>
+    public static readonly TimeSpan Soon = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a real player (ffmpeg, rtmpdump) may take to decode what a test asks of it.</summary>
+    public static readonly TimeSpan PlayerLimit = TimeSpan.FromSeconds(90);
+
     /// <param name="extra">Settings added or overridden; a null value removes the setting.</param>
     public static async Task<StreamHubProcess> StartNodeAsync(string connectionString, string nodeId, params (string Name, string? Value)[] extra)
     {

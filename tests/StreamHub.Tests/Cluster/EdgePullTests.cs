@@ -19,7 +19,6 @@ namespace StreamHub.Tests.Cluster;
 [Collection(PostgresCollection.Name)]
 public sealed class EdgePullTests(PostgresServer postgres, ITestOutputHelper output)
 {
-    private static readonly TimeSpan PlayerLimit = TimeSpan.FromSeconds(90);
     private static readonly (string, string) ShortLinger = ("StreamHub__Cluster__EdgePullLingerSeconds", "1");
 
     [Fact]
