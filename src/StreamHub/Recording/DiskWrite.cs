@@ -7,15 +7,16 @@ namespace StreamHub.Recording;
 public sealed class DiskWrite : IValueTaskSource
 {
     private ManualResetValueTaskSourceCore<bool> _completion = new() { RunContinuationsAsynchronously = true };
-    private FileStream? _file;
+    private RecordingFile? _file;
     private ReadOnlyMemory<byte> _bytes;
     private IReadOnlyList<ReadOnlyMemory<byte>>? _buffers;
     private long _offset;
     private bool _sync;
+    private bool _close;
 
     /// <summary>Sets up the next write of <paramref name="bytes"/> at <paramref name="offset"/>, and an fsync after it
     /// when <paramref name="sync"/>.</summary>
-    public ValueTask Prepare(FileStream file, ReadOnlyMemory<byte> bytes, long offset, bool sync)
+    public ValueTask Prepare(RecordingFile file, ReadOnlyMemory<byte> bytes, long offset, bool sync)
     {
         _completion.Reset();
         _file = file;
@@ -23,16 +24,24 @@ public sealed class DiskWrite : IValueTaskSource
         _buffers = null;
         _offset = offset;
         _sync = sync;
+        _close = false;
         return new ValueTask(this, _completion.Version);
     }
 
     /// <summary>Sets up the next write of <paramref name="buffers"/>, one after the other, at <paramref name="offset"/>:
-    /// one gathered write (pwritev), so a fragment's header and its frames' payloads reach the file without first
-    /// being copied into one buffer. The buffers stay untouched until the returned task completes.</summary>
-    public ValueTask Prepare(FileStream file, IReadOnlyList<ReadOnlyMemory<byte>> buffers, long offset, bool sync)
+    /// one write (see <see cref="RecordingFile.Write(IReadOnlyList{ReadOnlyMemory{byte}}, long)"/>). The buffers stay untouched until the returned task completes.</summary>
+    public ValueTask Prepare(RecordingFile file, IReadOnlyList<ReadOnlyMemory<byte>> buffers, long offset, bool sync)
     {
         var task = Prepare(file, ReadOnlyMemory<byte>.Empty, offset, sync);
         _buffers = buffers;
+        return task;
+    }
+
+    /// <summary>Sets up the file's close: its padding cut off, an fsync, the handle closed.</summary>
+    public ValueTask PrepareClose(RecordingFile file)
+    {
+        var task = Prepare(file, ReadOnlyMemory<byte>.Empty, file.Length, sync: false);
+        _close = true;
         return task;
     }
 
@@ -43,15 +52,19 @@ public sealed class DiskWrite : IValueTaskSource
         {
             if (_buffers is not null)
             {
-                RandomAccess.Write(_file!.SafeFileHandle, _buffers, _offset);
+                _file!.Write(_buffers, _offset);
             }
             else if (!_bytes.IsEmpty)
             {
-                RandomAccess.Write(_file!.SafeFileHandle, _bytes.Span, _offset);
+                _file!.Write(_bytes.Span, _offset);
             }
             if (_sync)
             {
-                _file!.Flush(flushToDisk: true);
+                _file!.Sync();
+            }
+            if (_close)
+            {
+                _file!.Close();
             }
             _file = null;
             _bytes = default;

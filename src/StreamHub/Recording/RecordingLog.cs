@@ -21,6 +21,9 @@ internal static partial class RecordingLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recording {StreamName}: {Kind} in {Codec} cannot be recorded (H.264, HEVC, AV1 and AAC can); the file has no {Kind} track")]
     public static partial void Unsupported(ILogger logger, string streamName, Media.MediaKind kind, string codec);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording: files in {Directory} are written through the page cache, not with O_DIRECT: {Why} (said once)")]
+    public static partial void DirectIoRefused(ILogger logger, string directory, string why);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Recording {StreamName}: deleted {File} ({Why})")]
     public static partial void Deleted(ILogger logger, string streamName, string file, string why);
 

@@ -33,6 +33,11 @@ public sealed class RecordingOptions : IValidatableObject
     [Range(1, 16, ErrorMessage = "StreamHub:Recording:WriterThreads must be between 1 and 16.")]
     public int WriterThreads { get; set; } = 2;
 
+    /// <summary>Write the recordings with O_DIRECT (Linux), around the page cache: copying into it cost most of what
+    /// recording did. Where the filesystem refuses it (tmpfs of old kernels, some network filesystems) the recordings
+    /// are written through the page cache, said once in the log.</summary>
+    public bool DirectIo { get; set; } = true;
+
     /// <summary>Recordings older than this (by their end) are deleted. 0 keeps them until the size limits need the room.</summary>
     [Range(0.0, 24.0 * 3650, ErrorMessage = "StreamHub:Recording:MaxAgeHours must be between 0 and 87600 hours.")]
     public double MaxAgeHours { get; set; }

@@ -22,6 +22,7 @@ public sealed partial class RecordingStore
     private readonly ILogger<RecordingStore> _logger;
     private long _totalBytes;
     private int _scanned;
+    private int _directIoRefused;
 
     public RecordingStore(IOptions<RecordingOptions> options, IOptions<ServerOptions> server, TimeProvider time, ILogger<RecordingStore> logger)
     {
@@ -63,8 +64,10 @@ public sealed partial class RecordingStore
     /// <summary>The path of a recording, or null when the id is not one of the stream's.</summary>
     public string? PathOf(string streamName, string id) => IsRecordingId(streamName, id) ? Path.Combine(StreamDirectory(streamName), id) : null;
 
-    /// <summary>A new file for a recording starting now, created (empty) so no other recording takes its name.</summary>
-    public FileStream CreateFile(string streamName, DateTimeOffset start)
+    /// <summary>A new file for a recording starting now, created (empty) so no other recording takes its name; written
+    /// with O_DIRECT from <paramref name="buffer"/> when <see cref="RecordingOptions.DirectIo"/> is on and the
+    /// filesystem takes it.</summary>
+    public RecordingFile CreateFile(string streamName, DateTimeOffset start, RecordingBuffer? buffer = null)
     {
         EnsureScanned();
         var directory = StreamDirectory(streamName);
@@ -76,7 +79,11 @@ public sealed partial class RecordingStore
             try
             {
                 // Written with positioned writes on the disk threads (RecordingDisk), one write per fragment.
-                var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0);
+                var file = RecordingFile.CreateNew(path, _options.DirectIo ? buffer : null, out var refused);
+                if (refused is not null && Interlocked.Exchange(ref _directIoRefused, 1) == 0)
+                {
+                    RecordingLog.DirectIoRefused(_logger, directory, refused);
+                }
                 _writing[path] = 0;
                 return file;
             }

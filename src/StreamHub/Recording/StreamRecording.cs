@@ -39,7 +39,9 @@ public sealed class StreamRecording
     private MediaFrame? _audioHeader;
     private bool _unsupportedReported;
     private Fmp4SegmentWriter? _writer;
-    private FileStream? _file;
+    private RecordingFile? _file;
+    // The aligned buffer of the O_DIRECT writes, for every file of this recording.
+    private readonly RecordingBuffer _directBuffer = new();
     private string? _path;
     private long _fileStartDts;
     private long _lastDts;
@@ -320,7 +322,7 @@ public sealed class StreamRecording
             _writer = null;
             return false;
         }
-        _file = _store.CreateFile(_stream.Name, _time.GetUtcNow());
+        _file = _store.CreateFile(_stream.Name, _time.GetUtcNow(), _directBuffer);
         lock (_gate)
         {
             _path = _file.Name;
@@ -478,18 +480,20 @@ public sealed class StreamRecording
         if (_file is { } file)
         {
             _file = null;
-            var length = 0L;
+            var length = file.Length;
             try
             {
-                length = file.Length;
-                var synced = _write.Prepare(file, ReadOnlyMemory<byte>.Empty, 0, sync: true);
+                var closed = _write.PrepareClose(file);
                 _disk.Enqueue(_write);
-                await synced;
+                await closed;
             }
             catch (IOException)
             {
             }
-            await file.DisposeAsync();
+            finally
+            {
+                file.Dispose();
+            }
             _store.Finished(file.Name);
             lock (_gate)
             {

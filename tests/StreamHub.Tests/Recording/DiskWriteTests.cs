@@ -4,16 +4,19 @@ namespace StreamHub.Tests.Recording;
 
 public sealed class DiskWriteTests
 {
-    [Fact]
-    public async Task A_gathered_write_puts_every_buffer_in_order_at_the_offset_even_past_the_kernels_vector_limit()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_gathered_write_puts_every_buffer_in_order_at_the_offset_even_past_the_kernels_vector_limit(bool direct)
     {
         // A long fragment lists more buffers than one pwritev takes (IOV_MAX, 1024 on Linux).
         var path = Path.Combine(Path.GetTempPath(), $"streamhub-diskwrite-{Guid.NewGuid():N}.bin");
         try
         {
             var buffers = Enumerable.Range(0, 3000).Select(i => (ReadOnlyMemory<byte>)Enumerable.Repeat((byte)(i % 251), 1 + i % 7).ToArray()).ToList();
-            await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0))
+            using (var file = RecordingFile.CreateNew(path, direct ? new RecordingBuffer() : null, out _))
             {
+                Assert.Equal(direct, file.Direct);
                 var write = new DiskWrite();
                 var head = write.Prepare(file, new byte[] { 0xAA, 0xBB }, 0, sync: false);
                 write.Execute();
@@ -21,6 +24,9 @@ public sealed class DiskWriteTests
                 var gathered = write.Prepare(file, buffers, 2, sync: true);
                 write.Execute();
                 await gathered;
+                var closed = write.PrepareClose(file);
+                write.Execute();
+                await closed;
             }
             byte[] expected = [0xAA, 0xBB, .. buffers.SelectMany(b => b.ToArray())];
             Assert.Equal(expected, await File.ReadAllBytesAsync(path));

@@ -48,7 +48,7 @@ public sealed class RecordingStoreTests : IDisposable
         var store = Store();
         using (var file = store.CreateFile("cam", _time.GetUtcNow()))
         {
-            file.Write(new byte[600 * Kb]);
+            file.Write(new byte[600 * Kb], 0);
             store.Added("cam", 600 * Kb);
             Assert.False(store.MakeRoom("cam", 500 * Kb, 1024 * Kb));
             Assert.Single(store.Files("cam"));

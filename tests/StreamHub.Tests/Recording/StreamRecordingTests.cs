@@ -6,6 +6,7 @@ using StreamHub.Media;
 using StreamHub.Recording;
 using StreamHub.Tests.Hls.Fmp4;
 using StreamHub.Tests.Hls.Support;
+using StreamHub.Tests.Infrastructure;
 
 namespace StreamHub.Tests.Recording;
 
@@ -69,6 +70,43 @@ public sealed class StreamRecordingTests : IDisposable
         Assert.Equal(sent.Count, recorded.Count);
         Assert.All(sent.Zip(recorded), pair => Assert.Equal(pair.First, pair.Second));
         Assert.Equal(25, file.Samples(2).Count());
+    }
+
+    /// <summary>Recordings on a filesystem that refuses O_DIRECT are written through the page cache: each file holds
+    /// its frames, and the log says so once (naming the folder and why), not once per file.</summary>
+    [Fact]
+    public async Task Where_O_DIRECT_is_refused_the_recordings_are_written_buffered_and_the_log_says_so_once()
+    {
+        await using var ramfs = await RamFs.MountAsync();
+        var options = new RecordingOptions { Directory = ramfs.Path, MinFreeMegabytes = 0, WriterThreads = 1 };
+        var log = new ListLogger<RecordingStore>();
+        var store = new RecordingStore(Options.Create(options), Options.Create(new ServerOptions()), TimeProvider.System, log);
+        using var disk = new RecordingDisk(Options.Create(options));
+        foreach (var name in new[] { "ram1", "ram2" })
+        {
+            var stream = new LiveStream(name, new PublisherInfo("test", "127.0.0.1:1", null), DateTimeOffset.UtcNow, []);
+            var recording = new StreamRecording(stream, options, store, disk, 0, TimeProvider.System, NullLogger.Instance, new RecordingCounters());
+            recording.Start();
+            Publish(stream, MediaFrame.Create(AvcRecord, MediaKind.Video, MediaFrameKind.SequenceHeader, 0, isKeyframe: true, videoCodec: VideoCodec.H264));
+            var sent = new List<byte[]>();
+            for (var i = 0; i < 30; i++)
+            {
+                var video = Video(i * 40, idr: i % 10 == 0, size: 2000 + 37 * i, fill: (byte)i);
+                sent.Add(video.Payload.ToArray());
+                Publish(stream, video);
+            }
+            stream.End();
+            await recording.Completion.WaitAsync(Limit);
+
+            var path = Assert.Single(store.Files(name)).FullName;
+            var file = Fmp4File.Read(File.ReadAllBytes(path));
+            var recorded = file.Samples(1).Select(s => file.SampleBytes(s.Fragment, s.Sample).ToArray()).ToList();
+            Assert.Equal(sent.Count, recorded.Count);
+            Assert.All(sent.Zip(recorded), pair => Assert.Equal(pair.First, pair.Second));
+        }
+        var said = Assert.Single(log.Lines, l => l.Contains("O_DIRECT"));
+        Assert.Contains(ramfs.Path, said);
+        Assert.Contains("EINVAL", said);
     }
 
     /// <summary>One H.264 NAL unit (AVCC) whose bytes after its header are all <paramref name="fill"/>.</summary>
