@@ -64,19 +64,21 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
 
     /// <summary>Queues <paramref name="shared"/>, bytes owned by <paramref name="frame"/> (its shared encoding), by
     /// reference: the frame is retained until the flush that sends them has completed.</summary>
-    public void Write(ReadOnlyMemory<byte> shared, MediaFrame frame)
+    public void Write(ReadOnlyMemory<byte> shared, MediaFrame frame) => WriteTaking(shared, frame.Retain());
+
+    /// <summary>As <see cref="Write(ReadOnlyMemory{byte}, MediaFrame)"/>, but takes over the caller's reference to
+    /// <paramref name="frame"/> instead of taking one of its own: a player hands over the reference its queue gave it,
+    /// and the frame's count, which every player of the stream changes, is changed once fewer each way.</summary>
+    public void WriteTaking(ReadOnlyMemory<byte> shared, MediaFrame frame)
     {
-        if (shared.IsEmpty)
-        {
-            return;
-        }
-        if (!MemoryMarshal.TryGetArray(shared, out var segment))
+        if (shared.IsEmpty || !MemoryMarshal.TryGetArray(shared, out var segment))
         {
             BuffersExtensions.Write(this, shared.Span);
+            frame.Release();
             return;
         }
         SealBlock();
-        _frames.Add(frame.Retain());
+        _frames.Add(frame);
         _buffers.Add(segment);
         _unflushed += segment.Count;
     }
