@@ -1,9 +1,9 @@
 using System.Buffers;
-using System.Net;
 using System.Net.Sockets;
 using StreamHub.Hosting;
 using StreamHub.Media;
 using StreamHub.Rtmp.Playback;
+using StreamHub.Tests.Hosting;
 
 namespace StreamHub.Tests.Rtmp.Playback;
 
@@ -31,21 +31,16 @@ public sealed class RtmpMediaOutputTests
     [Fact]
     public async Task A_frame_taken_over_by_a_socket_output_is_held_until_its_send_and_then_released_once()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        var accept = listener.AcceptAsync();
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        using var server = await accept;
+        var (server, client) = await RtmpSocketOutputTests.ConnectedPairAsync();
+        using var serverSocket = server;
+        using var clientSocket = client;
         var socketOutput = new RtmpSocketOutput(server);
         var output = new RtmpMediaOutput();
         var frame = MediaFrame.Create(new byte[3000], MediaKind.Video, MediaFrameKind.Coded, 40, isKeyframe: true, videoCodec: VideoCodec.H264);
-        frame.Retain(); // the test's own reference, to watch the count
+        frame.Retain(); // the test's own reference: it tells whether the output's was let go, and only once
 
         var written = output.WriteTaking(socketOutput, frame, 4096, 1);
         Assert.Equal(1, socketOutput.QueuedBuffers);
-        frame.Retain().Release(); // the taken reference is still held (the test's alone would not be enough to tell)
         Assert.False((await socketOutput.FlushAsync()).IsCompleted);
 
         frame.Release(); // the test's: the last one, if the output let go of its own exactly once
