@@ -44,6 +44,9 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
     public RtmpSocketOutput(Socket socket)
     {
         _socket = socket;
+        // Sends from FlushAsync must never block a thread-pool thread on a full socket: they fail with WouldBlock
+        // instead, and the rest is sent asynchronously. Reads are asynchronous whatever this says.
+        _socket.Blocking = false;
         _send = new Send(this);
     }
 
@@ -61,19 +64,21 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
 
     /// <summary>Queues <paramref name="shared"/>, bytes owned by <paramref name="frame"/> (its shared encoding), by
     /// reference: the frame is retained until the flush that sends them has completed.</summary>
-    public void Write(ReadOnlyMemory<byte> shared, MediaFrame frame)
+    public void Write(ReadOnlyMemory<byte> shared, MediaFrame frame) => WriteTaking(shared, frame.Retain());
+
+    /// <summary>As <see cref="Write(ReadOnlyMemory{byte}, MediaFrame)"/>, but takes over the caller's reference to
+    /// <paramref name="frame"/> instead of taking one of its own: a player hands over the reference its queue gave it,
+    /// and the frame's count, which every player of the stream changes, is changed once fewer each way.</summary>
+    public void WriteTaking(ReadOnlyMemory<byte> shared, MediaFrame frame)
     {
-        if (shared.IsEmpty)
-        {
-            return;
-        }
-        if (!MemoryMarshal.TryGetArray(shared, out var segment))
+        if (shared.IsEmpty || !MemoryMarshal.TryGetArray(shared, out var segment))
         {
             BuffersExtensions.Write(this, shared.Span);
+            frame.Release();
             return;
         }
         SealBlock();
-        _frames.Add(frame.Retain());
+        _frames.Add(frame);
         _buffers.Add(segment);
         _unflushed += segment.Count;
     }
@@ -140,7 +145,30 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
         {
             return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
         }
+        var bytes = _unflushed;
         _unflushed = 0;
+        // First a non-blocking gathered send on this thread: the kernel almost always takes the whole batch at once
+        // (the player keeps up), and the send then costs one sendmsg and nothing else. Only what it could not take
+        // (the socket's buffer is full) goes as an asynchronous send, which waits for the peer.
+        int sent;
+        SocketError error;
+        try
+        {
+            sent = _socket.Send(_buffers, SocketFlags.None, out error);
+        }
+        catch (ObjectDisposedException)
+        {
+            return new ValueTask<FlushResult>(Finish(SocketError.Shutdown));
+        }
+        if (error == SocketError.Success && sent == bytes)
+        {
+            return new ValueTask<FlushResult>(Finish(SocketError.Success));
+        }
+        if (error is not (SocketError.Success or SocketError.WouldBlock))
+        {
+            return new ValueTask<FlushResult>(Finish(error));
+        }
+        SkipSent(sent);
         _send.BufferList = _buffers;
         _flush.Reset();
         _sending = true;
@@ -152,9 +180,7 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
         catch (ObjectDisposedException)
         {
             _sending = false;
-            _broken = true;
-            ReleaseQueued();
-            return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
+            return new ValueTask<FlushResult>(Finish(SocketError.Shutdown));
         }
         if (!pending)
         {
@@ -168,11 +194,33 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
         return new ValueTask<FlushResult>(this, _flush.Version);
     }
 
-    /// <summary>The send is done (on the flushing thread, or on the socket's when it had to wait): what it held is let go.</summary>
+    /// <summary>Takes the first <paramref name="sent"/> bytes, which the kernel has, off the front of the queued buffers.</summary>
+    private void SkipSent(int sent)
+    {
+        var done = 0;
+        while (sent > 0 && sent >= _buffers[done].Count)
+        {
+            sent -= _buffers[done].Count;
+            done++;
+        }
+        _buffers.RemoveRange(0, done);
+        if (sent > 0)
+        {
+            _buffers[0] = _buffers[0].Slice(sent);
+        }
+    }
+
+    /// <summary>The asynchronous send is done (on the flushing thread, or on the socket's when it had to wait).</summary>
     private FlushResult Sent()
     {
         _sending = false;
-        if (_send.SocketError != SocketError.Success)
+        return Finish(_send.SocketError);
+    }
+
+    /// <summary>The flush is over: what it held is let go.</summary>
+    private FlushResult Finish(SocketError error)
+    {
+        if (error != SocketError.Success)
         {
             _broken = true;
         }

@@ -121,14 +121,53 @@ public sealed class RtmpSocketOutputTests
     }
 
     [Fact]
-    public async Task A_flush_the_peer_never_takes_ends_cancelled_when_asked_and_lets_its_frames_go()
+    public async Task A_batch_the_kernel_takes_only_part_of_goes_out_whole_and_in_order_once_the_peer_reads()
     {
-        var (server, client) = await ConnectedPairAsync();
+        var (server, client) = await ConnectedPairAsync(smallBuffers: true);
         using (server)
         using (client)
         {
-            server.SendBufferSize = 16 * 1024;
-            client.ReceiveBufferSize = 16 * 1024;
+            var output = new RtmpSocketOutput(server);
+            var key = RtmpMediaChunks.SharedKey(4096, 1);
+            // Lengths that are no multiple of anything the kernel takes: the send stops inside a buffer, not between two.
+            var frames = Enumerable.Range(0, 24).Select(i => MediaFrame.Create(
+                Enumerable.Range(0, 17_001 + 97 * i).Select(b => (byte)(b * 7 + i)).ToArray(), MediaKind.Video, MediaFrameKind.Coded, i * 40,
+                videoCodec: VideoCodec.H264)).ToArray();
+            var expected = new List<byte>();
+            for (var i = 0; i < frames.Length; i++)
+            {
+                byte[] control = [(byte)i, (byte)(i + 1), (byte)(i + 2)];
+                output.Write(control);
+                expected.AddRange(control);
+                var shared = frames[i].GetOrAddEncoding(key, RtmpMediaChunks.MaxLength(frames[i], 4096), RtmpMediaChunks.Shared);
+                output.Write(shared, frames[i]);
+                expected.AddRange(shared.ToArray());
+                frames[i].Release();
+            }
+
+            // The client reads nothing yet: the kernel takes only the first part of the 450 KB batch.
+            var flush = output.FlushAsync();
+            Assert.False(flush.IsCompleted);
+            frames[^1].Retain().Release(); // the rest is still held by the waiting send
+
+            var received = await ReceiveAsync(client, expected.Count);
+            var result = await flush.AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+            Assert.False(result.IsCanceled || result.IsCompleted);
+            Assert.Equal(expected.ToArray(), received);
+            Assert.All(frames, frame => Assert.Throws<InvalidOperationException>(() => frame.Retain()));
+            // Nothing more than the batch came: the part the kernel took at once was not sent a second time.
+            Assert.Equal(0, client.Available);
+        }
+    }
+
+    [Fact]
+    public async Task A_flush_the_peer_never_takes_ends_cancelled_when_asked_and_lets_its_frames_go()
+    {
+        var (server, client) = await ConnectedPairAsync(smallBuffers: true);
+        using (server)
+        using (client)
+        {
             var output = new RtmpSocketOutput(server);
             var frame = MediaFrame.Create(new byte[256 * 1024], MediaKind.Video, MediaFrameKind.Coded, 0, videoCodec: VideoCodec.H264);
             var shared = frame.GetOrAddEncoding(RtmpMediaChunks.SharedKey(4096, 1), RtmpMediaChunks.MaxLength(frame, 4096), RtmpMediaChunks.Shared);
@@ -158,7 +197,9 @@ public sealed class RtmpSocketOutputTests
         }
     }
 
-    private static async Task<(Socket Server, Socket Client)> ConnectedPairAsync()
+    /// <summary>A loopback connection; with <paramref name="smallBuffers"/>, socket buffers small enough that a
+    /// peer which does not read soon makes a send wait.</summary>
+    internal static async Task<(Socket Server, Socket Client)> ConnectedPairAsync(bool smallBuffers = false)
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -166,7 +207,13 @@ public sealed class RtmpSocketOutputTests
         var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         var accept = listener.AcceptAsync();
         await client.ConnectAsync(listener.LocalEndPoint!);
-        return (await accept, client);
+        var server = await accept;
+        if (smallBuffers)
+        {
+            server.SendBufferSize = 16 * 1024;
+            client.ReceiveBufferSize = 16 * 1024;
+        }
+        return (server, client);
     }
 
     private static async Task<byte[]> ReceiveAsync(Socket socket, int length)

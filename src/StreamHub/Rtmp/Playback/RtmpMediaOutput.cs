@@ -21,36 +21,64 @@ public sealed class RtmpMediaOutput
     public void Reset() => _clock = long.MinValue;
 
     /// <summary>Writes <paramref name="frame"/>'s message; returns the bytes written (0 when skipped).</summary>
-    public int Write(IBufferWriter<byte> output, MediaFrame frame, int chunkSize, uint messageStreamId)
+    public int Write(IBufferWriter<byte> output, MediaFrame frame, int chunkSize, uint messageStreamId) =>
+        Write(output, frame, chunkSize, messageStreamId, taking: false);
+
+    /// <summary>As <see cref="Write(IBufferWriter{byte}, MediaFrame, int, uint)"/>, and takes over the caller's
+    /// reference to <paramref name="frame"/>: a socket output keeps it until the frame's chunks are sent, and it is
+    /// released here otherwise.</summary>
+    public int WriteTaking(IBufferWriter<byte> output, MediaFrame frame, int chunkSize, uint messageStreamId) =>
+        Write(output, frame, chunkSize, messageStreamId, taking: true);
+
+    private int Write(IBufferWriter<byte> output, MediaFrame frame, int chunkSize, uint messageStreamId, bool taking)
     {
-        if (frame.TrackId != 0 || !FlvTagWriter.CanWrite(frame))
+        var handedOver = false;
+        try
         {
-            return 0;
-        }
-        if (frame.FrameKind != MediaFrameKind.Coded)
-        {
-            var at = Math.Max(_clock, frame.Dts);
-            return RtmpMediaChunks.Write(output, frame, at == long.MinValue ? 0 : unchecked((uint)at), chunkSize, messageStreamId);
-        }
-        _clock = Math.Max(_clock, frame.Dts);
-        var key = RtmpMediaChunks.SharedKey(chunkSize, messageStreamId);
-        if (key >= 0)
-        {
-            var shared = frame.GetOrAddEncoding(key, RtmpMediaChunks.MaxLength(frame, chunkSize), RtmpMediaChunks.Shared);
-            if (!shared.IsEmpty)
+            if (frame.TrackId != 0 || !FlvTagWriter.CanWrite(frame))
             {
-                if (output is RtmpSocketOutput socket)
+                return 0;
+            }
+            if (frame.FrameKind != MediaFrameKind.Coded)
+            {
+                var at = Math.Max(_clock, frame.Dts);
+                return RtmpMediaChunks.Write(output, frame, at == long.MinValue ? 0 : unchecked((uint)at), chunkSize, messageStreamId);
+            }
+            _clock = Math.Max(_clock, frame.Dts);
+            var key = RtmpMediaChunks.SharedKey(chunkSize, messageStreamId);
+            if (key >= 0)
+            {
+                var shared = frame.GetOrAddEncoding(key, RtmpMediaChunks.MaxLength(frame, chunkSize), RtmpMediaChunks.Shared);
+                if (!shared.IsEmpty)
                 {
-                    // Straight to the socket: the shared chunks by reference, the frame held until they are sent.
-                    socket.Write(shared, frame);
+                    if (output is RtmpSocketOutput socket)
+                    {
+                        // Straight to the socket: the shared chunks by reference, the frame held until they are sent.
+                        if (taking)
+                        {
+                            handedOver = true;
+                            socket.WriteTaking(shared, frame);
+                        }
+                        else
+                        {
+                            socket.Write(shared, frame);
+                        }
+                    }
+                    else
+                    {
+                        output.Write(shared.Span);
+                    }
+                    return shared.Length;
                 }
-                else
-                {
-                    output.Write(shared.Span);
-                }
-                return shared.Length;
+            }
+            return RtmpMediaChunks.Write(output, frame, unchecked((uint)frame.Dts), chunkSize, messageStreamId);
+        }
+        finally
+        {
+            if (taking && !handedOver)
+            {
+                frame.Release();
             }
         }
-        return RtmpMediaChunks.Write(output, frame, unchecked((uint)frame.Dts), chunkSize, messageStreamId);
     }
 }

@@ -182,14 +182,8 @@ public sealed partial class RtmpSession
         {
             if (item.Frame is { } frame)
             {
-                try
-                {
-                    written += _playOutput.Write(output, frame, _outChunkSize, _playStreamId);
-                }
-                finally
-                {
-                    frame.Release();
-                }
+                // The queue's reference goes to the output, which lets go of it once the frame is sent.
+                written += _playOutput.WriteTaking(output, frame, _outChunkSize, _playStreamId);
             }
             else if (item.Metadata is { } metadata)
             {
