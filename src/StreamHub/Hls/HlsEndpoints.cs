@@ -11,9 +11,9 @@ using StreamHub.Live;
 
 namespace StreamHub.Hls;
 
-/// <summary><c>/hls/{name}/index.m3u8</c> and <c>/hls/{name}/s{sequence}.ts</c>, served from memory: the playlist
-/// bytes are rendered once per segment and each segment is an immutable chain of pool blocks, written to every response
-/// as it is.
+/// <summary><c>/hls/{name}/index.m3u8</c> and <c>/hls/{name}/s{sequence}.ts</c>, served from memory: each playlist
+/// version's bytes are written on the first request for it and shared by the rest, and each segment is an immutable
+/// chain of pool blocks, written to every response as it is.
 /// CORS is open (players run on other origins); playlists are not cached, segments are immutable and served in single
 /// byte ranges on request (players and CDNs fetch parts of a segment).</summary>
 public static class HlsEndpoints

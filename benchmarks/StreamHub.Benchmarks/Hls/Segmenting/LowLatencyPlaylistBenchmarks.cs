@@ -8,7 +8,8 @@ namespace StreamHub.Benchmarks.Hls.Segmenting;
 /// <summary>What the low-latency playlist costs the segmenter: a window of six 2-second segments listed part by part
 /// (six 0.333 s parts each), as the segmenter drives it. One operation = one segment: five parts published one by
 /// one, then the last part with the finished segment; six new playlist versions (and delta updates), each a snapshot
-/// that readers take.</summary>
+/// that readers take. <see cref="Watched"/>: every version's playlist and delta update are read (players on blocking
+/// reloads); otherwise none is (a stream nobody watches), and its text is never written.</summary>
 [MemoryDiagnoser]
 public class LowLatencyPlaylistBenchmarks
 {
@@ -17,6 +18,9 @@ public class LowLatencyPlaylistBenchmarks
     private SegmentWindow _window = null!;
     private long _sequence;
     private long _partNumber;
+
+    [Params(false, true)]
+    public bool Watched { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -44,6 +48,7 @@ public class LowLatencyPlaylistBenchmarks
             if (index < 5)
             {
                 _window.AddPart(part);
+                Read();
             }
             else
             {
@@ -52,6 +57,8 @@ public class LowLatencyPlaylistBenchmarks
         }
         segment.Complete(new PlaylistEntry(sequence, TimeSpan.FromSeconds(2), false, at, true, 1), ReadOnlySequence<byte>.Empty, null);
         _window.Add(segment);
-        return _window.Snapshot.Playlist.Length;
+        return Read();
     }
+
+    private int Read() => Watched ? _window.Snapshot.Playlist.Length + _window.Snapshot.DeltaPlaylist.Length : 0;
 }

@@ -19,8 +19,8 @@ namespace StreamHub.Hls.Playlists;
 /// The writer does not police TARGETDURATION: the segmenter cuts so that a rounded EXTINF never exceeds it.
 /// <para>Text goes straight to UTF-8 (no strings, no LINQ): a low-latency playlist changes with every part, three
 /// times a second per stream. <see cref="Write"/> writes a whole playlist; the pieces it is made of are public so that
-/// <see cref="Segmenting.SegmentWindow"/> can keep the rendered text of finished segments and write only what a new
-/// part changes, with the same bytes.</para></summary>
+/// the finished segments' text is written once per segment (<see cref="Segmenting.PlaylistHead"/>) and each playlist
+/// version adds only the segment being written, with the same bytes.</para></summary>
 public static class MediaPlaylistWriter
 {
     public const string ContentType = "application/vnd.apple.mpegurl";

@@ -1,4 +1,3 @@
-using System.Buffers;
 using StreamHub.Hls.Playlists;
 
 namespace StreamHub.Hls.Segmenting;
@@ -24,22 +23,11 @@ public sealed class SegmentWindow
     private PlaylistEntry _openEntry;
     private readonly List<(int Version, ReadOnlyMemory<byte> Bytes)> _inits = [];
 
-    // Rendering: a low-latency playlist changes with every part (three times a second per stream), but only its tail
-    // does. The finished segments' text (and the delta update's) is kept here and rewritten when a segment is added;
-    // the open segment's tags are written once and each part's line once, as it comes; each new playlist version is
-    // then one copy of these into the snapshot's array. The buffers are reused for the life of the stream.
-    private readonly ArrayBufferWriter<byte> _head = new(4096);
-    private readonly ArrayBufferWriter<byte> _deltaHead = new(4096);
-    private readonly ArrayBufferWriter<byte> _openTags = new(256);
-    private readonly ArrayBufferWriter<byte> _deltaOpenTags = new(256);
-    private readonly ArrayBufferWriter<byte> _openParts = new(1024);
-    private readonly ArrayBufferWriter<byte> _tail = new(128);
+    // A new playlist version is published with every part (three times a second per stream): it is a snapshot of
+    // values, and its text is written only if someone asks for it. The finished segments' part is made once per
+    // segment and shared by the versions until the next one.
+    private PlaylistHead? _head;
     private bool _headStale = true;
-    private int _headMap;
-    private int _deltaMap;
-    private int _skipped;
-    private Segment? _openRendered;
-    private int _openPartsRendered;
     private Segment[]? _fetchable;
     private (int, ReadOnlyMemory<byte>)[]? _initsArray;
 
@@ -191,7 +179,7 @@ public sealed class SegmentWindow
         _initsArray = null;
         _fetchable = null;
         _headStale = true;
-        _openRendered = null;
+        _head = null;
         var previous = _snapshot;
         _snapshot = PlaylistSnapshot.Empty;
         previous.Supersede();
@@ -204,12 +192,11 @@ public sealed class SegmentWindow
     private void Publish()
     {
         var previous = _snapshot;
-        _snapshot = Render();
-        _snapshot.PublishedAt = _time.GetUtcNow();
+        _snapshot = NewSnapshot();
         previous.Supersede();
     }
 
-    private PlaylistSnapshot Render()
+    private PlaylistSnapshot NewSnapshot()
     {
         if (_fetchable is null)
         {
@@ -218,161 +205,21 @@ public sealed class SegmentWindow
             _listed.CopyTo(_fetchable, _retired.Count);
         }
         var open = _partTarget is not null && _open is { } o && o.Parts.Length > 0 ? o : null;
-        var partSegments = _partTarget is null ? 0 : Math.Min(SegmentsWithParts, _listed.Count);
+        var now = _time.GetUtcNow();
         if (_listed.Count == 0)
         {
             // No playlist before the first whole segment: players that ignore parts would find nothing to play.
-            return new PlaylistSnapshot([], [], _fetchable, [], _ended, null, NextSequence, _nextPartNumber);
+            return new PlaylistSnapshot(null, _fetchable, [], _ended, null, default, _partTarget is not null, NextSequence, _nextPartNumber, now);
         }
         if (_headStale)
         {
-            RenderHead(partSegments);
-        }
-        byte[] full;
-        var delta = Array.Empty<byte>();
-        if (_partTarget is null)
-        {
-            _tail.ResetWrittenCount();
-            if (_ended)
-            {
-                MediaPlaylistWriter.WriteEndList(_tail);
-            }
-            full = Concat(_head.WrittenSpan, [], [], _tail.WrittenSpan);
-        }
-        else
-        {
-            RenderOpen(open);
-            // The tail: the hint for the part being written, or the end.
-            _tail.ResetWrittenCount();
-            if (_ended)
-            {
-                MediaPlaylistWriter.WriteEndList(_tail);
-            }
-            else
-            {
-                MediaPlaylistWriter.WritePreloadHint(_tail, _nextPartNumber);
-            }
-            var openTags = open is null ? [] : _openTags.WrittenSpan;
-            var openParts = open is null ? [] : _openParts.WrittenSpan;
-            full = Concat(_head.WrittenSpan, openTags, openParts, _tail.WrittenSpan);
-            if (_skipped > 0)
-            {
-                delta = Concat(_deltaHead.WrittenSpan, open is null ? [] : _deltaOpenTags.WrittenSpan, openParts, _tail.WrittenSpan);
-            }
+            _headStale = false;
+            _head = new PlaylistHead(_fetchable[_retired.Count..], _targetDuration, _partTarget, _discontinuitySequence,
+                _partTarget is null ? 0 : Math.Min(SegmentsWithParts, _listed.Count));
         }
         PruneInits(_fetchable, open);
         _initsArray ??= [.. _inits];
-        return new PlaylistSnapshot(full, delta, _fetchable, _initsArray, _ended, open, NextSequence, _nextPartNumber);
-    }
-
-    /// <summary>The text of the finished segments, with the header (and the delta update's, which leaves the oldest
-    /// out): it changes only when a segment is added, so it is written once per segment and copied for each part.</summary>
-    private void RenderHead(int partSegments)
-    {
-        _headStale = false;
-        _openRendered = null;
-        var fmp4 = false;
-        var independent = true;
-        foreach (var segment in _listed)
-        {
-            fmp4 |= segment.Entry.InitVersion != 0;
-            independent &= segment.Entry.Independent;
-        }
-        var canSkipUntil = TimeSpan.FromSeconds(6 * _targetDuration);
-        _skipped = _partTarget is null ? 0 : SkippableSegments(canSkipUntil);
-        _headMap = RenderSegments(_head, fmp4, independent, canSkipUntil, partSegments, skipped: 0);
-        _deltaHead.ResetWrittenCount();
-        if (_skipped > 0)
-        {
-            _deltaMap = RenderSegments(_deltaHead, fmp4, independent, canSkipUntil, partSegments, _skipped);
-        }
-    }
-
-    private int RenderSegments(ArrayBufferWriter<byte> output, bool fmp4, bool independent, TimeSpan canSkipUntil, int partSegments, int skipped)
-    {
-        output.ResetWrittenCount();
-        var first = _listed.Peek().Entry.Sequence;
-        MediaPlaylistWriter.WriteHeader(output, MediaPlaylistWriter.Version(fmp4, _partTarget is not null), _targetDuration, _partTarget,
-            canSkipUntil, first, _discontinuitySequence, independent, skipped);
-        var map = 0;
-        var index = 0;
-        foreach (var segment in _listed)
-        {
-            if (index >= skipped)
-            {
-                MediaPlaylistWriter.WriteSegmentTags(output, segment.Entry, programDateTime: index == skipped || _partTarget is not null, ref map);
-                if (index >= _listed.Count - partSegments)
-                {
-                    foreach (var part in segment.Parts)
-                    {
-                        MediaPlaylistWriter.WritePart(output, part.Entry);
-                    }
-                }
-                MediaPlaylistWriter.WriteSegmentLine(output, segment.Entry);
-            }
-            index++;
-        }
-        return map;
-    }
-
-    /// <summary>The segment being written: its tags once, each of its parts' lines once, as they come.</summary>
-    private void RenderOpen(Segment? open)
-    {
-        if (open is null)
-        {
-            return;
-        }
-        if (!ReferenceEquals(open, _openRendered))
-        {
-            _openRendered = open;
-            _openPartsRendered = 0;
-            _openParts.ResetWrittenCount();
-            _openTags.ResetWrittenCount();
-            var map = _headMap;
-            MediaPlaylistWriter.WriteSegmentTags(_openTags, _openEntry, programDateTime: true, ref map);
-            _deltaOpenTags.ResetWrittenCount();
-            map = _deltaMap;
-            MediaPlaylistWriter.WriteSegmentTags(_deltaOpenTags, _openEntry, programDateTime: true, ref map);
-        }
-        var parts = open.Parts;
-        for (; _openPartsRendered < parts.Length; _openPartsRendered++)
-        {
-            MediaPlaylistWriter.WritePart(_openParts, parts[_openPartsRendered].Entry);
-        }
-    }
-
-    private static byte[] Concat(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, ReadOnlySpan<byte> d)
-    {
-        var bytes = GC.AllocateUninitializedArray<byte>(a.Length + b.Length + c.Length + d.Length);
-        a.CopyTo(bytes);
-        b.CopyTo(bytes.AsSpan(a.Length));
-        c.CopyTo(bytes.AsSpan(a.Length + b.Length));
-        d.CopyTo(bytes.AsSpan(a.Length + b.Length + c.Length));
-        return bytes;
-    }
-
-    /// <summary>Listed segments at the start whose end is at least <paramref name="skipUntil"/> before the end of the
-    /// playlist (RFC 8216bis §4.4.3.8: a delta update may leave those out).</summary>
-    private int SkippableSegments(TimeSpan skipUntil)
-    {
-        var total = TimeSpan.Zero;
-        foreach (var segment in _listed)
-        {
-            total += segment.Entry.Duration;
-        }
-        // Walk from the start: segment i may be skipped when the segments after it last at least skipUntil.
-        var skippable = 0;
-        var after = total;
-        foreach (var segment in _listed)
-        {
-            after -= segment.Entry.Duration;
-            if (after < skipUntil)
-            {
-                break;
-            }
-            skippable++;
-        }
-        return skippable;
+        return new PlaylistSnapshot(_head, _fetchable, _initsArray, _ended, open, _openEntry, _partTarget is not null, NextSequence, _nextPartNumber, now);
     }
 
     private int FindInit(int version)

@@ -104,7 +104,7 @@ public sealed class SegmentWindowTests
     [Fact]
     public void Low_latency_playlists_written_part_by_part_equal_the_whole_playlist_written_at_once()
     {
-        // The window keeps the finished segments' text and writes only what each part adds: at every step (parts,
+        // Snapshots share the finished segments' text and write only what each part adds: at every step (parts,
         // segments, a discontinuity with a new init segment, longer segments raising the target duration, end and
         // reopen) its playlist and delta update must be the bytes the writer gives for the whole playlist.
         const int windowSegments = 12;
