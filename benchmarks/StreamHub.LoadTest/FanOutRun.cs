@@ -39,8 +39,8 @@ public static class FanOutRun
         var viewers = new List<IFanOutViewer>();
         try
         {
-            Console.WriteLine($"[{label}] publishing; settle {options.FanOutWarmup} s, then {options.BaselineSeconds} s publisher-only baseline ...");
-            await Task.Delay(TimeSpan.FromSeconds(options.FanOutWarmup), cancellationToken);
+            Console.WriteLine($"[{label}] publishing; settle {options.FanOutBaselineSettle} s, then {options.BaselineSeconds} s publisher-only baseline ...");
+            await Task.Delay(TimeSpan.FromSeconds(options.FanOutBaselineSettle), cancellationToken);
             var baselineCpu0 = ProcessStats.CpuSeconds(server.Pid);
             var baselineClock = Stopwatch.StartNew();
             await Task.Delay(TimeSpan.FromSeconds(options.BaselineSeconds), cancellationToken);

@@ -25,7 +25,8 @@ public sealed record LoadTestOptions
         fan-out mode:
           --players 100,500       player counts, added in turn to the same server and publisher
           --protocols rtmp,flv    RTMP players (both servers), HTTP-FLV viewers (StreamHub only)
-          --seconds 20 --warmup 5 measured window per count, and the settle time before it (and before the baseline)
+          --seconds 20 --warmup 5 measured window per count, and the settle time before it (the baseline waits
+                                  at least 20 s)
           --baseline-seconds 10   publisher-only window that CPU and memory per player are measured against
         """;
 
@@ -51,6 +52,11 @@ public sealed record LoadTestOptions
 
     /// <summary>The fan-out settle time: --warmup when given, else 5 s.</summary>
     public int FanOutWarmup => WarmupGiven ? Warmup : 5;
+
+    /// <summary>The settle time before the publisher-only baseline: at least 20 s. StreamHub's JIT keeps recompiling
+    /// the publisher's path at a higher tier for ~15 s after the first frame; a baseline taken meanwhile reads a few
+    /// points of a core too high, and every per-player figure, measured against it, too low.</summary>
+    public int FanOutBaselineSettle => Math.Max(FanOutWarmup, 20);
 
     /// <summary>The integer after <paramref name="name"/> in the modes' own command lines, or <paramref name="fallback"/>.</summary>
     public static int IntOption(string[] args, string name, int fallback)
