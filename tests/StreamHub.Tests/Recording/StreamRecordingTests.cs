@@ -109,6 +109,130 @@ public sealed class StreamRecordingTests : IDisposable
         Assert.Contains("EINVAL", said);
     }
 
+    /// <summary>Every recording is drained by the disk threads on their own schedule: twenty recordings on one
+    /// thread, none of them woken by its subscription (no task, wake-up or timer per recording), and each file holds
+    /// its stream's frames.</summary>
+    [Fact]
+    public async Task One_disk_thread_drains_many_recordings_and_no_subscription_wakes_a_reader()
+    {
+        var options = new RecordingOptions { Directory = _root, MinFreeMegabytes = 0, WriterThreads = 1 };
+        var store = new RecordingStore(Options.Create(options), Options.Create(new ServerOptions()), TimeProvider.System,
+            NullLogger<RecordingStore>.Instance);
+        using var disk = new RecordingDisk(Options.Create(options));
+        var streams = new List<(LiveStream Stream, StreamRecording Recording, List<byte[]> Sent)>();
+        for (var s = 0; s < 20; s++)
+        {
+            var stream = new LiveStream($"many{s}", new PublisherInfo("test", "127.0.0.1:1", null), DateTimeOffset.UtcNow, []);
+            var recording = new StreamRecording(stream, options, store, disk, 0, TimeProvider.System, NullLogger.Instance, new RecordingCounters());
+            recording.Start();
+            Publish(stream, MediaFrame.Create(AvcRecord, MediaKind.Video, MediaFrameKind.SequenceHeader, 0, isKeyframe: true, videoCodec: VideoCodec.H264));
+            Publish(stream, SyntheticFrames.AudioConfig());
+            streams.Add((stream, recording, []));
+        }
+        Assert.Equal([20], disk.RecordingsPerThread);
+        for (var i = 0; i < 60; i++)
+        {
+            foreach (var (stream, _, sent) in streams)
+            {
+                var video = Video(i * 40, idr: i % 25 == 0, size: 1000 + 7 * i, fill: (byte)i);
+                sent.Add(video.Payload.ToArray());
+                Publish(stream, video);
+                Publish(stream, SyntheticFrames.Audio(i * 40 + 3));
+            }
+        }
+        foreach (var (stream, _, _) in streams)
+        {
+            stream.End();
+        }
+        await Task.WhenAll(streams.Select(s => s.Recording.Completion)).WaitAsync(Limit);
+
+        Assert.Equal([0], disk.RecordingsPerThread);
+        foreach (var (stream, recording, sent) in streams)
+        {
+            Assert.Equal(0, recording.WakeUps);
+            var file = Fmp4File.Read(File.ReadAllBytes(Assert.Single(store.Files(stream.Name)).FullName));
+            var recorded = file.Samples(1).Select(s => file.SampleBytes(s.Fragment, s.Sample).ToArray()).ToList();
+            Assert.Equal(sent.Count, recorded.Count);
+            Assert.All(sent.Zip(recorded), pair => Assert.Equal(pair.First, pair.Second));
+            Assert.Equal(60, file.Samples(2).Count());
+        }
+    }
+
+    /// <summary>A disk thread blocked in a write (a stalled disk) holds up only the recordings on it: the publisher
+    /// goes on, a player on the same stream gets every frame meanwhile, and the recording catches up from its queue
+    /// once the disk comes back.</summary>
+    [Fact]
+    public async Task A_disk_thread_blocked_in_a_write_delays_the_recordings_on_it_and_never_the_live_stream()
+    {
+        var options = new RecordingOptions { Directory = _root, MinFreeMegabytes = 0, WriterThreads = 1 };
+        var store = new RecordingStore(Options.Create(options), Options.Create(new ServerOptions()), TimeProvider.System,
+            NullLogger<RecordingStore>.Instance);
+        using var disk = new RecordingDisk(Options.Create(options));
+        using var stalled = new StalledRecording();
+        disk.Add(stalled);
+        Assert.True(stalled.Entered.Wait(Limit));
+
+        var stream = new LiveStream("stalled", new PublisherInfo("test", "127.0.0.1:1", null), DateTimeOffset.UtcNow, []);
+        var recording = new StreamRecording(stream, options, store, disk, 0, TimeProvider.System, NullLogger.Instance, new RecordingCounters());
+        recording.Start();
+        using var player = stream.Subscribe(new SubscriptionOptions("player", StartsGopCache: false));
+        Publish(stream, MediaFrame.Create(AvcRecord, MediaKind.Video, MediaFrameKind.SequenceHeader, 0, isKeyframe: true, videoCodec: VideoCodec.H264));
+        var sent = new List<byte[]>();
+        var played = 0;
+        for (var i = 0; i < 100; i++)
+        {
+            var video = Video(i * 40, idr: i % 25 == 0, size: 800 + i, fill: (byte)i);
+            sent.Add(video.Payload.ToArray());
+            Publish(stream, video);
+            while (player.TryRead(out var item))
+            {
+                if (item.Frame is { FrameKind: MediaFrameKind.Coded } frame)
+                {
+                    played++;
+                }
+                item.Frame?.Release();
+            }
+        }
+
+        // The player had every frame as it was published; the recording, on the blocked thread, has not started a file.
+        Assert.Equal(100, played);
+        Assert.Empty(store.Files("stalled"));
+        Assert.Equal(RecordingState.Recording, recording.Status().State);
+
+        stalled.Release();
+        stream.End();
+        await recording.Completion.WaitAsync(Limit);
+        var file = Fmp4File.Read(File.ReadAllBytes(Assert.Single(store.Files("stalled")).FullName));
+        var recorded = file.Samples(1).Select(s => file.SampleBytes(s.Fragment, s.Sample).ToArray()).ToList();
+        Assert.Equal(sent.Count, recorded.Count);
+        Assert.All(sent.Zip(recorded), pair => Assert.Equal(pair.First, pair.Second));
+        Assert.Equal(0, recording.Status().Gaps);
+    }
+
+    /// <summary>A recording whose first pump blocks until released, as a write to a stalled disk does.</summary>
+    private sealed class StalledRecording : IPumpedRecording, IDisposable
+    {
+        private readonly ManualResetEventSlim _released = new();
+
+        public ManualResetEventSlim Entered { get; } = new();
+
+        public bool Pump(bool stopping)
+        {
+            Entered.Set();
+            _released.Wait();
+            return false;
+        }
+
+        public void Release() => _released.Set();
+
+        public void Dispose()
+        {
+            _released.Set();
+            _released.Dispose();
+            Entered.Dispose();
+        }
+    }
+
     /// <summary>One H.264 NAL unit (AVCC) whose bytes after its header are all <paramref name="fill"/>.</summary>
     private static MediaFrame Video(long dts, bool idr, int size, byte fill)
     {
