@@ -32,8 +32,7 @@ public sealed class StreamRecording : IPumpedRecording
 
     // The disk thread's own.
     private readonly ArrayBufferWriter<byte> _output = new(64 * 1024);
-    // A fragment as written: its moof and mdat header (in _output), then the writer's copy of the video payloads and
-    // of the audio payloads.
+    // The writer's audio payloads of a fragment (its video payloads are in _assembly already).
     private readonly List<ReadOnlyMemory<byte>> _fragment = new(3);
     private LiveSubscription? _subscription;
     private MediaFrame? _videoHeader;
@@ -41,8 +40,9 @@ public sealed class StreamRecording : IPumpedRecording
     private bool _unsupportedReported;
     private Fmp4SegmentWriter? _writer;
     private RecordingFile? _file;
-    // The aligned buffer of the O_DIRECT writes, for every file of this recording.
+    // The aligned buffer of the O_DIRECT writes, for every file of this recording, and the fragment being assembled in it.
     private readonly RecordingBuffer _directBuffer = new();
+    private readonly RecordingFragmentBuffer _assembly;
     private string? _path;
     private long _fileStartDts;
     private long _lastDts;
@@ -73,6 +73,7 @@ public sealed class StreamRecording : IPumpedRecording
         ILogger logger, RecordingCounters counters)
     {
         _counters = counters;
+        _assembly = new RecordingFragmentBuffer(_directBuffer);
         _disk = disk;
         _stream = stream;
         _options = options;
@@ -298,6 +299,10 @@ public sealed class StreamRecording : IPumpedRecording
             }
         }
         var first = !FragmentStarted;
+        if (first)
+        {
+            _assembly.Begin(_file!.Kept);
+        }
         // The writer copies the payload: the frame goes back to the publisher's pool now, not a fragment later.
         if (_writer!.Add(frame))
         {
@@ -346,7 +351,9 @@ public sealed class StreamRecording : IPumpedRecording
                 $"less than StreamHub:Recording:MinFreeMegabytes ({_options.MinFreeMegabytes} MB) is free on the disk of {_store.Root}", log: true);
             return false;
         }
-        _writer = new Fmp4SegmentWriter(video, audio, copyPayloads: true);
+        // The video payloads are copied once, into the buffer the fragment is written from; the audio payloads (a few
+        // percent of the bytes) into the writer's buffer, then after the video.
+        _writer = new Fmp4SegmentWriter(video, audio, copyPayloads: true, videoPayloads: _assembly);
         _output.ResetWrittenCount();
         _writer.WriteInitSegment(_output);
         if (!_store.MakeRoom(_stream.Name, _output.WrittenCount, _streamLimitBytes))
@@ -404,20 +411,22 @@ public sealed class StreamRecording : IPumpedRecording
     /// <summary>Writes the queued samples as one fragment, flushed to the operating system (and to the disk every
     /// <see cref="RecordingOptions.SyncSeconds"/>), on the disk thread. False: the size limits left no room, the
     /// recording stops.
-    /// <para>One gathered write of the fragment's header and the writer's buffers of video and audio payloads.</para></summary>
+    /// <para>One write of the fragment as assembled in the recording's buffer (<see cref="RecordingFragmentBuffer"/>):
+    /// the video payloads were copied there as the frames came, the header and the audio payloads join them now.</para></summary>
     private bool WriteFragment(long nextVideoDts, long nextAudioDts)
     {
         try
         {
             _output.ResetWrittenCount();
             _fragment.Clear();
-            _fragment.Add(default);
-            var length = _writer!.WriteFragment(_output, _fragment, nextVideoDts, nextAudioDts);
-            _fragment[0] = _output.WrittenMemory;
-            if (length == 0)
+            if (!FragmentStarted)
             {
                 return true;
             }
+            var padding = _assembly.Prepare(_writer!.PendingHeaderLength);
+            var length = _writer.WriteFragment(_output, _fragment, nextVideoDts, nextAudioDts, padding);
+            // Listed: the audio payloads only (the video ones are in the assembly already).
+            var assembled = _assembly.Complete(_output.WrittenSpan, _fragment.Count > 0 ? _fragment[0].Span : default);
             if (!_store.MakeRoom(_stream.Name, length, _streamLimitBytes))
             {
                 QuotaExceeded(length);
@@ -430,13 +439,10 @@ public sealed class StreamRecording : IPumpedRecording
                 return false;
             }
             var sync = _time.GetElapsedTime(_lastSync) >= _syncEvery;
-            _file!.Write(_fragment, _fileOffset);
+            _file!.Write(_assembly, assembled, _fileOffset);
             if (sync)
             {
                 _file.Sync();
-            }
-            if (sync)
-            {
                 _lastSync = _time.GetTimestamp();
             }
             _store.Added(_stream.Name, length);
