@@ -6,7 +6,9 @@ namespace StreamHub.Recording;
 /// the video payloads are copied here once, as the frames are taken (the fMP4 writer's sink), after room left for the
 /// fragment's header (<c>moof</c> and <c>mdat</c> header), which is only known when the fragment is cut; the header then
 /// goes at the start of that room, the audio payloads after the video, and the file writes the whole from this memory.
-/// <para>The room is the previous fragment's header size and a margin. What the header leaves of it stays in the
+/// <para>The room is the largest header of the last few fragments and a margin (fragments cut by
+/// <see cref="RecordingOptions.MaxFragmentSeconds"/> just before a keyframe alternate long and short ones, and a long
+/// one after a short one must not move its payloads). What the header leaves of it stays in the
 /// <c>mdat</c>, before the samples, which the sample offsets skip (zeros); a header larger than the room moves the
 /// payloads once (the first fragment of a recording, a GOP much longer than the one before).</para>
 /// <para>The buffer's first <see cref="Kept"/> bytes are the file's: the start of the block its end falls in, which an
@@ -24,7 +26,9 @@ public sealed class RecordingFragmentBuffer(RecordingBuffer buffer) : IBufferWri
     private int _kept;
     private int _start;
     private int _end;
-    private int _lastHeader;
+    // The header lengths of the last fragments (a ring; the next goes at _nextHeader).
+    private readonly int[] _headers = new int[4];
+    private int _nextHeader;
 
     /// <summary>The recording's buffer, shared with its files.</summary>
     public RecordingBuffer Buffer => buffer;
@@ -36,7 +40,8 @@ public sealed class RecordingFragmentBuffer(RecordingBuffer buffer) : IBufferWri
     public void Begin(int kept)
     {
         _kept = kept;
-        _start = _end = kept + (_lastHeader == 0 ? FirstRoom : _lastHeader + Margin);
+        var largest = _headers.Max();
+        _start = _end = kept + (largest == 0 ? FirstRoom : largest + Margin);
         buffer.Ensure(_start, keep: kept);
     }
 
@@ -50,7 +55,8 @@ public sealed class RecordingFragmentBuffer(RecordingBuffer buffer) : IBufferWri
     /// it is short) and returns what the header leaves of it: the <c>mdat</c>'s padding.</summary>
     public int Prepare(int headerLength)
     {
-        _lastHeader = headerLength;
+        _headers[_nextHeader] = headerLength;
+        _nextHeader = (_nextHeader + 1) % _headers.Length;
         var room = _start - _kept;
         if (headerLength <= room)
         {
