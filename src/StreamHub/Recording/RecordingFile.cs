@@ -42,6 +42,10 @@ public sealed class RecordingFile : IDisposable
     /// <summary>The bytes written, without the padding.</summary>
     public long Length => _length;
 
+    /// <summary>Bytes of the file's last block kept at the start of its buffer, which the next O_DIRECT write starts
+    /// with (0 when written buffered): a fragment assembled in that buffer goes after them.</summary>
+    public int Kept => _buffer is null ? 0 : _tail;
+
     /// <summary>Creates the file (an <see cref="IOException"/> when it exists): with O_DIRECT from
     /// <paramref name="buffer"/> when one is given and the filesystem takes it, otherwise buffered, and then why in
     /// <paramref name="refused"/> (null when O_DIRECT was not asked for or is used).</summary>
@@ -111,6 +115,26 @@ public sealed class RecordingFile : IDisposable
         {
             parts[i].Span.CopyTo(buffer[end..]);
             end += parts[i].Length;
+        }
+        WriteBlocks(buffer, end);
+    }
+
+    /// <summary>Appends the fragment assembled in <paramref name="fragment"/>'s buffer, its bytes from
+    /// <see cref="RecordingFragmentBuffer.Kept"/> to <paramref name="end"/>, at <paramref name="offset"/> (the file's
+    /// length): written from where it lies, no copy.</summary>
+    public void Write(RecordingFragmentBuffer fragment, int end, long offset)
+    {
+        var buffer = fragment.Buffer.Ensure(AlignUp(end + FreeBoxHeader), keep: end);
+        if (_buffer is null)
+        {
+            RandomAccess.Write(_stream.SafeFileHandle, buffer[fragment.Kept..end], offset);
+            _length = Math.Max(_length, offset + end - fragment.Kept);
+            return;
+        }
+        CheckAppends(offset);
+        if (!ReferenceEquals(fragment.Buffer, _buffer) || fragment.Kept != _tail)
+        {
+            throw new InvalidOperationException("a fragment for an O_DIRECT file is assembled after the file's kept bytes, in its buffer");
         }
         WriteBlocks(buffer, end);
     }

@@ -28,8 +28,8 @@ public sealed class RecordingOptions : IValidatableObject
     [Range(0.0, 300.0, ErrorMessage = "StreamHub:Recording:SyncSeconds must be between 0 and 300 seconds.")]
     public double SyncSeconds { get; set; } = 5;
 
-    /// <summary>Threads that write the recordings to disk (dedicated, so a slow disk never blocks the thread pool that
-    /// serves the live streams).</summary>
+    /// <summary>Threads that run the recordings: each drains its recordings' queues, builds their fragments and writes
+    /// them to disk (dedicated, so a slow disk never blocks the thread pool that serves the live streams).</summary>
     [Range(1, 16, ErrorMessage = "StreamHub:Recording:WriterThreads must be between 1 and 16.")]
     public int WriterThreads { get; set; } = 2;
 

@@ -6,8 +6,9 @@ using StreamHub.Media;
 
 namespace StreamHub.Recording;
 
-/// <summary>The recording of one publish, on its own task: a subscription on the live stream (its bounded queue is
-/// the recorder's queue, so the publisher never waits for the disk), and the frames written as fragmented MP4 through
+/// <summary>The recording of one publish, run by one of the <see cref="RecordingDisk"/> threads: a subscription on the
+/// live stream (its bounded queue is the recorder's queue, so the publisher never waits for the disk), which the thread
+/// drains every <see cref="RecordingDisk.DrainEvery"/>, and the frames written as fragmented MP4 through
 /// the CMAF writer: the init segment, then one fragment (<c>moof</c>+<c>mdat</c>) per GOP, or per
 /// <see cref="RecordingOptions.MaxFragmentSeconds"/> at most, each handed to the operating system as one write. A
 /// killed process loses only the fragment being collected; the file plays up to the last fragment written.
@@ -16,7 +17,7 @@ namespace StreamHub.Recording;
 /// new resolution or codec). A disk that falls behind makes the subscription drop frames up to the next keyframe:
 /// each such gap is counted and logged; one that stays behind ends the subscription and the recording stops
 /// (<see cref="RecordingStopReason.TooSlow"/>), the live stream does not notice.</para></summary>
-public sealed class StreamRecording
+public sealed class StreamRecording : IPumpedRecording
 {
     private readonly LiveStream _stream;
     private readonly RecordingOptions _options;
@@ -29,10 +30,9 @@ public sealed class StreamRecording
     private readonly long _maxFragmentMs;
     private readonly TimeSpan _syncEvery;
 
-    // The recording task's own.
+    // The disk thread's own.
     private readonly ArrayBufferWriter<byte> _output = new(64 * 1024);
-    // A fragment as written: its moof and mdat header (in _output), then the writer's copy of the video payloads and
-    // of the audio payloads.
+    // The writer's audio payloads of a fragment (its video payloads are in _assembly already).
     private readonly List<ReadOnlyMemory<byte>> _fragment = new(3);
     private LiveSubscription? _subscription;
     private MediaFrame? _videoHeader;
@@ -40,8 +40,9 @@ public sealed class StreamRecording
     private bool _unsupportedReported;
     private Fmp4SegmentWriter? _writer;
     private RecordingFile? _file;
-    // The aligned buffer of the O_DIRECT writes, for every file of this recording.
+    // The aligned buffer of the O_DIRECT writes, for every file of this recording, and the fragment being assembled in it.
     private readonly RecordingBuffer _directBuffer = new();
+    private readonly RecordingFragmentBuffer _assembly;
     private string? _path;
     private long _fileStartDts;
     private long _lastDts;
@@ -57,25 +58,22 @@ public sealed class StreamRecording
     private string? _error;
     private long _gaps;
     private long _droppedFrames;
-    private Task _run = Task.CompletedTask;
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private RecordingDiskThread? _thread;
 
     // The file being written, as a player sees it (guarded by _gate): its whole fragments, for the rewind window.
     private readonly List<RecordingFragment> _fragments = new(256);
     private long _initLength;
     private string[] _codecs = [];
 
-    /// <summary>How often the recorder takes what has queued up. A fragment is written at most this late, which only
-    /// the rewind window sees.</summary>
-    private static readonly TimeSpan DrainEvery = TimeSpan.FromMilliseconds(250);
-
     private readonly RecordingDisk _disk;
     private readonly RecordingCounters _counters;
-    private readonly DiskWrite _write = new();
 
     public StreamRecording(LiveStream stream, RecordingOptions options, RecordingStore store, RecordingDisk disk, long streamLimitBytes, TimeProvider time,
         ILogger logger, RecordingCounters counters)
     {
         _counters = counters;
+        _assembly = new RecordingFragmentBuffer(_directBuffer);
         _disk = disk;
         _stream = stream;
         _options = options;
@@ -91,7 +89,7 @@ public sealed class StreamRecording
     public LiveStream Stream => _stream;
 
     /// <summary>Ends when the recording has stopped and its file is closed.</summary>
-    public Task Completion => _run;
+    public Task Completion => _subscription is null ? Task.CompletedTask : _closed.Task;
 
     public RecordingStatus Status()
     {
@@ -126,48 +124,51 @@ public sealed class StreamRecording
     }
 
     /// <summary>Subscribes now, on the caller's thread (before the publisher's next frame, so a recording attached when
-    /// the stream starts has its first frame), and writes on a task of its own.</summary>
+    /// the stream starts has its first frame), and hands the recording to a disk thread.</summary>
     public void Start()
     {
         _subscription = _stream.Subscribe(new Live.SubscriptionOptions($"recorder {_stream.Name}", StartsGopCache: false));
-        _run = Task.Run(RunAsync);
+        _thread = _disk.Add(this);
+        if (_thread is null)
+        {
+            // The disk threads have stopped (the server is shutting down).
+            Pump(stopping: true);
+        }
     }
 
-    /// <summary>Stops the recording (the file written so far is closed and kept) and waits for it.</summary>
+    /// <summary>Stops the recording (the file written so far is closed and kept, on the disk thread) and returns a task
+    /// that completes once the file is closed.</summary>
     public Task StopAsync(RecordingStopReason reason, string error)
     {
         SetStopped(reason, error, log: reason != RecordingStopReason.SwitchedOff);
         _subscription?.Leave();
-        return _run;
+        _thread?.Wake();
+        return Completion;
     }
 
-    private async Task RunAsync()
+    /// <summary>The subscription's wake-ups of a waiting reader: none, the disk thread takes the queue on its own
+    /// schedule.</summary>
+    internal long WakeUps => _subscription?.WakeUps ?? 0;
+
+    /// <summary>On the disk thread, every <see cref="RecordingDisk.DrainEvery"/>: takes what the subscription has
+    /// queued (frames gather there meanwhile: one pass per period instead of a wake-up per frame) and writes the
+    /// fragments it completes. False once the recording has ended and its file is closed.</summary>
+    bool IPumpedRecording.Pump(bool stopping) => Pump(stopping);
+
+    private bool Pump(bool stopping)
     {
         var subscription = _subscription!;
-        using var pacing = new PeriodicTimer(DrainEvery, _time);
+        if (stopping)
+        {
+            SetStopped(RecordingStopReason.SwitchedOff, "the server is stopping", log: false);
+            subscription.Leave();
+        }
         try
         {
-            while (await subscription.WaitToReadAsync())
+            if (Drain(subscription))
             {
-                while (subscription.TryRead(out var item))
-                {
-                    if (item.Frame is { } frame && !await WriteAsync(frame))
-                    {
-                        subscription.Leave();
-                        break;
-                    }
-                }
-                NoteGaps(subscription);
-                // Frames gather in the subscription's queue meanwhile (it holds seconds): one wake-up per tick instead
-                // of one per frame, which was most of what recording cost.
-                await pacing.WaitForNextTickAsync();
+                return true;
             }
-            if (subscription.End == SubscriptionEnd.FellBehind)
-            {
-                SetStopped(RecordingStopReason.TooSlow,
-                    $"the disk took the stream slower than it is published for longer than StreamHub:Live:SubscriberMaxBehindSeconds", log: true);
-            }
-            await CloseFileAsync();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -180,34 +181,68 @@ public sealed class StreamRecording
                 RecordingLog.WriteFailed(_logger, ex, _stream.Name);
                 SetStopped(RecordingStopReason.WriteFailed, ex.Message, log: false);
             }
-            await CloseFileQuietlyAsync();
+            CloseFileQuietly();
         }
         catch (Exception ex)
         {
             RecordingLog.WriteFailed(_logger, ex, _stream.Name);
             SetStopped(RecordingStopReason.WriteFailed, ex.Message, log: false);
-            await CloseFileQuietlyAsync();
+            CloseFileQuietly();
         }
-        finally
+        Finish(subscription);
+        return false;
+    }
+
+    /// <summary>Takes the queue and writes what is due; false once the subscription has ended (the file then closed).</summary>
+    private bool Drain(LiveSubscription subscription)
+    {
+        // Read before the queue is taken: once the publish has ended, everything it queued is visible, so an end
+        // seen here leaves nothing unread after the loop.
+        var end = subscription.End;
+        while (subscription.TryRead(out var item))
         {
-            subscription.Dispose();
-            _writer?.Dispose();
-            _writer = null;
-            _videoHeader?.Release();
-            _audioHeader?.Release();
-            _videoHeader = _audioHeader = null;
-            lock (_gate)
+            if (item.Frame is { } frame && !Write(frame))
             {
-                if (_state == RecordingState.Recording)
-                {
-                    _state = RecordingState.Idle;
-                }
+                subscription.Leave();
+                end = subscription.End;
+                break;
             }
         }
+        NoteGaps(subscription);
+        if (end == SubscriptionEnd.None)
+        {
+            return true;
+        }
+        if (end == SubscriptionEnd.FellBehind)
+        {
+            SetStopped(RecordingStopReason.TooSlow,
+                $"the disk took the stream slower than it is published for longer than StreamHub:Live:SubscriberMaxBehindSeconds", log: true);
+        }
+        CloseFile();
+        return false;
+    }
+
+    /// <summary>The recording has ended: what it holds is let go and <see cref="Completion"/> completes.</summary>
+    private void Finish(LiveSubscription subscription)
+    {
+        subscription.Dispose();
+        _writer?.Dispose();
+        _writer = null;
+        _videoHeader?.Release();
+        _audioHeader?.Release();
+        _videoHeader = _audioHeader = null;
+        lock (_gate)
+        {
+            if (_state == RecordingState.Recording)
+            {
+                _state = RecordingState.Idle;
+            }
+        }
+        _closed.TrySetResult();
     }
 
     /// <summary>Takes one frame (and the caller's reference to it). False: the recording has to stop.</summary>
-    private async ValueTask<bool> WriteAsync(MediaFrame frame)
+    private bool Write(MediaFrame frame)
     {
         if (frame.FrameKind == MediaFrameKind.SequenceHeader)
         {
@@ -219,7 +254,7 @@ public sealed class StreamRecording
             if (changed && _writer is not null)
             {
                 // A new picture size or codec: this file ends, the next starts at the next keyframe with the new headers.
-                await CloseFileAsync();
+                CloseFile();
             }
             return true;
         }
@@ -230,7 +265,7 @@ public sealed class StreamRecording
         }
         if (_writer is null)
         {
-            if (!StartsFile(frame) || !await OpenFileAsync(frame))
+            if (!StartsFile(frame) || !OpenFile(frame))
             {
                 frame.Release();
                 return IsRecording;
@@ -246,7 +281,7 @@ public sealed class StreamRecording
             {
                 var nextVideo = frame.Kind == MediaKind.Video ? frame.Dts : Fmp4SegmentWriter.NoTimestamp;
                 var nextAudio = frame.Kind == MediaKind.Audio ? frame.Dts : Fmp4SegmentWriter.NoTimestamp;
-                if (!await WriteFragmentAsync(nextVideo, nextAudio))
+                if (!WriteFragment(nextVideo, nextAudio))
                 {
                     frame.Release();
                     return false;
@@ -254,8 +289,8 @@ public sealed class StreamRecording
                 var splits = video ? frame.IsKeyframe : true;
                 if (splits && frame.Dts - _fileStartDts >= _maxFileMs)
                 {
-                    await CloseFileAsync();
-                    if (!await OpenFileAsync(frame))
+                    CloseFile();
+                    if (!OpenFile(frame))
                     {
                         frame.Release();
                         return IsRecording;
@@ -264,6 +299,10 @@ public sealed class StreamRecording
             }
         }
         var first = !FragmentStarted;
+        if (first)
+        {
+            _assembly.Begin(_file!.Kept);
+        }
         // The writer copies the payload: the frame goes back to the publisher's pool now, not a fragment later.
         if (_writer!.Add(frame))
         {
@@ -298,7 +337,7 @@ public sealed class StreamRecording
         ? frame.IsKeyframe && _videoHeader is not null
         : _videoHeader is null && _audioHeader is not null;
 
-    private async ValueTask<bool> OpenFileAsync(MediaFrame first)
+    private bool OpenFile(MediaFrame first)
     {
         var video = _videoHeader is not null ? TrackOf(_videoHeader) : null;
         var audio = _audioHeader is not null ? TrackOf(_audioHeader) : null;
@@ -312,7 +351,9 @@ public sealed class StreamRecording
                 $"less than StreamHub:Recording:MinFreeMegabytes ({_options.MinFreeMegabytes} MB) is free on the disk of {_store.Root}", log: true);
             return false;
         }
-        _writer = new Fmp4SegmentWriter(video, audio, copyPayloads: true);
+        // The video payloads are copied once, into the buffer the fragment is written from; the audio payloads (a few
+        // percent of the bytes) into the writer's buffer, then after the video.
+        _writer = new Fmp4SegmentWriter(video, audio, copyPayloads: true, videoPayloads: _assembly);
         _output.ResetWrittenCount();
         _writer.WriteInitSegment(_output);
         if (!_store.MakeRoom(_stream.Name, _output.WrittenCount, _streamLimitBytes))
@@ -327,9 +368,7 @@ public sealed class StreamRecording
         {
             _path = _file.Name;
         }
-        var init = _write.Prepare(_file, _output.WrittenMemory, 0, sync: false);
-        _disk.Enqueue(_write);
-        await init;
+        _file.Write(_output.WrittenSpan, 0);
         _store.Added(_stream.Name, _output.WrittenCount);
         _counters.Written(_output.WrittenCount, fragment: false);
         _fileOffset = _output.WrittenCount;
@@ -370,22 +409,24 @@ public sealed class StreamRecording
     }
 
     /// <summary>Writes the queued samples as one fragment, flushed to the operating system (and to the disk every
-    /// <see cref="RecordingOptions.SyncSeconds"/>). False: the size limits left no room, the recording stops.
-    /// <para>One gathered write of the fragment's header and the writer's buffers of video and audio payloads (which
-    /// stay untouched until it completes: the next frame is added after it).</para></summary>
-    private async ValueTask<bool> WriteFragmentAsync(long nextVideoDts, long nextAudioDts)
+    /// <see cref="RecordingOptions.SyncSeconds"/>), on the disk thread. False: the size limits left no room, the
+    /// recording stops.
+    /// <para>One write of the fragment as assembled in the recording's buffer (<see cref="RecordingFragmentBuffer"/>):
+    /// the video payloads were copied there as the frames came, the header and the audio payloads join them now.</para></summary>
+    private bool WriteFragment(long nextVideoDts, long nextAudioDts)
     {
         try
         {
             _output.ResetWrittenCount();
             _fragment.Clear();
-            _fragment.Add(default);
-            var length = _writer!.WriteFragment(_output, _fragment, nextVideoDts, nextAudioDts);
-            _fragment[0] = _output.WrittenMemory;
-            if (length == 0)
+            if (!FragmentStarted)
             {
                 return true;
             }
+            var padding = _assembly.Prepare(_writer!.PendingHeaderLength);
+            var length = _writer.WriteFragment(_output, _fragment, nextVideoDts, nextAudioDts, padding);
+            // Listed: the audio payloads only (the video ones are in the assembly already).
+            var assembled = _assembly.Complete(_output.WrittenSpan, _fragment.Count > 0 ? _fragment[0].Span : default);
             if (!_store.MakeRoom(_stream.Name, length, _streamLimitBytes))
             {
                 QuotaExceeded(length);
@@ -398,11 +439,10 @@ public sealed class StreamRecording
                 return false;
             }
             var sync = _time.GetElapsedTime(_lastSync) >= _syncEvery;
-            var written = _write.Prepare(_file!, _fragment, _fileOffset, sync);
-            _disk.Enqueue(_write);
-            await written;
+            _file!.Write(_assembly, assembled, _fileOffset);
             if (sync)
             {
+                _file.Sync();
                 _lastSync = _time.GetTimestamp();
             }
             _store.Added(_stream.Name, length);
@@ -448,7 +488,7 @@ public sealed class StreamRecording
     }
 
     /// <summary>Writes what is queued as a last fragment and closes the file.</summary>
-    private async ValueTask CloseFileAsync()
+    private void CloseFile()
     {
         if (_writer is null)
         {
@@ -460,16 +500,16 @@ public sealed class StreamRecording
             // what was collected is written, as when the stream ends.
             if (FragmentStarted && (IsRecording || Status().StopReason == RecordingStopReason.SwitchedOff))
             {
-                await WriteFragmentAsync(Fmp4SegmentWriter.NoTimestamp, Fmp4SegmentWriter.NoTimestamp);
+                WriteFragment(Fmp4SegmentWriter.NoTimestamp, Fmp4SegmentWriter.NoTimestamp);
             }
         }
         finally
         {
-            await CloseFileQuietlyAsync();
+            CloseFileQuietly();
         }
     }
 
-    private async ValueTask CloseFileQuietlyAsync()
+    private void CloseFileQuietly()
     {
         lock (_gate)
         {
@@ -483,9 +523,7 @@ public sealed class StreamRecording
             var length = file.Length;
             try
             {
-                var closed = _write.PrepareClose(file);
-                _disk.Enqueue(_write);
-                await closed;
+                file.Close();
             }
             catch (IOException)
             {

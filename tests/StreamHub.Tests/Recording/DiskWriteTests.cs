@@ -17,16 +17,10 @@ public sealed class DiskWriteTests
             using (var file = RecordingFile.CreateNew(path, direct ? new RecordingBuffer() : null, out _))
             {
                 Assert.Equal(direct, file.Direct);
-                var write = new DiskWrite();
-                var head = write.Prepare(file, new byte[] { 0xAA, 0xBB }, 0, sync: false);
-                write.Execute();
-                await head;
-                var gathered = write.Prepare(file, buffers, 2, sync: true);
-                write.Execute();
-                await gathered;
-                var closed = write.PrepareClose(file);
-                write.Execute();
-                await closed;
+                file.Write(new byte[] { 0xAA, 0xBB }, 0);
+                file.Write(buffers, 2);
+                file.Sync();
+                file.Close();
             }
             byte[] expected = [0xAA, 0xBB, .. buffers.SelectMany(b => b.ToArray())];
             Assert.Equal(expected, await File.ReadAllBytesAsync(path));

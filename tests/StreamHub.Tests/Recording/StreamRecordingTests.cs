@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using StreamHub.Hls.Fmp4;
 using StreamHub.Hosting;
 using StreamHub.Live;
 using StreamHub.Media;
@@ -107,6 +108,217 @@ public sealed class StreamRecordingTests : IDisposable
         var said = Assert.Single(log.Lines, l => l.Contains("O_DIRECT"));
         Assert.Contains(ramfs.Path, said);
         Assert.Contains("EINVAL", said);
+    }
+
+    /// <summary>Every recording is drained by the disk threads on their own schedule: twenty recordings on one
+    /// thread, none of them woken by its subscription (no task, wake-up or timer per recording), and each file holds
+    /// its stream's frames.</summary>
+    [Fact]
+    public async Task One_disk_thread_drains_many_recordings_and_no_subscription_wakes_a_reader()
+    {
+        var options = new RecordingOptions { Directory = _root, MinFreeMegabytes = 0, WriterThreads = 1 };
+        var store = new RecordingStore(Options.Create(options), Options.Create(new ServerOptions()), TimeProvider.System,
+            NullLogger<RecordingStore>.Instance);
+        using var disk = new RecordingDisk(Options.Create(options));
+        var streams = new List<(LiveStream Stream, StreamRecording Recording, List<byte[]> Sent)>();
+        for (var s = 0; s < 20; s++)
+        {
+            var stream = new LiveStream($"many{s}", new PublisherInfo("test", "127.0.0.1:1", null), DateTimeOffset.UtcNow, []);
+            var recording = new StreamRecording(stream, options, store, disk, 0, TimeProvider.System, NullLogger.Instance, new RecordingCounters());
+            recording.Start();
+            Publish(stream, MediaFrame.Create(AvcRecord, MediaKind.Video, MediaFrameKind.SequenceHeader, 0, isKeyframe: true, videoCodec: VideoCodec.H264));
+            Publish(stream, SyntheticFrames.AudioConfig());
+            streams.Add((stream, recording, []));
+        }
+        Assert.Equal([20], disk.RecordingsPerThread);
+        for (var i = 0; i < 60; i++)
+        {
+            foreach (var (stream, _, sent) in streams)
+            {
+                var video = Video(i * 40, idr: i % 25 == 0, size: 1000 + 7 * i, fill: (byte)i);
+                sent.Add(video.Payload.ToArray());
+                Publish(stream, video);
+                Publish(stream, SyntheticFrames.Audio(i * 40 + 3));
+            }
+        }
+        foreach (var (stream, _, _) in streams)
+        {
+            stream.End();
+        }
+        await Task.WhenAll(streams.Select(s => s.Recording.Completion)).WaitAsync(Limit);
+
+        Assert.Equal([0], disk.RecordingsPerThread);
+        foreach (var (stream, recording, sent) in streams)
+        {
+            Assert.Equal(0, recording.WakeUps);
+            var file = Fmp4File.Read(File.ReadAllBytes(Assert.Single(store.Files(stream.Name)).FullName));
+            var recorded = file.Samples(1).Select(s => file.SampleBytes(s.Fragment, s.Sample).ToArray()).ToList();
+            Assert.Equal(sent.Count, recorded.Count);
+            Assert.All(sent.Zip(recorded), pair => Assert.Equal(pair.First, pair.Second));
+            Assert.Equal(60, file.Samples(2).Count());
+        }
+    }
+
+    /// <summary>A disk thread blocked in a write (a stalled disk) holds up only the recordings on it: the publisher
+    /// goes on, a player on the same stream gets every frame meanwhile, and the recording catches up from its queue
+    /// once the disk comes back.</summary>
+    [Fact]
+    public async Task A_disk_thread_blocked_in_a_write_delays_the_recordings_on_it_and_never_the_live_stream()
+    {
+        var options = new RecordingOptions { Directory = _root, MinFreeMegabytes = 0, WriterThreads = 1 };
+        var store = new RecordingStore(Options.Create(options), Options.Create(new ServerOptions()), TimeProvider.System,
+            NullLogger<RecordingStore>.Instance);
+        using var disk = new RecordingDisk(Options.Create(options));
+        using var stalled = new StalledRecording();
+        disk.Add(stalled);
+        Assert.True(stalled.Entered.Wait(Limit));
+
+        var stream = new LiveStream("stalled", new PublisherInfo("test", "127.0.0.1:1", null), DateTimeOffset.UtcNow, []);
+        var recording = new StreamRecording(stream, options, store, disk, 0, TimeProvider.System, NullLogger.Instance, new RecordingCounters());
+        recording.Start();
+        using var player = stream.Subscribe(new SubscriptionOptions("player", StartsGopCache: false));
+        Publish(stream, MediaFrame.Create(AvcRecord, MediaKind.Video, MediaFrameKind.SequenceHeader, 0, isKeyframe: true, videoCodec: VideoCodec.H264));
+        var sent = new List<byte[]>();
+        var played = 0;
+        for (var i = 0; i < 100; i++)
+        {
+            var video = Video(i * 40, idr: i % 25 == 0, size: 800 + i, fill: (byte)i);
+            sent.Add(video.Payload.ToArray());
+            Publish(stream, video);
+            while (player.TryRead(out var item))
+            {
+                if (item.Frame is { FrameKind: MediaFrameKind.Coded } frame)
+                {
+                    played++;
+                }
+                item.Frame?.Release();
+            }
+        }
+
+        // The player had every frame as it was published; the recording, on the blocked thread, has not started a file.
+        Assert.Equal(100, played);
+        Assert.Empty(store.Files("stalled"));
+        Assert.Equal(RecordingState.Recording, recording.Status().State);
+
+        stalled.Release();
+        stream.End();
+        await recording.Completion.WaitAsync(Limit);
+        var file = Fmp4File.Read(File.ReadAllBytes(Assert.Single(store.Files("stalled")).FullName));
+        var recorded = file.Samples(1).Select(s => file.SampleBytes(s.Fragment, s.Sample).ToArray()).ToList();
+        Assert.Equal(sent.Count, recorded.Count);
+        Assert.All(sent.Zip(recorded), pair => Assert.Equal(pair.First, pair.Second));
+        Assert.Equal(0, recording.Status().Gaps);
+    }
+
+    /// <summary>The recording copies each video payload once, into the buffer its fragment is written from, after room
+    /// guessed for the fragment's header; what the header leaves of it stays in the <c>mdat</c> before the samples. The
+    /// file holds what the two-copy writer makes (every payload kept, then each fragment written whole): the same init
+    /// segment and, fragment by fragment, the same samples (timing, flags, bytes); the fragments follow one another
+    /// from the init segment to the file's end. GOPs that grow (the header outgrows its room: the payloads move) and
+    /// shrink (padding), with and without O_DIRECT.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_one_copy_recording_holds_the_samples_the_two_copy_writer_writes_fragment_by_fragment(bool directIo)
+    {
+        var options = new RecordingOptions { Directory = _root, MinFreeMegabytes = 0, WriterThreads = 1, DirectIo = directIo };
+        var store = new RecordingStore(Options.Create(options), Options.Create(new ServerOptions()), TimeProvider.System,
+            NullLogger<RecordingStore>.Instance);
+        using var disk = new RecordingDisk(Options.Create(options));
+        var stream = new LiveStream("onecopy", new PublisherInfo("test", "127.0.0.1:1", null), DateTimeOffset.UtcNow, []);
+        var recording = new StreamRecording(stream, options, store, disk, 0, TimeProvider.System, NullLogger.Instance, new RecordingCounters());
+        recording.Start();
+
+        Publish(stream, MediaFrame.Create(AvcRecord, MediaKind.Video, MediaFrameKind.SequenceHeader, 0, isKeyframe: true, videoCodec: VideoCodec.H264));
+        Publish(stream, SyntheticFrames.AudioConfig());
+        var videoHeader = MediaFrame.Create(AvcRecord, MediaKind.Video, MediaFrameKind.SequenceHeader, 0, isKeyframe: true, videoCodec: VideoCodec.H264);
+        var audioHeader = SyntheticFrames.AudioConfig();
+        var frames = new List<MediaFrame>();
+        var dts = 0L;
+        foreach (var gop in new[] { 30, 5, 40, 41, 12, 12, 48, 3, 25 })
+        {
+            for (var i = 0; i < gop; i++, dts += 40)
+            {
+                frames.Add(Video(dts, idr: i == 0, size: 700 + (int)(dts % 997), fill: (byte)(dts / 40)));
+                frames.Add(SyntheticFrames.Audio(dts + 5, size: 150 + (int)(dts % 61)));
+            }
+        }
+
+        // The oracle: the writer keeping copies of the payloads and writing each fragment whole, cut at each keyframe.
+        var expected = new System.Buffers.ArrayBufferWriter<byte>();
+        Assert.True(Fmp4Track.TryCreate(videoHeader, out var videoTrack, stream.Video?.Width ?? 0, stream.Video?.Height ?? 0)
+            || Fmp4Track.TryCreate(videoHeader, out videoTrack));
+        Assert.True(Fmp4Track.TryCreate(audioHeader, out var audioTrack));
+        using (var oracle = new Fmp4SegmentWriter(videoTrack, audioTrack, copyPayloads: true))
+        {
+            oracle.WriteInitSegment(expected);
+            foreach (var frame in frames)
+            {
+                if (frame.Kind == MediaKind.Video && frame.IsKeyframe && oracle.PendingBytes > 0)
+                {
+                    oracle.WriteFragment(expected, frame.Dts, Fmp4SegmentWriter.NoTimestamp);
+                }
+                oracle.Add(frame);
+            }
+            oracle.WriteFragment(expected);
+        }
+
+        foreach (var frame in frames)
+        {
+            Publish(stream, frame);
+        }
+        stream.End();
+        await recording.Completion.WaitAsync(Limit);
+
+        var path = Assert.Single(store.Files("onecopy")).FullName;
+        var bytes = await File.ReadAllBytesAsync(path);
+        var recorded = Fmp4File.Read(bytes);
+        var oracleFile = Fmp4File.Read(expected.WrittenSpan.ToArray());
+        var info = RecordingReader.Read(path);
+        Assert.Equal(expected.WrittenSpan[..(int)info.InitLength].ToArray(), bytes.AsSpan(0, (int)info.InitLength).ToArray());
+        Assert.Equal(9, recorded.Fragments.Count);
+        Assert.Equal(oracleFile.Fragments.Select(f => f.SequenceNumber), recorded.Fragments.Select(f => f.SequenceNumber));
+        foreach (var track in new uint[] { 1, 2 })
+        {
+            var want = oracleFile.Samples(track).ToList();
+            var got = recorded.Samples(track).ToList();
+            Assert.Equal(want.Count, got.Count);
+            for (var i = 0; i < want.Count; i++)
+            {
+                Assert.Equal(want[i].Sample with { DataOffset = 0 }, got[i].Sample with { DataOffset = 0 });
+                Assert.True(oracleFile.SampleBytes(want[i].Fragment, want[i].Sample).SequenceEqual(recorded.SampleBytes(got[i].Fragment, got[i].Sample)));
+            }
+        }
+        // Some fragments kept room their header did not take: the mdat holds more than its samples.
+        Assert.Contains(recorded.Fragments, f => f.Mdat.Size > 8 + f.Tracks.Sum(t => t.Samples.Sum(x => (long)x.Size)));
+        Assert.Equal(9, info.Fragments.Count);
+        Assert.Equal(info.InitLength, info.Fragments[0].Offset);
+        Assert.All(info.Fragments.Zip(info.Fragments.Skip(1)), pair => Assert.Equal(pair.First.Offset + pair.First.Length, pair.Second.Offset));
+        Assert.Equal(bytes.Length, info.Fragments[^1].Offset + info.Fragments[^1].Length);
+    }
+
+    /// <summary>A recording whose first pump blocks until released, as a write to a stalled disk does.</summary>
+    private sealed class StalledRecording : IPumpedRecording, IDisposable
+    {
+        private readonly ManualResetEventSlim _released = new();
+
+        public ManualResetEventSlim Entered { get; } = new();
+
+        public bool Pump(bool stopping)
+        {
+            Entered.Set();
+            _released.Wait();
+            return false;
+        }
+
+        public void Release() => _released.Set();
+
+        public void Dispose()
+        {
+            _released.Set();
+            _released.Dispose();
+            Entered.Dispose();
+        }
     }
 
     /// <summary>One H.264 NAL unit (AVCC) whose bytes after its header are all <paramref name="fill"/>.</summary>

@@ -39,7 +39,12 @@ public sealed class Fmp4SegmentWriter : IDisposable
     /// (one per track, reused from fragment to fragment) instead of keeping a reference: the caller may then release a
     /// frame as soon as it is added. For a consumer that holds a fragment for seconds (a recording): frames held that
     /// long outnumber what the shared array pool keeps, and every publisher's next rent would allocate a new array.</param>
-    public Fmp4SegmentWriter(Fmp4Track? video, Fmp4Track? audio, uint firstSequenceNumber = 1, bool copyPayloads = false)
+    /// <param name="videoPayloads">Where the video payloads are copied as they are added, one after the other in
+    /// <c>mdat</c> order, instead of being kept (a recording's write buffer: one copy of the bytes instead of two). A
+    /// fragment written through <see cref="WriteFragment(IBufferWriter{byte}, List{ReadOnlyMemory{byte}}, long, long)"/>
+    /// then lists only the audio payloads: the caller puts the video payloads between the header and them.</param>
+    public Fmp4SegmentWriter(Fmp4Track? video, Fmp4Track? audio, uint firstSequenceNumber = 1, bool copyPayloads = false,
+        IBufferWriter<byte>? videoPayloads = null)
     {
         _sequenceNumber = Math.Max(1, firstSequenceNumber);
         if (video is null && audio is null)
@@ -52,8 +57,8 @@ public sealed class Fmp4SegmentWriter : IDisposable
         }
         Video = video;
         Audio = audio;
-        _video = video is null ? null : new TrackSamples(video, copyPayloads);
-        _audio = audio is null ? null : new TrackSamples(audio, copyPayloads);
+        _video = video is null ? null : new TrackSamples(video, copyPayloads && videoPayloads is null, videoPayloads);
+        _audio = audio is null ? null : new TrackSamples(audio, copyPayloads, null);
     }
 
     public Fmp4Track? Video { get; }
@@ -193,8 +198,10 @@ public sealed class Fmp4SegmentWriter : IDisposable
     /// own memory. The caller keeps the frames retained until that write has completed. A writer that copies payloads
     /// lists its own buffer instead, one memory per track, valid until the next <see cref="Add(MediaFrame)"/>. Returns
     /// the fragment's length in bytes (0 when no sample is queued).</summary>
+    /// <param name="mdatPadding">Bytes the <c>mdat</c> holds before its samples, unused (the sample offsets skip
+    /// them); the caller writes them after the header: room a caller left for the header, not all of it taken.</param>
     public long WriteFragment(IBufferWriter<byte> header, List<ReadOnlyMemory<byte>> payloads, long nextVideoDts = NoTimestamp,
-        long nextAudioDts = NoTimestamp)
+        long nextAudioDts = NoTimestamp, int mdatPadding = 0)
     {
         var video = _video is { Count: > 0 } ? _video : null;
         var audio = _audio is { Count: > 0 } ? _audio : null;
@@ -204,21 +211,25 @@ public sealed class Fmp4SegmentWriter : IDisposable
         }
         var videoEnd = video is null ? 0 : nextVideoDts == NoTimestamp ? NoTimestamp : nextVideoDts * VideoTicksPerMillisecond;
         var audioEnd = audio is null ? 0 : nextAudioDts == NoTimestamp ? NoTimestamp : audio.Clock.Peek(nextAudioDts);
-        return WriteTrackFragments(header, video, audio, videoEnd, audioEnd, payloads);
+        return WriteTrackFragments(header, video, audio, videoEnd, audioEnd, payloads, mdatPadding);
     }
+
+    /// <summary>The length of the next fragment's <c>moof</c> and <c>mdat</c> header, for the samples queued now.</summary>
+    public int PendingHeaderLength => 8 + MfhdSize + (_video is { Count: > 0 } ? _video.TrafSize : 0) + (_audio is { Count: > 0 } ? _audio.TrafSize : 0) + 8;
+
+    private const int MfhdSize = 16;
 
     /// <summary>The fragment of the given tracks' queued samples (null: none queued); each end is the decode time in
     /// the track's timescale after its last sample, or <see cref="NoTimestamp"/>. The payloads are copied into
     /// <paramref name="output"/>, or, given <paramref name="payloads"/>, listed there instead.</summary>
     private long WriteTrackFragments(IBufferWriter<byte> output, TrackSamples? video, TrackSamples? audio, long videoEnd, long audioEnd,
-        List<ReadOnlyMemory<byte>>? payloads = null)
+        List<ReadOnlyMemory<byte>>? payloads = null, int mdatPadding = 0)
     {
-        const int MfhdSize = 16;
         var moofSize = 8 + MfhdSize + (video?.TrafSize ?? 0) + (audio?.TrafSize ?? 0);
         var videoBytes = video?.PayloadBytes ?? 0;
         var audioBytes = audio?.PayloadBytes ?? 0;
         // trun's data_offset is a signed 32-bit field: a fragment is far smaller than that, or the cutting is broken.
-        if (moofSize + 8 + videoBytes + audioBytes > int.MaxValue)
+        if (moofSize + 8 + mdatPadding + videoBytes + audioBytes > int.MaxValue)
         {
             throw new InvalidOperationException("A fragment over 2 GB: cut fragments at least once per segment.");
         }
@@ -229,10 +240,10 @@ public sealed class Fmp4SegmentWriter : IDisposable
         box.U32(_sequenceNumber++);
         box.End(mfhd);
         // data_offset: from the first byte of moof (default-base-is-moof) to the track's first sample in mdat.
-        video?.WriteTrackFragment(ref box, moofSize + 8, videoEnd);
-        audio?.WriteTrackFragment(ref box, moofSize + 8 + (int)videoBytes, audioEnd);
+        video?.WriteTrackFragment(ref box, moofSize + 8 + mdatPadding, videoEnd);
+        audio?.WriteTrackFragment(ref box, moofSize + 8 + mdatPadding + (int)videoBytes, audioEnd);
         box.End(moof);
-        box.U32((uint)(8 + videoBytes + audioBytes)); // the payloads follow, written straight from the frames
+        box.U32((uint)(8 + mdatPadding + videoBytes + audioBytes)); // the payloads follow, written straight from the frames
         box.U32((uint)BoxType.Mdat);
         output.Advance(box.Length);
         if (payloads is null)
@@ -245,7 +256,7 @@ public sealed class Fmp4SegmentWriter : IDisposable
             video?.ListPayloads(payloads);
             audio?.ListPayloads(payloads);
         }
-        return moofSize + 8 + videoBytes + audioBytes;
+        return moofSize + 8 + mdatPadding + videoBytes + audioBytes;
     }
 
     /// <summary>Forgets the queued samples without writing them (a stream reset); the sequence number goes on.</summary>
@@ -262,13 +273,16 @@ public sealed class Fmp4SegmentWriter : IDisposable
     }
 
     /// <summary>One track's queued samples in a pooled array; when it copies payloads, their bytes too, one after the
-    /// other in mdat order, in a pooled buffer that grows by doubling and is kept from fragment to fragment.</summary>
-    private sealed class TrackSamples(Fmp4Track track, bool copyPayloads) : IDisposable
+    /// other in mdat order, in a pooled buffer that grows by doubling and is kept from fragment to fragment; given a
+    /// <paramref name="sink"/>, the bytes go there and only their sizes stay.</summary>
+    private sealed class TrackSamples(Fmp4Track track, bool copyPayloads, IBufferWriter<byte>? sink) : IDisposable
     {
         private const int FirstDataLength = 64 * 1024;
 
         private Fmp4Sample[] _samples = ArrayPool<Fmp4Sample>.Shared.Rent(64);
         private byte[] _data = copyPayloads ? ArrayPool<byte>.Shared.Rent(FirstDataLength) : [];
+        // The payload sizes of samples whose bytes went to the sink (their Payload is empty).
+        private int[] _sizes = sink is null ? [] : ArrayPool<int>.Shared.Rent(64);
 
         public readonly Fmp4Track Track = track;
         public AudioSampleClock Clock = new(track.Kind == MediaKind.Audio ? (int)track.Timescale : 1000);
@@ -290,10 +304,29 @@ public sealed class Fmp4SegmentWriter : IDisposable
                 ArrayPool<Fmp4Sample>.Shared.Return(_samples, clearArray: true);
                 _samples = larger;
             }
+            if (sink is not null)
+            {
+                if (Count == _sizes.Length)
+                {
+                    var larger = ArrayPool<int>.Shared.Rent(Count * 2);
+                    _sizes.AsSpan(0, Count).CopyTo(larger);
+                    ArrayPool<int>.Shared.Return(_sizes);
+                    _sizes = larger;
+                }
+                var length = sample.Payload.Length;
+                sample.Payload.Span.CopyTo(sink.GetSpan(length));
+                sink.Advance(length);
+                _sizes[Count] = sample.Payload.Length;
+                _samples[Count++] = sample with { Payload = default };
+                PayloadBytes += sample.Payload.Length;
+                return;
+            }
             var queued = copyPayloads ? sample with { Payload = Copy(sample.Payload.Span) } : sample;
             _samples[Count++] = queued;
             PayloadBytes += queued.Payload.Length;
         }
+
+        private int SizeOf(int index) => sink is null ? _samples[index].Payload.Length : _sizes[index];
 
         /// <summary>The payload appended to the track's own buffer, which doubles when full (the queued samples then
         /// point into the new one).</summary>
@@ -361,7 +394,7 @@ public sealed class Fmp4SegmentWriter : IDisposable
                 duration = Math.Clamp(duration, 0, uint.MaxValue);
                 previousDuration = (int)Math.Min(duration, int.MaxValue);
                 box.U32((uint)duration);
-                box.U32((uint)samples[i].Payload.Length);
+                box.U32((uint)SizeOf(i));
                 if (IsVideo)
                 {
                     box.U32(samples[i].Flags);
@@ -375,6 +408,10 @@ public sealed class Fmp4SegmentWriter : IDisposable
         /// <summary>The payloads in order, then the queue is emptied (the references dropped).</summary>
         public void WritePayloads(IBufferWriter<byte> output)
         {
+            if (sink is not null)
+            {
+                throw new InvalidOperationException("The video payloads went to the writer's sink: write the fragment with its payloads listed.");
+            }
             if (copyPayloads)
             {
                 output.Write(_data.AsSpan(0, (int)PayloadBytes));
@@ -393,7 +430,11 @@ public sealed class Fmp4SegmentWriter : IDisposable
         /// when it copies them: unchanged until the next <see cref="Append"/>); then the queue is emptied.</summary>
         public void ListPayloads(List<ReadOnlyMemory<byte>> payloads)
         {
-            if (copyPayloads)
+            if (sink is not null)
+            {
+                // Already in the sink, in mdat order.
+            }
+            else if (copyPayloads)
             {
                 payloads.Add(_data.AsMemory(0, (int)PayloadBytes));
             }
@@ -419,6 +460,11 @@ public sealed class Fmp4SegmentWriter : IDisposable
             Clear();
             ArrayPool<Fmp4Sample>.Shared.Return(_samples);
             _samples = [];
+            if (_sizes.Length > 0)
+            {
+                ArrayPool<int>.Shared.Return(_sizes);
+                _sizes = [];
+            }
             if (copyPayloads && _data.Length > 0)
             {
                 ArrayPool<byte>.Shared.Return(_data);
