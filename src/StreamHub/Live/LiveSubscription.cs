@@ -258,10 +258,13 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         Publish();
     }
 
-    /// <summary>Queues <paramref name="frame"/> (retaining it) or drops it; false when the subscriber has been
-    /// behind too long and must be removed.</summary>
-    internal bool Offer(MediaFrame frame, bool syncPoint)
+    /// <summary>Queues <paramref name="frame"/> or drops it; false when the subscriber has been behind too long and
+    /// must be removed. The caller lends a reference to the frame, taken beforehand for every subscription at once
+    /// (<see cref="MediaFrame.Retain(int)"/>): <paramref name="queued"/> says whether this one kept it; the caller
+    /// releases the ones not kept.</summary>
+    internal bool Offer(MediaFrame frame, bool syncPoint, out bool queued)
     {
+        queued = false;
         if (frame.FrameKind != MediaFrameKind.Coded)
         {
             if (_dropping || _written - Volatile.Read(ref _reader.Head) >= _capacity)
@@ -269,6 +272,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
                 _headersStale = true;
                 return true;
             }
+            queued = true;
             Enqueue(frame);
             return true;
         }
@@ -281,6 +285,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
                 {
                     RepeatStart();
                 }
+                queued = true;
                 Enqueue(frame);
                 return true;
             }
@@ -309,6 +314,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
             CountDrop(frame);
             return true;
         }
+        queued = true;
         Enqueue(frame);
         return true;
     }
@@ -356,9 +362,10 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         Volatile.Write(ref _droppedBytes, _droppedBytes + frame.Payload.Length);
     }
 
+    /// <summary>Queues <paramref name="frame"/> with the reference the caller lent (see <see cref="Offer"/>).</summary>
     private void Enqueue(MediaFrame frame)
     {
-        Push(frame.Retain(), frame.Dts);
+        Push(frame, frame.Dts);
         _lastDts = frame.Dts;
         Publish(wake: !HoldsAudio(frame));
     }

@@ -142,9 +142,22 @@ public sealed class MediaFrame
         return this;
     }
 
-    public void Release()
+    /// <summary>Takes <paramref name="count"/> references at once (one atomic operation), for a caller that hands
+    /// the frame to that many holders; those it did not hand it to go back with <see cref="Release(int)"/>.</summary>
+    public void Retain(int count)
     {
-        var left = Interlocked.Decrement(ref _references);
+        if (Interlocked.Add(ref _references, count) <= count)
+        {
+            throw new InvalidOperationException("MediaFrame retained after its last release.");
+        }
+    }
+
+    public void Release() => Release(1);
+
+    /// <summary>Gives back <paramref name="count"/> references at once.</summary>
+    public void Release(int count)
+    {
+        var left = Interlocked.Add(ref _references, -count);
         if (left == 0)
         {
             var buffer = _buffer;
