@@ -316,19 +316,20 @@ public sealed class LiveSubscriptionTests
     [Fact]
     public void The_media_time_bound_holds_after_the_ring_has_grown()
     {
-        // 4 s of 25 fps video and AAC is ~340 entries: the ring grows from 64 to 512 on the way.
+        // 4 s of 25 fps video and AAC is ~340 entries: the ring grows from 64 to 512 on the way. The stream starts at
+        // 10 s, so an entry whose DTS were lost in the growth would not look like the first one's.
         var registry = Registry(new LiveOptions { SubscriberQueueMaxSeconds = 4, SubscriberMaxBehindSeconds = 60 });
         var stream = Begin(registry);
-        Publish(stream, SyntheticFrames.VideoConfig());
-        Publish(stream, SyntheticFrames.AudioConfig());
+        Publish(stream, SyntheticFrames.VideoConfig(10_000));
+        Publish(stream, SyntheticFrames.AudioConfig(10_000));
         var reader = stream.Subscribe(new SubscriptionOptions("reader"));
 
-        var written = PublishAll(stream, SyntheticFrames.Interleaved(0, 6000, 250));
+        var written = PublishAll(stream, SyntheticFrames.Interleaved(10_000, 6000, 250));
         var kept = Drain(reader).OfType<MediaFrame>().Where(f => f.FrameKind == MediaFrameKind.Coded).ToList();
 
         // Everything up to 4 s after the first entry, nothing after it (no keyframe to resume at within 6 s).
-        Assert.Equal(written.Where(f => f.Dts <= 4000), kept);
-        Assert.Equal(written.Count(f => f.Dts > 4000), reader.DroppedFrames);
+        Assert.Equal(written.Where(f => f.Dts <= 14_000), kept);
+        Assert.Equal(written.Count(f => f.Dts > 14_000), reader.DroppedFrames);
         reader.Dispose();
         registry.EndPublish(stream);
         AssertEveryFrameReleased();
