@@ -19,13 +19,17 @@ namespace StreamHub.Hosting;
 /// the frames and arrays stay held, and are let go when the send completes or fails. A send that fails, or a connection
 /// that is shut, makes every later flush report the output completed, as a pipe whose reader has gone does.</para>
 /// <para>Nothing is allocated per flush while at most a few buffers are queued; a pending send is one operation object
-/// of the runtime's.</para></summary>
+/// of the runtime's.</para>
+/// <para>On Linux the first, non-blocking send of a flush is a direct sendmsg (<see cref="GatheredSend"/>) when every
+/// queued buffer is pinned memory: the blocks here come from <see cref="PinnedBufferPool"/>, as do frames' shared
+/// encodings. Anything else (a frame's bytes that are not its encoding) takes the runtime's send.</para></summary>
 public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
 {
     /// <summary>Size of the pooled arrays that hold control messages, commands and frames encoded for this peer alone.</summary>
     private const int BlockSize = 4096;
 
     private readonly Socket _socket;
+    private readonly SafeHandle? _handle;
     private readonly Send _send;
     private readonly List<ArraySegment<byte>> _buffers = new(16);
     private readonly List<MediaFrame> _frames = new(16);
@@ -34,6 +38,8 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
     private int _blockStart;
     private int _blockEnd;
     private long _unflushed;
+    private int _unpinned;
+    private long _directSends;
 
     private ManualResetValueTaskSourceCore<FlushResult> _flush = new() { RunContinuationsAsynchronously = true };
     private volatile bool _cancelRequested;
@@ -48,7 +54,11 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
         // instead, and the rest is sent asynchronously. Reads are asynchronous whatever this says.
         _socket.Blocking = false;
         _send = new Send(this);
+        _handle = GatheredSend.IsSupported ? socket.SafeHandle : null;
     }
+
+    /// <summary>Flushes whose first send went straight to sendmsg rather than through the runtime's socket.</summary>
+    internal long DirectSends => _directSends;
 
     /// <summary>Buffers one send takes at most: a writer that has queued this many flushes before it writes more
     /// (the kernel takes at most IOV_MAX, 1024 on Linux, in one sendmsg).</summary>
@@ -81,6 +91,10 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
         _frames.Add(frame);
         _buffers.Add(segment);
         _unflushed += segment.Count;
+        if (!frame.IsPinnedEncoding(segment.Array))
+        {
+            _unpinned++;
+        }
     }
 
     public override void Advance(int bytes)
@@ -112,7 +126,7 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
             return;
         }
         SealBlock();
-        _block = ArrayPool<byte>.Shared.Rent(Math.Max(size, BlockSize));
+        _block = PinnedBufferPool.Shared.Rent(Math.Max(size, BlockSize));
         _blocks.Add(_block);
         _blockStart = _blockEnd = 0;
     }
@@ -154,7 +168,15 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
         SocketError error;
         try
         {
-            sent = _socket.Send(_buffers, SocketFlags.None, out error);
+            if (_handle is not null && _unpinned == 0 && _buffers.Count <= GatheredSend.MaxBuffers)
+            {
+                _directSends++;
+                sent = GatheredSend.Send(_handle, _buffers, out error);
+            }
+            else
+            {
+                sent = _socket.Send(_buffers, SocketFlags.None, out error);
+            }
         }
         catch (ObjectDisposedException)
         {
@@ -243,12 +265,13 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
         _frames.Clear();
         foreach (var block in _blocks)
         {
-            ArrayPool<byte>.Shared.Return(block);
+            PinnedBufferPool.Shared.Return(block);
         }
         _blocks.Clear();
         _block = null;
         _blockStart = _blockEnd = 0;
         _unflushed = 0;
+        _unpinned = 0;
     }
 
     /// <summary>The next flush (or the one waiting now) returns cancelled. A flush waiting on the peer is only ever

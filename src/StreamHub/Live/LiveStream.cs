@@ -314,12 +314,26 @@ public sealed class LiveStream
             // A place a subscriber that dropped frames can resume from: a video keyframe, or any audio frame of a
             // stream without video.
             var syncPoint = frame.Kind == MediaKind.Video ? frame.IsKeyframe : _videoSequenceHeader is null;
+            // One reference for each subscription, taken at once and the unused ones given back after: an atomic
+            // change of the frame's count per subscription would contend with the players releasing the frames
+            // they have sent.
+            frame.Retain(subscriptions.Length);
+            var unused = 0;
             foreach (var subscription in subscriptions)
             {
-                if (subscription.Primed && !subscription.Offer(frame, syncPoint))
+                var queued = false;
+                if (subscription.Primed && !subscription.Offer(frame, syncPoint, out queued))
                 {
                     RemoveBehind(subscription);
                 }
+                if (!queued)
+                {
+                    unused++;
+                }
+            }
+            if (unused > 0)
+            {
+                frame.Release(unused);
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Threading.Tasks.Sources;
 using StreamHub.Media;
 
@@ -12,16 +13,27 @@ namespace StreamHub.Live;
 /// <see cref="Dispose"/> (which releases whatever is still queued).</para></summary>
 public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThreadPoolWorkItem
 {
-    private struct Slot
+    /// <summary>What the reader writes and the producer reads, on a cache line of its own: the producer's checks
+    /// read it once per frame, and would otherwise miss on a line the producer's own writes keep taking back.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private struct ReaderPosition
     {
-        public object? Value;
-        public long Dts;
+        /// <summary>Index of the next entry to read.</summary>
+        [FieldOffset(64)]
+        public long Head;
+
+        /// <summary>Payload bytes of the frames taken (read or drained) so far.</summary>
+        [FieldOffset(72)]
+        public long TakenBytes;
     }
 
     // Starts small and doubles, up to the configured bound, as the queue grows: a player that keeps up (most do)
     // holds 1 KiB of ring, not the 32 KiB the default bound needs. Only the producer replaces it; the reader reads
-    // the reference after it reads _tail, so it sees an array holding every entry up to that tail.
-    private Slot[] _ring;
+    // the reference after it reads _tail, so it sees an array holding every entry up to that tail. Each entry's place
+    // in media time (see Push) is in _ringDts, beside it, which only the producer reads or writes: the reader's writes
+    // to _ring (it clears what it takes) do not take the line the producer's bound check reads.
+    private object?[] _ring;
+    private long[] _ringDts;
     private readonly int _maxRingSize;
     private const int InitialRingSize = 64;
     private readonly int _capacity;
@@ -35,6 +47,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     // Producer-owned (publisher's thread). _written counts what was pushed; _tail is what the reader may see, published
     // with a release write once the slots are written.
     private long _written;
+    private long _pushedBytes;
     private long _tail;
     private long _lastDts;
     private bool _dropping;
@@ -49,10 +62,9 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     // does not wake the reader on its own (see Enqueue).
     private long _audioHeldSince = long.MinValue;
 
-    // Consumer-owned; _head published for the producer's bound checks.
-    private long _head;
+    // Consumer-owned, published with plain release writes (one reader, one writer) for the producer's bound checks.
+    private ReaderPosition _reader;
 
-    private long _queuedBytes;
     private int _end;
     private int _disposed;
     private int _waiting;
@@ -67,7 +79,8 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         _capacity = limits.SubscriberQueueMaxFrames;
         var size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)_capacity);
         _maxRingSize = size;
-        _ring = new Slot[Math.Min(size, InitialRingSize)];
+        _ring = new object?[Math.Min(size, InitialRingSize)];
+        _ringDts = new long[_ring.Length];
         _maxBytes = limits.SubscriberQueueMaxBytes;
         _maxMediaMs = (long)(limits.SubscriberQueueMaxSeconds * 1000);
         _maxBehindMs = (long)(limits.SubscriberMaxBehindSeconds * 1000);
@@ -87,10 +100,25 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     public long DroppedBytes => Volatile.Read(ref _droppedBytes);
 
     /// <summary>Payload bytes queued now.</summary>
-    public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+    public long QueuedBytes
+    {
+        get
+        {
+            // Taken first: what was pushed by then is at least that.
+            var taken = Volatile.Read(ref _reader.TakenBytes);
+            return Volatile.Read(ref _pushedBytes) - taken;
+        }
+    }
 
     /// <summary>Entries queued now.</summary>
-    public int QueuedItems => (int)(Volatile.Read(ref _tail) - Volatile.Read(ref _head));
+    public int QueuedItems
+    {
+        get
+        {
+            var head = Volatile.Read(ref _reader.Head);
+            return (int)(Volatile.Read(ref _tail) - head);
+        }
+    }
 
     /// <summary>Why the subscription ended, or <see cref="SubscriptionEnd.None"/> while it is live.</summary>
     public SubscriptionEnd End => (SubscriptionEnd)Volatile.Read(ref _end);
@@ -109,7 +137,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     /// at once when the subscription was removed (behind) or disposed.</summary>
     public bool TryRead(out LiveItem item)
     {
-        var head = _head;
+        var head = _reader.Head;
         if (head == Volatile.Read(ref _tail) || Volatile.Read(ref _end) > (int)SubscriptionEnd.PublishEnded)
         {
             item = default;
@@ -117,13 +145,14 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         }
         var ring = Volatile.Read(ref _ring);
         ref var slot = ref ring[head & (ring.Length - 1)];
-        var value = slot.Value!;
-        slot.Value = null;
+        var value = slot!;
+        slot = null;
         if (value is MediaFrame frame)
         {
-            Interlocked.Add(ref _queuedBytes, -frame.Payload.Length);
+            // Only this reader writes it: a release write, no atomic add, and the bytes before the head that frees them.
+            Volatile.Write(ref _reader.TakenBytes, _reader.TakenBytes + frame.Payload.Length);
         }
-        Volatile.Write(ref _head, head + 1);
+        Volatile.Write(ref _reader.Head, head + 1);
         item = new LiveItem(value);
         return true;
     }
@@ -154,7 +183,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
             result = false;
             return true;
         }
-        if (Volatile.Read(ref _head) != Volatile.Read(ref _tail))
+        if (Volatile.Read(ref _reader.Head) != Volatile.Read(ref _tail))
         {
             result = true;
             return true;
@@ -220,7 +249,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
 
     internal void OfferMetadata(IReadOnlyDictionary<string, object?> metadata)
     {
-        if (_dropping || _written - Volatile.Read(ref _head) >= _capacity)
+        if (_dropping || _written - Volatile.Read(ref _reader.Head) >= _capacity)
         {
             _headersStale = true;
             return;
@@ -229,17 +258,21 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         Publish();
     }
 
-    /// <summary>Queues <paramref name="frame"/> (retaining it) or drops it; false when the subscriber has been
-    /// behind too long and must be removed.</summary>
-    internal bool Offer(MediaFrame frame, bool syncPoint)
+    /// <summary>Queues <paramref name="frame"/> or drops it; false when the subscriber has been behind too long and
+    /// must be removed. The caller lends a reference to the frame, taken beforehand for every subscription at once
+    /// (<see cref="MediaFrame.Retain(int)"/>): <paramref name="queued"/> says whether this one kept it; the caller
+    /// releases the ones not kept.</summary>
+    internal bool Offer(MediaFrame frame, bool syncPoint, out bool queued)
     {
+        queued = false;
         if (frame.FrameKind != MediaFrameKind.Coded)
         {
-            if (_dropping || _written - Volatile.Read(ref _head) >= _capacity)
+            if (_dropping || _written - Volatile.Read(ref _reader.Head) >= _capacity)
             {
                 _headersStale = true;
                 return true;
             }
+            queued = true;
             Enqueue(frame);
             return true;
         }
@@ -252,6 +285,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
                 {
                     RepeatStart();
                 }
+                queued = true;
                 Enqueue(frame);
                 return true;
             }
@@ -280,6 +314,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
             CountDrop(frame);
             return true;
         }
+        queued = true;
         Enqueue(frame);
         return true;
     }
@@ -309,15 +344,16 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
 
     private bool Fits(MediaFrame frame, int spareSlots)
     {
-        var head = Volatile.Read(ref _head);
+        // The bytes taken before the head: the head read second covers them (the reader writes them in that order).
+        var taken = Volatile.Read(ref _reader.TakenBytes);
+        var head = Volatile.Read(ref _reader.Head);
         var count = _written - head;
-        if (count + 1 + spareSlots > _capacity || Interlocked.Read(ref _queuedBytes) + frame.Payload.Length > _maxBytes)
+        if (count + 1 + spareSlots > _capacity || _pushedBytes - taken + frame.Payload.Length > _maxBytes)
         {
             return false;
         }
-        // The slot at head is not written by the producer until the consumer moves past it: its Dts is stable
-        // (or stale, which only makes the check stricter).
-        return count == 0 || frame.Dts - _ring[head & (_ring.Length - 1)].Dts <= _maxMediaMs;
+        // The entry at head is not overwritten by the producer until the consumer moves past it: its Dts is stable.
+        return count == 0 || frame.Dts - _ringDts[head & (_ringDts.Length - 1)] <= _maxMediaMs;
     }
 
     private void CountDrop(MediaFrame frame)
@@ -326,9 +362,10 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         Volatile.Write(ref _droppedBytes, _droppedBytes + frame.Payload.Length);
     }
 
+    /// <summary>Queues <paramref name="frame"/> with the reference the caller lent (see <see cref="Offer"/>).</summary>
     private void Enqueue(MediaFrame frame)
     {
-        Push(frame.Retain(), frame.Dts);
+        Push(frame, frame.Dts);
         _lastDts = frame.Dts;
         Publish(wake: !HoldsAudio(frame));
     }
@@ -358,16 +395,16 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     /// first sent (the frame keeps that), or a late joiner's queue would look as long as the stream and drop.</summary>
     private void Push(object value, long dts)
     {
-        if (_written - Volatile.Read(ref _head) >= _ring.Length && _ring.Length < _maxRingSize)
+        if (_written - Volatile.Read(ref _reader.Head) >= _ring.Length && _ring.Length < _maxRingSize)
         {
             Grow();
         }
-        ref var slot = ref _ring[_written & (_ring.Length - 1)];
-        slot.Dts = dts;
-        slot.Value = value;
+        var index = _written & (_ring.Length - 1);
+        _ringDts[index] = dts;
+        _ring[index] = value;
         if (value is MediaFrame frame)
         {
-            Interlocked.Add(ref _queuedBytes, frame.Payload.Length);
+            Volatile.Write(ref _pushedBytes, _pushedBytes + frame.Payload.Length);
         }
         _written++;
     }
@@ -378,11 +415,15 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     private void Grow()
     {
         var old = _ring;
-        var next = new Slot[old.Length * 2];
-        for (var index = Volatile.Read(ref _head); index < _written; index++)
+        var oldDts = _ringDts;
+        var next = new object?[old.Length * 2];
+        var nextDts = new long[next.Length];
+        for (var index = Volatile.Read(ref _reader.Head); index < _written; index++)
         {
             next[index & (next.Length - 1)] = old[index & (old.Length - 1)];
+            nextDts[index & (next.Length - 1)] = oldDts[index & (old.Length - 1)];
         }
+        _ringDts = nextDts;
         Volatile.Write(ref _ring, next);
     }
 
@@ -452,18 +493,18 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         lock (_drainGate)
         {
             var tail = Volatile.Read(ref _tail);
-            for (var head = _head; head < tail; head++)
+            for (var head = Volatile.Read(ref _reader.Head); head < tail; head++)
             {
                 var ring = Volatile.Read(ref _ring);
                 ref var slot = ref ring[head & (ring.Length - 1)];
-                if (slot.Value is MediaFrame frame)
+                if (slot is MediaFrame frame)
                 {
-                    Interlocked.Add(ref _queuedBytes, -frame.Payload.Length);
+                    Volatile.Write(ref _reader.TakenBytes, _reader.TakenBytes + frame.Payload.Length);
                     frame.Release();
                 }
-                slot.Value = null;
+                slot = null;
             }
-            Volatile.Write(ref _head, tail);
+            Volatile.Write(ref _reader.Head, tail);
         }
     }
 

@@ -90,7 +90,8 @@ public sealed class MediaFrame
     /// <summary>The bytes an output sends for this frame (RTMP chunks at one chunk size, say), encoded once by the first
     /// consumer that asks and shared by every other consumer asking with the same <paramref name="key"/>: fan-out to N
     /// players formats each frame once, not N times. The bytes live in a pooled array returned with the payload, so
-    /// they are valid while the caller holds its reference to the frame. Returns an empty memory when the frame's one
+    /// they are valid while the caller holds its reference to the frame, and pinned (<see cref="PinnedBufferPool"/>): a
+    /// socket send passes them to the kernel by address. Returns an empty memory when the frame's one
     /// slot holds another key's form: the caller then encodes the frame itself. Takes no lock: a consumer that finds
     /// the form being written spins for the few microseconds it takes.</summary>
     /// <param name="maxLength">An upper bound of the encoded length for this frame.</param>
@@ -100,7 +101,7 @@ public sealed class MediaFrame
         var state = Volatile.Read(ref _encodingState);
         if (state == 0 && (state = Interlocked.CompareExchange(ref _encodingState, 1, 0)) == 0)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(maxLength);
+            var buffer = PinnedBufferPool.Shared.Rent(maxLength);
             try
             {
                 _encodedLength = encode(this, buffer, key);
@@ -108,7 +109,7 @@ public sealed class MediaFrame
             catch
             {
                 // Consumers spinning on the form being written must not spin for ever: they encode for themselves.
-                ArrayPool<byte>.Shared.Return(buffer);
+                PinnedBufferPool.Shared.Return(buffer);
                 Volatile.Write(ref _encodingState, 3);
                 throw;
             }
@@ -128,6 +129,10 @@ public sealed class MediaFrame
         return state == 2 && _encodingKey == key ? new ReadOnlyMemory<byte>(_encoded, 0, _encodedLength) : ReadOnlyMemory<byte>.Empty;
     }
 
+    /// <summary>Whether <paramref name="array"/> is this frame's shared encoding, which is always a
+    /// <see cref="PinnedBufferPool"/> array (so the caller may hand its address to the kernel).</summary>
+    internal bool IsPinnedEncoding(byte[]? array) => array is not null && ReferenceEquals(array, _encoded);
+
     public MediaFrame Retain()
     {
         if (Interlocked.Increment(ref _references) <= 1)
@@ -137,9 +142,22 @@ public sealed class MediaFrame
         return this;
     }
 
-    public void Release()
+    /// <summary>Takes <paramref name="count"/> references at once (one atomic operation), for a caller that hands
+    /// the frame to that many holders; those it did not hand it to go back with <see cref="Release(int)"/>.</summary>
+    public void Retain(int count)
     {
-        var left = Interlocked.Decrement(ref _references);
+        if (Interlocked.Add(ref _references, count) <= count)
+        {
+            throw new InvalidOperationException("MediaFrame retained after its last release.");
+        }
+    }
+
+    public void Release() => Release(1);
+
+    /// <summary>Gives back <paramref name="count"/> references at once.</summary>
+    public void Release(int count)
+    {
+        var left = Interlocked.Add(ref _references, -count);
         if (left == 0)
         {
             var buffer = _buffer;
@@ -149,7 +167,7 @@ public sealed class MediaFrame
             if (_encoded is { } encoded)
             {
                 _encoded = null;
-                ArrayPool<byte>.Shared.Return(encoded);
+                PinnedBufferPool.Shared.Return(encoded);
             }
         }
         else if (left < 0)

@@ -158,6 +158,64 @@ public sealed class RtmpSocketOutputTests
             Assert.All(frames, frame => Assert.Throws<InvalidOperationException>(() => frame.Retain()));
             // Nothing more than the batch came: the part the kernel took at once was not sent a second time.
             Assert.Equal(0, client.Available);
+            // On Linux the first, partial send was the direct sendmsg, and the rest went by the asynchronous send.
+            Assert.Equal(OperatingSystem.IsLinux() ? 1 : 0, output.DirectSends);
+        }
+    }
+
+    [Fact]
+    public async Task On_linux_pinned_buffers_go_straight_to_sendmsg_and_a_frame_sent_from_other_memory_takes_the_runtimes_send()
+    {
+        var (server, client) = await ConnectedPairAsync();
+        using (server)
+        using (client)
+        {
+            var output = new RtmpSocketOutput(server);
+            var frame = MediaFrame.Create(Enumerable.Range(0, 9000).Select(i => (byte)(i * 3)).ToArray(), MediaKind.Video, MediaFrameKind.Coded, 0,
+                videoCodec: VideoCodec.H264);
+            var shared = frame.GetOrAddEncoding(RtmpMediaChunks.SharedKey(4096, 1), RtmpMediaChunks.MaxLength(frame, 4096), RtmpMediaChunks.Shared);
+            var copy = shared.ToArray(); // the same bytes, in an ordinary (movable) array
+
+            output.Write(new byte[] { 7, 8 });
+            output.Write(shared, frame);
+            Assert.False((await output.FlushAsync()).IsCompleted);
+            Assert.Equal(OperatingSystem.IsLinux() ? 1 : 0, output.DirectSends);
+
+            output.Write(new byte[] { 9 });
+            output.Write(copy, frame);
+            Assert.False((await output.FlushAsync()).IsCompleted);
+            Assert.Equal(OperatingSystem.IsLinux() ? 1 : 0, output.DirectSends);
+
+            // Pinned again once the unpinned buffer has gone out.
+            output.Write(shared, frame);
+            Assert.False((await output.FlushAsync()).IsCompleted);
+            Assert.Equal(OperatingSystem.IsLinux() ? 2 : 0, output.DirectSends);
+
+            byte[] expected = [7, 8, .. copy, 9, .. copy, .. copy];
+            Assert.Equal(expected, await ReceiveAsync(client, expected.Length));
+            frame.Release();
+            Assert.Throws<InvalidOperationException>(() => frame.Retain());
+        }
+    }
+
+    [Fact]
+    public async Task A_direct_send_to_a_peer_that_has_gone_reports_the_output_completed()
+    {
+        var (server, client) = await ConnectedPairAsync();
+        using (server)
+        {
+            var output = new RtmpSocketOutput(server);
+            client.LingerState = new LingerOption(true, 0); // closing resets the connection
+            client.Close();
+            await Task.Delay(50);
+            FlushResult result = default;
+            for (var i = 0; i < 8 && !result.IsCompleted; i++)
+            {
+                output.Write(new byte[100]);
+                result = await output.FlushAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            Assert.True(result.IsCompleted);
+            Assert.Equal(OperatingSystem.IsLinux() ? 1 : 0, output.DirectSends);
         }
     }
 

@@ -261,6 +261,81 @@ public sealed class LiveSubscriptionTests
     }
 
     [Fact]
+    public void Queued_bytes_and_the_bounds_stay_right_as_the_ring_grows_and_across_drops()
+    {
+        // 64 KiB and 3 s: the byte bound is the one that trips (about 100 video frames of 600 bytes), after the ring
+        // (64 entries to start with) has had to grow.
+        var registry = Registry(new LiveOptions { SubscriberQueueMaxBytes = 64 * 1024, SubscriberQueueMaxSeconds = 3, SubscriberMaxBehindSeconds = 60 });
+        var stream = Begin(registry);
+        Publish(stream, SyntheticFrames.VideoConfig());
+        var reader = stream.Subscribe(new SubscriptionOptions("reader"));
+        Assert.Equal(0, reader.QueuedBytes);
+
+        // The bytes of every frame drained (the stream's header too, handed over with the first coded frame); the
+        // coded frames drained.
+        long DrainCounting(out List<MediaFrame> coded)
+        {
+            var frames = Drain(reader).OfType<MediaFrame>().ToList();
+            coded = frames.Where(f => f.FrameKind == MediaFrameKind.Coded).ToList();
+            return frames.Sum(f => (long)_sizes[f]);
+        }
+
+        // Phase 1: nothing read while the queue fills past the ring's first size and up to the byte bound.
+        var written = PublishAll(stream, SyntheticFrames.Interleaved(0, 4000, 25));
+        Assert.True(reader.QueuedItems > 64, $"{reader.QueuedItems} queued: the ring did not have to grow");
+        Assert.True(reader.DroppedFrames > 0);
+        var queued = reader.QueuedBytes;
+        Assert.InRange(queued, 64 * 1024 - 1000, 64 * 1024);
+        Assert.Equal(queued, DrainCounting(out var first));
+        Assert.Equal(0, reader.QueuedBytes);
+        Assert.Equal(written.Take(first.Count), first); // the oldest kept, the rest dropped
+        Assert.Equal(written.Count - first.Count, reader.DroppedFrames);
+
+        // Phase 2: it resumes at the next keyframe and the count follows it, read in halves.
+        var more = PublishAll(stream, SyntheticFrames.Interleaved(4000, 1000, 25));
+        var half = reader.QueuedItems / 2;
+        var taken = new List<MediaFrame>();
+        for (var i = 0; i < half && reader.TryRead(out var item); i++)
+        {
+            taken.Add(item.Frame!);
+            item.Frame!.Release();
+            Assert.Equal(MediaFrameKind.Coded, item.Frame.FrameKind);
+        }
+        var rest = reader.QueuedBytes;
+        Assert.Equal(rest, DrainCounting(out var second));
+        Assert.True(rest > 0);
+        Assert.Equal(more, taken.Concat(second));
+        Assert.Equal(0, reader.QueuedBytes);
+        Assert.Equal(written.Count - first.Count, reader.DroppedFrames);
+
+        reader.Dispose();
+        registry.EndPublish(stream);
+        AssertEveryFrameReleased();
+    }
+
+    [Fact]
+    public void The_media_time_bound_holds_after_the_ring_has_grown()
+    {
+        // 4 s of 25 fps video and AAC is ~340 entries: the ring grows from 64 to 512 on the way. The stream starts at
+        // 10 s, so an entry whose DTS were lost in the growth would not look like the first one's.
+        var registry = Registry(new LiveOptions { SubscriberQueueMaxSeconds = 4, SubscriberMaxBehindSeconds = 60 });
+        var stream = Begin(registry);
+        Publish(stream, SyntheticFrames.VideoConfig(10_000));
+        Publish(stream, SyntheticFrames.AudioConfig(10_000));
+        var reader = stream.Subscribe(new SubscriptionOptions("reader"));
+
+        var written = PublishAll(stream, SyntheticFrames.Interleaved(10_000, 6000, 250));
+        var kept = Drain(reader).OfType<MediaFrame>().Where(f => f.FrameKind == MediaFrameKind.Coded).ToList();
+
+        // Everything up to 4 s after the first entry, nothing after it (no keyframe to resume at within 6 s).
+        Assert.Equal(written.Where(f => f.Dts <= 14_000), kept);
+        Assert.Equal(written.Count(f => f.Dts > 14_000), reader.DroppedFrames);
+        reader.Dispose();
+        registry.EndPublish(stream);
+        AssertEveryFrameReleased();
+    }
+
+    [Fact]
     public async Task A_subscriber_behind_past_the_limit_is_removed_with_one_log_line_and_the_others_carry_on()
     {
         var registry = Registry(new LiveOptions { GopCacheMaxSeconds = 0.5, SubscriberQueueMaxSeconds = 1, SubscriberMaxBehindSeconds = 2 });

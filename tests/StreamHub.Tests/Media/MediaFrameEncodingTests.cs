@@ -84,25 +84,24 @@ public sealed class MediaFrameEncodingTests
     [Fact]
     public void The_encoded_buffer_goes_back_to_the_pool_on_the_last_release_not_before()
     {
-        // ArrayPool<byte>.Shared hands the array last returned on this thread back to the next rent of its size class:
-        // seeing it again tells when it was returned. The payload (100 bytes) is in another size class than the
-        // encoding (5,000 bytes asked for).
+        // PinnedBufferPool hands the array last returned to its size class back to the next rent of that class: seeing
+        // it again tells when it was returned. 600,000 bytes asked for is the 1 MiB class, which no other test uses.
         var frame = RtmpMediaChunksTests.Frame("aac", 100);
-        var encoded = frame.GetOrAddEncoding(RtmpMediaChunks.SharedKey(128, 1), 5_000, RtmpMediaChunks.Shared);
+        var encoded = frame.GetOrAddEncoding(RtmpMediaChunks.SharedKey(128, 1), 600_000, RtmpMediaChunks.Shared);
         Assert.True(MemoryMarshal.TryGetArray(encoded, out var segment));
         frame.Retain();
 
         frame.Release();
-        var whileHeld = ArrayPool<byte>.Shared.Rent(5_000);
+        var whileHeld = PinnedBufferPool.Shared.Rent(600_000);
         Assert.NotSame(segment.Array, whileHeld);
-        ArrayPool<byte>.Shared.Return(whileHeld);
-        var drained = ArrayPool<byte>.Shared.Rent(5_000); // takes back whileHeld, so the slot is free again
+        PinnedBufferPool.Shared.Return(whileHeld);
+        var drained = PinnedBufferPool.Shared.Rent(600_000); // takes back whileHeld, so the slot is free again
 
         frame.Release();
-        var afterLast = ArrayPool<byte>.Shared.Rent(5_000);
+        var afterLast = PinnedBufferPool.Shared.Rent(600_000);
         Assert.Same(segment.Array, afterLast);
-        ArrayPool<byte>.Shared.Return(afterLast);
-        ArrayPool<byte>.Shared.Return(drained);
+        PinnedBufferPool.Shared.Return(afterLast);
+        PinnedBufferPool.Shared.Return(drained);
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed partial class RtmpSession
 
     private const int DataChunkStreamId = 5;
 
-    private readonly SemaphoreSlim _outputGate = new(1, 1);
+    private readonly OutputGate _outputGate = new();
     private readonly ArrayBufferWriter<byte> _playScratch = new(512);
     private PlayerSession? _player;
     private uint _playStreamId;
