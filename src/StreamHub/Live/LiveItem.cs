@@ -3,7 +3,7 @@ using StreamHub.Media;
 namespace StreamHub.Live;
 
 /// <summary>One entry of a subscription's queue: a frame (sequence header, coded media, end of sequence) or the
-/// stream's onMetaData. A frame read is the reader's to release (<see cref="MediaFrame.Release"/>).</summary>
+/// stream's onMetaData. A frame read is the reader's to release (<see cref="MediaFrame.Release()"/>).</summary>
 public readonly struct LiveItem
 {
     private readonly object _value;

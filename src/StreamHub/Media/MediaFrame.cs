@@ -4,7 +4,7 @@ namespace StreamHub.Media;
 
 /// <summary>One audio or video message, parsed once from its FLV tag body (the RTMP message), shared by every
 /// consumer. The payload lives in a pooled array with a reference count: a consumer that keeps the frame past the
-/// call that handed it over calls <see cref="Retain"/>, and <see cref="Release"/> when done; the last release returns
+/// call that handed it over calls <see cref="Retain()"/>, and <see cref="Release()"/> when done; the last release returns
 /// the array to the pool.</summary>
 public sealed class MediaFrame
 {

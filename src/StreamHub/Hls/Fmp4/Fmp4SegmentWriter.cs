@@ -41,7 +41,7 @@ public sealed class Fmp4SegmentWriter : IDisposable
     /// long outnumber what the shared array pool keeps, and every publisher's next rent would allocate a new array.</param>
     /// <param name="videoPayloads">Where the video payloads are copied as they are added, one after the other in
     /// <c>mdat</c> order, instead of being kept (a recording's write buffer: one copy of the bytes instead of two). A
-    /// fragment written through <see cref="WriteFragment(IBufferWriter{byte}, List{ReadOnlyMemory{byte}}, long, long)"/>
+    /// fragment written through the overload that takes a payload list
     /// then lists only the audio payloads: the caller puts the video payloads between the header and them.</param>
     public Fmp4SegmentWriter(Fmp4Track? video, Fmp4Track? audio, uint firstSequenceNumber = 1, bool copyPayloads = false,
         IBufferWriter<byte>? videoPayloads = null)
