@@ -22,6 +22,7 @@ public sealed class RtmpSessionAllocationTests(ITestOutputHelper output)
 {
     private const int Messages = 200;
     private const int SegmentSize = 1460; // one TCP segment a read: the worst case for per-read costs
+    private const int MeasuredRounds = 3;
 
     [Fact]
     public async Task Media_path_allocates_per_message_not_per_chunk()
@@ -69,11 +70,17 @@ public sealed class RtmpSessionAllocationTests(ITestOutputHelper output)
         FeedInline(toServer.Writer, bytes);
         FeedInline(toServer.Writer, bytes);
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        FeedInline(toServer.Writer, bytes);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The least of three rounds: a shared pool emptied by a gen-2 GC elsewhere in the test run (the pools trim
+        // then) costs one round a fresh array, which is neither per chunk nor per message.
+        var allocated = long.MaxValue;
+        for (var round = 0; round < MeasuredRounds; round++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            FeedInline(toServer.Writer, bytes);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
-        Assert.Equal(3 * Messages, registry.Find("alloc")!.VideoFrames);
+        Assert.Equal((2 + MeasuredRounds) * Messages, registry.Find("alloc")!.VideoFrames);
         await toServer.Writer.CompleteAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
         return (allocated, Messages * ((body.Length + chunkSize - 1) / chunkSize));
