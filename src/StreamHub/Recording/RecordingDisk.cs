@@ -38,6 +38,9 @@ public sealed class RecordingDisk : IDisposable
     /// <summary>Recordings each thread drains now.</summary>
     internal IReadOnlyList<int> RecordingsPerThread => [.. _threads.Select(t => t.Count)];
 
+    /// <summary>Times each thread has woken.</summary>
+    internal IReadOnlyList<long> PassesPerThread => [.. _threads.Select(t => t.Passes)];
+
     /// <summary>Hands <paramref name="recording"/> to the thread with the fewest; null when the threads have stopped
     /// (the server is shutting down: the caller finishes the recording itself).</summary>
     internal RecordingDiskThread? Add(IPumpedRecording recording)

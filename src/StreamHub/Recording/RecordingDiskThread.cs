@@ -24,6 +24,7 @@ internal sealed class RecordingDiskThread
     private readonly AutoResetEvent _wake = new(false);
     private readonly Lock _gate = new();
     private int _count;
+    private long _passes;
     private volatile bool _stopping;
     private bool _stopped;
 
@@ -37,6 +38,9 @@ internal sealed class RecordingDiskThread
     /// <summary>Recordings this thread drains (those added and not finished).</summary>
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>Times the thread has woken and gone over its recordings.</summary>
+    internal long Passes => Volatile.Read(ref _passes);
+
     /// <summary>Adds a recording, drained from the next period on. False once the thread has stopped: the caller
     /// finishes it.</summary>
     public bool Add(IPumpedRecording recording)
@@ -47,8 +51,13 @@ internal sealed class RecordingDiskThread
             {
                 return false;
             }
-            Interlocked.Increment(ref _count);
+            var first = Interlocked.Increment(ref _count) == 1;
             _added.Enqueue(recording);
+            if (first)
+            {
+                // The thread sleeps without a period while it has nothing to drain.
+                _wake.Set();
+            }
         }
         return true;
     }
@@ -71,6 +80,7 @@ internal sealed class RecordingDiskThread
         var woken = false;
         while (true)
         {
+            Volatile.Write(ref _passes, _passes + 1);
             var stopping = _stopping;
             if (stopping)
             {
@@ -105,7 +115,8 @@ internal sealed class RecordingDiskThread
             {
                 return;
             }
-            woken = _wake.WaitOne(_tick);
+            // Nothing to drain: no period, so a server that records nothing has no thread waking 100 times a second.
+            woken = _wake.WaitOne(_recordings.Count == 0 && _added.IsEmpty ? Timeout.InfiniteTimeSpan : _tick);
         }
     }
 

@@ -22,6 +22,45 @@ public sealed class StreamRecordingTests : IDisposable
         "0164000AFFE100186764000AACD94426C044000003000400000300F03C48965801000668EBE3CB22C0FDF8F800");
     private readonly string _root = Directory.CreateTempSubdirectory("streamhub-streamrec-").FullName;
 
+    /// <summary>A disk thread with no recording sleeps without a period (a server that records nothing does not
+    /// wake two threads a hundred times a second), wakes when a recording is added, and sleeps again once it ends.</summary>
+    [Fact]
+    public async Task A_disk_thread_with_nothing_to_record_sleeps_until_a_recording_is_added()
+    {
+        var options = new RecordingOptions { Directory = _root, MinFreeMegabytes = 0, WriterThreads = 1 };
+        var store = new RecordingStore(Options.Create(options), Options.Create(new ServerOptions()), TimeProvider.System,
+            NullLogger<RecordingStore>.Instance);
+        using var disk = new RecordingDisk(Options.Create(options));
+        // A period is 10 ms (a 25th of 250 ms): half a second of periods would be about 50 passes.
+        await Task.Delay(500);
+        var idle = disk.PassesPerThread[0];
+        Assert.True(idle <= 2, $"{idle} passes with nothing to record");
+
+        var stream = new LiveStream("idle", new PublisherInfo("test", "127.0.0.1:1", null), DateTimeOffset.UtcNow, []);
+        var recording = new StreamRecording(stream, options, store, disk, 0, TimeProvider.System, NullLogger.Instance, new RecordingCounters());
+        recording.Start();
+        Publish(stream, MediaFrame.Create(AvcRecord, MediaKind.Video, MediaFrameKind.SequenceHeader, 0, isKeyframe: true, videoCodec: VideoCodec.H264));
+        for (var i = 0; i < 5; i++)
+        {
+            Publish(stream, Video(i * 40, idr: i == 0, size: 1000, fill: (byte)i));
+        }
+        await Task.Delay(300);
+        var recordingPasses = disk.PassesPerThread[0] - idle;
+        Assert.True(recordingPasses >= 10, $"{recordingPasses} passes in 300 ms with a recording to drain");
+        stream.End();
+        await recording.Completion.WaitAsync(Limit);
+        Assert.Equal(5, Fmp4File.Read(File.ReadAllBytes(Assert.Single(store.Files("idle")).FullName)).Samples(1).Count());
+
+        var deadline = DateTime.UtcNow + Limit;
+        while (disk.RecordingsPerThread[0] != 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        var ended = disk.PassesPerThread[0];
+        await Task.Delay(500);
+        Assert.True(disk.PassesPerThread[0] - ended <= 2, $"{disk.PassesPerThread[0] - ended} passes after the recording ended");
+    }
+
     /// <summary>A recording copies what it takes and lets the frame go at once: a fragment's frames do not stay out of
     /// the publisher's pool until the fragment is written (seconds later: 200 recorded streams held ~30,000 pooled
     /// arrays, far more than the pool keeps, and every publisher's rent allocated a new one). The file still holds every
