@@ -18,6 +18,22 @@ public sealed partial class LowLatencyPlayersTests(ITestOutputHelper output)
     [Fact]
     public async Task HlsJs_over_http_and_https_h2_shaka_player_and_videojs_play_the_low_latency_stream_for_20_s()
     {
+        try
+        {
+            await PlayAsync(lastAttempt: false);
+        }
+        catch (StarvedPlayerException starved)
+        {
+            // Seconds of media were buffered ahead of the stalled player: the server had delivered, and the page's
+            // decoding was starved of CPU (four players in one browser beside a live encoder on two shared cores).
+            // Once more from the start; a second stall fails. A stall with nothing buffered ahead fails at once.
+            output.WriteLine($"first attempt: {starved.Message}; running it again");
+            await PlayAsync(lastAttempt: true);
+        }
+    }
+
+    private async Task PlayAsync(bool lastAttempt)
+    {
         PlayerPage.NodeModules();
         await using var host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Hls:SegmentDurationSeconds"] = "1" });
         var (name, key) = await host.CreateStreamAsync("ll");
@@ -64,7 +80,15 @@ public sealed partial class LowLatencyPlayersTests(ITestOutputHelper output)
                 // The position must keep up with the clock: a stall of more than 2.5 s fails. Four players share one
                 // browser here beside a live encoder and the rest of the suite, and video.js once lost 1.6 s in short
                 // waits with 3.4 s buffered ahead (the parts had arrived; its decoding was starved).
-                Assert.True(advanced >= wall - 2.5, $"{viewers[i].Label} fell behind: {report[^1]}\n{pages[i].Console}");
+                if (advanced < wall - 2.5)
+                {
+                    var message = $"{viewers[i].Label} fell behind: {report[^1]}";
+                    if (!lastAttempt && await pages[i].BehindBufferedAsync() >= 1.0)
+                    {
+                        throw new StarvedPlayerException(message);
+                    }
+                    Assert.Fail($"{message}\n{pages[i].Console}");
+                }
             }
             // The newest media a player holds is at most a part (a third of a second) older than the newest frame the
             // server has, so how far a player plays behind its buffered end is its latency, less that part.
@@ -98,6 +122,8 @@ public sealed partial class LowLatencyPlayersTests(ITestOutputHelper output)
 
     private static Task WaitForPartsAsync(BackgroundProcess publisher, Uri playlist) =>
         PlaylistWait.UntilSegmentsAsync(playlist, 3, publisher, TimeSpan.FromSeconds(45));
+
+    private sealed class StarvedPlayerException(string message) : Exception(message);
 
     [System.Text.RegularExpressions.GeneratedRegex(@"/p\d+\.m4s$")]
     private static partial System.Text.RegularExpressions.Regex PartUrl();
