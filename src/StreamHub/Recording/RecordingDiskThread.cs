@@ -51,11 +51,11 @@ internal sealed class RecordingDiskThread
             {
                 return false;
             }
-            var first = Interlocked.Increment(ref _count) == 1;
+            // Queued before it is counted: a thread that found its list and this queue empty (and so sleeps without
+            // a period) had counted its last recording out before that, so this count goes from 0 and wakes it.
             _added.Enqueue(recording);
-            if (first)
+            if (Interlocked.Increment(ref _count) == 1)
             {
-                // The thread sleeps without a period while it has nothing to drain.
                 _wake.Set();
             }
         }
