@@ -44,6 +44,9 @@ public sealed class LiveStream
     private readonly LiveOptions _liveOptions;
     private readonly GopCache _gop;
 
+    /// <summary>Readers woken by the frame being written, woken together at its end (publisher's thread).</summary>
+    internal SubscriberWakes Wakes { get; } = new();
+
     // The GOP cache holds a GOP of pooled frames per stream: it starts with the first subscription, so a stream that
     // nobody subscribes to holds (and churns through the pool) no more than before.
     private volatile bool _gopCached;
@@ -128,17 +131,24 @@ public sealed class LiveStream
     public void SetMetadata(IReadOnlyDictionary<string, object?> metadata)
     {
         var safe = SanitizeObject(metadata);
-        PrimeNewSubscribers();
-        Metadata = safe;
-        if (Volatile.Read(ref _subscriptions) is { } subscriptions)
+        try
         {
-            foreach (var subscription in subscriptions)
+            PrimeNewSubscribers();
+            Metadata = safe;
+            if (Volatile.Read(ref _subscriptions) is { } subscriptions)
             {
-                if (subscription.Primed)
+                foreach (var subscription in subscriptions)
                 {
-                    subscription.OfferMetadata(safe);
+                    if (subscription.Primed)
+                    {
+                        subscription.OfferMetadata(safe);
+                    }
                 }
             }
+        }
+        finally
+        {
+            Wakes.Dispatch();
         }
     }
 
@@ -250,6 +260,19 @@ public sealed class LiveStream
             IgnoreTrack(frame.Kind, frame.TrackId);
             return;
         }
+        try
+        {
+            Fan(frame);
+        }
+        finally
+        {
+            // Whatever happened on the way, a reader this frame woke is not left waiting for the next one.
+            Wakes.Dispatch();
+        }
+    }
+
+    private void Fan(MediaFrame frame)
+    {
         PrimeNewSubscribers();
         Interlocked.Add(ref _bytes, frame.Payload.Length);
         Bitrate.Add(frame.Payload.Length);

@@ -442,7 +442,16 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         if (wake)
         {
             _audioHeldSince = long.MinValue;
-            Wake();
+            if (_stream is null)
+            {
+                Wake();
+            }
+            else if (Volatile.Read(ref _waiting) == 1 && Interlocked.Exchange(ref _waiting, 0) == 1)
+            {
+                // Woken with the other readers of this frame once the publisher has offered it to every one.
+                Interlocked.Increment(ref _wakeUps);
+                _stream.Wakes.Add(this);
+            }
         }
     }
 
@@ -481,7 +490,11 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         }
     }
 
-    void IThreadPoolWorkItem.Execute()
+    void IThreadPoolWorkItem.Execute() => Resume();
+
+    /// <summary>Completes the reader's wait, whose wake-up this caller won; the reader's continuation runs here, on
+    /// this thread, until it waits again.</summary>
+    internal void Resume()
     {
         HasSomethingForReader(out var result);
         _waiter.SetResult(result || Volatile.Read(ref _end) == (int)SubscriptionEnd.None);

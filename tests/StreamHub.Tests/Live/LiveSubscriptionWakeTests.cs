@@ -152,4 +152,31 @@ public sealed class LiveSubscriptionWakeTests
         Assert.False(await subscription.WaitToReadAsync().AsTask().WaitAsync(Bound));
         subscription.Dispose();
     }
+    [Fact]
+    public async Task The_readers_one_frame_wakes_are_resumed_by_no_more_work_items_than_there_are_cores()
+    {
+        var stream = Begin(new LiveOptions());
+        var subscriptions = Enumerable.Range(0, 64).Select(i => stream.Subscribe(new SubscriptionOptions($"player-{i}"))).ToList();
+        Publish(stream, SyntheticFrames.VideoConfig());
+        Publish(stream, SyntheticFrames.Video(0, idr: true));
+        Publish(stream, SyntheticFrames.Video(33, idr: false));
+        subscriptions.ForEach(s => Drain(s));
+
+        var waits = subscriptions.Select(s => s.WaitToReadAsync().AsTask()).ToList();
+        Assert.All(waits, wait => Assert.False(wait.IsCompleted));
+        var workItems = stream.Wakes.WorkItems;
+        Publish(stream, SyntheticFrames.Video(66, idr: false));
+
+        var queued = stream.Wakes.WorkItems - workItems;
+        Assert.InRange(queued, 1, Environment.ProcessorCount);
+        Assert.All(await Task.WhenAll(waits).WaitAsync(Bound), Assert.True);
+        Assert.All(subscriptions, s => Assert.Equal([66L], Drain(s).Select(f => f.Dts)));
+
+        // Woken again by the next frame: a batch is handed back and used again.
+        waits = subscriptions.Select(s => s.WaitToReadAsync().AsTask()).ToList();
+        Publish(stream, SyntheticFrames.Video(100, idr: false));
+        Assert.All(await Task.WhenAll(waits).WaitAsync(Bound), Assert.True);
+        Assert.All(subscriptions, s => Assert.Equal([100L], Drain(s).Select(f => f.Dts)));
+        subscriptions.ForEach(s => s.Dispose());
+    }
 }
