@@ -58,6 +58,12 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     private long _droppedFrames;
     private long _droppedBytes;
 
+    // The reader's position as the producer last read it: never ahead of the real one, so a queue that fits by it
+    // fits. The producer reads the reader's line again only when it does not (or the ring would grow): for a reader
+    // that keeps up, every few seconds rather than once a frame, each a miss on a line the reader's core holds.
+    private long _knownHead;
+    private long _knownTaken;
+
     // DTS of the first audio frame queued since the reader was last woken, or MinValue: audio of a stream with video
     // does not wake the reader on its own (see Enqueue).
     private long _audioHeldSince = long.MinValue;
@@ -344,15 +350,26 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
 
     private bool Fits(MediaFrame frame, int spareSlots)
     {
+        if (FitsAfter(frame, spareSlots, _knownHead, _knownTaken))
+        {
+            return true;
+        }
         // The bytes taken before the head: the head read second covers them (the reader writes them in that order).
-        var taken = Volatile.Read(ref _reader.TakenBytes);
-        var head = Volatile.Read(ref _reader.Head);
+        _knownTaken = Volatile.Read(ref _reader.TakenBytes);
+        _knownHead = Volatile.Read(ref _reader.Head);
+        return FitsAfter(frame, spareSlots, _knownHead, _knownTaken);
+    }
+
+    /// <summary>Whether <paramref name="frame"/> fits with the reader at <paramref name="head"/>, having taken
+    /// <paramref name="taken"/> bytes: the real position or one behind it, which makes the queue look longer.</summary>
+    private bool FitsAfter(MediaFrame frame, int spareSlots, long head, long taken)
+    {
         var count = _written - head;
         if (count + 1 + spareSlots > _capacity || _pushedBytes - taken + frame.Payload.Length > _maxBytes)
         {
             return false;
         }
-        // The entry at head is not overwritten by the producer until the consumer moves past it: its Dts is stable.
+        // Fewer than the ring's length are pushed since head, so the producer has not written over head's Dts.
         return count == 0 || frame.Dts - _ringDts[head & (_ringDts.Length - 1)] <= _maxMediaMs;
     }
 
@@ -395,7 +412,8 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     /// first sent (the frame keeps that), or a late joiner's queue would look as long as the stream and drop.</summary>
     private void Push(object value, long dts)
     {
-        if (_written - Volatile.Read(ref _reader.Head) >= _ring.Length && _ring.Length < _maxRingSize)
+        if (_written - _knownHead >= _ring.Length && _ring.Length < _maxRingSize
+            && _written - (_knownHead = Volatile.Read(ref _reader.Head)) >= _ring.Length)
         {
             Grow();
         }
@@ -418,7 +436,10 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         var oldDts = _ringDts;
         var next = new object?[old.Length * 2];
         var nextDts = new long[next.Length];
-        for (var index = Volatile.Read(ref _reader.Head); index < _written; index++)
+        // Only the entries from the reader's head on are copied: the known head moves there, so the bound check never
+        // reads a Dts the new ring does not hold.
+        _knownHead = Volatile.Read(ref _reader.Head);
+        for (var index = _knownHead; index < _written; index++)
         {
             next[index & (next.Length - 1)] = old[index & (old.Length - 1)];
             nextDts[index & (next.Length - 1)] = oldDts[index & (old.Length - 1)];

@@ -83,8 +83,6 @@ public sealed class PlayerRegistry(TimeProvider time, ILogger<PlayerRegistry> lo
         return _streams.Select(s => KeyValuePair.Create(s.Key, s.Value.Snapshot())).ToArray();
     }
 
-    internal void AddBytesSent(PlayerSession session, long bytes) => session.Players?.AddBytes(session.Protocol, bytes);
-
     internal void Left(PlayerSession session, string reason)
     {
         var dropped = session.Subscription.DroppedFrames;

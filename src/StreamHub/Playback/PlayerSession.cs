@@ -48,12 +48,8 @@ public sealed class PlayerSession : IDisposable
     internal StreamPlayers? Players { get; set; }
 
     /// <summary>Counts bytes written to the player; call it per batch, not per frame, and before
-    /// <see cref="Dispose"/> (the stream's totals stop taking a player's bytes once it has left).</summary>
-    public void AddBytesSent(long bytes)
-    {
-        Interlocked.Add(ref _bytesSent, bytes);
-        _registry.AddBytesSent(this, bytes);
-    }
+    /// <see cref="Dispose"/> (the stream's totals take a player's count as it leaves, and nothing after).</summary>
+    public void AddBytesSent(long bytes) => Interlocked.Add(ref _bytesSent, bytes);
 
     /// <summary>Why the player leaves, for its log line, when it is not the subscription's own end (the player
     /// closed the connection, a write timed out, ...). The first reason given wins.</summary>

@@ -1,16 +1,17 @@
 namespace StreamHub.Playback;
 
 /// <summary>The players of one stream name: the sessions connected now and what every session since the entry began
-/// was sent and dropped. Joins and leaves take the entry's lock (they are rare next to frames); bytes are added
-/// without it, per batch a player writes.</summary>
+/// was sent and dropped. Joins and leaves take the entry's lock (they are rare next to frames). A connected player's
+/// bytes are its own count, summed here when read: a count of the stream's that every player added to after each
+/// write was one line that all the cores sending to its players took from each other.</summary>
 internal sealed class StreamPlayers
 {
     private readonly HashSet<PlayerSession> _sessions = [];
     private readonly Lock _gate = new();
     private int _rtmp;
     private int _httpFlv;
-    private long _rtmpBytes;
-    private long _httpFlvBytes;
+    private long _rtmpBytesByLeft;
+    private long _httpFlvBytesByLeft;
     private long _droppedByLeft;
     private bool _forgotten;
 
@@ -37,15 +38,21 @@ internal sealed class StreamPlayers
         {
             if (_sessions.Remove(session))
             {
-                _ = session.Protocol == PlaybackProtocol.Rtmp ? _rtmp-- : _httpFlv--;
+                if (session.Protocol == PlaybackProtocol.Rtmp)
+                {
+                    _rtmp--;
+                    _rtmpBytesByLeft += session.BytesSent;
+                }
+                else
+                {
+                    _httpFlv--;
+                    _httpFlvBytesByLeft += session.BytesSent;
+                }
                 _droppedByLeft += droppedFrames;
             }
             return _sessions.Count == 0;
         }
     }
-
-    public void AddBytes(PlaybackProtocol protocol, long bytes) =>
-        Interlocked.Add(ref protocol == PlaybackProtocol.Rtmp ? ref _rtmpBytes : ref _httpFlvBytes, bytes);
 
     /// <summary>Marks the entry forgotten when no player is connected; after this no player joins it.</summary>
     public bool TryForget()
@@ -61,18 +68,26 @@ internal sealed class StreamPlayers
         }
     }
 
-    /// <summary>Counts now; the connected players' dropped frames are read from their subscriptions.</summary>
+    /// <summary>Counts now; the connected players' dropped frames and bytes are read from their sessions.</summary>
     public PlayerCounts Snapshot()
     {
         lock (_gate)
         {
             var dropped = _droppedByLeft;
+            var rtmpBytes = _rtmpBytesByLeft;
+            var httpFlvBytes = _httpFlvBytesByLeft;
             foreach (var session in _sessions)
             {
                 dropped += session.Subscription.DroppedFrames;
+                if (session.Protocol == PlaybackProtocol.Rtmp)
+                {
+                    rtmpBytes += session.BytesSent;
+                }
+                else
+                {
+                    httpFlvBytes += session.BytesSent;
+                }
             }
-            var rtmpBytes = Interlocked.Read(ref _rtmpBytes);
-            var httpFlvBytes = Interlocked.Read(ref _httpFlvBytes);
             return new PlayerCounts(_rtmp, _httpFlv, rtmpBytes + httpFlvBytes, dropped) { RtmpBytesSent = rtmpBytes, HttpFlvBytesSent = httpFlvBytes };
         }
     }

@@ -261,6 +261,63 @@ public sealed class LiveSubscriptionTests
     }
 
     [Fact]
+    public void A_reader_that_has_caught_up_is_given_its_whole_queue_again_by_frames_and_by_media_time()
+    {
+        // The publisher reads the reader's position again only when a frame does not fit by the one it last read:
+        // a reader that emptied its queue must still get every frame the bounds allow, and not one more.
+        var registry = Registry(new LiveOptions { SubscriberQueueMaxFrames = 64, SubscriberQueueMaxSeconds = 1, SubscriberMaxBehindSeconds = 60, GopCacheMaxSeconds = 0.5 });
+        var stream = Begin(registry);
+        var subscription = stream.Subscribe(new SubscriptionOptions("reader"));
+        Publish(stream, SyntheticFrames.VideoConfig());
+        var dts = 0L;
+        MediaFrame Next(bool idr = false) => Publish(stream, SyntheticFrames.Video(dts += 10, idr));
+
+        // By frames: 64 entries (the header and 63 frames), emptied, then 64 frames again.
+        Next(idr: true);
+        for (var i = 0; i < 62; i++)
+        {
+            Next();
+        }
+        Assert.Equal(64, subscription.QueuedItems);
+        Assert.Equal(64, Drain(subscription).Count);
+        for (var i = 0; i < 64; i++)
+        {
+            Next();
+        }
+        Assert.Equal(0, subscription.DroppedFrames);
+        Assert.Equal(64, subscription.QueuedItems);
+        Next();
+        Assert.Equal(1, subscription.DroppedFrames);
+
+        // By media time: resumed at a keyframe and emptied; then frames every 40 ms for 1 s, which fit by the reader's
+        // real position (the queue's oldest frame) and not by the one before it was emptied.
+        Drain(subscription);
+        Next(idr: true);
+        Drain(subscription);
+        var dropped = subscription.DroppedFrames;
+        Assert.Equal(1, dropped);
+        for (var i = 0; i < 20; i++)
+        {
+            Next();
+        }
+        Drain(subscription);
+        for (var i = 0; i < 25; i++)
+        {
+            dts += 30;
+            Next();
+        }
+        Assert.Equal(dropped, subscription.DroppedFrames);
+        dts += 40;
+        Next();
+        Assert.Equal(dropped + 1, subscription.DroppedFrames);
+        Assert.Equal(25, Drain(subscription).Count);
+
+        subscription.Dispose();
+        registry.EndPublish(stream);
+        AssertEveryFrameReleased();
+    }
+
+    [Fact]
     public void Queued_bytes_and_the_bounds_stay_right_as_the_ring_grows_and_across_drops()
     {
         // 64 KiB and 3 s: the byte bound is the one that trips (about 100 video frames of 600 bytes), after the ring
