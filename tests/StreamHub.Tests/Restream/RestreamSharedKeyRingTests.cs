@@ -69,7 +69,14 @@ public sealed class RestreamSharedKeyRingTests(PostgresServer server)
         }
         Assert.True(live.ValueKind == JsonValueKind.Object && live.GetProperty("isLive").GetBoolean(),
             $"the destination never went live on node 1.\nnode 2:\n{node2.Output}\nnode 1:\n{node1.Output}");
+        // Node 1 lists the stream as live as it accepts the publish; node 2 calls its push live once it has read that
+        // answer, a moment later.
         var pushed = await api2.GetFromJsonAsync<JsonElement>($"/api/streams/{source}/targets/node1");
+        while (pushed.GetProperty("state").GetString() != "live" && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            pushed = await api2.GetFromJsonAsync<JsonElement>($"/api/streams/{source}/targets/node1");
+        }
         Assert.Equal("live", pushed.GetProperty("state").GetString());
         var published = await publish;
         Assert.True(published.ExitCode == 0, published.Output);
