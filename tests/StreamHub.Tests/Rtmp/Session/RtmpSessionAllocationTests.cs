@@ -36,7 +36,9 @@ public sealed class RtmpSessionAllocationTests(ITestOutputHelper output)
         // One MediaFrame object per message (56 bytes on x64; its payload array comes from the pool), nothing per
         // chunk and nothing per read.
         Assert.True(small.Allocated <= Messages * 96L, $"{small.Allocated} bytes for {Messages} messages at chunk size 128");
-        Assert.True(Math.Abs(small.Allocated - large.Allocated) <= Messages * 8L,
+        // Allocating per chunk would be at least an object (24 bytes) for each of ~18,000 more chunks: 430 KB. The
+        // slack is one 4 KB array a shared pool bucket that the parallel tests emptied could not lend (seen once in CI).
+        Assert.True(Math.Abs(small.Allocated - large.Allocated) <= Messages * 8L + 4_200,
             $"allocation depends on chunk count: {small.Allocated} vs {large.Allocated}");
     }
 
