@@ -30,8 +30,11 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     // Starts small and doubles, up to the configured bound, as the queue grows: a player that keeps up (most do)
     // holds 1 KiB of ring, not the 32 KiB the default bound needs. Only the producer replaces it; the reader reads
     // the reference after it reads _tail, so it sees an array holding every entry up to that tail. Each entry's place
-    // in media time (see Push) is in _ringDts, beside it, which only the producer reads or writes: the reader's writes
-    // to _ring (it clears what it takes) do not take the line the producer's bound check reads.
+    // in media time (see Push) is in _ringDts, beside it, which only the producer reads or writes. The reader only
+    // reads the ring: it leaves what it took in its slot (a frame it has released, which nothing reads again: only
+    // [head, tail) is read, copied or drained) until the producer writes over it, so the lines the producer writes
+    // next are not ones the reader's core has just written. What that keeps alive is at most a ring of empty frames
+    // (their payloads went back to the pool at their last release).
     private object?[] _ring;
     private long[] _ringDts;
     private readonly int _maxRingSize;
@@ -63,6 +66,8 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     // that keeps up, every few seconds rather than once a frame, each a miss on a line the reader's core holds.
     private long _knownHead;
     private long _knownTaken;
+    private long _knownDtsIndex = -1;
+    private long _knownDts;
 
     // DTS of the first audio frame queued since the reader was last woken, or MinValue: audio of a stream with video
     // does not wake the reader on its own (see Enqueue).
@@ -150,9 +155,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
             return false;
         }
         var ring = Volatile.Read(ref _ring);
-        ref var slot = ref ring[head & (ring.Length - 1)];
-        var value = slot!;
-        slot = null;
+        var value = ring[head & (ring.Length - 1)]!;
         if (value is MediaFrame frame)
         {
             // Only this reader writes it: a release write, no atomic add, and the bytes before the head that frees them.
@@ -369,8 +372,21 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         {
             return false;
         }
-        // Fewer than the ring's length are pushed since head, so the producer has not written over head's Dts.
-        return count == 0 || frame.Dts - _ringDts[head & (_ringDts.Length - 1)] <= _maxMediaMs;
+        return count == 0 || frame.Dts - DtsAt(head) <= _maxMediaMs;
+    }
+
+    /// <summary>The queue position of the entry at <paramref name="index"/> (at or after the reader's head, before
+    /// what was pushed), read from the ring once for each head the producer knows: an entry's position never changes,
+    /// and the line it is on is seldom still in the publisher's cache a frame later.</summary>
+    private long DtsAt(long index)
+    {
+        if (index != _knownDtsIndex)
+        {
+            // Fewer than the ring's length are pushed since index, so the producer has not written over its Dts.
+            _knownDts = _ringDts[index & (_ringDts.Length - 1)];
+            _knownDtsIndex = index;
+        }
+        return _knownDts;
     }
 
     private void CountDrop(MediaFrame frame)
