@@ -34,7 +34,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     // reads the ring: it leaves what it took in its slot (a frame it has released, which nothing reads again: only
     // [head, tail) is read, copied or drained) until the producer writes over it, so the lines the producer writes
     // next are not ones the reader's core has just written. What that keeps alive is at most a ring of empty frames
-    // (their payloads went back to the pool at their last release).
+    // (their payloads went back to the pool at their last release) and metadata already sent.
     private object?[] _ring;
     private long[] _ringDts;
     private readonly int _maxRingSize;
