@@ -97,6 +97,24 @@ public sealed partial class EdgePlaybackTests(PostgresServer postgres, ITestOutp
     [Fact]
     public async Task HlsJs_plays_the_low_latency_stream_through_another_node_for_10_s()
     {
+        try
+        {
+            await PlayThroughAnotherNodeAsync(lastAttempt: false);
+        }
+        catch (StarvedPlayerException starved)
+        {
+            // Seconds of media were buffered ahead of the stalled player: the nodes had delivered, and the page's
+            // decoding was starved of CPU (a browser beside two nodes, an encoder and the rest of the suite on two
+            // cores). Once more from the start; a second stall fails.
+            output.WriteLine($"first attempt: {starved.Message}; running it again");
+            await PlayThroughAnotherNodeAsync(lastAttempt: true);
+        }
+    }
+
+    private sealed class StarvedPlayerException(string message) : Exception(message);
+
+    private async Task PlayThroughAnotherNodeAsync(bool lastAttempt)
+    {
         PlayerPage.NodeModules();
         var database = await postgres.CreateDatabaseAsync("edgejs");
         await using var nodeA = await StartNodeAsync(database, "node-a");
@@ -127,6 +145,10 @@ public sealed partial class EdgePlaybackTests(PostgresServer postgres, ITestOutp
             $"{requests.Count(r => r.Contains("_HLS_msn=", StringComparison.Ordinal))} blocking reloads; {state}"));
         failures = await page.FailuresAsync();
         Assert.True(failures.Count == 0, $"{string.Join("; ", failures)}\n{page.Console}");
+        if (advanced < wall - 1.5 && !lastAttempt && await page.BehindBufferedAsync() >= 1.0)
+        {
+            throw new StarvedPlayerException($"hls.js advanced {advanced:0.00} s in {wall:0.00} s; {state}");
+        }
         Assert.True(advanced >= wall - 1.5, $"hls.js fell behind: advanced {advanced:0.00} s in {wall:0.00} s\n{page.Console}");
         Assert.True(requests.Count(r => r.Contains("_HLS_msn=", StringComparison.Ordinal)) >= 10, $"blocking reloads: {string.Join(", ", requests.TakeLast(10))}");
         Assert.All(requests, r => Assert.StartsWith($"http://127.0.0.1:{nodeB.HttpPort}/", r));
