@@ -260,7 +260,7 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
         _buffers.Clear();
         foreach (var frame in _frames)
         {
-            frame.Release();
+            GatheredReleases.Release(frame);
         }
         _frames.Clear();
         foreach (var block in _blocks)

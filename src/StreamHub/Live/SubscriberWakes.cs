@@ -1,3 +1,5 @@
+using StreamHub.Media;
+
 namespace StreamHub.Live;
 
 /// <summary>The readers a frame woke, gathered on the publisher's thread while it hands the frame to every subscription
@@ -99,15 +101,25 @@ internal sealed class SubscriberWakes
             _count = readers.Length;
         }
 
+        private readonly GatheredReleases _releases = new();
+
         public void Execute()
         {
             var readers = _readers;
             var count = _count;
-            for (var i = 0; i < count; i++)
+            var outer = _releases.Begin();
+            try
             {
-                var reader = readers[i];
-                readers[i] = null!;
-                reader.Resume();
+                for (var i = 0; i < count; i++)
+                {
+                    var reader = readers[i];
+                    readers[i] = null!;
+                    reader.Resume();
+                }
+            }
+            finally
+            {
+                _releases.End(outer);
             }
             _count = 0;
             owner.Return(this);
