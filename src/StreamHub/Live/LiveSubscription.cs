@@ -10,7 +10,8 @@ namespace StreamHub.Live;
 /// drops whole frames up to the next video keyframe and counts them; one that keeps dropping past
 /// <see cref="LiveOptions.SubscriberMaxBehindSeconds"/> is removed.
 /// <para>One reader: <see cref="WaitToReadAsync"/> and <see cref="TryRead"/> from one logical thread, then
-/// <see cref="Dispose"/> (which releases whatever is still queued).</para></summary>
+/// <see cref="Dispose"/> (which releases whatever is still queued). A reader may instead be called when there is
+/// something to read (<see cref="ReadOnWake"/>, <see cref="TryPark"/>).</para></summary>
 public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThreadPoolWorkItem
 {
     /// <summary>What the reader writes and the producer reads, on a cache line of its own: the producer's checks
@@ -81,6 +82,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     private int _waiting;
     private long _wakeUps;
     private ManualResetValueTaskSourceCore<bool> _waiter;
+    private ILiveReader? _onWake;
     private Action? _fellBehind;
 
     internal LiveSubscription(LiveStream? stream, SubscriptionOptions options, LiveOptions limits)
@@ -182,6 +184,32 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
             return new ValueTask<bool>(result);
         }
         return new ValueTask<bool>(this, _waiter.Version);
+    }
+
+    /// <summary>Makes <paramref name="reader"/> the reader, called when there is something to read once it has parked
+    /// (<see cref="TryPark"/>), instead of completing <see cref="WaitToReadAsync"/>. Set before the first park.</summary>
+    public void ReadOnWake(ILiveReader reader) => _onWake = reader;
+
+    /// <summary>The wait of a reader set by <see cref="ReadOnWake"/>: true when it is now parked (its
+    /// <see cref="ILiveReader.OnReadable"/> is called when there is something to read, and the reader must return),
+    /// false when it should read now, or, with <paramref name="ended"/>, end: the subscription has ended and nothing
+    /// is left for it (as <see cref="WaitToReadAsync"/> completing with false).</summary>
+    public bool TryPark(out bool ended)
+    {
+        if (HasSomethingForReader(out var result))
+        {
+            ended = !result;
+            return false;
+        }
+        Interlocked.Exchange(ref _waiting, 1);
+        // Re-check after announcing the wait, as WaitToReadAsync does; a waker that took the flag first calls the reader.
+        if (HasSomethingForReader(out result) && Interlocked.Exchange(ref _waiting, 0) == 1)
+        {
+            ended = !result;
+            return false;
+        }
+        ended = false;
+        return true;
     }
 
     private bool HasSomethingForReader(out bool result)
@@ -529,10 +557,15 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
 
     void IThreadPoolWorkItem.Execute() => Resume();
 
-    /// <summary>Completes the reader's wait, whose wake-up this caller won; the reader's continuation runs here, on
-    /// this thread, until it waits again.</summary>
+    /// <summary>Completes the reader's wait, whose wake-up this caller won (or calls the reader set by
+    /// <see cref="ReadOnWake"/>); the reader runs here, on this thread, until it waits again.</summary>
     internal void Resume()
     {
+        if (_onWake is { } reader)
+        {
+            reader.OnReadable();
+            return;
+        }
         HasSomethingForReader(out var result);
         _waiter.SetResult(result || Volatile.Read(ref _end) == (int)SubscriptionEnd.None);
     }

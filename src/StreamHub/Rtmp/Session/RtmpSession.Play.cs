@@ -20,7 +20,7 @@ namespace StreamHub.Rtmp.Session;
 /// stops (UnpublishNotify, StreamEOF, then the connection closes) or the player leaves.
 /// <para>Two loops write to one pipe once playing, so every write and flush then happens under
 /// <see cref="_outputGate"/>: the play loop takes it once per batch of frames, the read loop once per read.</para></summary>
-public sealed partial class RtmpSession
+public sealed partial class RtmpSession : ILiveReader
 {
     /// <summary>Bytes the play loop writes before it flushes and lets the read loop in.</summary>
     private const int PlayBatchBytes = 64 * 1024;
@@ -34,8 +34,20 @@ public sealed partial class RtmpSession
     private bool _startPlayLoop;
     private Task? _playLoop;
 
-    // The play loop's own.
+    // The play loop's own (see Pump).
     private readonly RtmpMediaOutput _playOutput = new();
+    private PlayerSession? _pumped;
+    private CancellationToken _playClosed;
+    private TaskCompletionSource? _playEnded;
+    private ValueTask _pendingGate;
+    private ValueTask<FlushResult> _pendingFlush;
+    private long _pendingWritten;
+    private long _unreportedBytes;
+    private Action? _afterGate;
+    private Action? _afterFlush;
+
+    /// <summary>Bytes sent the play loop adds to the player's count at a time.</summary>
+    private const int ReportSentBytes = 64 * 1024;
 
     // Set by the play loop when its player was removed for falling behind: the connection is aborted, not closed.
     private volatile bool _abortRequested;
@@ -104,54 +116,187 @@ public sealed partial class RtmpSession
         _state = RtmpSessionState.Closing;
     }
 
-    /// <summary>Read loop, after the flush that sent play's answers.</summary>
+    /// <summary>Read loop, after the flush that sent play's answers: the play loop starts on the thread pool, and
+    /// from then on runs whenever the subscription has something for it (<see cref="Pump"/>).</summary>
     private void StartPlayLoop(CancellationToken closed)
     {
         _startPlayLoop = false;
         if (_player is { } player)
         {
-            // Without the connection's execution context (its logging scope): the loop resumes once per frame, and
-            // restoring a context each time costs more than anything it would log with.
-            using (ExecutionContext.SuppressFlow())
-            {
-                _playLoop = Task.Run(() => PlayLoopAsync(player, closed), CancellationToken.None);
-            }
+            _pumped = player;
+            _playClosed = closed;
+            _playEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _playLoop = _playEnded.Task;
+            player.Subscription.ReadOnWake(this);
+            // Not with the connection's execution context (its logging scope): the loop runs once per frame.
+            ThreadPool.UnsafeQueueUserWorkItem(static session => session.Pump(holdingGate: false), this, preferLocal: false);
         }
     }
 
-    /// <summary>Runs beside the read loop until the subscription ends; owns the player session and disposes it (one
-    /// reader: only this loop reads or disposes the subscription; others ask it to stop with
-    /// <see cref="LiveSubscription.Leave"/>).</summary>
-    private async Task PlayLoopAsync(PlayerSession player, CancellationToken closed)
+    void ILiveReader.OnReadable() => Pump(holdingGate: false);
+
+    /// <summary>The play loop: writes what the subscription holds and flushes it, batch after batch, then parks the
+    /// subscription and returns; the next frame calls it again, on the thread that woke the stream's players. It runs
+    /// synchronously while it can: the output gate free, and the flush taken by the socket at once (a player that keeps
+    /// up). Otherwise it goes on when the gate or the flush completes (<see cref="AfterGate"/>, <see cref="AfterFlush"/>),
+    /// without a thread waiting. One runs at a time: the subscription calls it only once parked, and it parks only when
+    /// it returns. Ends (<see cref="FinishPlayAsync"/>) when the subscription has ended, the player left or the
+    /// connection broke; the player session is disposed then.</summary>
+    private void Pump(bool holdingGate)
     {
+        var player = _pumped!;
         var subscription = player.Subscription;
         var output = _transport.Output;
         try
         {
-            while (await subscription.WaitToReadAsync())
+            while (true)
             {
-                await _outputGate.WaitAsync(closed);
-                long written;
-                try
+                if (!holdingGate)
                 {
-                    written = WriteQueued(subscription, output);
-                    if (written > 0 && !await FlushPlayAsync(output, closed))
+                    if (subscription.TryPark(out var ended))
                     {
-                        player.SetLeaveReason("a write to the player timed out or its connection closed");
-                        RequestClose();
+                        return;
+                    }
+                    if (ended)
+                    {
+                        _ = FinishPlayAsync(player, output);
+                        return;
+                    }
+                    var gate = _outputGate.WaitAsync(_playClosed);
+                    if (!gate.IsCompleted)
+                    {
+                        _pendingGate = gate;
+                        gate.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_afterGate ??= AfterGate);
+                        return;
+                    }
+                    gate.GetAwaiter().GetResult();
+                    holdingGate = true;
+                }
+                var written = WriteQueued(subscription, output);
+                if (written > 0)
+                {
+                    var flush = output.FlushAsync(_playClosed);
+                    if (!flush.IsCompleted)
+                    {
+                        // The peer's window is full: the gate stays held until the send completes.
+                        _pendingFlush = flush;
+                        _pendingWritten = written;
+                        Volatile.Write(ref _writeSince, _time.GetTimestamp());
+                        flush.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_afterFlush ??= AfterFlush);
+                        return;
+                    }
+                    var flushed = flush.Result;
+                    if (flushed.IsCanceled || flushed.IsCompleted)
+                    {
+                        holdingGate = false;
+                        _outputGate.Release();
+                        WriteFailed(player);
                         return;
                     }
                 }
-                finally
-                {
-                    _outputGate.Release();
-                }
-                player.AddBytesSent(written);
+                holdingGate = false;
+                _outputGate.Release();
+                CountSent(player, written);
             }
-            switch (subscription.End)
+        }
+        catch (Exception ex)
+        {
+            if (holdingGate)
+            {
+                _outputGate.Release();
+            }
+            PlayFailed(player, ex);
+        }
+    }
+
+    /// <summary>The output gate, which the read loop held, is the play loop's now.</summary>
+    private void AfterGate()
+    {
+        var gate = _pendingGate;
+        _pendingGate = default;
+        try
+        {
+            gate.GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            PlayFailed(_pumped!, ex);
+            return;
+        }
+        Pump(holdingGate: true);
+    }
+
+    /// <summary>A flush that waited for the peer has completed: the gate is let go and the loop goes on.</summary>
+    private void AfterFlush()
+    {
+        WriteWaited();
+        var player = _pumped!;
+        var flush = _pendingFlush;
+        _pendingFlush = default;
+        FlushResult flushed;
+        try
+        {
+            flushed = flush.GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            _outputGate.Release();
+            PlayFailed(player, ex);
+            return;
+        }
+        _outputGate.Release();
+        if (flushed.IsCanceled || flushed.IsCompleted)
+        {
+            WriteFailed(player);
+            return;
+        }
+        CountSent(player, _pendingWritten);
+        Pump(holdingGate: false);
+    }
+
+    /// <summary>Bytes sent are added to the player's count a few frames at a time (and all at the end): the count is
+    /// on a line of its own, shared with whoever reads the stats, and adding to it per frame cost a miss each time.</summary>
+    private void CountSent(PlayerSession player, long written)
+    {
+        _unreportedBytes += written;
+        if (_unreportedBytes >= ReportSentBytes)
+        {
+            player.AddBytesSent(_unreportedBytes);
+            _unreportedBytes = 0;
+        }
+    }
+
+    private void WriteFailed(PlayerSession player)
+    {
+        player.SetLeaveReason("a write to the player timed out or its connection closed");
+        RequestClose();
+        EndPlayLoop(player, null);
+    }
+
+    private void PlayFailed(PlayerSession player, Exception ex)
+    {
+        RequestClose();
+        if (ex is OperationCanceledException or InvalidOperationException or IOException)
+        {
+            // The connection closed under the loop (its pipe completed or its token fired): the read loop ends it.
+            player.SetLeaveReason("the connection closed");
+            EndPlayLoop(player, null);
+            return;
+        }
+        EndPlayLoop(player, ex);
+    }
+
+    /// <summary>The subscription has ended: the player is told why (the publisher stopped) or the connection is aborted
+    /// (it fell behind), and the loop ends.</summary>
+    private async Task FinishPlayAsync(PlayerSession player, PipeWriter output)
+    {
+        Exception? failure = null;
+        try
+        {
+            switch (player.Subscription.End)
             {
                 case SubscriptionEnd.PublishEnded:
-                    await EndPlaybackAsync(output, closed);
+                    await EndPlaybackAsync(output, _playClosed);
                     break;
                 case SubscriptionEnd.FellBehind:
                     // Removed by the publisher's thread (its log line says why); the peer is not reading, so the
@@ -163,13 +308,37 @@ public sealed partial class RtmpSession
         }
         catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or IOException)
         {
-            // The connection closed under the loop (its pipe completed or its token fired): the read loop ends it.
             player.SetLeaveReason("the connection closed");
             RequestClose();
         }
+        catch (Exception ex)
+        {
+            RequestClose();
+            failure = ex;
+        }
+        EndPlayLoop(player, failure);
+    }
+
+    /// <summary>The loop's end: the player's last bytes are counted, it leaves the stream (its log line), and
+    /// <see cref="EndPlayAsync"/> may go on.</summary>
+    private void EndPlayLoop(PlayerSession player, Exception? failure)
+    {
+        try
+        {
+            player.AddBytesSent(_unreportedBytes);
+            _unreportedBytes = 0;
+            player.Dispose();
+        }
         finally
         {
-            player.Dispose();
+            if (failure is null)
+            {
+                _playEnded!.TrySetResult();
+            }
+            else
+            {
+                _playEnded!.TrySetException(failure);
+            }
         }
     }
 
@@ -208,10 +377,7 @@ public sealed partial class RtmpSession
         return body + headers;
     }
 
-    /// <summary>Flushes the play loop's batch, timed by the heartbeat's write deadline; false when it timed out.</summary>
-    /// <remarks>Pooled: a flush that waits for the peer suspends this method, and its state machine would otherwise be
-    /// allocated each time (once a batch for a player whose socket is full).</remarks>
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    /// <summary>Flushes the play's last messages, timed by the heartbeat's write deadline; false when it timed out.</summary>
     private async ValueTask<bool> FlushPlayAsync(PipeWriter output, CancellationToken closed)
     {
         var flush = output.FlushAsync(closed);
