@@ -31,13 +31,13 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     // Starts small and doubles, up to the configured bound, as the queue grows: a player that keeps up (most do)
     // holds 1 KiB of ring, not the 32 KiB the default bound needs. Only the producer replaces it; the reader reads
     // the reference after it reads _tail, so it sees an array holding every entry up to that tail. Each entry's place
-    // in media time (see Push) is in _ringDts, beside it, which only the producer reads or writes. The reader only
+    // in media time (see Push) is beside it, on the same line, which the producer writes once per push; only the
+    // producer reads it. The reader only
     // reads the ring: it leaves what it took in its slot (a frame it has released, which nothing reads again: only
     // [head, tail) is read, copied or drained) until the producer writes over it, so the lines the producer writes
     // next are not ones the reader's core has just written. What that keeps alive is at most a ring of empty frames
     // (their payloads went back to the pool at their last release) and metadata already sent.
-    private object?[] _ring;
-    private long[] _ringDts;
+    private RingEntry[] _ring;
     private readonly int _maxRingSize;
     private const int InitialRingSize = 64;
     private readonly int _capacity;
@@ -92,8 +92,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         _capacity = limits.SubscriberQueueMaxFrames;
         var size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)_capacity);
         _maxRingSize = size;
-        _ring = new object?[Math.Min(size, InitialRingSize)];
-        _ringDts = new long[_ring.Length];
+        _ring = new RingEntry[Math.Min(size, InitialRingSize)];
         _maxBytes = limits.SubscriberQueueMaxBytes;
         _maxMediaMs = (long)(limits.SubscriberQueueMaxSeconds * 1000);
         _maxBehindMs = (long)(limits.SubscriberMaxBehindSeconds * 1000);
@@ -157,7 +156,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
             return false;
         }
         var ring = Volatile.Read(ref _ring);
-        var value = ring[head & (ring.Length - 1)]!;
+        var value = ring[head & (ring.Length - 1)].Value!;
         if (value is MediaFrame frame)
         {
             // Only this reader writes it: a release write, no atomic add, and the bytes before the head that frees them.
@@ -411,7 +410,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         if (index != _knownDtsIndex)
         {
             // Fewer than the ring's length are pushed since index, so the producer has not written over its Dts.
-            _knownDts = _ringDts[index & (_ringDts.Length - 1)];
+            _knownDts = _ring[index & (_ring.Length - 1)].Dts;
             _knownDtsIndex = index;
         }
         return _knownDts;
@@ -461,9 +460,9 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         {
             Grow();
         }
-        var index = _written & (_ring.Length - 1);
-        _ringDts[index] = dts;
-        _ring[index] = value;
+        ref var entry = ref _ring[_written & (_ring.Length - 1)];
+        entry.Dts = dts;
+        entry.Value = value;
         if (value is MediaFrame frame)
         {
             Volatile.Write(ref _pushedBytes, _pushedBytes + frame.Payload.Length);
@@ -477,18 +476,14 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     private void Grow()
     {
         var old = _ring;
-        var oldDts = _ringDts;
-        var next = new object?[old.Length * 2];
-        var nextDts = new long[next.Length];
+        var next = new RingEntry[old.Length * 2];
         // Only the entries from the reader's head on are copied: the known head moves there, so the bound check never
         // reads a Dts the new ring does not hold.
         _knownHead = Volatile.Read(ref _reader.Head);
         for (var index = _knownHead; index < _written; index++)
         {
             next[index & (next.Length - 1)] = old[index & (old.Length - 1)];
-            nextDts[index & (next.Length - 1)] = oldDts[index & (old.Length - 1)];
         }
-        _ringDts = nextDts;
         Volatile.Write(ref _ring, next);
     }
 
@@ -579,7 +574,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
             for (var head = Volatile.Read(ref _reader.Head); head < tail; head++)
             {
                 var ring = Volatile.Read(ref _ring);
-                ref var slot = ref ring[head & (ring.Length - 1)];
+                ref var slot = ref ring[head & (ring.Length - 1)].Value;
                 if (slot is MediaFrame frame)
                 {
                     Volatile.Write(ref _reader.TakenBytes, _reader.TakenBytes + frame.Payload.Length);
@@ -589,6 +584,13 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
             }
             Volatile.Write(ref _reader.Head, tail);
         }
+    }
+
+    /// <summary>One place in the ring: a frame or onMetaData, and where it stands in the queue's media time.</summary>
+    private struct RingEntry
+    {
+        public object? Value;
+        public long Dts;
     }
 
     bool IValueTaskSource<bool>.GetResult(short token) => _waiter.GetResult(token);
