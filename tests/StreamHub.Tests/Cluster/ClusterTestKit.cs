@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using StreamHub.Tests.Infrastructure;
 using StreamHub.Tests.Restream;
@@ -8,7 +9,7 @@ using StreamHub.Tests.Restream;
 namespace StreamHub.Tests.Cluster;
 
 /// <summary>StreamHub nodes as processes on one PostgreSQL database, and what the cluster tests ask of them.</summary>
-internal static class ClusterTestKit
+internal static partial class ClusterTestKit
 {
     public const string Admin = "cluster-admin-key";
     public const double IntervalSeconds = 0.5;
@@ -107,4 +108,28 @@ internal static class ClusterTestKit
         Assert.Fail($"/api/cluster: not {what} within {timeout.TotalSeconds} s; last answer: {last}");
         return last;
     }
+
+    /// <summary>Polls an HLS playlist until it lists <paramref name="count"/> fMP4 segments; returns that playlist.</summary>
+    public static async Task<string> PlaylistWithSegmentsAsync(HttpClient http, string url, int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            using var answer = await http.GetAsync(url);
+            var body = await answer.Content.ReadAsStringAsync();
+            if (answer.StatusCode == HttpStatusCode.OK && Segments(body).Count() >= count)
+            {
+                return body;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"{url} did not list {count} segments within {timeout.TotalSeconds} s: {(int)answer.StatusCode} {body}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>The segment URIs a playlist lists (not its parts).</summary>
+    public static IEnumerable<string> Segments(string playlist) =>
+        playlist.Split('\n').Select(l => l.Trim()).Where(l => SegmentPath().IsMatch(l));
+
+    [GeneratedRegex(@"^s\d+\.m4s$")]
+    private static partial Regex SegmentPath();
 }
