@@ -59,15 +59,18 @@ public sealed class EdgePlaybackTests(PostgresServer postgres, ITestOutputHelper
             Assert.True(DateTime.UtcNow < deadline, $"no new segment in {edgePlaylist} within 30 s");
             await Task.Delay(100);
         }
-        using var start = new Barrier(Viewers);
-        var answers = await Task.WhenAll(Enumerable.Range(0, Viewers).Select(_ => Task.Run(async () =>
+        // Lined up without blocking pool threads (the in-process servers of other tests share the pool).
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var viewers = Enumerable.Range(0, Viewers).Select(async _ =>
         {
             using var viewer = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
-            start.SignalAndWait(TimeSpan.FromSeconds(10));
+            await start.Task;
             using var answer = await viewer.GetAsync($"http://127.0.0.1:{nodeB.HttpPort}/hls/{name}/{fresh}");
             return (answer.StatusCode, CacheControl: answer.Headers.CacheControl?.ToString(), Type: answer.Content.Headers.ContentType?.MediaType,
                 Hash: Convert.ToHexString(SHA256.HashData(await answer.Content.ReadAsByteArrayAsync())));
-        })));
+        }).ToArray();
+        start.SetResult();
+        var answers = await Task.WhenAll(viewers);
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
         Assert.All(answers, a => Assert.Equal("public, max-age=86400, immutable", a.CacheControl));
         Assert.All(answers, a => Assert.Equal("video/mp4", a.Type));
