@@ -37,9 +37,9 @@ public sealed class LiveOptions : IValidatableObject
     [Range(0.5, 600.0, ErrorMessage = "StreamHub:Live:SubscriberMaxBehindSeconds must be between 0.5 and 600 seconds.")]
     public double SubscriberMaxBehindSeconds { get; set; } = 10;
 
-    /// <summary>How long (media time) audio of a stream with video may wait in a subscriber's queue for the next video
-    /// frame before it wakes the subscriber by itself: audio then goes out with the video, one write per player instead
-    /// of two. 0 wakes the subscriber for every frame.</summary>
+    /// <summary>How long (media time) audio of a stream with video may wait for the next video frame, held once by the
+    /// stream and then queued to every subscriber with that frame: one visit per subscriber and one write per player
+    /// instead of two. 0 hands every frame to the subscribers as it comes.</summary>
     [Range(0, 1000, ErrorMessage = "StreamHub:Live:SubscriberAudioHoldMilliseconds must be between 0 and 1000.")]
     public int SubscriberAudioHoldMilliseconds { get; set; } = 50;
 

@@ -52,6 +52,15 @@ public sealed class LiveStream
     private volatile bool _gopCached;
     private long _lastDts;
 
+    // Coded audio of a stream with video, held here (publisher's thread) until the next frame that is not held, and
+    // then handed to each subscriber together with it: a subscriber's reader would only be woken for that frame anyway
+    // (LiveSubscription.HoldsAudio), and the publisher then visits each of hundreds of subscriptions once per video
+    // frame instead of once per frame, each visit a few cache misses. Held no longer than a subscriber would hold it
+    // (SubscriberAudioHoldMilliseconds of media time).
+    private const int MaxHeldAudio = 16;
+    private readonly MediaFrame?[] _heldAudio = new MediaFrame?[MaxHeldAudio];
+    private int _heldCount;
+
     /// <summary>A jump forward in a track's timestamps larger than this counts as an anomaly.</summary>
     public const long TimestampJumpMs = 5_000;
 
@@ -133,6 +142,7 @@ public sealed class LiveStream
         var safe = SanitizeObject(metadata);
         try
         {
+            HandOverHeldAudio();
             PrimeNewSubscribers();
             Metadata = safe;
             if (Volatile.Read(ref _subscriptions) is { } subscriptions)
@@ -273,7 +283,14 @@ public sealed class LiveStream
 
     private void Fan(MediaFrame frame)
     {
-        PrimeNewSubscribers();
+        var hold = HoldsAudio(frame);
+        if (!hold && Volatile.Read(ref _unprimed) != 0)
+        {
+            // Subscribers that join are primed only here, after the held audio went to the others (a joiner's GOP
+            // cache already holds that audio); otherwise the held audio goes with this frame, in one visit each.
+            HandOverHeldAudio();
+            PrimeNewSubscribers();
+        }
         Interlocked.Add(ref _bytes, frame.Payload.Length);
         Bitrate.Add(frame.Payload.Length);
         if (frame.FrameKind == MediaFrameKind.SequenceHeader)
@@ -332,32 +349,109 @@ public sealed class LiveStream
             }
         }
 
-        if (Volatile.Read(ref _subscriptions) is { Length: > 0 } subscriptions)
+        if (hold)
         {
-            // A place a subscriber that dropped frames can resume from: a video keyframe, or any audio frame of a
-            // stream without video.
-            var syncPoint = frame.Kind == MediaKind.Video ? frame.IsKeyframe : _videoSequenceHeader is null;
+            _heldAudio[_heldCount++] = frame.Retain();
+            return;
+        }
+        Offer(frame);
+    }
+
+    /// <summary>Whether <paramref name="frame"/> waits with the audio held before it (see <see cref="_heldAudio"/>).</summary>
+    private bool HoldsAudio(MediaFrame frame)
+    {
+        var holdMs = _liveOptions.SubscriberAudioHoldMilliseconds;
+        return holdMs > 0 && frame.Kind == MediaKind.Audio && frame.FrameKind == MediaFrameKind.Coded
+            && _videoSequenceHeader is not null && _heldCount < MaxHeldAudio
+            && Volatile.Read(ref _subscriptions) is { Length: > 0 }
+            && (_heldCount == 0 || frame.Dts - _heldAudio[0]!.Dts < holdMs);
+    }
+
+    /// <summary>Offers the held audio, then <paramref name="frame"/> if there is one, to every primed subscriber, one
+    /// subscriber after another.</summary>
+    private void Offer(MediaFrame? frame)
+    {
+        var held = _heldCount;
+        var count = held + (frame is null ? 0 : 1);
+        if (count == 0)
+        {
+            return;
+        }
+        try
+        {
+            if (Volatile.Read(ref _subscriptions) is not { Length: > 0 } subscriptions)
+            {
+                return;
+            }
+            Span<int> unused = stackalloc int[count];
+            unused.Clear();
             // One reference for each subscription, taken at once and the unused ones given back after: an atomic
-            // change of the frame's count per subscription would contend with the players releasing the frames
+            // change of a frame's count per subscription would contend with the players releasing the frames
             // they have sent.
-            frame.Retain(subscriptions.Length);
-            var unused = 0;
+            for (var f = 0; f < count; f++)
+            {
+                FrameAt(f, frame).Retain(subscriptions.Length);
+            }
             foreach (var subscription in subscriptions)
             {
-                var queued = false;
-                if (subscription.Primed && !subscription.Offer(frame, syncPoint, out queued))
+                if (!subscription.Primed)
                 {
-                    RemoveBehind(subscription);
+                    for (var f = 0; f < count; f++)
+                    {
+                        unused[f]++;
+                    }
+                    continue;
                 }
-                if (!queued)
+                var removed = false;
+                for (var f = 0; f < count; f++)
                 {
-                    unused++;
+                    var next = FrameAt(f, frame);
+                    // A place a subscriber that dropped frames can resume from: a video keyframe, or any audio frame
+                    // of a stream without video.
+                    var syncPoint = next.Kind == MediaKind.Video ? next.IsKeyframe : _videoSequenceHeader is null;
+                    var queued = false;
+                    if (removed)
+                    {
+                        // Removed for falling behind: it is offered nothing more.
+                    }
+                    else if (!subscription.Offer(next, syncPoint, out queued))
+                    {
+                        RemoveBehind(subscription);
+                        removed = true;
+                    }
+                    if (!queued)
+                    {
+                        unused[f]++;
+                    }
                 }
             }
-            if (unused > 0)
+            for (var f = 0; f < count; f++)
             {
-                frame.Release(unused);
+                if (unused[f] > 0)
+                {
+                    FrameAt(f, frame).Release(unused[f]);
+                }
             }
+        }
+        finally
+        {
+            for (var i = 0; i < held; i++)
+            {
+                _heldAudio[i]!.Release();
+                _heldAudio[i] = null;
+            }
+            _heldCount = 0;
+        }
+    }
+
+    private MediaFrame FrameAt(int index, MediaFrame? last) => index < _heldCount ? _heldAudio[index]! : last!;
+
+    /// <summary>Hands the held audio to the subscribers before anything else reaches them.</summary>
+    private void HandOverHeldAudio()
+    {
+        if (_heldCount > 0)
+        {
+            Offer(null);
         }
     }
 
@@ -464,6 +558,7 @@ public sealed class LiveStream
                 SinkFailed(i, ex, "publish end");
             }
         }
+        HandOverHeldAudio();
         // Every subscriber is completed: it reads what is queued, then sees the end; its Dispose releases the rest.
         if (Interlocked.Exchange(ref _subscriptions, null) is { } subscriptions)
         {

@@ -97,7 +97,8 @@ public sealed class LiveSubscriptionTests
         // Keyframes at 0, 1000, 2000 ms (GOP of 25 frames at 25 fps); 2.5 s published before the join.
         var before = PublishAll(stream, SyntheticFrames.Interleaved(0, 2500, 25));
         var subscription = stream.Subscribe(new SubscriptionOptions("late"));
-        var after = PublishAll(stream, SyntheticFrames.Interleaved(2500, 1500, 25).Select(f => f));
+        // Ends with a video frame: audio goes to subscribers with the next video frame (LiveStream._heldAudio).
+        var after = PublishAll(stream, SyntheticFrames.Interleaved(2500, 1500, 25).Append(SyntheticFrames.Video(4000, idr: false)));
 
         var items = Drain(subscription);
 
@@ -122,7 +123,7 @@ public sealed class LiveSubscriptionTests
         var stream = Begin(registry);
         Publish(stream, SyntheticFrames.VideoConfig());
         // Keyframes at 0, 1000 and 2000 ms; the subscriber comes at 1500.
-        var frames2500 = SyntheticFrames.Interleaved(0, 2500, 25).ToList();
+        var frames2500 = SyntheticFrames.Interleaved(0, 2500, 25).Append(SyntheticFrames.Video(2500, idr: false)).ToList();
         PublishAll(stream, frames2500.Where(f => f.Dts < 1500));
         Assert.Equal((0, 0L), stream.GopCacheSize);
 
@@ -148,7 +149,7 @@ public sealed class LiveSubscriptionTests
         var stream = Begin(registry);
         var recorder = stream.Subscribe(new SubscriptionOptions("recorder", StartsGopCache: false));
         Publish(stream, SyntheticFrames.VideoConfig());
-        var published = PublishAll(stream, SyntheticFrames.Interleaved(0, 2500, 25));
+        var published = PublishAll(stream, SyntheticFrames.Interleaved(0, 2500, 25).Append(SyntheticFrames.Video(2500, idr: false)));
 
         var frames = Drain(recorder).OfType<MediaFrame>().ToList();
 
@@ -193,7 +194,7 @@ public sealed class LiveSubscriptionTests
         var written = new List<MediaFrame>();
 
         var i = 0;
-        foreach (var frame in SyntheticFrames.Interleaved(0, 4000, 25))
+        foreach (var frame in SyntheticFrames.Interleaved(0, 4000, 25).Append(SyntheticFrames.Video(4000, idr: false)))
         {
             written.Add(Publish(stream, frame));
             fastItems.AddRange(Drain(fast));
@@ -218,7 +219,7 @@ public sealed class LiveSubscriptionTests
     [Fact]
     public void A_stalled_subscriber_drops_whole_frames_up_to_the_next_keyframe_and_counts_them_while_a_fast_one_gets_everything()
     {
-        var registry = Registry(new LiveOptions { GopCacheMaxSeconds = 1, SubscriberQueueMaxSeconds = 2, SubscriberMaxBehindSeconds = 60 });
+        var registry = Registry(new LiveOptions { GopCacheMaxSeconds = 1, SubscriberQueueMaxSeconds = 2, SubscriberMaxBehindSeconds = 60, SubscriberAudioHoldMilliseconds = 0 });
         var stream = Begin(registry);
         Publish(stream, SyntheticFrames.VideoConfig());
         Publish(stream, SyntheticFrames.AudioConfig());
@@ -322,7 +323,7 @@ public sealed class LiveSubscriptionTests
     {
         // 64 KiB and 3 s: the byte bound is the one that trips (about 100 video frames of 600 bytes), after the ring
         // (64 entries to start with) has had to grow.
-        var registry = Registry(new LiveOptions { SubscriberQueueMaxBytes = 64 * 1024, SubscriberQueueMaxSeconds = 3, SubscriberMaxBehindSeconds = 60 });
+        var registry = Registry(new LiveOptions { SubscriberQueueMaxBytes = 64 * 1024, SubscriberQueueMaxSeconds = 3, SubscriberMaxBehindSeconds = 60, SubscriberAudioHoldMilliseconds = 0 });
         var stream = Begin(registry);
         Publish(stream, SyntheticFrames.VideoConfig());
         var reader = stream.Subscribe(new SubscriptionOptions("reader"));
@@ -375,7 +376,7 @@ public sealed class LiveSubscriptionTests
     {
         // 4 s of 25 fps video and AAC is ~340 entries: the ring grows from 64 to 512 on the way. The stream starts at
         // 10 s, so an entry whose DTS were lost in the growth would not look like the first one's.
-        var registry = Registry(new LiveOptions { SubscriberQueueMaxSeconds = 4, SubscriberMaxBehindSeconds = 60 });
+        var registry = Registry(new LiveOptions { SubscriberQueueMaxSeconds = 4, SubscriberMaxBehindSeconds = 60, SubscriberAudioHoldMilliseconds = 0 });
         var stream = Begin(registry);
         Publish(stream, SyntheticFrames.VideoConfig(10_000));
         Publish(stream, SyntheticFrames.AudioConfig(10_000));
@@ -395,7 +396,7 @@ public sealed class LiveSubscriptionTests
     [Fact]
     public async Task A_subscriber_behind_past_the_limit_is_removed_with_one_log_line_and_the_others_carry_on()
     {
-        var registry = Registry(new LiveOptions { GopCacheMaxSeconds = 0.5, SubscriberQueueMaxSeconds = 1, SubscriberMaxBehindSeconds = 2 });
+        var registry = Registry(new LiveOptions { GopCacheMaxSeconds = 0.5, SubscriberQueueMaxSeconds = 1, SubscriberMaxBehindSeconds = 2, SubscriberAudioHoldMilliseconds = 0 });
         var stream = Begin(registry, "behind");
         Publish(stream, SyntheticFrames.VideoConfig());
         var fast = stream.Subscribe(new SubscriptionOptions("fast-viewer"));
@@ -436,14 +437,18 @@ public sealed class LiveSubscriptionTests
         var reader = stream.Subscribe(new SubscriptionOptions("reader"));
         var idle = stream.Subscribe(new SubscriptionOptions("idle"));
         var waiting = stream.Subscribe(new SubscriptionOptions("waiting"));
+        // Ends with audio, which the stream holds for the next video frame: the end hands it over.
         var written = PublishAll(stream, SyntheticFrames.Interleaved(0, 1000, 25));
+        Assert.Equal(MediaKind.Audio, written[^1].Kind);
         Drain(waiting);
         var wait = waiting.WaitToReadAsync();
         Assert.False(wait.IsCompleted);
 
         registry.EndPublish(stream);
 
-        Assert.False(await wait);
+        Assert.True(await wait);
+        Assert.Equal(written.Skip(written.FindLastIndex(f => f.Kind == MediaKind.Video) + 1), Drain(waiting));
+        Assert.False(await waiting.WaitToReadAsync());
         Assert.Equal(SubscriptionEnd.PublishEnded, waiting.End);
         // What was queued is still read, then the end.
         var items = new List<object>();

@@ -6,8 +6,8 @@ using StreamHub.Tests.Hls.Support;
 namespace StreamHub.Tests.Live;
 
 /// <summary>When a waiting reader is woken: audio of a stream with video waits (up to
-/// <see cref="LiveOptions.SubscriberAudioHoldMilliseconds"/> of media time) for the next video frame, so a player
-/// writes both at once; everything else wakes it at once. Frames are written on the test's thread (the publisher's).</summary>
+/// <see cref="LiveOptions.SubscriberAudioHoldMilliseconds"/> of media time) for the next video frame, held by the
+/// stream and then queued with it, so a player writes both at once; everything else wakes it at once. Frames are written on the test's thread (the publisher's).</summary>
 public sealed class LiveSubscriptionWakeTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
@@ -62,10 +62,13 @@ public sealed class LiveSubscriptionWakeTests
         Publish(stream, SyntheticFrames.Audio(10));
         Publish(stream, SyntheticFrames.Audio(33));
         Assert.Equal(wakeUps, subscription.WakeUps);
-        Assert.Equal(2, subscription.QueuedItems);
+        // Held by the stream, not yet in the subscriber's queue: the publisher visits each subscriber once for them
+        // and the video frame they wait for.
+        Assert.Equal(0, subscription.QueuedItems);
 
         Publish(stream, SyntheticFrames.Video(40, idr: false));
         Assert.Equal(wakeUps + 1, subscription.WakeUps);
+        Assert.Equal(3, subscription.QueuedItems);
         Assert.True(await wait.AsTask().WaitAsync(Bound));
         Assert.Equal([MediaKind.Audio, MediaKind.Audio, MediaKind.Video], Drain(subscription).Select(f => f.Kind));
         subscription.Dispose();
@@ -129,6 +132,24 @@ public sealed class LiveSubscriptionWakeTests
         Assert.True(await wait.AsTask().WaitAsync(Bound));
         Assert.Single(Drain(subscription));
         subscription.Dispose();
+    }
+
+    [Fact]
+    public void A_subscriber_that_joins_while_audio_is_held_gets_that_audio_once_from_the_GOP_cache()
+    {
+        var (stream, first) = Waiting(new LiveOptions());
+        Publish(stream, SyntheticFrames.Audio(10));
+        var joiner = stream.Subscribe(new SubscriptionOptions("joiner"));
+        Publish(stream, SyntheticFrames.Audio(33));
+        Publish(stream, SyntheticFrames.Video(40, idr: false));
+
+        static List<long> Coded(List<MediaFrame> frames) =>
+            frames.Where(f => f.FrameKind == MediaFrameKind.Coded).Select(f => f.Dts).ToList();
+        Assert.Equal([10L, 33, 40], Coded(Drain(first)));
+        // Primed with the GOP (the keyframe at 0 and the audio held since), then the video frame: each frame once.
+        Assert.Equal([0L, 10, 33, 40], Coded(Drain(joiner)));
+        first.Dispose();
+        joiner.Dispose();
     }
 
     [Fact]

@@ -90,6 +90,11 @@ public sealed class StreamRecordingTests : IDisposable
             frames.Add(Publish(stream, SyntheticFrames.Audio(i * 40 + 3)));
         }
 
+        // The next keyframe (which also hands the recording the audio the stream held for it).
+        var next = Video(1000, idr: true, size: 500, fill: 0xAA);
+        sent.Add(next.Payload.ToArray());
+        Publish(stream, next);
+
         // The publisher has let go of its references: the recording's were the last.
         var deadline = DateTime.UtcNow + Limit;
         while (frames.Any(f => !f.Payload.IsEmpty) && DateTime.UtcNow < deadline)
@@ -97,10 +102,6 @@ public sealed class StreamRecordingTests : IDisposable
             await Task.Delay(50);
         }
         Assert.Equal(0, frames.Count(f => !f.Payload.IsEmpty));
-
-        var next = Video(1000, idr: true, size: 500, fill: 0xAA);
-        sent.Add(next.Payload.ToArray());
-        Publish(stream, next);
         stream.End();
         await recording.Completion.WaitAsync(Limit);
 
