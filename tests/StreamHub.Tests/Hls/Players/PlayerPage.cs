@@ -58,7 +58,8 @@ public sealed class PlayerPage : IAsyncDisposable
     }
 
     /// <param name="catchUp">hls.js only: let it play up to 1.5× fast while it is further behind the live edge than its
-    /// target (<c>maxLiveSyncPlaybackRate</c>), so its latency settles at the target wherever in a segment it started.</param>
+    /// target (<c>maxLiveSyncPlaybackRate</c>), so its latency settles at the target wherever in a segment it started,
+    /// and jump back to live when it is more than 2 s behind it with the media there buffered.</param>
     /// <param name="lowLatency">hls.js only: low-latency mode (hls.js's default) on or off.</param>
     public static async Task<PlayerPage> OpenAsync(IBrowser browser, HlsPlayer player, Uri playlist, bool catchUp = false, bool lowLatency = true)
     {
@@ -173,6 +174,18 @@ public sealed class PlayerPage : IAsyncDisposable
                   if (d.fatal || d.details === Hls.ErrorDetails.BUFFER_APPEND_ERROR) fail(text);
                 });
                 harness.latency = () => hls.latency;
+                if (query.has('catchUp')) {
+                  // hls.js plays fast only within a target duration of its target latency; a page starved of CPU for
+                  // a moment can fall further behind than that and stays there, taken for DVR playback. A low-latency
+                  // page goes back to live then, as this one does (counted in the state).
+                  setInterval(() => {
+                    const live = hls.liveSyncPosition;
+                    if (live && !video.paused && video.currentTime < live - 2 && video.buffered.length && video.buffered.end(video.buffered.length - 1) > live) {
+                      video.currentTime = live;
+                      harness.backToLive++;
+                    }
+                  }, 1000);
+                }
                 // Arrival to display: the playlist's PROGRAM-DATE-TIME is the server's clock when the frame arrived.
                 harness.arrival = () => hls.playingDate ? (Date.now() - hls.playingDate.getTime()) / 1000 : NaN;
                 hls.loadSource(src);
@@ -216,14 +229,14 @@ public sealed class PlayerPage : IAsyncDisposable
             <script>
             const src = new URLSearchParams(location.search).get('src');
             const video = document.getElementById('video');
-            const harness = window.harness = { started: false, errors: [], failures: [], time: () => video.currentTime, latency: () => NaN };
+            const harness = window.harness = { started: false, errors: [], failures: [], time: () => video.currentTime, latency: () => NaN, backToLive: 0 };
             const fail = text => { if (!harness.failures.includes(text)) harness.failures.push(text); };
             let waiting = 0;
             harness.state = () => {
               const ranges = [];
               for (let i = 0; i < video.buffered.length; i++) ranges.push(`${video.buffered.start(i).toFixed(2)}-${video.buffered.end(i).toFixed(2)}`);
               return `currentTime ${video.currentTime.toFixed(2)}, readyState ${video.readyState}, paused ${video.paused}, ` +
-                `buffered [${ranges.join(', ')}], ${waiting} 'waiting' events`;
+                `buffered [${ranges.join(', ')}], ${waiting} 'waiting' events, ${harness.backToLive} jumps back to live`;
             };
             video.addEventListener('waiting', () => { waiting++; });
             harness.waiting = () => waiting;
