@@ -402,7 +402,7 @@ public sealed class LiveStream
                     }
                     continue;
                 }
-                var removed = false;
+                var behind = false;
                 for (var f = 0; f < count; f++)
                 {
                     var next = FrameAt(f, frame);
@@ -410,19 +410,16 @@ public sealed class LiveStream
                     // of a stream without video.
                     var syncPoint = next.Kind == MediaKind.Video ? next.IsKeyframe : _videoSequenceHeader is null;
                     var queued = false;
-                    if (removed)
-                    {
-                        // Removed for falling behind: it is offered nothing more.
-                    }
-                    else if (!subscription.Offer(next, syncPoint, out queued))
-                    {
-                        RemoveBehind(subscription);
-                        removed = true;
-                    }
+                    // One behind for too long is offered nothing more.
+                    behind = behind || !subscription.Offer(next, syncPoint, out queued);
                     if (!queued)
                     {
                         unused[f]++;
                     }
+                }
+                if (behind)
+                {
+                    RemoveBehind(subscription);
                 }
             }
             for (var f = 0; f < count; f++)

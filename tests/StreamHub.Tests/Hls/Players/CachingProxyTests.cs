@@ -78,6 +78,23 @@ public sealed partial class CachingProxyTests(ITestOutputHelper output)
     [Fact]
     public async Task HlsJs_plays_the_low_latency_stream_through_nginx_for_15_s()
     {
+        try
+        {
+            await PlayThroughNginxAsync(lastAttempt: false);
+        }
+        catch (StarvedPlayerException starved)
+        {
+            // A second or more was buffered ahead of the stalled player: the server and nginx had delivered, and the
+            // page's decoding was starved of CPU. Once more from the start; a second stall fails.
+            output.WriteLine($"first attempt: {starved.Message}; running it again");
+            await PlayThroughNginxAsync(lastAttempt: true);
+        }
+    }
+
+    private sealed class StarvedPlayerException(string message) : Exception(message);
+
+    private async Task PlayThroughNginxAsync(bool lastAttempt)
+    {
         PlayerPage.NodeModules();
         await using var host = StreamHubHost.Start(new Dictionary<string, string?> { ["StreamHub:Hls:SegmentDurationSeconds"] = "1" });
         var (name, key) = await host.CreateStreamAsync("cache-hlsjs");
@@ -104,6 +121,10 @@ public sealed partial class CachingProxyTests(ITestOutputHelper output)
 
         failures = await page.FailuresAsync();
         Assert.True(failures.Count == 0, $"{string.Join("; ", failures)}\n{page.Console}");
+        if (advanced < wall - 1.5 && !lastAttempt && behind >= 1.0)
+        {
+            throw new StarvedPlayerException($"hls.js advanced {advanced:0.00} s in {wall:0.00} s; {state}");
+        }
         Assert.True(advanced >= wall - 1.5, $"hls.js fell behind: advanced {advanced:0.00} s in {wall:0.00} s\n{page.Console}");
         Assert.True(requests.Count(r => PartPath().IsMatch(r)) >= 20, $"parts fetched: {string.Join(", ", requests.TakeLast(10))}");
         Assert.True(requests.Count(r => r.Contains("index.m3u8?_HLS_msn=", StringComparison.Ordinal)) >= 20, "blocking playlist reloads");
