@@ -171,18 +171,9 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     /// nothing is left for the reader. Allocates nothing. <see cref="Dispose"/> ends a pending wait.</summary>
     public ValueTask<bool> WaitToReadAsync()
     {
-        if (HasSomethingForReader(out var result))
-        {
-            return new ValueTask<bool>(result);
-        }
+        // Reset before parking: a waker may complete the wait as soon as it is announced.
         _waiter.Reset();
-        Interlocked.Exchange(ref _waiting, 1);
-        // Re-check after announcing the wait: the producer publishes, fences, then looks at _waiting (Dekker).
-        if (HasSomethingForReader(out result) && Interlocked.Exchange(ref _waiting, 0) == 1)
-        {
-            return new ValueTask<bool>(result);
-        }
-        return new ValueTask<bool>(this, _waiter.Version);
+        return TryPark(out var ended) ? new ValueTask<bool>(this, _waiter.Version) : new ValueTask<bool>(!ended);
     }
 
     /// <summary>Makes <paramref name="reader"/> the reader, called when there is something to read once it has parked
@@ -201,7 +192,8 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
             return false;
         }
         Interlocked.Exchange(ref _waiting, 1);
-        // Re-check after announcing the wait, as WaitToReadAsync does; a waker that took the flag first calls the reader.
+        // Re-check after announcing the wait: the producer publishes, fences, then looks at _waiting (Dekker). A waker
+        // that took the flag first resumes the reader.
         if (HasSomethingForReader(out result) && Interlocked.Exchange(ref _waiting, 0) == 1)
         {
             ended = !result;
