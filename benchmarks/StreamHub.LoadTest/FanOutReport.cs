@@ -9,7 +9,7 @@ public static class FanOutReport
 {
     public static string Line(FanOutResult r) => string.Create(CultureInfo.InvariantCulture,
         $"  => {r.Server} {r.Protocol} × {r.Players}: {r.PlayersUp} up ({r.ConnectFailures} failed), CPU {r.ServerCpuPercent:F1} % " +
-        $"(baseline {r.BaselineCpuPercent:F1}) = {r.CpuPerPlayerPercent:F4} %/player, RSS {r.RssMb:F1} MB (baseline {r.BaselineRssMb:F1}) = " +
+        $"(baseline {r.BaselineCpuPercent:F1}, kernel {r.ServerKernelCpuPercent:F1}, host steal {r.HostStealPercent:F1}) = {r.CpuPerPlayerPercent:F4} %/player, RSS {r.RssMb:F1} MB (baseline {r.BaselineRssMb:F1}) = " +
         $"{r.MemoryPerPlayerKb:F1} KB/player, latency at the socket median {r.LatencyMedianMs:F2} ms p99 {r.LatencyP99Ms:F2} ms (n={r.LatencySamples}), " +
         $"at the player's read median {r.ReadLatencyMedianMs:F2} ms p99 {r.ReadLatencyP99Ms:F2} ms (" +
         $"unmatched {r.UnmatchedFrames}), delivered {r.DeliveredPercent:F1} %, disconnected {r.Disconnected}, behind {r.Behind}, " +
@@ -45,6 +45,8 @@ public static class FanOutReport
             Row("server CPU, % of a core per player", r => r.CpuPerPlayerPercent, "F4");
             Row("server CPU, % of a core total", r => r.ServerCpuPercent, "F1");
             Row("  of which publisher-only baseline", r => r.BaselineCpuPercent, "F1", ratio: false);
+            Row("  of which in the kernel (system time)", r => r.ServerKernelCpuPercent, "F1", ratio: false);
+            Row("host steal time over the window, % of a core", r => r.HostStealPercent, "F1", ratio: false);
             Row("memory per player (RSS − baseline) / N, KB", r => r.MemoryPerPlayerKb, "F1");
             Row("server RSS at the end of the window, MB", r => r.RssMb, "F1");
             Row("  baseline RSS, MB", r => r.BaselineRssMb, "F1", ratio: false);

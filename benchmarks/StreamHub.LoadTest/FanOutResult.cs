@@ -15,6 +15,12 @@ public sealed record FanOutResult
     /// <summary>Server CPU with the publisher alone (% of one core).</summary>
     public double BaselineCpuPercent { get; init; }
     public double ServerCpuPercent { get; init; }
+    /// <summary>Of <see cref="ServerCpuPercent"/>, the server's system time: its sends, and on loopback the delivery
+    /// to the players' sockets, which every server pays per send.</summary>
+    public double ServerKernelCpuPercent { get; init; }
+    /// <summary>The host's steal time over the window (% of one core, both CPUs together): a run with much of it is
+    /// noisy, whichever server it measured.</summary>
+    public double HostStealPercent { get; init; }
     public double CpuPerPlayerPercent { get; init; }
     public double BaselineRssMb { get; init; }
     public double RssMb { get; init; }

@@ -94,6 +94,8 @@ public static class FanOutRun
                 Console.WriteLine($"[{label} × {count}] {viewers.Count} playing; settle {options.FanOutWarmup} s, then {options.FanOutSeconds} s measured ...");
                 await Task.Delay(TimeSpan.FromSeconds(options.FanOutWarmup), cancellationToken);
                 var cpu0 = ProcessStats.CpuSeconds(server.Pid);
+                var kernel0 = ProcessStats.KernelCpuSeconds(server.Pid);
+                var steal0 = ProcessStats.StealSeconds();
                 var self0 = ProcessStats.CpuSecondsOf(Environment.ProcessId);
                 var received0 = viewers.Sum(v => v.BytesReceived);
                 var receives0 = viewers.Sum(v => v.Receives);
@@ -108,6 +110,8 @@ public static class FanOutRun
                 readLatency.EndWindow(windowEnd);
                 var elapsed = clock.Elapsed.TotalSeconds;
                 var cpuPercent = 100 * (ProcessStats.CpuSeconds(server.Pid) - cpu0) / elapsed;
+                var kernelPercent = 100 * (ProcessStats.KernelCpuSeconds(server.Pid) - kernel0) / elapsed;
+                var stealPercent = 100 * (ProcessStats.StealSeconds() - steal0) / elapsed;
                 var selfPercent = 100 * (ProcessStats.CpuSecondsOf(Environment.ProcessId) - self0) / elapsed;
                 var rss = ProcessStats.Memory(server.Pid, "VmRSS");
                 var framesSent = sendLog.FramesSent - frames0;
@@ -131,6 +135,8 @@ public static class FanOutRun
                     WindowSeconds = elapsed,
                     BaselineCpuPercent = baselineCpuPercent,
                     ServerCpuPercent = cpuPercent,
+                    ServerKernelCpuPercent = kernelPercent,
+                    HostStealPercent = stealPercent,
                     CpuPerPlayerPercent = (cpuPercent - baselineCpuPercent) / up,
                     BaselineRssMb = baselineRss / 1048576.0,
                     RssMb = rss / 1048576.0,

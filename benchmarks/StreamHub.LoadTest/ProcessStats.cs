@@ -11,7 +11,11 @@ public static class ProcessStats
     /// <summary>Sum of a /proc/pid/status field (VmRSS, VmHWM) over the tree, in bytes.</summary>
     public static long Memory(int pid, string field) => Tree(pid).Sum(p => StatusField(p, field));
 
-    public static double CpuSecondsOf(int pid)
+    /// <summary>stime alone of <paramref name="pid"/> and every descendant, in seconds: the time the kernel spent on
+    /// its behalf (for a server, mostly its socket sends and, on loopback, the delivery to the peer).</summary>
+    public static double KernelCpuSeconds(int pid) => Tree(pid).Sum(p => CpuSecondsOf(p, kernelOnly: true));
+
+    public static double CpuSecondsOf(int pid, bool kernelOnly = false)
     {
         var stat = Read($"/proc/{pid}/stat");
         if (stat is null)
@@ -20,7 +24,17 @@ public static class ProcessStats
         }
         // Fields after the ") " that ends the command name: state(3) ppid(4) ... utime(14) stime(15).
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond;
+        return ((kernelOnly ? 0 : long.Parse(fields[11])) + long.Parse(fields[12])) / TicksPerSecond;
+    }
+
+    /// <summary>Time the hypervisor ran something else while this machine's CPUs wanted to run (all CPUs together), in
+    /// seconds: how noisy the host was over a measurement.</summary>
+    public static double StealSeconds()
+    {
+        var line = Read("/proc/stat")?.Split('\n')[0];
+        // cpu user nice system idle iowait irq softirq steal ...
+        var fields = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields is { Length: > 8 } ? long.Parse(fields[8]) / TicksPerSecond : 0;
     }
 
     public static long StatusField(int pid, string field)
