@@ -86,6 +86,7 @@ internal sealed class SubscriberWakes
 
     private sealed class Batch(SubscriberWakes owner) : IThreadPoolWorkItem
     {
+        private readonly GatheredReleases _releases = new();
         private LiveSubscription[] _readers = new LiveSubscription[16];
         private int _count;
 
@@ -100,8 +101,6 @@ internal sealed class SubscriberWakes
             readers.CopyTo(_readers);
             _count = readers.Length;
         }
-
-        private readonly GatheredReleases _releases = new();
 
         public void Execute()
         {

@@ -232,62 +232,62 @@ public sealed partial class RtmpSession : IAsyncDisposable
             }
             try
             {
-            var now = _time.GetTimestamp();
-            Volatile.Write(ref _lastInput, now);
-            _chunks.Now = now;
-            var buffer = result.Buffer;
-            var received = buffer.Length;
-            var unaccounted = received;
-            try
-            {
-                while (_state != RtmpSessionState.Closing && _chunks.TryRead(ref buffer, out var message))
+                var now = _time.GetTimestamp();
+                Volatile.Write(ref _lastInput, now);
+                _chunks.Now = now;
+                var buffer = result.Buffer;
+                var received = buffer.Length;
+                var unaccounted = received;
+                try
                 {
-                    // Counted per message, not per read, so a read holding several windows gets several ACKs.
+                    while (_state != RtmpSessionState.Closing && _chunks.TryRead(ref buffer, out var message))
+                    {
+                        // Counted per message, not per read, so a read holding several windows gets several ACKs.
+                        Acknowledge(unaccounted - buffer.Length);
+                        unaccounted = buffer.Length;
+                        var command = HandleMessage(message);
+                        if (command?.Name == Commands.CommandNames.Play)
+                        {
+                            await PlayAsync(command, message.StreamId, closed);
+                        }
+                        else if (command is not null)
+                        {
+                            await PublishAsync(command, message.StreamId, closed);
+                        }
+                    }
+                }
+                finally
+                {
                     Acknowledge(unaccounted - buffer.Length);
-                    unaccounted = buffer.Length;
-                    var command = HandleMessage(message);
-                    if (command?.Name == Commands.CommandNames.Play)
-                    {
-                        await PlayAsync(command, message.StreamId, closed);
-                    }
-                    else if (command is not null)
-                    {
-                        await PublishAsync(command, message.StreamId, closed);
-                    }
+                    TrackPartialInput(now, consumed: buffer.Length < received, unparsed: buffer.Length);
+                    _transport.Input.AdvanceTo(buffer.Start, buffer.End);
                 }
-            }
-            finally
-            {
-                Acknowledge(unaccounted - buffer.Length);
-                TrackPartialInput(now, consumed: buffer.Length < received, unparsed: buffer.Length);
-                _transport.Input.AdvanceTo(buffer.Start, buffer.End);
-            }
-            if (_outputPending)
-            {
-                _outputPending = false;
-                var flush = _transport.Output.FlushAsync(closed);
-                FlushResult flushed;
-                if (flush.IsCompleted)
+                if (_outputPending)
                 {
-                    flushed = flush.Result;
-                }
-                else
-                {
-                    Volatile.Write(ref _writeSince, _time.GetTimestamp());
-                    try
+                    _outputPending = false;
+                    var flush = _transport.Output.FlushAsync(closed);
+                    FlushResult flushed;
+                    if (flush.IsCompleted)
                     {
-                        flushed = await flush;
+                        flushed = flush.Result;
                     }
-                    finally
+                    else
                     {
-                        WriteWaited();
+                        Volatile.Write(ref _writeSince, _time.GetTimestamp());
+                        try
+                        {
+                            flushed = await flush;
+                        }
+                        finally
+                        {
+                            WriteWaited();
+                        }
+                    }
+                    if (flushed.IsCanceled)
+                    {
+                        ThrowIfTimedOut();
                     }
                 }
-                if (flushed.IsCanceled)
-                {
-                    ThrowIfTimedOut();
-                }
-            }
             }
             finally
             {
