@@ -10,10 +10,13 @@ public static class FanOutReport
     public static string Line(FanOutResult r) => string.Create(CultureInfo.InvariantCulture,
         $"  => {r.Server} {r.Protocol} × {r.Players}: {r.PlayersUp} up ({r.ConnectFailures} failed), CPU {r.ServerCpuPercent:F1} % " +
         $"(baseline {r.BaselineCpuPercent:F1}, kernel {r.ServerKernelCpuPercent:F1}, host steal {r.HostStealPercent:F1}) = {r.CpuPerPlayerPercent:F4} %/player, RSS {r.RssMb:F1} MB (baseline {r.BaselineRssMb:F1}) = " +
-        $"{r.MemoryPerPlayerKb:F1} KB/player, latency at the socket median {r.LatencyMedianMs:F2} ms p99 {r.LatencyP99Ms:F2} ms (n={r.LatencySamples}), " +
+        $"{r.MemoryPerPlayerKb:F1} KB/player{Marginal(r)}, latency at the socket median {r.LatencyMedianMs:F2} ms p99 {r.LatencyP99Ms:F2} ms (n={r.LatencySamples}), " +
         $"at the player's read median {r.ReadLatencyMedianMs:F2} ms p99 {r.ReadLatencyP99Ms:F2} ms (" +
         $"unmatched {r.UnmatchedFrames}), delivered {r.DeliveredPercent:F1} %, disconnected {r.Disconnected}, behind {r.Behind}, " +
         $"out {r.MbitPerSecondOut:F0} Mbit/s in {r.ReceivesPerSecond:F0} receives/s, load generator CPU {r.LoadGeneratorCpuPercent:F1} %");
+
+    private static string Marginal(FanOutResult r) => double.IsNaN(r.MarginalCpuPerPlayerPercent) ? "" : string.Create(CultureInfo.InvariantCulture,
+        $" (marginal from the previous count: {r.MarginalCpuPerPlayerPercent:F4} %/player, {r.MarginalMemoryPerPlayerKb:F1} KB/player)");
 
     public static string Table(IReadOnlyList<FanOutResult> results, FlvClip clip, LoadTestOptions options)
     {
@@ -43,11 +46,13 @@ public static class FanOutReport
             Row("players up", r => r.PlayersUp, "F0", ratio: false);
             Row("  failed to start", r => r.ConnectFailures, "F0", ratio: false);
             Row("server CPU, % of a core per player", r => r.CpuPerPlayerPercent, "F4");
+            Row("  marginal: from the previous count, per player added", r => r.MarginalCpuPerPlayerPercent, "F4");
             Row("server CPU, % of a core total", r => r.ServerCpuPercent, "F1");
             Row("  of which publisher-only baseline", r => r.BaselineCpuPercent, "F1", ratio: false);
             Row("  of which in the kernel (system time)", r => r.ServerKernelCpuPercent, "F1", ratio: false);
             Row("host steal time over the window, % of a core", r => r.HostStealPercent, "F1", ratio: false);
             Row("memory per player (RSS − baseline) / N, KB", r => r.MemoryPerPlayerKb, "F1");
+            Row("  marginal: from the previous count, per player added", r => r.MarginalMemoryPerPlayerKb, "F1");
             Row("server RSS at the end of the window, MB", r => r.RssMb, "F1");
             Row("  baseline RSS, MB", r => r.BaselineRssMb, "F1", ratio: false);
             Row("frame latency to the player's socket (kernel timestamp), median ms", r => r.LatencyMedianMs, "F2");

@@ -25,6 +25,12 @@ public sealed record FanOutResult
     public double BaselineRssMb { get; init; }
     public double RssMb { get; init; }
     public double MemoryPerPlayerKb { get; init; }
+    /// <summary>(CPU − the previous count's CPU) / (players − the previous count's players), in the same server run;
+    /// NaN for the first count. Neither the baseline nor what the first players cost once weighs on it.</summary>
+    public double MarginalCpuPerPlayerPercent { get; init; } = double.NaN;
+    /// <summary>(RSS − the previous count's RSS) / (players − the previous count's players), as
+    /// <see cref="MarginalCpuPerPlayerPercent"/>.</summary>
+    public double MarginalMemoryPerPlayerKb { get; init; } = double.NaN;
     /// <summary>From the publisher's send to the kernel's receive timestamp on the player's socket (RTMP players; NaN
     /// for HTTP-FLV): the server's arrival-to-send time.</summary>
     public double LatencyMedianMs { get; init; }

@@ -124,6 +124,10 @@ public static class FanOutRun
                 var newest = sendLog.LastTimestamp;
                 var ended = viewers.Where(v => v.Ended is not null).ToArray();
                 var up = viewers.Count;
+                // The slope from the count before in this run: what one more player costs, without the fixed costs
+                // the first players bring (code compiled, pools and heaps grown, threads started) or the baseline's error.
+                var previous = results.LastOrDefault(r => r.Skipped is null);
+                var morePlayers = previous is null ? 0 : up - previous.PlayersUp;
                 var result = new FanOutResult
                 {
                     Server = server.Name,
@@ -141,6 +145,8 @@ public static class FanOutRun
                     BaselineRssMb = baselineRss / 1048576.0,
                     RssMb = rss / 1048576.0,
                     MemoryPerPlayerKb = (rss - baselineRss) / 1024.0 / up,
+                    MarginalCpuPerPlayerPercent = morePlayers > 0 ? (cpuPercent - previous!.ServerCpuPercent) / morePlayers : double.NaN,
+                    MarginalMemoryPerPlayerKb = morePlayers > 0 ? (rss / 1048576.0 - previous!.RssMb) * 1024.0 / morePlayers : double.NaN,
                     LatencyMedianMs = latency.PercentileMs(0.5),
                     LatencyP99Ms = latency.PercentileMs(0.99),
                     LatencyMaxBucketMs = latency.PercentileMs(1.0),
