@@ -20,23 +20,25 @@ public sealed class RtmpReceiveBufferPool : MemoryPool<byte>, IMemoryPoolFactory
     public const int BufferSize = 64 * 1024;
     public const int SmallBlockSize = 4 * 1024;
 
-    // Set by a publisher's read loop just before it waits for input and taken by the next rent on the same thread:
-    // with the RTMP port's inline scheduling that rent is the receive buffer the transport allocates for it, right
-    // after the read loop has suspended (StreamHub.Rtmp.Session.RtmpSession.ReadMessagesAsync). Any other rent it lands
-    // on merely gets a large buffer once.
+    // Set by a publisher's read loop just before it waits for input and taken by the next rent from the same pool on
+    // the same thread: with the RTMP port's inline scheduling that rent is the receive buffer the transport allocates
+    // for it, right after the read loop has suspended (StreamHub.Rtmp.Session.RtmpSession.ReadMessagesAsync). Any other
+    // rent from this pool it lands on merely gets a large buffer once; a rent from another pool (another server in the
+    // process) never takes it.
     [ThreadStatic]
-    private static bool t_largeNext;
+    private static RtmpReceiveBufferPool? t_largeNext;
 
     private readonly ConcurrentQueue<SmallBlock> _small = new();
     private long _largeRented;
     private long _largeInUse;
     private long _smallCreated;
 
-    /// <summary>The next buffer rented on this thread is to be a 64 KiB one (a publisher is about to wait for media).</summary>
-    public static void ExpectLargeReceive() => t_largeNext = true;
+    /// <summary>The next buffer rented from this pool on this thread is to be a 64 KiB one (a publisher is about to
+    /// wait for media).</summary>
+    public void ExpectLargeReceive() => t_largeNext = this;
 
     /// <summary>Withdraws <see cref="ExpectLargeReceive"/> if no rent took it (the read completed without a receive).</summary>
-    public static void ForgetLargeReceive() => t_largeNext = false;
+    public static void ForgetLargeReceive() => t_largeNext = null;
 
     public override int MaxBufferSize => BufferSize;
 
@@ -51,9 +53,9 @@ public sealed class RtmpReceiveBufferPool : MemoryPool<byte>, IMemoryPoolFactory
 
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
-        if (t_largeNext)
+        if (t_largeNext == this)
         {
-            t_largeNext = false;
+            t_largeNext = null;
             Interlocked.Increment(ref _largeRented);
             Interlocked.Increment(ref _largeInUse);
             return new LargeBuffer(this, ArrayPool<byte>.Shared.Rent(Math.Max(BufferSize, minBufferSize)));

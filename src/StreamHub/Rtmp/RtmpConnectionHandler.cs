@@ -37,7 +37,9 @@ public sealed class RtmpConnectionHandler(RtmpSessionHost host, IOptions<RtmpOpt
                 reason => connection.Abort(new ConnectionAbortedException(reason)),
                 connection.ConnectionClosed,
                 // The RTMP port's own transport (RtmpTransportFactory) receives into RtmpReceiveBufferPool's buffers.
-                largeReceives: onRtmpPort && options.Value.InlineScheduling);
+                receivePool: onRtmpPort && options.Value.InlineScheduling
+                    ? connection.Features.Get<IMemoryPoolFeature>()?.MemoryPool as RtmpReceiveBufferPool
+                    : null);
         }
         finally
         {

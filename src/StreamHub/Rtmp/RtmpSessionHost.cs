@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using StreamHub.Admission;
+using StreamHub.Hosting;
 using StreamHub.Live;
 using StreamHub.Playback;
 using StreamHub.Rtmp.Session;
@@ -33,13 +34,13 @@ public sealed partial class RtmpSessionHost(
     /// do (a tunnel: it answers what the session wrote, then its next request is a 404).</param>
     /// <param name="closed">Fires when the transport is gone.</param>
     public async Task RunAsync(RtmpScheme scheme, IDuplexPipe transport, string connectionId, EndPoint? remote,
-        Func<bool>? hasUnreadInput, Action<string>? abort, CancellationToken closed, bool largeReceives = false)
+        Func<bool>? hasUnreadInput, Action<string>? abort, CancellationToken closed, RtmpReceiveBufferPool? receivePool = null)
     {
         var remoteText = remote?.ToString() ?? "unknown";
         var schemeText = Text(scheme);
         LogOpened(logger, connectionId, remoteText, schemeText);
         var session = new RtmpSession(transport, connectionId, remoteText, options.Value, registry, admission, sessionLogger,
-            (remote as IPEndPoint)?.Address, hasUnreadInput, heartbeat, players, schemeText, largeReceives);
+            (remote as IPEndPoint)?.Address, hasUnreadInput, heartbeat, players, schemeText, receivePool);
         try
         {
             await session.RunAsync(closed);

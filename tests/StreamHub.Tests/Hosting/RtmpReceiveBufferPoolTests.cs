@@ -33,7 +33,7 @@ public sealed class RtmpReceiveBufferPoolTests
     public void The_hint_gives_the_next_rent_on_the_thread_a_64_KiB_buffer_and_only_that_one()
     {
         using var pool = new RtmpReceiveBufferPool();
-        RtmpReceiveBufferPool.ExpectLargeReceive();
+        pool.ExpectLargeReceive();
         var large = pool.Rent(4096);
         var next = pool.Rent(4096);
 
@@ -48,10 +48,24 @@ public sealed class RtmpReceiveBufferPoolTests
     }
 
     [Fact]
+    public void A_hint_for_one_pool_is_not_taken_by_another_and_waits_for_its_own()
+    {
+        using var pool = new RtmpReceiveBufferPool();
+        using var other = new RtmpReceiveBufferPool();
+        pool.ExpectLargeReceive();
+        using var block = other.Rent(4096);
+        using var large = pool.Rent(4096);
+
+        Assert.Equal(RtmpReceiveBufferPool.SmallBlockSize, block.Memory.Length);
+        Assert.Equal(0, other.LargeBuffersRented);
+        Assert.True(large.Memory.Length >= RtmpReceiveBufferPool.BufferSize, $"{large.Memory.Length} bytes");
+    }
+
+    [Fact]
     public void A_withdrawn_hint_is_not_taken()
     {
         using var pool = new RtmpReceiveBufferPool();
-        RtmpReceiveBufferPool.ExpectLargeReceive();
+        pool.ExpectLargeReceive();
         RtmpReceiveBufferPool.ForgetLargeReceive();
         using var block = pool.Rent(4096);
         Assert.Equal(RtmpReceiveBufferPool.SmallBlockSize, block.Memory.Length);

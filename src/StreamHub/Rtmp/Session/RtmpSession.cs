@@ -25,8 +25,9 @@ public sealed partial class RtmpSession : IAsyncDisposable
     // same socket pipes, so a heartbeat that cancels a read through either reaches the same reader.
     private IDuplexPipe _transport;
 
-    /// <summary>The transport is the RTMP port's own (<see cref="RtmpReceiveBufferPool"/>, inline scheduling).</summary>
-    private readonly bool _largeReceives;
+    /// <summary>The pool the RTMP port's own transport (inline scheduling) receives into, which a publisher asks for
+    /// large receive buffers; null on every other transport.</summary>
+    private readonly RtmpReceiveBufferPool? _receivePool;
     private readonly RtmpOptions _options;
     private readonly LiveStreamRegistry _registry;
     private readonly StreamAdmission _admission;
@@ -61,9 +62,9 @@ public sealed partial class RtmpSession : IAsyncDisposable
     public RtmpSession(IDuplexPipe transport, string connectionId, string remoteAddress, RtmpOptions options,
         LiveStreamRegistry registry, StreamAdmission admission, ILogger logger, IPAddress? remoteIp = null,
         Func<bool>? hasUnreadInput = null, RtmpHeartbeat? heartbeat = null, PlayerRegistry? players = null, string transportName = "rtmp",
-        bool largeReceives = false)
+        RtmpReceiveBufferPool? receivePool = null)
     {
-        _largeReceives = largeReceives;
+        _receivePool = receivePool;
         _players = players;
         _transportName = transportName;
         _hasUnreadInput = hasUnreadInput;
@@ -205,13 +206,13 @@ public sealed partial class RtmpSession : IAsyncDisposable
             // Read and flush are awaited here, not through helpers, so the loop suspends on this one state machine
             // and allocates nothing per read. A read stores a timestamp for the heartbeat, and that is all the
             // timeouts cost here.
-            if (_largeReceives && _stream is not null)
+            if (_receivePool is not null && _stream is not null)
             {
                 // A publisher's next read is media: received into one large buffer rather than several small ones.
                 // Only where the transport rents its receive buffers from that pool, on this thread, right after this
                 // read suspends: elsewhere a hint left on a pool thread would hand some other connection's receive
                 // a large buffer.
-                RtmpReceiveBufferPool.ExpectLargeReceive();
+                _receivePool.ExpectLargeReceive();
             }
             var result = await _transport.Input.ReadAsync(closed);
             RtmpReceiveBufferPool.ForgetLargeReceive();
