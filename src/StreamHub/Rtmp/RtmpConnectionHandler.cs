@@ -36,10 +36,9 @@ public sealed class RtmpConnectionHandler(RtmpSessionHost host, IOptions<RtmpOpt
                 socket is null ? null : () => HasUnreadBytes(socket),
                 reason => connection.Abort(new ConnectionAbortedException(reason)),
                 connection.ConnectionClosed,
-                // The RTMP port's own transport (RtmpTransportFactory) receives into RtmpReceiveBufferPool's buffers.
-                receivePool: onRtmpPort && options.Value.InlineScheduling
-                    ? connection.Features.Get<IMemoryPoolFeature>()?.MemoryPool as RtmpReceiveBufferPool
-                    : null);
+                // Only the RTMP port's own transport (RtmpTransportFactory, bound when inline scheduling is on)
+                // receives into RtmpReceiveBufferPool's buffers: the pool itself says which transport this is.
+                receivePool: connection.Features.Get<IMemoryPoolFeature>()?.MemoryPool as RtmpReceiveBufferPool);
         }
         finally
         {
