@@ -55,12 +55,17 @@ public sealed class PlaybackEndTests(PlaybackServerFixture fixture)
         var (name, key) = await fixture.CreateStreamAsync("deleted");
         await using var publisher = PlaybackServerFixture.StartPublisher("publisher", fixture.PublishUrl(key), seconds: 30);
         await fixture.WaitUntilLiveAsync(name, publisher);
-        var ffmpeg = Run("ffmpeg", "ffmpeg", ["-hide_banner", "-v", "error", "-nostdin", "-i", fixture.PlayUrl(name), "-f", "null", "-"]);
+        var progress = Path.Combine(Path.GetTempPath(), $"streamhub-progress-{name}.txt");
+        var ffmpeg = Run("ffmpeg", "ffmpeg", ["-hide_banner", "-v", "error", "-nostdin", "-i", fixture.PlayUrl(name),
+            "-progress", progress, "-stats_period", "0.1", "-f", "null", "-"]);
         await using var player = await RtmpPlayClient.ConnectAsync(fixture.Server.RtmpPort);
         Assert.Equal(RtmpStatusCodes.PlayReset, await player.PlayAsync(name));
         Assert.NotNull(await player.ReadUntilAsync(RtmpPlayClient.IsCodedKeyframe, TimeSpan.FromSeconds(5)));
         await fixture.WaitForLogLineAsync($"joined stream {name} over Rtmp", alsoContaining: "rtmp) from 127.0.0.1");
         await WaitForCountAsync(() => Count(fixture.Server.Output, $"joined stream {name} "), 2);
+        // ffmpeg has joined once the server says so, but it is still probing the input until it decodes a picture; an
+        // end of stream before that is "End of file" opening the input (exit 1), not the end of a stream it plays.
+        await WaitForCountAsync(() => DecodedFrames(progress) > 0 ? 1 : 0, 1);
 
         using var api = fixture.Api();
         Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"/api/streams/{name}")).StatusCode);
@@ -74,6 +79,22 @@ public sealed class PlaybackEndTests(PlaybackServerFixture fixture)
         await WaitForCountAsync(() => publisher.HasExited ? 1 : 0, 1);
         var left = await LeaveLinesAsync(name, 2);
         Assert.All(left, line => Assert.EndsWith("the publisher stopped", line.TrimEnd()));
+        File.Delete(progress);
+    }
+
+    /// <summary>The last <c>frame=</c> ffmpeg has written to its -progress file so far.</summary>
+    private static int DecodedFrames(string progress)
+    {
+        try
+        {
+            using var reader = new StreamReader(new FileStream(progress, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+            return reader.ReadToEnd().Split('\n').Where(l => l.StartsWith("frame=", StringComparison.Ordinal))
+                .Select(l => int.TryParse(l.AsSpan(6), out var frames) ? frames : 0).LastOrDefault();
+        }
+        catch (FileNotFoundException)
+        {
+            return 0;
+        }
     }
 
     private static Task<ExternalProcess.Result> Run(string binary, string package, string[] arguments) =>
