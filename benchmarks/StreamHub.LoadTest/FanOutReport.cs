@@ -9,11 +9,14 @@ public static class FanOutReport
 {
     public static string Line(FanOutResult r) => string.Create(CultureInfo.InvariantCulture,
         $"  => {r.Server} {r.Protocol} × {r.Players}: {r.PlayersUp} up ({r.ConnectFailures} failed), CPU {r.ServerCpuPercent:F1} % " +
-        $"(baseline {r.BaselineCpuPercent:F1}, kernel {r.ServerKernelCpuPercent:F1}, host steal {r.HostStealPercent:F1}) = {r.CpuPerPlayerPercent:F4} %/player, RSS {r.RssMb:F1} MB (baseline {r.BaselineRssMb:F1}) = " +
+        $"(baseline {r.BaselineCpuPercent:F1}, kernel {r.ServerKernelCpuPercent:F1}{Jit(r)}, host steal {r.HostStealPercent:F1}) = {r.CpuPerPlayerPercent:F4} %/player, RSS {r.RssMb:F1} MB (baseline {r.BaselineRssMb:F1}) = " +
         $"{r.MemoryPerPlayerKb:F1} KB/player{Marginal(r)}, latency at the socket median {r.LatencyMedianMs:F2} ms p99 {r.LatencyP99Ms:F2} ms (n={r.LatencySamples}), " +
         $"at the player's read median {r.ReadLatencyMedianMs:F2} ms p99 {r.ReadLatencyP99Ms:F2} ms (" +
         $"unmatched {r.UnmatchedFrames}), delivered {r.DeliveredPercent:F1} %, disconnected {r.Disconnected}, behind {r.Behind}, " +
         $"out {r.MbitPerSecondOut:F0} Mbit/s in {r.ReceivesPerSecond:F0} receives/s, load generator CPU {r.LoadGeneratorCpuPercent:F1} %");
+
+    private static string Jit(FanOutResult r) => double.IsNaN(r.JitCpuPercent) ? "" : string.Create(CultureInfo.InvariantCulture,
+        $", JIT {r.JitCpuPercent:F2} (baseline's {r.BaselineJitCpuPercent:F2})");
 
     private static string Marginal(FanOutResult r) => double.IsNaN(r.MarginalCpuPerPlayerPercent) ? "" : string.Create(CultureInfo.InvariantCulture,
         $" (marginal from the previous count: {r.MarginalCpuPerPlayerPercent:F4} %/player, {r.MarginalMemoryPerPlayerKb:F1} KB/player)");
@@ -50,6 +53,8 @@ public static class FanOutReport
             Row("server CPU, % of a core total", r => r.ServerCpuPercent, "F1");
             Row("  of which publisher-only baseline", r => r.BaselineCpuPercent, "F1", ratio: false);
             Row("  of which in the kernel (system time)", r => r.ServerKernelCpuPercent, "F1", ratio: false);
+            Row("  of which JIT compiling (warm-up)", r => r.JitCpuPercent, "F2", ratio: false);
+            Row("  the baseline's JIT compiling", r => r.BaselineJitCpuPercent, "F2", ratio: false);
             Row("host steal time over the window, % of a core", r => r.HostStealPercent, "F1", ratio: false);
             Row("memory per player (RSS − baseline) / N, KB", r => r.MemoryPerPlayerKb, "F1");
             Row("  marginal: from the previous count, per player added", r => r.MarginalMemoryPerPlayerKb, "F1");

@@ -21,6 +21,12 @@ public sealed record FanOutResult
     /// <summary>The host's steal time over the window (% of one core, both CPUs together): a run with much of it is
     /// noisy, whichever server it measured.</summary>
     public double HostStealPercent { get; init; }
+    /// <summary>Of <see cref="ServerCpuPercent"/>, the server's JIT compiling (% of one core; NaN for a server without
+    /// one): warm-up, not a cost per player, that a window can catch when code reaches its next tier (a method called
+    /// every 2 s does at 60 s and 120 s). A window with much of it reads high.</summary>
+    public double JitCpuPercent { get; init; } = double.NaN;
+    /// <summary>The same over the publisher-only baseline window, which it raises (and every per-player figure lowers).</summary>
+    public double BaselineJitCpuPercent { get; init; } = double.NaN;
     public double CpuPerPlayerPercent { get; init; }
     public double BaselineRssMb { get; init; }
     public double RssMb { get; init; }

@@ -41,10 +41,12 @@ public static class FanOutRun
         {
             Console.WriteLine($"[{label}] publishing; settle {options.FanOutBaselineSettle} s, then {options.BaselineSeconds} s publisher-only baseline ...");
             await Task.Delay(TimeSpan.FromSeconds(options.FanOutBaselineSettle), cancellationToken);
+            var baselineJit0 = await server.JitSecondsAsync(cancellationToken);
             var baselineCpu0 = ProcessStats.CpuSeconds(server.Pid);
             var baselineClock = Stopwatch.StartNew();
             await Task.Delay(TimeSpan.FromSeconds(options.BaselineSeconds), cancellationToken);
             var baselineCpuPercent = 100 * (ProcessStats.CpuSeconds(server.Pid) - baselineCpu0) / baselineClock.Elapsed.TotalSeconds;
+            var baselineJitPercent = JitPercent(baselineJit0, await server.JitSecondsAsync(cancellationToken), baselineClock.Elapsed.TotalSeconds);
             var baselineRss = ProcessStats.Memory(server.Pid, "VmRSS");
             Console.WriteLine($"[{label}] baseline: CPU {baselineCpuPercent:F1} % of a core, RSS {baselineRss / 1048576.0:F1} MB");
 
@@ -93,6 +95,7 @@ public static class FanOutRun
 
                 Console.WriteLine($"[{label} × {count}] {viewers.Count} playing; settle {options.FanOutWarmup} s, then {options.FanOutSeconds} s measured ...");
                 await Task.Delay(TimeSpan.FromSeconds(options.FanOutWarmup), cancellationToken);
+                var jit0 = await server.JitSecondsAsync(cancellationToken);
                 var cpu0 = ProcessStats.CpuSeconds(server.Pid);
                 var kernel0 = ProcessStats.KernelCpuSeconds(server.Pid);
                 var steal0 = ProcessStats.StealSeconds();
@@ -114,6 +117,7 @@ public static class FanOutRun
                 var stealPercent = 100 * (ProcessStats.StealSeconds() - steal0) / elapsed;
                 var selfPercent = 100 * (ProcessStats.CpuSecondsOf(Environment.ProcessId) - self0) / elapsed;
                 var rss = ProcessStats.Memory(server.Pid, "VmRSS");
+                var jitPercent = JitPercent(jit0, await server.JitSecondsAsync(cancellationToken), elapsed);
                 var framesSent = sendLog.FramesSent - frames0;
                 var received = viewers.Sum(v => v.BytesReceived) - received0;
                 var receives = viewers.Sum(v => v.Receives) - receives0;
@@ -141,6 +145,8 @@ public static class FanOutRun
                     ServerCpuPercent = cpuPercent,
                     ServerKernelCpuPercent = kernelPercent,
                     HostStealPercent = stealPercent,
+                    JitCpuPercent = jitPercent,
+                    BaselineJitCpuPercent = baselineJitPercent,
                     CpuPerPlayerPercent = (cpuPercent - baselineCpuPercent) / up,
                     BaselineRssMb = baselineRss / 1048576.0,
                     RssMb = rss / 1048576.0,
@@ -181,4 +187,8 @@ public static class FanOutRun
         }
         return results;
     }
+
+    /// <summary>JIT compiling between two readings of the server's total, as % of one core; NaN without both.</summary>
+    private static double JitPercent(double? before, double? after, double seconds) =>
+        before is { } a && after is { } b ? 100 * (b - a) / seconds : double.NaN;
 }

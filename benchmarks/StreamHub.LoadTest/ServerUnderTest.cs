@@ -92,6 +92,10 @@ public abstract class ServerUnderTest : IAsyncDisposable
     /// <summary>The server's garbage-collector totals now; null when it reports none (or did not answer).</summary>
     public virtual Task<GcFigures?> GcFiguresAsync(CancellationToken cancellationToken) => Task.FromResult<GcFigures?>(null);
 
+    /// <summary>Seconds the server's JIT compiler has spent compiling since it started; null for a server that
+    /// compiles nothing at run time (or did not answer).</summary>
+    public virtual Task<double?> JitSecondsAsync(CancellationToken cancellationToken) => Task.FromResult<double?>(null);
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

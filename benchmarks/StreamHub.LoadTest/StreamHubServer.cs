@@ -184,6 +184,16 @@ public sealed class StreamHubServer : ServerUnderTest
     public override async Task<GcFigures?> GcFiguresAsync(CancellationToken cancellationToken) =>
         await MetricsAsync("no GC figures", cancellationToken) is { } text ? GcFigures.Parse(text) : null;
 
+    /// <summary><c>dotnet_jit_compilation_time_seconds_total</c> from <c>/metrics</c> (the runtime's own meter).</summary>
+    public override async Task<double?> JitSecondsAsync(CancellationToken cancellationToken)
+    {
+        const string Series = "dotnet_jit_compilation_time_seconds_total ";
+        return await MetricsAsync("no JIT figure", cancellationToken) is { } text
+            && text.Split('\n').FirstOrDefault(l => l.StartsWith(Series, StringComparison.Ordinal)) is { } line
+            ? double.Parse(line[Series.Length..], System.Globalization.CultureInfo.InvariantCulture)
+            : null;
+    }
+
     private async Task<string?> MetricsAsync(string otherwise, CancellationToken cancellationToken)
     {
         try

@@ -16,7 +16,7 @@ namespace StreamHub.Cluster;
 /// that would now refuse the publisher disconnect it, unless an admin kept the publisher through a change with
 /// disconnect=false (a node that missed the notice cannot tell that flag, so it errs on the side of the change).</summary>
 public sealed class ClusterNotices(ClusterNode node, LiveStreamRegistry live, IRestreamControl restream, Recorder recorder,
-    IServiceScopeFactory scopes, TimeProvider time, ILogger<ClusterNotices> logger) : BackgroundService
+    StreamKeyExpiryWatch expiries, IServiceScopeFactory scopes, TimeProvider time, ILogger<ClusterNotices> logger) : BackgroundService
 {
     private static readonly TimeSpan Retry = TimeSpan.FromSeconds(1);
 
@@ -105,6 +105,8 @@ public sealed class ClusterNotices(ClusterNode node, LiveStreamRegistry live, IR
                 }
                 break;
             case KeyChange.Updated when live.Find(notice.Name) is not null:
+                // The update may have moved the key's expiry, which the watch holds as it last read it.
+                expiries.ExpiriesChanged();
                 // The notice is read on the connection's own thread; the store is read elsewhere.
                 _ = Task.Run(() => RecheckAsync(notice));
                 break;

@@ -105,8 +105,8 @@ public static partial class StreamKeyEndpoints
     /// disconnects by itself; by default it is disconnected at once.</param>
     private static async Task<Results<Ok<StreamResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(string name, UpdateStreamRequest? request,
         StreamKeyStore store, LiveStreamRegistry live, HlsPackager hls, HlsViewers viewers, PlayerRegistry players, RestreamTargetStore targets,
-        RestreamKeyProtector keys, IRestreamControl restream, ClusterNode cluster, TimeProvider time, ILoggerFactory loggers,
-        CancellationToken cancellationToken, bool disconnect = true)
+        RestreamKeyProtector keys, IRestreamControl restream, ClusterNode cluster, StreamKeyExpiryWatch expiries, TimeProvider time,
+        ILoggerFactory loggers, CancellationToken cancellationToken, bool disconnect = true)
     {
         var errors = StreamKeyRequestValidator.Validate(request);
         if (errors.Count > 0)
@@ -118,6 +118,7 @@ public static partial class StreamKeyEndpoints
         {
             return NotFound(name);
         }
+        expiries.ExpiriesChanged();
         var logger = loggers.CreateLogger(typeof(StreamKeyEndpoints));
         var now = time.GetUtcNow();
         var publishing = live.Find(name);

@@ -39,7 +39,8 @@ public static partial class StreamKeyExtensions
         });
         builder.Services.AddScoped<StreamKeyStore>();
         builder.Services.AddSingleton<IStreamKeyAuthorizer, StreamKeyAuthorizer>();
-        builder.Services.AddHostedService<StreamKeyExpiryWatch>();
+        builder.Services.AddSingleton<StreamKeyExpiryWatch>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<StreamKeyExpiryWatch>());
         return builder;
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Playwright;
 using StreamHub.Rtmp.Commands;
+using StreamHub.StreamKeys;
 using StreamHub.Tests.Infrastructure;
 using StreamHub.Tests.Rtmp;
 using Xunit.Abstractions;
@@ -80,10 +81,11 @@ public sealed class ClusterPlacementTests(PostgresServer postgres, ITestOutputHe
     }
 
     [Fact]
-    public async Task A_key_rotated_or_deleted_through_one_node_disconnects_the_publisher_on_the_other()
+    public async Task A_key_rotated_expired_or_deleted_through_one_node_disconnects_the_publisher_on_the_other()
     {
         var database = await postgres.CreateDatabaseAsync("clusterkeys");
-        await using var nodeA = await StartNodeAsync(database, "node-a");
+        // The test's publishers send nothing after publish: the idle timeout must not be what closes them.
+        await using var nodeA = await StartNodeAsync(database, "node-a", ("StreamHub__Rtmp__IdleTimeoutSeconds", "60"));
         await using var nodeB = await StartNodeAsync(database, "node-b");
         using var apiA = Api(nodeA);
         using var apiB = Api(nodeB);
@@ -104,6 +106,24 @@ public sealed class ClusterPlacementTests(PostgresServer postgres, ITestOutputHe
         }
 
         await WaitForClusterAsync(apiB, c => HolderOf(c, name) is null, Soon, $"releasing {name} after the rotation");
+        await using (var expiring = await TestRtmpClient.ConnectAsync(nodeA.RtmpPort))
+        {
+            await expiring.HandshakeAsync();
+            Assert.Equal(RtmpStatusCodes.PublishStart, (await expiring.PublishAsync(key)).Code);
+            await Task.Delay(StreamKeyExpiryWatch.Interval * 1.5);
+
+            // An expiry set through node B, 3 s on: node A's watch reads it again on B's notice, not a minute later.
+            var patched = await System.Net.Http.Json.HttpClientJsonExtensions.PatchAsJsonAsync(apiB, $"/api/streams/{name}",
+                new { expiresAt = DateTimeOffset.UtcNow.AddSeconds(3) });
+
+            Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+            await nodeA.WaitForOutputAsync($"Stream {name} key expired; the live publisher was disconnected", TimeSpan.FromSeconds(15));
+            Assert.True(await expiring.WaitForCloseAsync(TimeSpan.FromSeconds(5)), "the publisher on node A of the expired key is still connected");
+        }
+
+        await WaitForClusterAsync(apiB, c => HolderOf(c, name) is null, Soon, $"releasing {name} after the expiry");
+        var cleared = await System.Net.Http.Json.HttpClientJsonExtensions.PatchAsJsonAsync(apiB, $"/api/streams/{name}", new { clearExpiry = true });
+        Assert.Equal(HttpStatusCode.OK, cleared.StatusCode);
         await using var again = await TestRtmpClient.ConnectAsync(nodeA.RtmpPort);
         await again.HandshakeAsync();
         Assert.Equal(RtmpStatusCodes.PublishStart, (await again.PublishAsync(key)).Code);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using StreamHub.Rtmp.Commands;
+using StreamHub.StreamKeys;
 using StreamHub.Tests.Infrastructure;
 using StreamHub.Tests.Rtmp;
 
@@ -132,6 +133,50 @@ public abstract class LivePublisherKeyChangeTests
         // The expiry comes 6 s after creation, the check every 2 s: well inside the wait.
         await server.WaitForOutputAsync($"Stream {name} key expired; the live publisher was disconnected", TimeSpan.FromSeconds(30));
         Assert.True(await publisher.WaitForCloseAsync(CloseWait), "the publisher of an expired key is still connected");
+    }
+
+    [Fact]
+    public async Task An_expiry_set_while_its_publisher_is_live_disconnects_it_when_it_comes()
+    {
+        await using var server = await StartAsync(("StreamHub__Rtmp__IdleTimeoutSeconds", "60"));
+        using var api = Api(server);
+        var (name, key) = await CreateAsync(api, "expiryset");
+        await using var publisher = await PublishAsync(server, key);
+        // The watch has checked the live stream against its key as it stood at publish: no expiry.
+        await Task.Delay(StreamKeyExpiryWatch.Interval * 1.5);
+
+        var patched = await api.PatchAsJsonAsync($"/api/streams/{name}", new { expiresAt = DateTimeOffset.UtcNow.AddSeconds(3) });
+
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        Assert.False((await patched.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("expired").GetBoolean());
+        // Within a check or two of the new expiry: the update made the watch read the store again, rather than at its
+        // periodic read (a minute on).
+        await server.WaitForOutputAsync($"Stream {name} key expired; the live publisher was disconnected", TimeSpan.FromSeconds(15));
+        Assert.True(await publisher.WaitForCloseAsync(CloseWait), "the publisher of an expired key is still connected");
+    }
+
+    [Fact]
+    public async Task An_expiry_moved_later_while_its_publisher_is_live_keeps_it_past_the_old_one()
+    {
+        await using var server = await StartAsync(("StreamHub__Rtmp__IdleTimeoutSeconds", "60"));
+        using var api = Api(server);
+        var name = UniqueNames.Stream("expirymoved");
+        var created = await api.PostAsJsonAsync("/api/streams", new { name, expiresAt = DateTimeOffset.UtcNow.AddSeconds(8) });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var oldExpiry = DateTime.UtcNow.AddSeconds(8);
+        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        await using var publisher = await PublishAsync(server, key);
+        // The watch has read the 8 s expiry by now.
+        await Task.Delay(StreamKeyExpiryWatch.Interval * 1.5);
+
+        var patched = await api.PatchAsJsonAsync($"/api/streams/{name}", new { expiresAt = DateTimeOffset.UtcNow.AddHours(1) });
+
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        // Two checks past the old expiry, the publisher is still there.
+        var pastOldExpiry = oldExpiry + StreamKeyExpiryWatch.Interval * 2 - DateTime.UtcNow;
+        Assert.False(await publisher.WaitForCloseAsync(pastOldExpiry > TimeSpan.Zero ? pastOldExpiry : TimeSpan.Zero),
+            "the publisher was disconnected at the key's old expiry");
+        Assert.DoesNotContain($"Stream {name} key expired", server.Output, StringComparison.Ordinal);
     }
 
     [Fact]
