@@ -9,7 +9,7 @@ public static class FanOutReport
 {
     public static string Line(FanOutResult r) => string.Create(CultureInfo.InvariantCulture,
         $"  => {r.Server} {r.Protocol} × {r.Players}: {r.PlayersUp} up ({r.ConnectFailures} failed), CPU {r.ServerCpuPercent:F1} % " +
-        $"(baseline {r.BaselineCpuPercent:F1}, kernel {r.ServerKernelCpuPercent:F1}{Jit(r)}, host steal {r.HostStealPercent:F1}) = {r.CpuPerPlayerPercent:F4} %/player, RSS {r.RssMb:F1} MB (baseline {r.BaselineRssMb:F1}) = " +
+        $"(baseline {r.BaselineCpuPercent:F1}, kernel {r.ServerKernelCpuPercent:F1}{Jit(r)}, host steal {r.HostStealPercent:F1}) = {r.CpuPerPlayerPercent:F4} %/player{LessJit(r)}, RSS {r.RssMb:F1} MB (baseline {r.BaselineRssMb:F1}) = " +
         $"{r.MemoryPerPlayerKb:F1} KB/player{Marginal(r)}, latency at the socket median {r.LatencyMedianMs:F2} ms p99 {r.LatencyP99Ms:F2} ms (n={r.LatencySamples}), " +
         $"at the player's read median {r.ReadLatencyMedianMs:F2} ms p99 {r.ReadLatencyP99Ms:F2} ms (" +
         $"unmatched {r.UnmatchedFrames}), delivered {r.DeliveredPercent:F1} %, disconnected {r.Disconnected}, behind {r.Behind}, " +
@@ -17,6 +17,9 @@ public static class FanOutReport
 
     private static string Jit(FanOutResult r) => double.IsNaN(r.JitCpuPercent) ? "" : string.Create(CultureInfo.InvariantCulture,
         $", JIT {r.JitCpuPercent:F2} (baseline's {r.BaselineJitCpuPercent:F2})");
+
+    private static string LessJit(FanOutResult r) => double.IsNaN(r.JitCpuPercent) ? "" : string.Create(CultureInfo.InvariantCulture,
+        $" ({r.CpuPerPlayerLessJitPercent:F4} less JIT)");
 
     private static string Marginal(FanOutResult r) => double.IsNaN(r.MarginalCpuPerPlayerPercent) ? "" : string.Create(CultureInfo.InvariantCulture,
         $" (marginal from the previous count: {r.MarginalCpuPerPlayerPercent:F4} %/player, {r.MarginalMemoryPerPlayerKb:F1} KB/player)");
@@ -49,6 +52,7 @@ public static class FanOutReport
             Row("players up", r => r.PlayersUp, "F0", ratio: false);
             Row("  failed to start", r => r.ConnectFailures, "F0", ratio: false);
             Row("server CPU, % of a core per player", r => r.CpuPerPlayerPercent, "F4");
+            Row("  less JIT compiling (window and baseline)", r => r.CpuPerPlayerLessJitPercent, "F4");
             Row("  marginal: from the previous count, per player added", r => r.MarginalCpuPerPlayerPercent, "F4");
             Row("server CPU, % of a core total", r => r.ServerCpuPercent, "F1");
             Row("  of which publisher-only baseline", r => r.BaselineCpuPercent, "F1", ratio: false);

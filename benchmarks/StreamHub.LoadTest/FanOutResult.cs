@@ -28,6 +28,10 @@ public sealed record FanOutResult
     /// <summary>The same over the publisher-only baseline window, which it raises (and every per-player figure lowers).</summary>
     public double BaselineJitCpuPercent { get; init; } = double.NaN;
     public double CpuPerPlayerPercent { get; init; }
+    /// <summary><see cref="CpuPerPlayerPercent"/> with the JIT compiling taken out of both the window and the baseline:
+    /// the steady-state cost, which a window that catches a burst of tier-ups (or a baseline that does) misreads. The
+    /// same as <see cref="CpuPerPlayerPercent"/> for a server without a JIT.</summary>
+    public double CpuPerPlayerLessJitPercent { get; init; }
     public double BaselineRssMb { get; init; }
     public double RssMb { get; init; }
     public double MemoryPerPlayerKb { get; init; }

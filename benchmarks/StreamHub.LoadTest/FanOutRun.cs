@@ -148,6 +148,9 @@ public static class FanOutRun
                     JitCpuPercent = jitPercent,
                     BaselineJitCpuPercent = baselineJitPercent,
                     CpuPerPlayerPercent = (cpuPercent - baselineCpuPercent) / up,
+                    CpuPerPlayerLessJitPercent = double.IsNaN(jitPercent) || double.IsNaN(baselineJitPercent)
+                        ? (cpuPercent - baselineCpuPercent) / up
+                        : (cpuPercent - jitPercent - (baselineCpuPercent - baselineJitPercent)) / up,
                     BaselineRssMb = baselineRss / 1048576.0,
                     RssMb = rss / 1048576.0,
                     MemoryPerPlayerKb = (rss - baselineRss) / 1024.0 / up,
