@@ -7,8 +7,8 @@ namespace StreamHub.StreamKeys;
 /// so without this a publisher that started before it would carry on for as long as it stayed connected. Checks
 /// every <see cref="Interval"/>, and only while something is live, against the expiries it last read from the store:
 /// it reads them again when a publish begins, when a key is updated here or on another node
-/// (<see cref="ExpiriesChanged"/>), and at least every <see cref="RereadInterval"/>. Reading the store on every check
-/// instead was a database query every 2 s per node for as long as anything was live.</summary>
+/// (<see cref="ExpiriesChanged"/>), and at least every <see cref="RereadInterval"/>, so that a node does not query the
+/// database every 2 s for as long as anything is live.</summary>
 public sealed partial class StreamKeyExpiryWatch : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
