@@ -124,10 +124,7 @@ public abstract class LivePublisherKeyChangeTests
         // This publisher sends nothing after publish: the idle timeout must not be what closes it.
         await using var server = await StartAsync(("StreamHub__Rtmp__IdleTimeoutSeconds", "60"));
         using var api = Api(server);
-        var name = UniqueNames.Stream("expiring");
-        var created = await api.PostAsJsonAsync("/api/streams", new { name, expiresAt = DateTimeOffset.UtcNow.AddSeconds(6) });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        var (name, key) = await CreateAsync(api, "expiring", DateTimeOffset.UtcNow.AddSeconds(6));
         await using var publisher = await PublishAsync(server, key);
 
         // The expiry comes 6 s after creation, the check every 2 s: well inside the wait.
@@ -160,11 +157,8 @@ public abstract class LivePublisherKeyChangeTests
     {
         await using var server = await StartAsync(("StreamHub__Rtmp__IdleTimeoutSeconds", "60"));
         using var api = Api(server);
-        var name = UniqueNames.Stream("expirymoved");
-        var created = await api.PostAsJsonAsync("/api/streams", new { name, expiresAt = DateTimeOffset.UtcNow.AddSeconds(8) });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var oldExpiry = DateTime.UtcNow.AddSeconds(8);
-        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        var oldExpiry = DateTimeOffset.UtcNow.AddSeconds(8);
+        var (name, key) = await CreateAsync(api, "expirymoved", oldExpiry);
         await using var publisher = await PublishAsync(server, key);
         // The watch has read the 8 s expiry by now.
         await Task.Delay(StreamKeyExpiryWatch.Interval * 1.5);
@@ -173,7 +167,7 @@ public abstract class LivePublisherKeyChangeTests
 
         Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
         // Two checks past the old expiry, the publisher is still there.
-        var pastOldExpiry = oldExpiry + StreamKeyExpiryWatch.Interval * 2 - DateTime.UtcNow;
+        var pastOldExpiry = oldExpiry + StreamKeyExpiryWatch.Interval * 2 - DateTimeOffset.UtcNow;
         Assert.False(await publisher.WaitForCloseAsync(pastOldExpiry > TimeSpan.Zero ? pastOldExpiry : TimeSpan.Zero),
             "the publisher was disconnected at the key's old expiry");
         Assert.DoesNotContain($"Stream {name} key expired", server.Output, StringComparison.Ordinal);
@@ -218,10 +212,11 @@ public abstract class LivePublisherKeyChangeTests
         return client;
     }
 
-    private static async Task<(string Name, string Key)> CreateAsync(HttpClient api, string prefix)
+    /// <summary>A new stream key, with <paramref name="expiresAt"/> when given.</summary>
+    private static async Task<(string Name, string Key)> CreateAsync(HttpClient api, string prefix, DateTimeOffset? expiresAt = null)
     {
         var name = UniqueNames.Stream(prefix);
-        var response = await api.PostAsJsonAsync("/api/streams", new { name });
+        var response = await api.PostAsJsonAsync("/api/streams", new { name, expiresAt });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (name, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!);
     }
