@@ -39,12 +39,12 @@ public static class FanOutRun
         var viewers = new List<IFanOutViewer>();
         try
         {
-            Console.WriteLine($"[{label}] publishing; settle {options.FanOutBaselineSettle} s, then {options.BaselineSeconds} s publisher-only baseline ...");
+            Console.WriteLine($"[{label}] publishing; settle {options.FanOutBaselineSettle} s, then {options.FanOutBaselineSeconds} s publisher-only baseline ...");
             await Task.Delay(TimeSpan.FromSeconds(options.FanOutBaselineSettle), cancellationToken);
             var baselineJit0 = await server.JitSecondsAsync(cancellationToken);
             var baselineCpu0 = ProcessStats.CpuSeconds(server.Pid);
             var baselineClock = Stopwatch.StartNew();
-            await Task.Delay(TimeSpan.FromSeconds(options.BaselineSeconds), cancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(options.FanOutBaselineSeconds), cancellationToken);
             var baselineCpuPercent = 100 * (ProcessStats.CpuSeconds(server.Pid) - baselineCpu0) / baselineClock.Elapsed.TotalSeconds;
             var baselineJitPercent = JitPercent(baselineJit0, await server.JitSecondsAsync(cancellationToken), baselineClock.Elapsed.TotalSeconds);
             var baselineRss = ProcessStats.Memory(server.Pid, "VmRSS");

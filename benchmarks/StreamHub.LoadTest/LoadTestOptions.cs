@@ -27,7 +27,8 @@ public sealed record LoadTestOptions
           --protocols rtmp,flv    RTMP players (both servers), HTTP-FLV viewers (StreamHub only)
           --seconds 20 --warmup 5 measured window per count, and the settle time before it (the baseline waits
                                   at least 20 s)
-          --baseline-seconds 10   publisher-only window that CPU and memory per player are measured against
+          --baseline-seconds 20   publisher-only window that CPU and memory per player are measured against
+                                  (default: as long as --seconds)
         """;
 
     public int[] Publishers { get; init; } = [20, 200];
@@ -43,12 +44,16 @@ public sealed record LoadTestOptions
     public string Mode { get; init; } = "ingest";
     public int[] Players { get; init; } = [100, 500];
     public FanOutProtocol[] Protocols { get; init; } = [FanOutProtocol.Rtmp, FanOutProtocol.HttpFlv];
-    public int BaselineSeconds { get; init; } = 10;
+    public int? BaselineSeconds { get; init; }
     public bool SecondsGiven { get; init; }
     public bool WarmupGiven { get; init; }
 
     /// <summary>The fan-out window: --seconds when given, else 20 s.</summary>
     public int FanOutSeconds => SecondsGiven ? Seconds : 20;
+
+    /// <summary>The publisher-only baseline: --baseline-seconds when given, else as long as a window. Every per-player
+    /// figure carries the baseline's error N-fold, so the baseline is measured as long as what it is compared with.</summary>
+    public int FanOutBaselineSeconds => BaselineSeconds ?? FanOutSeconds;
 
     /// <summary>The fan-out settle time: --warmup when given, else 5 s.</summary>
     public int FanOutWarmup => WarmupGiven ? Warmup : 5;
