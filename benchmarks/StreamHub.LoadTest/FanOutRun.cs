@@ -13,6 +13,10 @@ public static class FanOutRun
     /// <summary>A player whose last video frame is this far behind the publisher's newest one has fallen behind.</summary>
     private const long BehindMs = 1000;
 
+    /// <summary>How far the wall clock may move against the monotonic one over a window before the socket latencies,
+    /// which compare the two, are left out: those latencies are about a millisecond.</summary>
+    private const double MaxClockStepMs = 0.5;
+
     public static async Task<List<FanOutResult>> RunAsync(ServerUnderTest server, FlvClip clip, FanOutProtocol protocol,
         LoadTestOptions options, CancellationToken cancellationToken)
     {
@@ -103,6 +107,7 @@ public static class FanOutRun
                 var received0 = viewers.Sum(v => v.BytesReceived);
                 var receives0 = viewers.Sum(v => v.Receives);
                 var frames0 = sendLog.FramesSent;
+                KernelReceiveClock.Recalibrate();
                 var clock = Stopwatch.StartNew();
                 var windowStart = Stopwatch.GetTimestamp();
                 latency.Open(windowStart);
@@ -125,6 +130,13 @@ public static class FanOutRun
                 await Task.Delay(500, cancellationToken);
                 latency.Close();
                 readLatency.Close();
+                var clockStep = KernelReceiveClock.DriftMs();
+                var socketLatencyValid = Math.Abs(clockStep) < MaxClockStepMs;
+                if (!socketLatencyValid)
+                {
+                    Console.WriteLine($"  the wall clock moved {clockStep:F1} ms against the monotonic clock during the window: " +
+                        "the latencies to the player's socket (kernel timestamps) are left out");
+                }
                 var newest = sendLog.LastTimestamp;
                 var ended = viewers.Where(v => v.Ended is not null).ToArray();
                 var up = viewers.Count;
@@ -156,9 +168,9 @@ public static class FanOutRun
                     MemoryPerPlayerKb = (rss - baselineRss) / 1024.0 / up,
                     MarginalCpuPerPlayerPercent = morePlayers > 0 ? (cpuPercent - previous!.ServerCpuPercent) / morePlayers : double.NaN,
                     MarginalMemoryPerPlayerKb = morePlayers > 0 ? (rss / 1048576.0 - previous!.RssMb) * 1024.0 / morePlayers : double.NaN,
-                    LatencyMedianMs = latency.PercentileMs(0.5),
-                    LatencyP99Ms = latency.PercentileMs(0.99),
-                    LatencyMaxBucketMs = latency.PercentileMs(1.0),
+                    LatencyMedianMs = socketLatencyValid ? latency.PercentileMs(0.5) : double.NaN,
+                    LatencyP99Ms = socketLatencyValid ? latency.PercentileMs(0.99) : double.NaN,
+                    LatencyMaxBucketMs = socketLatencyValid ? latency.PercentileMs(1.0) : double.NaN,
                     LatencySamples = latency.Count,
                     ReadLatencyMedianMs = readLatency.PercentileMs(0.5),
                     ReadLatencyP99Ms = readLatency.PercentileMs(0.99),

@@ -10,7 +10,8 @@ namespace StreamHub.LoadTest;
 /// <c>sendmsg</c> hands the segment to the receiving socket (<c>netif_rx</c> in the sender's own system call): the
 /// figure is the server's arrival-to-send time, whatever the 500 receiving sockets' threads are doing.
 /// <para>The kernel stamps with CLOCK_REALTIME; latencies are taken on <see cref="Stopwatch"/> (CLOCK_MONOTONIC), so
-/// the offset between the two clocks is read once, at start-up, from the closest of several paired readings.</para></summary>
+/// the offset between the two clocks is read from the closest of several paired readings, at start-up and again before
+/// each window (<see cref="Recalibrate"/>): the host may step the wall clock, and the kernel's stamps follow it.</para></summary>
 public static unsafe class KernelReceiveClock
 {
     private const int SolSocket = 1;
@@ -21,7 +22,7 @@ public static unsafe class KernelReceiveClock
     private const int ClockMonotonic = 1;
 
     /// <summary>CLOCK_REALTIME − CLOCK_MONOTONIC, in nanoseconds.</summary>
-    private static readonly long RealtimeOffsetNs = MeasureOffset();
+    private static long s_realtimeOffsetNs = MeasureOffset();
 
     [StructLayout(LayoutKind.Sequential)]
     private struct IoVec
@@ -97,9 +98,16 @@ public static unsafe class KernelReceiveClock
         }
     }
 
+    /// <summary>Reads the offset between the clocks again, as a window opens.</summary>
+    public static void Recalibrate() => Volatile.Write(ref s_realtimeOffsetNs, MeasureOffset());
+
+    /// <summary>How far the wall clock has moved against the monotonic one since the last reading, in ms: a step inside
+    /// a window shifts every socket latency taken in it by as much.</summary>
+    public static double DriftMs() => (MeasureOffset() - Volatile.Read(ref s_realtimeOffsetNs)) / 1e6;
+
     private static long ToStopwatch(long realtimeNs)
     {
-        var monotonicNs = realtimeNs - RealtimeOffsetNs;
+        var monotonicNs = realtimeNs - Volatile.Read(ref s_realtimeOffsetNs);
         return Stopwatch.Frequency == 1_000_000_000 ? monotonicNs : (long)(monotonicNs * (Stopwatch.Frequency / 1e9));
     }
 
