@@ -130,6 +130,17 @@ public static partial class RestreamTestKit
             }
         }
 
+        /// <summary>Waits until at least <paramref name="minimum"/> segments were listed or <paramref name="timeout"/> has
+        /// passed (<see cref="AssertContinuous"/> then says how many were).</summary>
+        public async Task WaitForSegmentsAsync(int minimum, TimeSpan timeout)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (Sequences.Length < minimum && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+
         /// <summary>Fails unless at least <paramref name="minimum"/> segments were listed, with no gap and no
         /// discontinuity.</summary>
         public void AssertContinuous(string what, int minimum)
