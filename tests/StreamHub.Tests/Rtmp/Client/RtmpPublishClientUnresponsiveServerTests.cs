@@ -101,12 +101,11 @@ public sealed class RtmpPublishClientUnresponsiveServerTests
     [Fact]
     public async Task No_listener_at_the_address_is_a_socket_error_not_a_wait()
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        // A port bound and never listened on: a connection to it is refused, and no other test's server can take the
+        // port meanwhile (one that did, between a probe listener's stop and the connect, answered and reset it).
+        using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)holder.LocalEndPoint!).Port;
         var watch = Stopwatch.StartNew();
 
         var refused = await Assert.ThrowsAsync<SocketException>(() => RtmpPublishClient.ConnectAsync("127.0.0.1", port, Short));
