@@ -22,6 +22,8 @@ public sealed record LoadTestOptions
           --http-seconds 10       wrk duration per URL (0 = no HTTP load)
           --size 1280x720 --kbps 2500 --clip-seconds 20
           --env NAME=VALUE        extra environment for StreamHub (repeatable), e.g. DOTNET_gcServer=0
+          --server-cpus 0         run the server under test on these cores (taskset) and the load generator on the
+                                  others, so the load generator's threads do not take the server's cores (Linux)
         fan-out mode:
           --players 100,500       player counts, added in turn to the same server and publisher
           --protocols rtmp,flv    RTMP players (both servers), HTTP-FLV viewers (StreamHub only)
@@ -45,6 +47,9 @@ public sealed record LoadTestOptions
     public int[] Players { get; init; } = [100, 500];
     public FanOutProtocol[] Protocols { get; init; } = [FanOutProtocol.Rtmp, FanOutProtocol.HttpFlv];
     public int? BaselineSeconds { get; init; }
+
+    /// <summary>Cores the server under test runs on (the load generator on the others); null: both anywhere.</summary>
+    public int[]? ServerCpus { get; init; }
     public bool SecondsGiven { get; init; }
     public bool WarmupGiven { get; init; }
 
@@ -97,6 +102,7 @@ public sealed record LoadTestOptions
                     };
                     break;
                 case "--servers": options = options with { Servers = [.. Next().Split(',').Select(s => s.Trim().ToLowerInvariant())] }; break;
+                case "--server-cpus": options = options with { ServerCpus = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] }; break;
                 case "--sample": options = options with { Sample = Int() }; break;
                 case "--http-seconds": options = options with { HttpSeconds = Int() }; break;
                 case "--size": options = options with { Size = Next() }; break;
@@ -110,7 +116,9 @@ public sealed record LoadTestOptions
             }
         }
         if (options.Servers.Any(s => s is not ("streamhub" or "streamhub-rec" or "nginx")) || options.Publishers.Any(p => p < 1)
-            || options.Mode is not ("ingest" or "fanout") || options.Players.Any(p => p < 1))
+            || options.Mode is not ("ingest" or "fanout") || options.Players.Any(p => p < 1)
+            || options.ServerCpus is { } cpus && (cpus.Length == 0 || cpus.Any(c => c < 0 || c >= Math.Min(Environment.ProcessorCount, 64))
+                || cpus.Distinct().Count() >= Environment.ProcessorCount))
         {
             return null;
         }

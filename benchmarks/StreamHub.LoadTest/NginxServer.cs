@@ -92,7 +92,7 @@ public sealed class NginxServer : ServerUnderTest
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        Process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("nginx did not start");
+        Process = System.Diagnostics.Process.Start(CpuPinning.OnCpus(start, Cpus)) ?? throw new InvalidOperationException("nginx did not start");
         Process.OutputDataReceived += (_, e) => { if (e.Data is { } line) Console.Error.WriteLine($"  nginx: {line}"); };
         Process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) Console.Error.WriteLine($"  nginx: {line}"); };
         Process.BeginOutputReadLine();

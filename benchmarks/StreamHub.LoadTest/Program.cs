@@ -35,6 +35,15 @@ if (options is null)
 // (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1) cut the load generator's CPU by a third, but put all 500 players on
 // one socket event thread: on the shared 2-core VM that thread fell seconds behind at 500 players (median 818 ms
 // against nginx-rtmp, every player > 1 s behind), where the thread pool kept up (42 ms).
+if (options.ServerCpus is { } serverCpus)
+{
+    if (!CpuPinning.PinSelfAwayFrom(serverCpus))
+    {
+        Console.WriteLine($"--server-cpus {string.Join(",", serverCpus)}: the load generator could not be moved to the other cores");
+        return 2;
+    }
+    Console.WriteLine($"Servers on cores {string.Join(",", serverCpus)}, the load generator on the others");
+}
 var root = LoadTestOptions.FindRepositoryRoot();
 var runId = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
 var work = Path.Combine(Path.GetTempPath(), $"streamhub-loadtest-{runId}");
@@ -84,9 +93,9 @@ try
                 continue;
             }
             await using ServerUnderTest target = server == "nginx"
-                ? new NginxServer(work, runId)
+                ? new NginxServer(work, runId) { Cpus = options.ServerCpus }
                 : new StreamHubServer(publishDirectory!, Path.Combine(work, $"n{publishers}-{server}"), options.StreamHubEnvironment,
-                    recording: server == "streamhub-rec");
+                    recording: server == "streamhub-rec") { Cpus = options.ServerCpus };
             var result = await LoadRun.RunAsync(target, clip, publishers, options, cancel.Token);
             results.Add(result);
             Console.WriteLine(Report.Line(result));
@@ -148,8 +157,8 @@ async Task<int> RunFanOutAsync()
                     continue;
                 }
                 await using ServerUnderTest target = server == "nginx"
-                    ? new NginxServer(work, runId)
-                    : new StreamHubServer(publishDirectory!, Path.Combine(work, $"fanout-{protocol}"), options.StreamHubEnvironment);
+                    ? new NginxServer(work, runId) { Cpus = options.ServerCpus }
+                    : new StreamHubServer(publishDirectory!, Path.Combine(work, $"fanout-{protocol}"), options.StreamHubEnvironment) { Cpus = options.ServerCpus };
                 var runs = await FanOutRun.RunAsync(target, clip, protocol, options, cancel.Token);
                 fanOut.AddRange(runs);
                 var missing = options.Players.Where(n => runs.All(r => r.Players != n)).ToArray();

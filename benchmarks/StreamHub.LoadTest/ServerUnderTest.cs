@@ -57,6 +57,9 @@ public abstract class ServerUnderTest : IAsyncDisposable
 
     public abstract string Name { get; }
 
+    /// <summary>Cores the server runs on (<c>--server-cpus</c>); null: wherever the kernel puts it.</summary>
+    public int[]? Cpus { get; init; }
+
     public int RtmpPort { get; protected init; }
 
     public int HttpPort { get; protected init; }

@@ -99,7 +99,7 @@ public sealed class StreamHubServer : ServerUnderTest
         {
             start.Environment[key] = value;
         }
-        Process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("StreamHub did not start");
+        Process = System.Diagnostics.Process.Start(CpuPinning.OnCpus(start, Cpus)) ?? throw new InvalidOperationException("StreamHub did not start");
         // Keep the pipes drained; show only what looks like trouble.
         Process.OutputDataReceived += (_, e) => OnOutput(e.Data);
         Process.ErrorDataReceived += (_, e) => OnOutput(e.Data);
