@@ -31,10 +31,6 @@ if (options is null)
     Console.WriteLine(LoadTestOptions.Usage);
     return 2;
 }
-// The players' receives complete on the thread pool (the default). Inline socket completions
-// (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1) cut the load generator's CPU by a third, but put all 500 players on
-// one socket event thread: on the shared 2-core VM that thread fell seconds behind at 500 players (median 818 ms
-// against nginx-rtmp, every player > 1 s behind), where the thread pool kept up (42 ms).
 if (options.ServerCpus is { } serverCpus)
 {
     if (!CpuPinning.PinSelfAwayFrom(serverCpus))
@@ -44,6 +40,10 @@ if (options.ServerCpus is { } serverCpus)
     }
     Console.WriteLine($"Servers on cores {string.Join(",", serverCpus)}, the load generator on the others");
 }
+// The players' receives complete on the thread pool (the default). Inline socket completions
+// (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1) cut the load generator's CPU by a third, but put all 500 players on
+// one socket event thread: on the shared 2-core VM that thread fell seconds behind at 500 players (median 818 ms
+// against nginx-rtmp, every player > 1 s behind), where the thread pool kept up (42 ms).
 var root = LoadTestOptions.FindRepositoryRoot();
 var runId = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
 var work = Path.Combine(Path.GetTempPath(), $"streamhub-loadtest-{runId}");
