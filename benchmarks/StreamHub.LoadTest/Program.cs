@@ -146,7 +146,9 @@ async Task<int> RunFanOutAsync()
     var fanOut = new List<FanOutResult>();
     try
     {
-        foreach (var server in options.Servers)
+        // A server may be listed twice (nginx,streamhub,nginx: does the order move a server's figures?); each run gets
+        // a data directory of its own, as a second StreamHub on the first one's would find its stream name taken.
+        foreach (var (server, position) in options.Servers.Select((server, position) => (server, position)))
         {
             foreach (var protocol in options.Protocols)
             {
@@ -158,7 +160,7 @@ async Task<int> RunFanOutAsync()
                 }
                 await using ServerUnderTest target = server == "nginx"
                     ? new NginxServer(work, runId) { Cpus = options.ServerCpus }
-                    : new StreamHubServer(publishDirectory!, Path.Combine(work, $"fanout-{protocol}"), options.StreamHubEnvironment) { Cpus = options.ServerCpus };
+                    : new StreamHubServer(publishDirectory!, Path.Combine(work, $"fanout-{position}-{protocol}"), options.StreamHubEnvironment) { Cpus = options.ServerCpus };
                 var runs = await FanOutRun.RunAsync(target, clip, protocol, options, cancel.Token);
                 fanOut.AddRange(runs);
                 var missing = options.Players.Where(n => runs.All(r => r.Players != n)).ToArray();
