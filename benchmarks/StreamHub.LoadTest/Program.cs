@@ -85,7 +85,8 @@ try
 {
     foreach (var publishers in options.Publishers)
     {
-        foreach (var server in options.Servers)
+        // As in the fan-out mode, a server listed twice runs twice, each StreamHub in a data directory of its own.
+        foreach (var (server, position) in options.Servers.Select((server, position) => (server, position)))
         {
             if (server == "nginx" && nginxUnavailable is not null)
             {
@@ -94,7 +95,7 @@ try
             }
             await using ServerUnderTest target = server == "nginx"
                 ? new NginxServer(work, runId) { Cpus = options.ServerCpus }
-                : new StreamHubServer(publishDirectory!, Path.Combine(work, $"n{publishers}-{server}"), options.StreamHubEnvironment,
+                : new StreamHubServer(publishDirectory!, Path.Combine(work, $"n{publishers}-{position}-{server}"), options.StreamHubEnvironment,
                     recording: server == "streamhub-rec") { Cpus = options.ServerCpus };
             var result = await LoadRun.RunAsync(target, clip, publishers, options, cancel.Token);
             results.Add(result);
