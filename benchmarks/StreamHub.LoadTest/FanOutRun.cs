@@ -41,6 +41,7 @@ public static class FanOutRun
             Timeout = Timeout.InfiniteTimeSpan,
         };
         var viewers = new List<IFanOutViewer>();
+        using var poller = options.SpinningPlayers && protocol == FanOutProtocol.Rtmp ? new PlayerPoller() : null;
         try
         {
             Console.WriteLine($"[{label}] publishing; settle {options.FanOutBaselineSettle} s, then {options.FanOutBaselineSeconds} s publisher-only baseline ...");
@@ -68,7 +69,7 @@ public static class FanOutRun
                         try
                         {
                             added[i] = protocol == FanOutProtocol.Rtmp
-                                ? await RtmpPlayer.PlayAsync(server.RtmpPort, server.Application, StreamName, sendLog, latency, readLatency, cancellationToken)
+                                ? await RtmpPlayer.PlayAsync(server.RtmpPort, server.Application, StreamName, sendLog, latency, readLatency, poller, cancellationToken)
                                 : await FlvViewer.WatchAsync(http, server.FlvUrl(StreamName)!, sendLog, readLatency, cancellationToken);
                         }
                         catch (Exception e) when (!cancellationToken.IsCancellationRequested)

@@ -29,6 +29,9 @@ public sealed record LoadTestOptions
           --protocols rtmp,flv    RTMP players (both servers), HTTP-FLV viewers (StreamHub only)
           --seconds 20 --warmup 5 measured window per count, and the settle time before it (the baseline waits
                                   at least 20 s)
+          --spinning-players      RTMP players read by one thread that never sleeps (needs --server-cpus): on
+                                  loopback a server's send also wakes a sleeping player's thread, a cost players
+                                  on other machines never put on it; this leaves that out, for every server alike
           --baseline-seconds 20   publisher-only window that CPU and memory per player are measured against
                                   (default: as long as --seconds)
         """;
@@ -50,6 +53,9 @@ public sealed record LoadTestOptions
 
     /// <summary>Cores the server under test runs on (the load generator on the others); null: both anywhere.</summary>
     public int[]? ServerCpus { get; init; }
+
+    /// <summary>RTMP players read by a <see cref="PlayerPoller"/> instead of the runtime's sockets.</summary>
+    public bool SpinningPlayers { get; init; }
     public bool SecondsGiven { get; init; }
     public bool WarmupGiven { get; init; }
 
@@ -103,6 +109,7 @@ public sealed record LoadTestOptions
                     break;
                 case "--servers": options = options with { Servers = [.. Next().Split(',').Select(s => s.Trim().ToLowerInvariant())] }; break;
                 case "--server-cpus": options = options with { ServerCpus = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] }; break;
+                case "--spinning-players": options = options with { SpinningPlayers = true }; break;
                 case "--sample": options = options with { Sample = Int() }; break;
                 case "--http-seconds": options = options with { HttpSeconds = Int() }; break;
                 case "--size": options = options with { Size = Next() }; break;
@@ -117,6 +124,7 @@ public sealed record LoadTestOptions
         }
         if (options.Servers.Any(s => s is not ("streamhub" or "streamhub-rec" or "nginx")) || options.Publishers.Any(p => p < 1)
             || options.Mode is not ("ingest" or "fanout") || options.Players.Any(p => p < 1)
+            || options.SpinningPlayers && options.ServerCpus is null
             || options.ServerCpus is { } cpus && (cpus.Length == 0 || cpus.Any(c => c < 0 || c >= Math.Min(Environment.ProcessorCount, 64))
                 || cpus.Distinct().Count() >= Environment.ProcessorCount))
         {

@@ -49,7 +49,7 @@ var runId = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCul
 var work = Path.Combine(Path.GetTempPath(), $"streamhub-loadtest-{runId}");
 Directory.CreateDirectory(work);
 Console.WriteLine(options.Mode == "fanout"
-    ? $"Fan-out test {runId}: players {string.Join(",", options.Players)}, protocols {string.Join(",", options.Protocols)}, {options.FanOutSeconds} s measured after {options.FanOutWarmup} s, servers {string.Join(",", options.Servers)}"
+    ? $"Fan-out test {runId}: players {string.Join(",", options.Players)}, protocols {string.Join(",", options.Protocols)}, {options.FanOutSeconds} s measured after {options.FanOutWarmup} s, servers {string.Join(",", options.Servers)}{(options.SpinningPlayers ? ", spinning RTMP players" : "")}"
     : $"Load test {runId}: publishers {string.Join(",", options.Publishers)}, {options.Seconds} s measured after {options.Warmup} s warm-up, servers {string.Join(",", options.Servers)}");
 
 var clipPath = FlvClip.Generate(Path.Combine(Path.GetTempPath(), "streamhub-loadtest-clip"), options.ClipSeconds, options.Size, options.Kbps);

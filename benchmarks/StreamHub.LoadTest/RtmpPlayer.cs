@@ -42,6 +42,9 @@ public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
     private readonly string _name;
     private readonly int _port;
     private Task _loop = Task.CompletedTask;
+    private PlayerPoller? _poller;
+    private int _filled;
+    private int _disposed;
 
     private long _acknowledgementWindow;
     private long _received;
@@ -71,6 +74,9 @@ public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
 
     public long BytesReceived => _received;
 
+    /// <summary>This player's end of the connection, once connected.</summary>
+    public EndPoint? LocalEndPoint => _socket.LocalEndPoint;
+
     /// <summary>The timestamp of the last video message, or −1.</summary>
     public long LastVideoTimestamp { get; private set; } = -1;
 
@@ -79,14 +85,23 @@ public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
 
     /// <summary>Connects, plays <paramref name="name"/> and returns once the server answered NetStream.Play.Start;
     /// reading goes on in the background until <see cref="DisposeAsync"/>.</summary>
+    /// <remarks>With a <paramref name="poller"/> the conversation runs on blocking calls and the poller reads the
+    /// stream: the socket never meets the runtime's epoll thread (<see cref="PlayerPoller"/>).</remarks>
     public static async Task<RtmpPlayer> PlayAsync(int port, string app, string name, FrameSendLog sendLog, LatencyHistogram latency,
-        LatencyHistogram readLatency, CancellationToken cancellationToken)
+        LatencyHistogram readLatency, PlayerPoller? poller, CancellationToken cancellationToken)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         KernelReceiveClock.Enable(socket);
         var player = new RtmpPlayer(socket, app, name, port, sendLog, latency, readLatency);
         try
         {
+            if (poller is not null)
+            {
+                await Task.Run(player.PlayBlocking, cancellationToken).WaitAsync(ReplyTimeout, cancellationToken);
+                player._poller = poller;
+                poller.Add(player);
+                return player;
+            }
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken).AsTask().WaitAsync(ReplyTimeout, cancellationToken);
             player._loop = player.RunAsync();
             await player._playing.Task.WaitAsync(ReplyTimeout, cancellationToken);
@@ -108,13 +123,7 @@ public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
             await FlushAsync();
             while (true)
             {
-                var consumed = _chunks.Parse(_buffer.AsSpan(0, filled));
-                if (consumed < filled)
-                {
-                    // A partial header: keep it at the start of the buffer.
-                    _buffer.AsSpan(consumed, filled - consumed).CopyTo(_buffer);
-                }
-                filled -= consumed;
+                filled = Consume(filled);
                 if (_outgoing.WrittenCount > 0)
                 {
                     await FlushAsync();
@@ -135,12 +144,7 @@ public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
                 Receives++;
                 filled += read;
                 _received += read;
-                if (_acknowledgementWindow > 0 && _received - _acknowledged >= _acknowledgementWindow)
-                {
-                    // Acknowledgement: the bytes received so far (RTMP 1.0 §5.4.3), wrapping at 2^32.
-                    ControlMessageWriter.WriteAcknowledgement(_outgoing, unchecked((uint)_received), 128);
-                    _acknowledged = _received;
-                }
+                AcknowledgeIfDue();
             }
         }
         catch (Exception e)
@@ -150,15 +154,129 @@ public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
         }
     }
 
-    /// <summary>C0 + C1 (simple: version zero), S0 S1 S2, C2 = S1. Returns how many bytes past S2 are in the buffer.</summary>
-    private async Task<int> HandshakeAsync()
+    /// <summary>The handshake and the play conversation on blocking calls, up to NetStream.Play.Start; what arrived
+    /// after it stays in the buffer for <see cref="Poll"/>.</summary>
+    private void PlayBlocking()
+    {
+        _socket.ReceiveTimeout = _socket.SendTimeout = (int)ReplyTimeout.TotalMilliseconds;
+        _socket.Connect(new IPEndPoint(IPAddress.Loopback, _port));
+        _socket.Send(C0C1());
+        var filled = 0;
+        while (filled < 1 + 2 * HandshakeSize)
+        {
+            filled += ReceiveBlocking(_buffer.AsSpan(filled));
+        }
+        if (_buffer[0] != HandshakeReader.RtmpVersion)
+        {
+            throw new InvalidDataException($"S0 version {_buffer[0]}");
+        }
+        _socket.Send(_buffer.AsSpan(1, HandshakeSize));
+        var rest = filled - (1 + 2 * HandshakeSize);
+        _buffer.AsSpan(1 + 2 * HandshakeSize, rest).CopyTo(_buffer);
+        filled = rest;
+        WriteConnect();
+        while (true)
+        {
+            filled = Consume(filled);
+            if (_outgoing.WrittenCount > 0)
+            {
+                _socket.Send(_outgoing.WrittenSpan);
+                _outgoing.ResetWrittenCount();
+            }
+            if (_playing.Task.IsCompleted)
+            {
+                _playing.Task.GetAwaiter().GetResult();
+                _filled = filled;
+                return;
+            }
+            var read = ReceiveBlocking(_buffer.AsSpan(filled));
+            _receivedAt = Stopwatch.GetTimestamp();
+            filled += read;
+            _received += read;
+        }
+    }
+
+    private int ReceiveBlocking(Span<byte> into)
+    {
+        var read = _socket.Receive(into);
+        return read > 0 ? read : throw new InvalidDataException("the server closed the connection before Play.Start");
+    }
+
+    /// <summary>Parses what the buffer holds and keeps a partial header at its start; returns the bytes kept.</summary>
+    private int Consume(int filled)
+    {
+        var consumed = _chunks.Parse(_buffer.AsSpan(0, filled));
+        if (consumed < filled)
+        {
+            _buffer.AsSpan(consumed, filled - consumed).CopyTo(_buffer);
+        }
+        return filled - consumed;
+    }
+
+    /// <summary>Reads whatever the socket holds, without waiting (the poller's thread).</summary>
+    internal void Poll()
+    {
+        if (Ended is not null)
+        {
+            return;
+        }
+        try
+        {
+            while (true)
+            {
+                var read = KernelReceiveClock.Receive(_socket, _buffer.AsSpan(_filled), out _stampedAt);
+                if (read < 0)
+                {
+                    return;
+                }
+                if (read == 0)
+                {
+                    End("the server closed the connection");
+                    return;
+                }
+                _receivedAt = Stopwatch.GetTimestamp();
+                Receives++;
+                _received += read;
+                AcknowledgeIfDue();
+                _filled = Consume(_filled + read);
+                if (_outgoing.WrittenCount > 0)
+                {
+                    PlayerPoller.Send(_socket, _outgoing.WrittenSpan);
+                    _outgoing.ResetWrittenCount();
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            Fail(e.Message);
+        }
+    }
+
+    private void AcknowledgeIfDue()
+    {
+        if (_acknowledgementWindow > 0 && _received - _acknowledged >= _acknowledgementWindow)
+        {
+            // Acknowledgement: the bytes received so far (RTMP 1.0 §5.4.3), wrapping at 2^32.
+            ControlMessageWriter.WriteAcknowledgement(_outgoing, unchecked((uint)_received), 128);
+            _acknowledged = _received;
+        }
+    }
+
+    /// <summary>C0 + C1 of the simple handshake (version zero).</summary>
+    private static byte[] C0C1()
     {
         var c0c1 = new byte[1 + HandshakeSize];
         c0c1[0] = HandshakeReader.RtmpVersion;
         var random = new byte[HandshakeSize - 8];
         Random.Shared.NextBytes(random);
         ClientHandshake.WriteC1(c0c1.AsSpan(1), HandshakeScheme.Simple, random);
-        await SendAllAsync(c0c1);
+        return c0c1;
+    }
+
+    /// <summary>C0 + C1, S0 S1 S2, C2 = S1. Returns how many bytes past S2 are in the buffer.</summary>
+    private async Task<int> HandshakeAsync()
+    {
+        await SendAllAsync(C0C1());
         var filled = 0;
         while (filled < 1 + 2 * HandshakeSize)
         {
@@ -309,7 +427,12 @@ public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
         Ended ??= "closed by the load test";
+        _poller?.Remove(this);
         try
         {
             _socket.Shutdown(SocketShutdown.Both);
