@@ -59,9 +59,7 @@ public sealed class AccessAndLimitsTests
         }
         Assert.Equal(2, gate.OpenFrom(IPAddress.Loopback, ConnectionKind.Rtmp));
 
-        using var third = new TcpClient();
-        await third.ConnectAsync(IPAddress.Loopback, host.RtmpPort);
-        Assert.Equal(0, await ReadOrClosedAsync(third));
+        Assert.Equal(0, await ConnectAndReadOrClosedAsync(host.RtmpPort));
 
         // Viewers behind the same address still get their HLS, over several connections.
         for (var i = 0; i < 5; i++)
@@ -91,9 +89,7 @@ public sealed class AccessAndLimitsTests
             await Task.Delay(20);
         }
 
-        using var third = new TcpClient();
-        await third.ConnectAsync(IPAddress.Loopback, host.HttpPort);
-        Assert.Equal(0, await ReadOrClosedAsync(third));
+        Assert.Equal(0, await ConnectAndReadOrClosedAsync(host.HttpPort));
     }
 
     [Fact]
@@ -152,6 +148,22 @@ public sealed class AccessAndLimitsTests
         Assert.Equal(["HTTPS", "RTMPS", "RTMPTS"], byName["HTTPS"].GetProperty("protocols").EnumerateArray().Select(p => p.GetString()));
         Assert.All(byName.Values, p => Assert.Equal("bound", p.GetProperty("state").GetString()));
         Assert.Equal("StreamHub:Https:Port", byName["HTTPS"].GetProperty("setting").GetString());
+    }
+
+    /// <summary>Connects and reads one byte: 0 when the server closed the connection. A connection the server aborts at
+    /// once can be reset before the client has seen its own connect complete; that is the same answer.</summary>
+    private static async Task<int> ConnectAndReadOrClosedAsync(int port)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return 0;
+        }
+        return await ReadOrClosedAsync(client);
     }
 
     private static async Task<int> ReadOrClosedAsync(TcpClient client)
