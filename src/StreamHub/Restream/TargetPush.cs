@@ -441,12 +441,22 @@ public sealed class TargetPush
 
     private void SetState(TargetState state, string? error = null)
     {
-        RestreamTarget target;
         lock (_gate)
         {
             if (_state == state && error is null)
             {
                 return;
+            }
+            // Logged under the gate, before the state is visible: whoever reads the new state (the API, a test) finds
+            // its line already written, and two changes are logged in the order they were made.
+            var name = state.ToString().ToLowerInvariant();
+            if (error is null)
+            {
+                RestreamLog.StateChanged(_logger, _streamName, _target.Name, _target.Host, name);
+            }
+            else
+            {
+                RestreamLog.StateChangedWithError(_logger, _streamName, _target.Name, _target.Host, name, error);
             }
             _state = state;
             _since = _time.GetUtcNow();
@@ -454,16 +464,6 @@ public sealed class TargetPush
             {
                 _lastError = error;
             }
-            target = _target;
-        }
-        var name = state.ToString().ToLowerInvariant();
-        if (error is null)
-        {
-            RestreamLog.StateChanged(_logger, _streamName, target.Name, target.Host, name);
-        }
-        else
-        {
-            RestreamLog.StateChangedWithError(_logger, _streamName, target.Name, target.Host, name, error);
         }
     }
 }
