@@ -76,6 +76,7 @@ public static class FanOutReport
             Row("received by all players, Mbit/s", r => r.MbitPerSecondOut, "F0", ratio: false);
             Row("  in receives per second (all players)", r => r.ReceivesPerSecond, "F0", ratio: false);
             Row("load generator CPU (publisher + players), % of a core", r => r.LoadGeneratorCpuPercent, "F1", ratio: false);
+            text.Append(RoundsTable([.. group]));
             foreach (var r in group.Where(r => r.Skipped is not null))
             {
                 text.AppendLine(invariant, $"({r.Server} {r.Protocol}: not available — {r.Skipped})");
@@ -86,5 +87,63 @@ public static class FanOutReport
             }
         }
         return text.ToString();
+    }
+
+    /// <summary>StreamHub's and nginx-rtmp's RTMP figure in each round that measured both, with their ratio, in round
+    /// order; <paramref name="value"/> picks the figure (NaN where a run has none).</summary>
+    public static IReadOnlyList<(int Round, bool StreamHubFirst, double StreamHub, double Nginx, double Ratio)> Rounds(
+        IReadOnlyList<FanOutResult> results, Func<FanOutResult, double> value) =>
+        [.. results.Where(r => r is { Server: "StreamHub", Protocol: FanOutProtocol.Rtmp, Skipped: null })
+            .Join(results.Where(r => r is { Server: "nginx-rtmp", Protocol: FanOutProtocol.Rtmp, Skipped: null }),
+                hub => (hub.Round, hub.Players), nginx => (nginx.Round, nginx.Players), (hub, nginx) => (hub, nginx))
+            .OrderBy(pair => pair.hub.Round)
+            .Select(pair => (pair.hub.Round, IndexOf(results, pair.hub) < IndexOf(results, pair.nginx),
+                value(pair.hub), value(pair.nginx), value(pair.hub) / value(pair.nginx)))];
+
+    /// <summary>The median of the numbers that are not NaN; NaN when there are none.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
+        return sorted.Length == 0 ? double.NaN
+            : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
+            : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static int IndexOf(IReadOnlyList<FanOutResult> results, FanOutResult result)
+    {
+        for (var i = 0; i < results.Count; i++)
+        {
+            if (ReferenceEquals(results[i], result))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>With more than one round (<c>--rounds</c>) in <paramref name="group"/> (one player count): each round's
+    /// CPU per player and its ratio, then the medians, which is the figure that compares when single runs swing with
+    /// the host. Empty with fewer than two rounds.</summary>
+    public static string RoundsTable(IReadOnlyList<FanOutResult> group)
+    {
+        var perPlayer = Rounds(group, r => r.CpuPerPlayerPercent);
+        if (perPlayer.Count < 2)
+        {
+            return "";
+        }
+        var text = new StringBuilder();
+        var marginal = Rounds(group, r => r.MarginalCpuPerPlayerPercent);
+        var invariant = CultureInfo.InvariantCulture;
+        string Number(double v, string format) => double.IsNaN(v) ? "–" : v.ToString(format, invariant);
+        text.AppendLine();
+        text.AppendLine("| round | first | StreamHub, % of a core per player | nginx-rtmp | ratio | marginal StreamHub | marginal nginx-rtmp | ratio |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        for (var i = 0; i < perPlayer.Count; i++)
+        {
+            var (round, streamHubFirst, hub, nginx, ratio) = perPlayer[i];
+            var m = marginal[i];
+            text.AppendLine(invariant, $"| {round} | {(streamHubFirst ? "StreamHub" : "nginx-rtmp")} | {Number(hub, "F4")} | {Number(nginx, "F4")} | {Number(ratio, "F2")} | {Number(m.StreamHub, "F4")} | {Number(m.Nginx, "F4")} | {Number(m.Ratio, "F2")} |");
+        }
+        return text.AppendLine(invariant, $"| median of {perPlayer.Count} | | {Number(Median(perPlayer.Select(r => r.StreamHub)), "F4")} | {Number(Median(perPlayer.Select(r => r.Nginx)), "F4")} | **{Number(Median(perPlayer.Select(r => r.Ratio)), "F2")}** | {Number(Median(marginal.Select(r => r.StreamHub)), "F4")} | {Number(Median(marginal.Select(r => r.Nginx)), "F4")} | {Number(Median(marginal.Select(r => r.Ratio)), "F2")} |").ToString();
     }
 }

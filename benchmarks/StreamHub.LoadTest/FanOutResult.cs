@@ -6,6 +6,8 @@ public sealed record FanOutResult
     public required string Server { get; init; }
     public required FanOutProtocol Protocol { get; init; }
     public required int Players { get; init; }
+    /// <summary>Which pass over the servers this was (<c>--rounds</c>), from 1.</summary>
+    public int Round { get; init; } = 1;
     /// <summary>Why the run did not happen (the server cannot, or the play path is missing).</summary>
     public string? Skipped { get; init; }
     public int PlayersUp { get; init; }

@@ -32,6 +32,9 @@ public sealed record LoadTestOptions
           --spinning-players      RTMP players read by one thread that never sleeps (needs --server-cpus): on
                                   loopback a server's send also wakes a sleeping player's thread, a cost players
                                   on other machines never put on it; this leaves that out, for every server alike
+          --rounds 1              passes over --servers, the order reversed every other pass (streamhub,nginx then
+                                  nginx,streamhub), so each server goes first as often; the report adds each
+                                  pass's ratio and their median, the figure to quote where single runs drift
           --baseline-seconds 20   publisher-only window that CPU and memory per player are measured against
                                   (default: as long as --seconds)
         """;
@@ -50,6 +53,9 @@ public sealed record LoadTestOptions
     public int[] Players { get; init; } = [100, 500];
     public FanOutProtocol[] Protocols { get; init; } = [FanOutProtocol.Rtmp, FanOutProtocol.HttpFlv];
     public int? BaselineSeconds { get; init; }
+
+    /// <summary>Passes over <see cref="Servers"/> in fan-out mode (<see cref="ServerOrder"/>).</summary>
+    public int Rounds { get; init; } = 1;
 
     /// <summary>Cores the server under test runs on (the load generator on the others); null: both anywhere.</summary>
     public int[]? ServerCpus { get; init; }
@@ -74,6 +80,12 @@ public sealed record LoadTestOptions
     /// points of a core too high, and every per-player figure, measured against it, too low.</summary>
     public int FanOutBaselineSettle => Math.Max(FanOutWarmup, 20);
 
+    /// <summary>The servers of each pass in fan-out mode, with the pass they belong to: <see cref="Servers"/> in order
+    /// on odd passes and reversed on even ones, so that whatever the hour does to the first or the second run of a
+    /// pass falls on each server alike.</summary>
+    public IEnumerable<(string Server, int Round)> ServerOrder() =>
+        Enumerable.Range(1, Rounds).SelectMany(round => (round % 2 == 1 ? Servers : Servers.Reverse()).Select(server => (server, round)));
+
     /// <summary>The integer after <paramref name="name"/> in the modes' own command lines, or <paramref name="fallback"/>.</summary>
     public static int IntOption(string[] args, string name, int fallback)
     {
@@ -96,6 +108,7 @@ public sealed record LoadTestOptions
                 case "--mode": options = options with { Mode = Next().Trim().ToLowerInvariant() }; break;
                 case "--players": options = options with { Players = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] }; break;
                 case "--baseline-seconds": options = options with { BaselineSeconds = Int() }; break;
+                case "--rounds": options = options with { Rounds = Int() }; break;
                 case "--protocols":
                     options = options with
                     {
@@ -123,7 +136,7 @@ public sealed record LoadTestOptions
             }
         }
         if (options.Servers.Any(s => s is not ("streamhub" or "streamhub-rec" or "nginx")) || options.Publishers.Any(p => p < 1)
-            || options.Mode is not ("ingest" or "fanout") || options.Players.Any(p => p < 1)
+            || options.Mode is not ("ingest" or "fanout") || options.Players.Any(p => p < 1) || options.Rounds < 1
             || options.SpinningPlayers && options.ServerCpus is null
             || options.ServerCpus is { } cpus && (cpus.Length == 0 || cpus.Any(c => c < 0 || c >= Math.Min(Environment.ProcessorCount, 64))
                 || cpus.Distinct().Count() >= Environment.ProcessorCount))

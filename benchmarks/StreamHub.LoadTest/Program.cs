@@ -49,7 +49,7 @@ var runId = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCul
 var work = Path.Combine(Path.GetTempPath(), $"streamhub-loadtest-{runId}");
 Directory.CreateDirectory(work);
 Console.WriteLine(options.Mode == "fanout"
-    ? $"Fan-out test {runId}: players {string.Join(",", options.Players)}, protocols {string.Join(",", options.Protocols)}, {options.FanOutSeconds} s measured after {options.FanOutWarmup} s, servers {string.Join(",", options.Servers)}{(options.SpinningPlayers ? ", spinning RTMP players" : "")}"
+    ? $"Fan-out test {runId}: players {string.Join(",", options.Players)}, protocols {string.Join(",", options.Protocols)}, {options.FanOutSeconds} s measured after {options.FanOutWarmup} s, servers {string.Join(",", options.Servers)}{(options.Rounds > 1 ? $" in {options.Rounds} rounds" : "")}{(options.SpinningPlayers ? ", spinning RTMP players" : "")}"
     : $"Load test {runId}: publishers {string.Join(",", options.Publishers)}, {options.Seconds} s measured after {options.Warmup} s warm-up, servers {string.Join(",", options.Servers)}");
 
 var clipPath = FlvClip.Generate(Path.Combine(Path.GetTempPath(), "streamhub-loadtest-clip"), options.ClipSeconds, options.Size, options.Kbps);
@@ -149,24 +149,24 @@ async Task<int> RunFanOutAsync()
     {
         // A server may be listed twice (nginx,streamhub,nginx: does the order move a server's figures?); each run gets
         // a data directory of its own, as a second StreamHub on the first one's would find its stream name taken.
-        foreach (var (server, position) in options.Servers.Select((server, position) => (server, position)))
+        foreach (var ((server, round), position) in options.ServerOrder().Select((run, position) => (run, position)))
         {
             foreach (var protocol in options.Protocols)
             {
                 if (server == "nginx" && (nginxUnavailable is not null || protocol == FanOutProtocol.HttpFlv))
                 {
                     var why = nginxUnavailable ?? "nginx-rtmp serves no HTTP-FLV";
-                    fanOut.AddRange(options.Players.Select(n => new FanOutResult { Server = "nginx-rtmp", Protocol = protocol, Players = n, Skipped = why }));
+                    fanOut.AddRange(options.Players.Select(n => new FanOutResult { Server = "nginx-rtmp", Protocol = protocol, Players = n, Round = round, Skipped = why }));
                     continue;
                 }
                 await using ServerUnderTest target = server == "nginx"
                     ? new NginxServer(work, runId) { Cpus = options.ServerCpus }
                     : new StreamHubServer(publishDirectory!, Path.Combine(work, $"fanout-{position}-{protocol}"), options.StreamHubEnvironment) { Cpus = options.ServerCpus };
-                var runs = await FanOutRun.RunAsync(target, clip, protocol, options, cancel.Token);
+                var runs = (await FanOutRun.RunAsync(target, clip, protocol, options, cancel.Token)).Select(r => r with { Round = round }).ToList();
                 fanOut.AddRange(runs);
                 var missing = options.Players.Where(n => runs.All(r => r.Players != n)).ToArray();
                 var reason = runs.FirstOrDefault(r => r.Skipped is not null)?.Skipped ?? "the run stopped early";
-                fanOut.AddRange(missing.Select(n => new FanOutResult { Server = target.Name, Protocol = protocol, Players = n, Skipped = reason }));
+                fanOut.AddRange(missing.Select(n => new FanOutResult { Server = target.Name, Protocol = protocol, Players = n, Round = round, Skipped = reason }));
             }
         }
     }

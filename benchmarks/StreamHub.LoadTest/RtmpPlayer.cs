@@ -140,11 +140,8 @@ public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
                     End("the server closed the connection");
                     return;
                 }
-                _receivedAt = Stopwatch.GetTimestamp();
-                Receives++;
                 filled += read;
-                _received += read;
-                AcknowledgeIfDue();
+                CountReceived(read);
             }
         }
         catch (Exception e)
@@ -234,10 +231,7 @@ public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
                     End("the server closed the connection");
                     return;
                 }
-                _receivedAt = Stopwatch.GetTimestamp();
-                Receives++;
-                _received += read;
-                AcknowledgeIfDue();
+                CountReceived(read);
                 _filled = Consume(_filled + read);
                 if (_outgoing.WrittenCount > 0)
                 {
@@ -250,6 +244,16 @@ public sealed class RtmpPlayer : IFanOutViewer, IPlayerMessageSink
         {
             Fail(e.Message);
         }
+    }
+
+    /// <summary>A receive of <paramref name="read"/> bytes while playing: its time (for the read latency), the counts,
+    /// and the acknowledgement when one is due.</summary>
+    private void CountReceived(int read)
+    {
+        _receivedAt = Stopwatch.GetTimestamp();
+        Receives++;
+        _received += read;
+        AcknowledgeIfDue();
     }
 
     private void AcknowledgeIfDue()
