@@ -32,9 +32,10 @@ public sealed record LoadTestOptions
           --spinning-players      RTMP players read by one thread that never sleeps (needs --server-cpus): on
                                   loopback a server's send also wakes a sleeping player's thread, a cost players
                                   on other machines never put on it; this leaves that out, for every server alike
-          --rounds 1              passes over --servers, the order reversed every other pass (streamhub,nginx then
-                                  nginx,streamhub), so each server goes first as often; the report adds each
-                                  pass's ratio and their median, the figure to quote where single runs drift
+          --rounds 1              passes over --servers (fan-out only), the order reversed every other pass
+                                  (streamhub,nginx then nginx,streamhub), so each server goes first as often; the
+                                  report adds each pass's ratio and their median, the figure to quote where single
+                                  runs drift
           --baseline-seconds 20   publisher-only window that CPU and memory per player are measured against
                                   (default: as long as --seconds)
         """;
@@ -136,7 +137,7 @@ public sealed record LoadTestOptions
             }
         }
         if (options.Servers.Any(s => s is not ("streamhub" or "streamhub-rec" or "nginx")) || options.Publishers.Any(p => p < 1)
-            || options.Mode is not ("ingest" or "fanout") || options.Players.Any(p => p < 1) || options.Rounds < 1
+            || options.Mode is not ("ingest" or "fanout") || options.Players.Any(p => p < 1) || options.Rounds < 1 || options.Rounds > 1 && options.Mode != "fanout"
             || options.SpinningPlayers && options.ServerCpus is null
             || options.ServerCpus is { } cpus && (cpus.Length == 0 || cpus.Any(c => c < 0 || c >= Math.Min(Environment.ProcessorCount, 64))
                 || cpus.Distinct().Count() >= Environment.ProcessorCount))

@@ -42,7 +42,9 @@ static void *reader(void *a){
 }
 
 int main(int argc,char**argv){
-  if(argc>1) MODE=atoi(argv[1]); if(argc>2) N=atoi(argv[2]); if(argc>3) SIZE=atoi(argv[3]);
+  if(argc>1) MODE=atoi(argv[1]);
+  if(argc>2) N=atoi(argv[2]);
+  if(argc>3) SIZE=atoi(argv[3]);
   srv=calloc(N,sizeof(int)); cli=calloc(N,sizeof(int));
   int l=socket(AF_INET,SOCK_STREAM,0); struct sockaddr_in a={.sin_family=AF_INET,.sin_addr.s_addr=htonl(0x7f000001)}; socklen_t al=sizeof a;
   bind(l,(void*)&a,sizeof a); listen(l,1024); getsockname(l,(void*)&a,&al);

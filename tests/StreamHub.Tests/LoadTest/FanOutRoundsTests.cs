@@ -7,13 +7,15 @@ namespace StreamHub.Tests.LoadTest;
 public sealed class FanOutRoundsTests
 {
     [Fact]
-    public void Rounds_reverse_the_servers_every_other_pass_and_must_be_at_least_one()
+    public void Rounds_reverse_the_servers_every_other_pass_must_be_at_least_one_and_are_for_fan_out_only()
     {
         var options = LoadTestOptions.Parse(["--mode", "fanout", "--servers", "streamhub,nginx", "--rounds", "3"])!;
 
         Assert.Equal([("streamhub", 1), ("nginx", 1), ("nginx", 2), ("streamhub", 2), ("streamhub", 3), ("nginx", 3)], options.ServerOrder());
         Assert.Equal([("streamhub", 1), ("nginx", 1)], LoadTestOptions.Parse(["--mode", "fanout"])!.ServerOrder());
         Assert.Null(LoadTestOptions.Parse(["--mode", "fanout", "--rounds", "0"]));
+        // Only the fan-out mode runs rounds: elsewhere the option is refused rather than ignored.
+        Assert.Null(LoadTestOptions.Parse(["--rounds", "2"]));
     }
 
     [Fact]
