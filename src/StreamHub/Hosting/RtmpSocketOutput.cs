@@ -30,6 +30,7 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
 
     private readonly Socket _socket;
     private readonly SafeHandle? _handle;
+    private readonly int _handleBytes;
     private readonly Send _send;
     private readonly List<ArraySegment<byte>> _buffers = new(16);
     private readonly List<MediaFrame> _frames = new(16);
@@ -55,6 +56,24 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
         _socket.Blocking = false;
         _send = new Send(this);
         _handle = GatheredSend.IsSupported ? socket.SafeHandle : null;
+        _handleBytes = _handle is null ? 0 : CacheLines.InstanceBytes(_handle.GetType());
+    }
+
+    private static readonly int s_bufferListBytes = CacheLines.InstanceBytes(typeof(List<ArraySegment<byte>>));
+    private static readonly int s_frameListBytes = CacheLines.InstanceBytes(typeof(List<MediaFrame>));
+    private static readonly int s_blockListBytes = CacheLines.InstanceBytes(typeof(List<byte[]>));
+
+    /// <summary>Asks for what the next writes and flush read besides this output (<see cref="CacheLines"/>), at depth 1
+    /// its lists and the socket's handle. Reads only, from any thread.</summary>
+    internal void Prefetch(int depth)
+    {
+        if (depth == 1)
+        {
+            CacheLines.Prefetch(_buffers, s_bufferListBytes);
+            CacheLines.Prefetch(_frames, s_frameListBytes);
+            CacheLines.Prefetch(_blocks, s_blockListBytes);
+            CacheLines.Prefetch(_handle, _handleBytes);
+        }
     }
 
     /// <summary>Flushes whose first send went straight to sendmsg rather than through the runtime's socket.</summary>

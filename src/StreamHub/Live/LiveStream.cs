@@ -52,6 +52,13 @@ public sealed class LiveStream
     private volatile bool _gopCached;
     private long _lastDts;
 
+    /// <summary>Levels of a subscription's objects asked for ahead of offering it a frame (<see cref="LiveSubscription.PrefetchForOffer"/>),
+    /// and the subscriptions between two levels: an offer takes a fraction of a memory access, so a level is asked
+    /// for a few offers before the next one reads it.</summary>
+    private const int OfferPrefetchLevels = 3;
+
+    private const int OfferPrefetchStep = 2;
+
     // Coded audio of a stream with video, held here (publisher's thread) until the next frame that is not held, and
     // then handed to each subscriber together with it: a subscriber's reader would only be woken for that frame anyway
     // (LiveSubscription.HoldsAudio), and the publisher then visits each of hundreds of subscriptions once per video
@@ -392,8 +399,19 @@ public sealed class LiveStream
             {
                 FrameAt(f, frame).Retain(subscriptions.Length);
             }
-            foreach (var subscription in subscriptions)
+            for (var s = 0; s < subscriptions.Length; s++)
             {
+                // The subscriptions a few places on are asked for ahead, a level of their objects per step
+                // (LiveSubscription.PrefetchForOffer): each is in memory the cache no longer holds.
+                for (var level = 0; level < OfferPrefetchLevels; level++)
+                {
+                    var ahead = s + (OfferPrefetchLevels - level) * OfferPrefetchStep;
+                    if (ahead < subscriptions.Length)
+                    {
+                        LiveSubscription.PrefetchForOffer(subscriptions[ahead], level);
+                    }
+                }
+                var subscription = subscriptions[s];
                 if (!subscription.Primed)
                 {
                     for (var f = 0; f < count; f++)

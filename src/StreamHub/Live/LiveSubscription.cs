@@ -83,6 +83,7 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
     private long _wakeUps;
     private ManualResetValueTaskSourceCore<bool> _waiter;
     private ILiveReader? _onWake;
+    private int _onWakeBytes;
     private Action? _fellBehind;
 
     internal LiveSubscription(LiveStream? stream, SubscriptionOptions options, LiveOptions limits)
@@ -178,7 +179,11 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
 
     /// <summary>Makes <paramref name="reader"/> the reader, called when there is something to read once it has parked
     /// (<see cref="TryPark"/>), instead of completing <see cref="WaitToReadAsync"/>. Set before the first park.</summary>
-    public void ReadOnWake(ILiveReader reader) => _onWake = reader;
+    public void ReadOnWake(ILiveReader reader)
+    {
+        _onWakeBytes = CacheLines.InstanceBytes(reader.GetType());
+        _onWake = reader;
+    }
 
     /// <summary>The wait of a reader set by <see cref="ReadOnWake"/>: true when it is now parked (its
     /// <see cref="ILiveReader.OnReadable"/> is called when there is something to read, and the reader must return),
@@ -555,6 +560,64 @@ public sealed class LiveSubscription : IDisposable, IValueTaskSource<bool>, IThr
         }
         HasSomethingForReader(out var result);
         _waiter.SetResult(result || Volatile.Read(ref _end) == (int)SubscriptionEnd.None);
+    }
+
+    /// <summary>How far an instance extends in memory (<see cref="CacheLines"/>).</summary>
+    private static readonly int s_bytes = CacheLines.InstanceBytes(typeof(LiveSubscription));
+
+    /// <summary>Asks for what <paramref name="subscription"/>'s reader (<see cref="ReadOnWake"/>) reads when it is
+    /// resumed, <paramref name="depth"/> references away: 0 the subscription, 1 the reader and the ring, 2 the entries
+    /// at the ring's head, deeper the reader's objects (<see cref="ILiveReader.Prefetch"/>). Each depth reads what the
+    /// one before asked for, so the depths are asked for in order, a step apart: from the thread that resumes the
+    /// readers (<see cref="SubscriberWakes"/>), a few readers ahead. Reads only.</summary>
+    internal static void PrefetchForReader(LiveSubscription subscription, int depth)
+    {
+        if (depth == 0)
+        {
+            CacheLines.Prefetch(subscription, s_bytes);
+            return;
+        }
+        var reader = subscription._onWake;
+        if (depth == 1)
+        {
+            CacheLines.Prefetch(reader, subscription._onWakeBytes);
+            CacheLines.Prefetch(subscription._ring, RingHeaderBytes);
+            return;
+        }
+        if (depth == 2)
+        {
+            subscription.PrefetchEntry(subscription._reader.Head);
+            subscription.PrefetchEntry(subscription._reader.Head + 1);
+        }
+        reader?.Prefetch(depth - 1);
+    }
+
+    /// <summary>Asks for what <see cref="Offer"/> reads and writes, <paramref name="depth"/> references away: 0 the
+    /// subscription, 1 its ring, 2 the ring entry the next frame goes into; in order, a step apart, as
+    /// <see cref="PrefetchForReader"/>. From the publisher's thread, a few subscriptions ahead.</summary>
+    internal static void PrefetchForOffer(LiveSubscription subscription, int depth)
+    {
+        switch (depth)
+        {
+            case 0:
+                CacheLines.Prefetch(subscription, s_bytes);
+                break;
+            case 1:
+                CacheLines.Prefetch(subscription._ring, RingHeaderBytes);
+                break;
+            default:
+                subscription.PrefetchEntry(subscription._written);
+                break;
+        }
+    }
+
+    /// <summary>An array's type pointer and length, which the ring's mask reads.</summary>
+    private const int RingHeaderBytes = 16;
+
+    private void PrefetchEntry(long index)
+    {
+        var ring = _ring;
+        CacheLines.Prefetch(ref ring[(int)(index & (ring.Length - 1))]);
     }
 
     /// <summary>Releases every queued entry; after Dispose only, from the consumer or the producer, one at a time.</summary>

@@ -15,6 +15,10 @@ internal sealed class SubscriberWakes
     /// <summary>Readers below which one work item resumes them all: splitting a few would cost more than it spreads.</summary>
     private const int MinReadersPerBatch = 16;
 
+    /// <summary>Levels of a reader's objects asked for ahead (<see cref="LiveSubscription.PrefetchForReader"/>): the
+    /// subscription; its session and ring; the ring's head, the session's gate, token and output; the output's lists.</summary>
+    private const int PrefetchDepth = 4;
+
     private readonly int _maxBatches = Math.Max(1, Environment.ProcessorCount);
     private LiveSubscription[] _pending = new LiveSubscription[16];
     private int _count;
@@ -111,6 +115,13 @@ internal sealed class SubscriberWakes
             {
                 for (var i = 0; i < count; i++)
                 {
+                    // What the next readers will read is asked for while this one sends, a level of their objects
+                    // per step: the fourth reader on its subscription, ..., the next one its output's lists, each level
+                    // found through the one asked for a step earlier, so no reference followed here waits on memory.
+                    for (var ahead = 1; ahead <= PrefetchDepth && i + ahead < count; ahead++)
+                    {
+                        LiveSubscription.PrefetchForReader(readers[i + ahead], PrefetchDepth - ahead);
+                    }
                     var reader = readers[i];
                     readers[i] = null!;
                     reader.Resume();

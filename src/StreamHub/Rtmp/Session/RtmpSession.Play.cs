@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using StreamHub.Admission;
 using StreamHub.Hosting;
 using StreamHub.Live;
@@ -38,6 +39,7 @@ public sealed partial class RtmpSession : ILiveReader
     private readonly RtmpMediaOutput _playOutput = new();
     private PlayerSession? _pumped;
     private PipeWriter? _pumpOutput;
+    private RtmpSocketOutput? _pumpSocket;
     private LiveSubscription? _pumpSubscription;
     private CancellationToken _playClosed;
     private TaskCompletionSource? _playEnded;
@@ -128,6 +130,7 @@ public sealed partial class RtmpSession : ILiveReader
             _pumped = player;
             // Kept here, not read through the transport and the player each time: two objects fewer to bring in per frame.
             _pumpOutput = _transport.Output;
+            _pumpSocket = _pumpOutput as RtmpSocketOutput;
             _pumpSubscription = player.Subscription;
             _playClosed = closed;
             _playEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -139,6 +142,30 @@ public sealed partial class RtmpSession : ILiveReader
     }
 
     void ILiveReader.OnReadable() => Pump(holdingGate: false);
+
+    private static readonly int s_gateBytes = CacheLines.InstanceBytes(typeof(OutputGate));
+    private static readonly int s_mediaOutputBytes = CacheLines.InstanceBytes(typeof(RtmpMediaOutput));
+    private static readonly int s_tokenSourceBytes = CacheLines.InstanceBytes(typeof(CancellationTokenSource));
+    private static readonly int s_socketOutputBytes = CacheLines.InstanceBytes(typeof(RtmpSocketOutput));
+
+    /// <summary>What <see cref="Pump"/> reads besides the session and the subscription: at depth 1 the output gate,
+    /// the media output, the connection's token and the socket output; deeper the socket output's own objects
+    /// (<see cref="RtmpSocketOutput.Prefetch"/>).</summary>
+    void ILiveReader.Prefetch(int depth)
+    {
+        if (depth == 1)
+        {
+            CacheLines.Prefetch(_outputGate, s_gateBytes);
+            CacheLines.Prefetch(_playOutput, s_mediaOutputBytes);
+            // The token's one field is its source, whose state the gate checks.
+            CacheLines.Prefetch(Unsafe.As<CancellationToken, object?>(ref _playClosed), s_tokenSourceBytes);
+            CacheLines.Prefetch(_pumpSocket, s_socketOutputBytes);
+        }
+        else if (depth > 1)
+        {
+            _pumpSocket?.Prefetch(depth - 1);
+        }
+    }
 
     /// <summary>The play loop: writes what the subscription holds and flushes it, batch after batch, then parks the
     /// subscription and returns; the next frame calls it again, on the thread that woke the stream's players. It runs
