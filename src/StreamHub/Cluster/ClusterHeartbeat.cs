@@ -78,11 +78,10 @@ public sealed class ClusterHeartbeat(ClusterNode node, LiveStreamRegistry live, 
     {
         try
         {
-            var served = node.ServedNames();
             // Bounded by the interval: a store that hangs must not hold the next beat back for long.
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(node.Options.HeartbeatExpiry);
-            var outcome = await node.Store!.HeartbeatAsync(node.StartedAt, node.MeasureLoad(), served, timeout.Token);
+            var (outcome, served) = await node.HeartbeatAsync(timeout.Token);
             node.ReportStoreReachable();
             if (outcome.IdHeldBy is { } holder)
             {
@@ -96,7 +95,7 @@ public sealed class ClusterHeartbeat(ClusterNode node, LiveStreamRegistry live, 
             _warnedIdHeld = false;
             if (!outcome.WasAlive && !first)
             {
-                ClusterLog.Reregistered(logger, node.NodeId, served.Count);
+                ClusterLog.Reregistered(logger, node.NodeId, served);
             }
             foreach (var taken in outcome.HeldElsewhere)
             {

@@ -22,6 +22,11 @@ public sealed class ClusterNode : IAsyncDisposable
     private readonly ILogger<ClusterNode> _logger;
     private readonly NpgsqlDataSource? _dataSource;
     private readonly ConcurrentDictionary<string, int> _claiming = new(StringComparer.Ordinal);
+
+    // This node's writes of its own placements, one at a time: a beat writes the names it read as served, and a claim
+    // made between that read and the beat's statements would otherwise be deleted by them (the stream then looks live
+    // nowhere, to edges and to another node's claim of the same name, until the next beat puts it back).
+    private readonly SemaphoreSlim _placementWrites = new(1, 1);
     private TimeSpan _lastCpu;
     private long _lastCpuAt;
     private double _lastCpuPercent;
@@ -80,15 +85,45 @@ public sealed class ClusterNode : IAsyncDisposable
         _claiming.AddOrUpdate(name, 1, static (_, n) => n + 1);
         try
         {
-            var claim = await Store.ClaimAsync(name, cancellationToken);
-            ReportStoreReachable();
-            return claim;
+            await _placementWrites.WaitAsync(cancellationToken);
+            try
+            {
+                var claim = await Store.ClaimAsync(name, cancellationToken);
+                ReportStoreReachable();
+                return claim;
+            }
+            finally
+            {
+                _placementWrites.Release();
+            }
         }
         catch (Exception ex) when (StoreFailure.Is(ex))
         {
             ReportStoreFailure(ex);
             EndClaim(name);
             throw;
+        }
+        catch (OperationCanceledException)
+        {
+            EndClaim(name);
+            throw;
+        }
+    }
+
+    /// <summary>One heartbeat (<see cref="ClusterHeartbeat"/>): this node's load and the names it serves, read and
+    /// written with no claim or release of this node in between (<see cref="_placementWrites"/>); returns the outcome and
+    /// how many names were served.</summary>
+    public async Task<(HeartbeatOutcome Outcome, int Served)> HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        await _placementWrites.WaitAsync(cancellationToken);
+        try
+        {
+            var served = ServedNames();
+            return (await Store!.HeartbeatAsync(StartedAt, MeasureLoad(), served, cancellationToken), served.Count);
+        }
+        finally
+        {
+            _placementWrites.Release();
         }
     }
 
@@ -203,13 +238,25 @@ public sealed class ClusterNode : IAsyncDisposable
 
     private async Task ReleaseAsync(string name)
     {
-        if (Store is null || _live.Find(name) is not null || _claiming.ContainsKey(name))
+        if (Store is null)
         {
             return;
         }
         try
         {
-            await Store.ReleaseAsync(name, CancellationToken.None);
+            await _placementWrites.WaitAsync();
+            try
+            {
+                if (_live.Find(name) is not null || _claiming.ContainsKey(name))
+                {
+                    return;
+                }
+                await Store.ReleaseAsync(name, CancellationToken.None);
+            }
+            finally
+            {
+                _placementWrites.Release();
+            }
         }
         // Disposed: the process is stopping, and its placements expire with its heartbeat.
         catch (Exception ex) when (StoreFailure.Is(ex) || ex is ObjectDisposedException)

@@ -9,8 +9,8 @@ public sealed class CacheLinesTests
 {
     private sealed class ThreeLongs
     {
-        public long First;
-        public long Second;
+        public long First = 1;
+        public long Second = 2;
         public long Last;
     }
 
