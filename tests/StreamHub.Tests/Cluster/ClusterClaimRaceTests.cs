@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StreamHub.Cluster;
@@ -22,9 +21,7 @@ public sealed class ClusterClaimRaceTests(PostgresServer postgres)
     public async Task A_claim_written_while_the_node_beats_keeps_its_placement()
     {
         var connection = await postgres.CreateDatabaseAsync("claimrace");
-        var context = new DbContextOptionsBuilder<StreamKeyDbContext>().UseNpgsql(connection)
-            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)).Options;
-        await using (var db = new StreamKeyDbContext(context))
+        await using (var db = PostgresServer.Context(connection))
         {
             await db.Database.MigrateAsync();
         }

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace StreamHub.Tests.Infrastructure;
@@ -51,6 +52,12 @@ public sealed class PostgresServer : IAsyncLifetime
     /// <summary>A connection string for <paramref name="database"/> (which need not exist: StreamHub creates it).</summary>
     public string ConnectionString(string database) =>
         new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = Port, Username = "postgres", Database = database }.ToString();
+
+    /// <summary>StreamHub's own database context on <paramref name="connectionString"/>, as the server configures it
+    /// (its migrations are hand-written and carry no model snapshot).</summary>
+    public static StreamHub.StreamKeys.StreamKeyDbContext Context(string connectionString) =>
+        new(new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<StreamHub.StreamKeys.StreamKeyDbContext>().UseNpgsql(connectionString)
+            .ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.PendingModelChangesWarning)).Options);
 
     /// <summary>Stops the server as a crash would (<c>pg_ctl stop -m immediate</c>): connections drop at once.</summary>
     public Task StopImmediatelyAsync() =>

@@ -13,10 +13,10 @@ public sealed class StreamKeyPostgresSchemaTests(PostgresServer server)
     [Fact]
     public async Task Migrated_schema_matches_the_model()
     {
-        await using var migrated = Context(await server.CreateDatabaseAsync("migrated"));
+        await using var migrated = PostgresServer.Context(await server.CreateDatabaseAsync("migrated"));
         await migrated.Database.MigrateAsync();
         // The model's own create script, on a second database.
-        await using var reference = Context(await server.CreateDatabaseAsync("reference"));
+        await using var reference = PostgresServer.Context(await server.CreateDatabaseAsync("reference"));
         await reference.Database.EnsureCreatedAsync();
 
         var schema = await SchemaAsync(migrated);
@@ -36,7 +36,7 @@ public sealed class StreamKeyPostgresSchemaTests(PostgresServer server)
     [Fact]
     public async Task Deleting_a_stream_in_the_database_deletes_its_restream_targets()
     {
-        await using var db = Context(await server.CreateDatabaseAsync("cascade"));
+        await using var db = PostgresServer.Context(await server.CreateDatabaseAsync("cascade"));
         await db.Database.MigrateAsync();
         var stream = new StreamRecord { Name = "cascade", KeyHash = new byte[32] };
         db.Streams.Add(stream);
@@ -65,7 +65,7 @@ public sealed class StreamKeyPostgresSchemaTests(PostgresServer server)
             // Each as a starting node does it: create the database if missing, migrate.
             await Task.WhenAll(nodes.Select(node => Task.Run(() => node.InitializeStreamKeyDatabaseAsync())));
 
-            await using var db = Context(connectionString);
+            await using var db = PostgresServer.Context(connectionString);
             var applied = (await db.Database.GetAppliedMigrationsAsync()).ToList();
             Assert.Equal(db.Database.GetMigrations(), applied);
             Assert.Empty(await db.Database.GetPendingMigrationsAsync());
@@ -94,10 +94,6 @@ public sealed class StreamKeyPostgresSchemaTests(PostgresServer server)
             .ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.PendingModelChangesWarning)));
         return services.BuildServiceProvider();
     }
-
-    private static StreamKeyDbContext Context(string connectionString) =>
-        new(new DbContextOptionsBuilder<StreamKeyDbContext>().UseNpgsql(connectionString)
-            .ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.PendingModelChangesWarning)).Options);
 
     /// <summary>Tables, columns (type, length, nullability, identity), constraints and indexes, in a stable order.
     /// Names compared in lower case: the migrations name primary keys pk_*, EF's own script PK_*.</summary>
