@@ -22,7 +22,9 @@ namespace StreamHub.Hosting;
 /// of the runtime's.</para>
 /// <para>On Linux the first, non-blocking send of a flush is a direct sendmsg (<see cref="GatheredSend"/>) when every
 /// queued buffer is pinned memory: the blocks here come from <see cref="PinnedBufferPool"/>, as do frames' shared
-/// encodings. Anything else (a frame's bytes that are not its encoding) takes the runtime's send.</para></summary>
+/// encodings. Anything else (a frame's bytes that are not its encoding) takes the runtime's send. When the flush is
+/// made while the thread resumes a stream's players (<see cref="SendRing.Current"/>), that first send is queued with
+/// the other players' and made when the ring is submitted; the flush completes then (<see cref="CompleteRingSend"/>).</para></summary>
 public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
 {
     /// <summary>Size of the pooled arrays that hold control messages, commands and frames encoded for this peer alone.</summary>
@@ -41,6 +43,8 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
     private long _unflushed;
     private int _unpinned;
     private long _directSends;
+    private long _ringSends;
+    private long _ringBytes;
 
     private ManualResetValueTaskSourceCore<FlushResult> _flush = new() { RunContinuationsAsynchronously = true };
     private volatile bool _cancelRequested;
@@ -78,6 +82,9 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
 
     /// <summary>Flushes whose first send went straight to sendmsg rather than through the runtime's socket.</summary>
     internal long DirectSends => _directSends;
+
+    /// <summary>Flushes whose first send went to the kernel in a <see cref="SendRing"/> submission with other players'.</summary>
+    internal long RingSends => _ringSends;
 
     /// <summary>Buffers one send takes at most: a writer that has queued this many flushes before it writes more
     /// (the kernel takes at most IOV_MAX, 1024 on Linux, in one sendmsg).</summary>
@@ -189,6 +196,19 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
         {
             if (_handle is not null && _unpinned == 0 && _buffers.Count <= GatheredSend.MaxBuffers)
             {
+                if (SendRing.Current is { } ring)
+                {
+                    // With the other players' sends of this frame, in one submission (CompleteRingSend goes on).
+                    _ringBytes = bytes;
+                    _flush.Reset();
+                    _sending = true;
+                    if (ring.TryQueue(this, _handle, _buffers))
+                    {
+                        _ringSends++;
+                        return new ValueTask<FlushResult>(this, _flush.Version);
+                    }
+                    _sending = false;
+                }
                 _directSends++;
                 sent = GatheredSend.Send(_handle, _buffers, out error);
             }
@@ -212,6 +232,7 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
         SkipSent(sent);
         _send.BufferList = _buffers;
         _flush.Reset();
+        _flush.RunContinuationsAsynchronously = true;
         _sending = true;
         bool pending;
         try
@@ -233,6 +254,49 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
             Shut();
         }
         return new ValueTask<FlushResult>(this, _flush.Version);
+    }
+
+    /// <summary>The send queued on a <see cref="SendRing"/> was made: <paramref name="sent"/> bytes taken, or the
+    /// failure. Called on the thread that submitted the ring, as the direct send's result is on the flushing thread:
+    /// the flush completes here, and its continuation (the player's loop) runs here too, unless the socket had no room
+    /// for everything and the rest goes as an asynchronous send, whose completion comes from the socket's thread.</summary>
+    internal void CompleteRingSend(int sent, SocketError error)
+    {
+        _flush.RunContinuationsAsynchronously = false;
+        if (error == SocketError.Success && sent == _ringBytes)
+        {
+            _sending = false;
+            _flush.SetResult(Finish(SocketError.Success));
+            return;
+        }
+        if (error is not (SocketError.Success or SocketError.WouldBlock))
+        {
+            _sending = false;
+            _flush.SetResult(Finish(error));
+            return;
+        }
+        SkipSent(sent);
+        _send.BufferList = _buffers;
+        _flush.RunContinuationsAsynchronously = true;
+        bool pending;
+        try
+        {
+            pending = _socket.SendAsync(_send);
+        }
+        catch (ObjectDisposedException)
+        {
+            _sending = false;
+            _flush.SetResult(Finish(SocketError.Shutdown));
+            return;
+        }
+        if (!pending)
+        {
+            _flush.SetResult(Sent());
+        }
+        else if (_cancelRequested)
+        {
+            Shut();
+        }
     }
 
     /// <summary>Takes the first <paramref name="sent"/> bytes, which the kernel has, off the front of the queued buffers.</summary>

@@ -17,7 +17,7 @@ namespace StreamHub.Hosting;
 /// pool, a crowd of encoders reconnecting at once starved it, and the first to publish reached the idle timeout before
 /// the last had been answered). The web ports keep the default scheduling, since request handlers may block. Off with
 /// <c>StreamHub:Rtmp:InlineScheduling=false</c>.</summary>
-public sealed class RtmpTransportFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector
+public sealed partial class RtmpTransportFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
     /// <summary>Bytes queued for sending per connection before a flush waits for the peer.</summary>
     public const int MaxQueuedOutputBytes = 64 * 1024;
@@ -39,6 +39,7 @@ public sealed class RtmpTransportFactory : IConnectionListenerFactory, IConnecti
             MaxWriteBufferSize = MaxQueuedOutputBytes,
         };
         LargeReceiveBuffers = UseLargeReceiveBuffers(options, Pool);
+        ChooseSends(rtmp.Value, loggers.CreateLogger("StreamHub.Hosting.Sends"));
         _sockets = new SocketTransportFactory(Options.Create(options), loggers);
     }
 
@@ -48,6 +49,32 @@ public sealed class RtmpTransportFactory : IConnectionListenerFactory, IConnecti
 
     /// <summary>The memory of the RTMP port's connections.</summary>
     public RtmpReceiveBufferPool Pool { get; } = new();
+
+    /// <summary>Whether players' sends go through io_uring (<see cref="SendRing"/>), said once at start-up: a server
+    /// that cannot use it works as before, and the operator sees why it is slower than it could be.</summary>
+    private static void ChooseSends(RtmpOptions rtmp, ILogger logger)
+    {
+        SendRing.Enabled = rtmp.BatchedSends && rtmp.SocketOutput;
+        if (!SendRing.Enabled || !OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        if (SendRing.TryCreate() is { } ring)
+        {
+            ring.Dispose();
+            LogBatchedSends(logger);
+        }
+        else
+        {
+            LogDirectSends(logger, SendRing.Unavailability ?? "unknown");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "RTMP players' sends: batched, one io_uring submission per frame and stream")]
+    private static partial void LogBatchedSends(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "RTMP players' sends: one sendmsg call per player and frame, as io_uring is unavailable here ({Reason}); each player costs a little more CPU")]
+    private static partial void LogDirectSends(ILogger logger, string reason);
 
     public bool CanBind(EndPoint endpoint) => _port != 0 && endpoint is IPEndPoint ip && ip.Port == _port;
 

@@ -1,3 +1,4 @@
+using StreamHub.Hosting;
 using StreamHub.Media;
 
 namespace StreamHub.Live;
@@ -111,6 +112,8 @@ internal sealed class SubscriberWakes
             var readers = _readers;
             var count = _count;
             var outer = _releases.Begin();
+            // The players' sends go to the kernel together once every reader has been resumed (SendRing).
+            var sends = SendRing.Begin();
             try
             {
                 for (var i = 0; i < count; i++)
@@ -129,7 +132,14 @@ internal sealed class SubscriberWakes
             }
             finally
             {
-                _releases.End(outer);
+                try
+                {
+                    SendRing.End(sends);
+                }
+                finally
+                {
+                    _releases.End(outer);
+                }
             }
             _count = 0;
             owner.Return(this);

@@ -88,6 +88,12 @@ public sealed class RtmpOptions : IValidatableObject
     /// ports keep the pipe. Turn it off only to compare.</summary>
     public bool SocketOutput { get; set; } = true;
 
+    /// <summary>The sends a frame makes to the players of a stream on the RTMP port go to the kernel in one io_uring
+    /// submission, not one sendmsg call each (Linux; see <see cref="Hosting.SendRing"/>). Where io_uring is refused
+    /// (an old kernel, a container's seccomp profile, <c>kernel.io_uring_disabled</c>) the sends are direct, and the
+    /// start-up log says why. Needs <see cref="SocketOutput"/>.</summary>
+    public bool BatchedSends { get; set; } = true;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (MaxCommandSize > MaxMessageSize)

@@ -274,7 +274,7 @@ public sealed class RtmpSocketOutputTests
         return (server, client);
     }
 
-    private static async Task<byte[]> ReceiveAsync(Socket socket, int length)
+    internal static async Task<byte[]> ReceiveAsync(Socket socket, int length)
     {
         var buffer = new byte[length];
         var at = 0;
