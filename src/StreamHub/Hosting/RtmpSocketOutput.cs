@@ -80,6 +80,12 @@ public sealed class RtmpSocketOutput : PipeWriter, IValueTaskSource<FlushResult>
         }
     }
 
+    /// <summary>The session whose loop a completed ring send resumes, asked for ahead by <see cref="SendRing"/>.</summary>
+    internal IRingSendOwner? Owner { get; set; }
+
+    /// <summary>The extent of <see cref="Owner"/>'s object, for <see cref="CacheLines.Prefetch(object?, int)"/>.</summary>
+    internal int OwnerBytes { get; set; }
+
     /// <summary>Flushes whose first send went straight to sendmsg rather than through the runtime's socket.</summary>
     internal long DirectSends => _directSends;
 

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using StreamHub.Media;
 
 namespace StreamHub.Hosting;
 
@@ -347,6 +348,7 @@ internal sealed unsafe partial class SendRing : IDisposable
         {
             ref var cqe = ref _completions[head & _completionMask];
             var slot = (int)cqe.UserData;
+            PrefetchForCompletion(slot);
             var result = cqe.Result;
             // The entry is given back before its output goes on, which runs a player's loop.
             Volatile.Write(ref *_completionHead, ++head);
@@ -360,6 +362,33 @@ internal sealed unsafe partial class SendRing : IDisposable
         }
         return completed;
     }
+
+    /// <summary>The sends complete in the order they were queued; what the next ones' completions read is asked for
+    /// while this one's runs, a level of references per step (as <see cref="Live.SubscriberWakes"/> does), each level
+    /// several completions before it is read: a completion is short next to a read from memory. The output
+    /// <see cref="PrefetchSpan"/> × 3 ahead, its lists and its session × 2 ahead, the session's own objects × 1 ahead.</summary>
+    private void PrefetchForCompletion(int slot)
+    {
+        var queued = (uint)_queued;
+        if ((uint)(slot + 3 * PrefetchSpan) < queued)
+        {
+            CacheLines.Prefetch(_outputs[slot + 3 * PrefetchSpan], s_outputBytes);
+        }
+        if ((uint)(slot + 2 * PrefetchSpan) < queued && _outputs[slot + 2 * PrefetchSpan] is { } output)
+        {
+            output.Prefetch(1);
+            CacheLines.Prefetch(output.Owner, output.OwnerBytes);
+        }
+        if ((uint)(slot + PrefetchSpan) < queued)
+        {
+            _outputs[slot + PrefetchSpan]?.Owner?.PrefetchForCompletion();
+        }
+    }
+
+    /// <summary>Completions between two levels of <see cref="PrefetchForCompletion"/>.</summary>
+    private const int PrefetchSpan = 4;
+
+    private static readonly int s_outputBytes = CacheLines.InstanceBytes(typeof(RtmpSocketOutput));
 
     private void Complete(int slot)
     {

@@ -21,7 +21,7 @@ namespace StreamHub.Rtmp.Session;
 /// stops (UnpublishNotify, StreamEOF, then the connection closes) or the player leaves.
 /// <para>Two loops write to one pipe once playing, so every write and flush then happens under
 /// <see cref="_outputGate"/>: the play loop takes it once per batch of frames, the read loop once per read.</para></summary>
-public sealed partial class RtmpSession : ILiveReader
+public sealed partial class RtmpSession : ILiveReader, IRingSendOwner
 {
     /// <summary>Bytes the play loop writes before it flushes and lets the read loop in.</summary>
     private const int PlayBatchBytes = 64 * 1024;
@@ -131,6 +131,11 @@ public sealed partial class RtmpSession : ILiveReader
             // Kept here, not read through the transport and the player each time: two objects fewer to bring in per frame.
             _pumpOutput = _transport.Output;
             _pumpSocket = _pumpOutput as RtmpSocketOutput;
+            if (_pumpSocket is not null)
+            {
+                _pumpSocket.Owner = this;
+                _pumpSocket.OwnerBytes = s_sessionBytes;
+            }
             _pumpSubscription = player.Subscription;
             _playClosed = closed;
             _playEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -165,6 +170,17 @@ public sealed partial class RtmpSession : ILiveReader
         {
             _pumpSocket?.Prefetch(depth - 1);
         }
+    }
+
+    private static readonly int s_sessionBytes = CacheLines.InstanceBytes(typeof(RtmpSession));
+    private static readonly int s_subscriptionBytes = CacheLines.InstanceBytes(typeof(LiveSubscription));
+
+    /// <summary>What a flush's completion reads besides this session and its socket output: the output gate it lets
+    /// go and the subscription the loop then parks.</summary>
+    void IRingSendOwner.PrefetchForCompletion()
+    {
+        CacheLines.Prefetch(_outputGate, s_gateBytes);
+        CacheLines.Prefetch(_pumpSubscription, s_subscriptionBytes);
     }
 
     /// <summary>The play loop: writes what the subscription holds and flushes it, batch after batch, then parks the
