@@ -169,6 +169,7 @@ internal sealed unsafe partial class SendRing : IDisposable
             return Unavailable(errno switch
             {
                 1 => "io_uring_setup: operation not permitted (a seccomp profile, or kernel.io_uring_disabled)",
+                12 => "io_uring_setup: out of locked memory (before Linux 5.12 rings count against RLIMIT_MEMLOCK)",
                 38 => "io_uring_setup: not implemented by this kernel",
                 _ => $"io_uring_setup failed with errno {errno}",
             });
