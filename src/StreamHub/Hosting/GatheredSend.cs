@@ -18,22 +18,25 @@ internal static unsafe partial class GatheredSend
     /// <summary>Buffers one direct send takes at most (the rest of a longer list goes through the runtime's send).</summary>
     public const int MaxBuffers = 512;
 
-    private const int MsgDontWait = 0x40;
-    private const int MsgNoSignal = 0x4000;
+    /// <summary>MSG_DONTWAIT | MSG_NOSIGNAL: never block, and a broken connection is an error, not a SIGPIPE.</summary>
+    internal const int Flags = 0x40 | 0x4000;
+
     private const int EIntr = 4;
     private const int EAgain = 11;
     private const int EPipe = 32;
     private const int EConnReset = 104;
 
+    /// <summary>struct iovec.</summary>
     [StructLayout(LayoutKind.Sequential)]
-    private struct IoVector
+    internal struct IoVector
     {
         public byte* Base;
         public nuint Length;
     }
 
+    /// <summary>struct msghdr (LP64).</summary>
     [StructLayout(LayoutKind.Sequential)]
-    private struct MessageHeader
+    internal struct MessageHeader
     {
         public void* Name;
         public uint NameLength;
@@ -56,13 +59,7 @@ internal static unsafe partial class GatheredSend
     {
         var count = buffers.Count;
         var vectors = stackalloc IoVector[count];
-        var segments = CollectionsMarshal.AsSpan(buffers);
-        for (var i = 0; i < segments.Length; i++)
-        {
-            var segment = segments[i];
-            vectors[i].Base = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(segment.Array!)) + segment.Offset;
-            vectors[i].Length = (nuint)segment.Count;
-        }
+        Describe(buffers, vectors);
         var message = new MessageHeader { Vectors = vectors, VectorCount = (nuint)count };
         var added = false;
         try
@@ -71,7 +68,7 @@ internal static unsafe partial class GatheredSend
             var fd = (int)socket.DangerousGetHandle();
             while (true)
             {
-                var sent = SendMessage(fd, &message, MsgDontWait | MsgNoSignal);
+                var sent = SendMessage(fd, &message, Flags);
                 if (sent >= 0)
                 {
                     error = SocketError.Success;
@@ -82,13 +79,7 @@ internal static unsafe partial class GatheredSend
                 {
                     continue;
                 }
-                error = errno switch
-                {
-                    EAgain => SocketError.WouldBlock,
-                    EPipe => SocketError.Shutdown,
-                    EConnReset => SocketError.ConnectionReset,
-                    _ => SocketError.SocketError,
-                };
+                error = ErrorOf(errno);
                 return 0;
             }
         }
@@ -100,4 +91,25 @@ internal static unsafe partial class GatheredSend
             }
         }
     }
+
+    /// <summary>Writes a vector for each of <paramref name="buffers"/> (pinned arrays) into <paramref name="vectors"/>.</summary>
+    internal static void Describe(List<ArraySegment<byte>> buffers, IoVector* vectors)
+    {
+        var segments = CollectionsMarshal.AsSpan(buffers);
+        for (var i = 0; i < segments.Length; i++)
+        {
+            var segment = segments[i];
+            vectors[i].Base = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(segment.Array!)) + segment.Offset;
+            vectors[i].Length = (nuint)segment.Count;
+        }
+    }
+
+    /// <summary>What a send's errno means to the socket's caller.</summary>
+    internal static SocketError ErrorOf(int errno) => errno switch
+    {
+        EAgain => SocketError.WouldBlock,
+        EPipe => SocketError.Shutdown,
+        EConnReset => SocketError.ConnectionReset,
+        _ => SocketError.SocketError,
+    };
 }

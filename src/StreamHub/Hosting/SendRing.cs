@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using StreamHub.Media;
 
@@ -35,12 +34,8 @@ internal sealed unsafe partial class SendRing : IDisposable
     private const long OffsetEntries = 0x10000000;
     private const int ProtReadWrite = 0x1 | 0x2;
     private const int MapSharedPopulate = 0x01 | 0x8000;
-    private const int MsgDontWait = 0x40;
-    private const int MsgNoSignal = 0x4000;
     private const int EIntr = 4;
     private const int EAgain = 11;
-    private const int EPipe = 32;
-    private const int EConnReset = 104;
 
     /// <summary>Rings kept for reuse; more threads than this sending at once make and drop rings of their own.</summary>
     private const int Pooled = 16;
@@ -68,8 +63,8 @@ internal sealed unsafe partial class SendRing : IDisposable
     // Per submission: the sends queued, their message headers and vectors (kept here until the kernel has read them).
     private readonly RtmpSocketOutput?[] _outputs = new RtmpSocketOutput?[Entries];
     private readonly SafeHandle?[] _handles = new SafeHandle?[Entries];
-    private readonly MessageHeader* _headers;
-    private readonly IoVector* _vectors;
+    private readonly GatheredSend.MessageHeader* _headers;
+    private readonly GatheredSend.IoVector* _vectors;
     private int _queued;
     private int _vectorsUsed;
     private bool _broken;
@@ -215,8 +210,8 @@ internal sealed unsafe partial class SendRing : IDisposable
         _completionTail = (uint*)(_completionRing + parameters.CompletionOffsets.Tail);
         _completionMask = *(uint*)(_completionRing + parameters.CompletionOffsets.RingMask);
         _completions = (Cqe*)(_completionRing + parameters.CompletionOffsets.Cqes);
-        _headers = (MessageHeader*)NativeMemory.AllocZeroed(Entries, (nuint)sizeof(MessageHeader));
-        _vectors = (IoVector*)NativeMemory.Alloc(MaxVectors, (nuint)sizeof(IoVector));
+        _headers = (GatheredSend.MessageHeader*)NativeMemory.AllocZeroed(Entries, (nuint)sizeof(GatheredSend.MessageHeader));
+        _vectors = (GatheredSend.IoVector*)NativeMemory.Alloc(MaxVectors, (nuint)sizeof(GatheredSend.IoVector));
     }
 
     /// <summary>Sends queued and not yet submitted.</summary>
@@ -241,16 +236,10 @@ internal sealed unsafe partial class SendRing : IDisposable
         var added = false;
         socket.DangerousAddRef(ref added);
         var vectors = _vectors + _vectorsUsed;
-        var segments = CollectionsMarshal.AsSpan(buffers);
-        for (var i = 0; i < segments.Length; i++)
-        {
-            var segment = segments[i];
-            vectors[i].Base = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(segment.Array!)) + segment.Offset;
-            vectors[i].Length = (nuint)segment.Count;
-        }
+        GatheredSend.Describe(buffers, vectors);
         var slot = _queued;
         var header = _headers + slot;
-        *header = new MessageHeader { Vectors = vectors, VectorCount = (nuint)count };
+        *header = new GatheredSend.MessageHeader { Vectors = vectors, VectorCount = (nuint)count };
         var tail = *_submissionTail;
         var index = tail & _submissionMask;
         var entry = _entries + index;
@@ -259,7 +248,7 @@ internal sealed unsafe partial class SendRing : IDisposable
         entry->Fd = (int)socket.DangerousGetHandle();
         entry->Address = (ulong)header;
         entry->Length = 1;
-        entry->OperationFlags = MsgDontWait | MsgNoSignal;
+        entry->OperationFlags = GatheredSend.Flags;
         entry->UserData = (ulong)slot;
         _submissionArray[index] = index;
         // The kernel reads the entry once it sees the new tail.
@@ -359,7 +348,7 @@ internal sealed unsafe partial class SendRing : IDisposable
             }
             Complete(slot);
             completed++;
-            output.CompleteRingSend(Math.Max(result, 0), result >= 0 ? SocketError.Success : ErrorOf(-result));
+            output.CompleteRingSend(Math.Max(result, 0), result >= 0 ? SocketError.Success : GatheredSend.ErrorOf(-result));
         }
         return completed;
     }
@@ -398,14 +387,6 @@ internal sealed unsafe partial class SendRing : IDisposable
         _handles[slot] = null;
         handle.DangerousRelease();
     }
-
-    private static SocketError ErrorOf(int errno) => errno switch
-    {
-        EAgain => SocketError.WouldBlock,
-        EPipe => SocketError.Shutdown,
-        EConnReset => SocketError.ConnectionReset,
-        _ => SocketError.SocketError,
-    };
 
     public void Dispose()
     {
@@ -450,25 +431,6 @@ internal sealed unsafe partial class SendRing : IDisposable
 
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int Close(int fd);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVector
-    {
-        public byte* Base;
-        public nuint Length;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MessageHeader
-    {
-        public void* Name;
-        public uint NameLength;
-        public IoVector* Vectors;
-        public nuint VectorCount;
-        public void* Control;
-        public nuint ControlLength;
-        public int Flags;
-    }
 
     /// <summary>struct io_uring_sqe (64 bytes), the fields a sendmsg uses.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 64)]
